@@ -1,0 +1,385 @@
+//! The language-neutral manifest and the scenario table.
+//!
+//! `manifest.json` lists every scenario: a URL on one of the running servers,
+//! the client options to use (snake_case keys the core understands), optional
+//! request extras, and what must happen (an error code from
+//! `tests/errors.json`, or a status). The Rust, Python, Node and PHP suites all
+//! loop over the same list.
+//!
+//! Almost every scenario trusts only the test root (`"roots": "none"` plus
+//! `"ca_file"`), so nothing depends on the machine's trust store. The pin-only
+//! scenarios trust nothing but the pin.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::pki::{INTERMEDIATE_CN, KEY_PASSWORD, Pki, UNTRUSTED_ROOT_CN};
+
+/// Version of the manifest format.
+pub const MANIFEST_VERSION: u32 = 1;
+
+/// The content of `manifest.json`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct Manifest {
+    pub version: u32,
+    /// Absolute path of the kit directory.
+    pub dir: String,
+    /// Name -> absolute path of the generated PEM (and a few DER) files.
+    pub pki: BTreeMap<String, String>,
+    pub scenarios: Vec<Scenario>,
+    /// Server name -> base URL (`https://localhost:PORT`, `http://127.0.0.1:PORT`
+    /// for `plain` and `proxy`), for tests beyond the scenario table.
+    #[serde(default)]
+    pub servers: BTreeMap<String, String>,
+}
+
+impl Manifest {
+    /// Reads a manifest written by the kit (e.g. by `tlsguard-testkit serve`).
+    pub fn load(path: &Path) -> std::io::Result<Manifest> {
+        let text = std::fs::read_to_string(path)?;
+        serde_json::from_str(&text).map_err(std::io::Error::other)
+    }
+
+    /// The scenario with this name.
+    pub fn scenario(&self, name: &str) -> Option<&Scenario> {
+        self.scenarios.iter().find(|s| s.name == name)
+    }
+}
+
+/// One request against one server, and its expected outcome.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    /// `GET` usually.
+    pub method: String,
+    pub url: String,
+    /// Client options (language-neutral snake_case keys).
+    pub options: Map<String, Value>,
+    /// Per-request extras: `{"headers": {..}, "body": "..."}`; usually empty.
+    pub request: Map<String, Value>,
+    pub expect: Expect,
+}
+
+/// What a scenario must produce.
+#[derive(Serialize, Deserialize, Clone, Debug, Default)]
+pub struct Expect {
+    /// Expected error code (e.g. `CERT_EXPIRED`); `None` = success.
+    pub code: Option<String>,
+    /// Expected status on success.
+    pub status: Option<u16>,
+    /// Facts the error message must contain (dates, names, versions).
+    pub message_contains: Vec<String>,
+    /// Substrings of the decoded success body.
+    pub body_contains: Vec<String>,
+    /// `HTTP/2` or `HTTP/1.1` when asserted.
+    pub http_version: Option<String>,
+    /// `TLSv1.2` / `TLSv1.3` when asserted.
+    pub tls_version: Option<String>,
+}
+
+/// Builder for one scenario row.
+struct Row(Scenario);
+
+impl Row {
+    fn new(name: &str, description: &str, url: String) -> Row {
+        Row(Scenario {
+            name: name.to_string(),
+            description: description.to_string(),
+            method: "GET".to_string(),
+            url,
+            options: Map::new(),
+            request: Map::new(),
+            expect: Expect::default(),
+        })
+    }
+    fn opt(mut self, key: &str, value: impl Into<Value>) -> Row {
+        self.0.options.insert(key.to_string(), value.into());
+        self
+    }
+    fn req(mut self, key: &str, value: impl Into<Value>) -> Row {
+        self.0.request.insert(key.to_string(), value.into());
+        self
+    }
+    fn method(mut self, m: &str) -> Row {
+        self.0.method = m.to_string();
+        self
+    }
+    fn code(mut self, code: &str) -> Row {
+        self.0.expect.code = Some(code.to_string());
+        self
+    }
+    fn status(mut self, status: u16) -> Row {
+        self.0.expect.status = Some(status);
+        self
+    }
+    fn msg(mut self, fact: &str) -> Row {
+        self.0.expect.message_contains.push(fact.to_string());
+        self
+    }
+    fn body(mut self, fact: &str) -> Row {
+        self.0.expect.body_contains.push(fact.to_string());
+        self
+    }
+    fn http(mut self, v: &str) -> Row {
+        self.0.expect.http_version = Some(v.to_string());
+        self
+    }
+    fn tls(mut self, v: &str) -> Row {
+        self.0.expect.tls_version = Some(v.to_string());
+        self
+    }
+}
+
+/// What the scenario table needs to know about the running kit.
+pub(crate) struct Facts<'a> {
+    /// Server name -> port (rustls, openssl, `plain`, `proxy`).
+    pub ports: &'a BTreeMap<&'static str, u16>,
+    /// A port that was bound and closed (nothing listens there).
+    pub closed_port: u16,
+    pub pki: &'a Pki,
+}
+
+impl Facts<'_> {
+    fn port(&self, server: &str) -> u16 {
+        *self.ports.get(server).unwrap_or_else(|| panic!("no server {server}"))
+    }
+    fn https(&self, server: &str, path: &str) -> String {
+        format!("https://localhost:{}{path}", self.port(server))
+    }
+    fn https_ip(&self, server: &str, path: &str) -> String {
+        format!("https://127.0.0.1:{}{path}", self.port(server))
+    }
+    fn file(&self, name: &str) -> String {
+        self.pki.files.get(name).unwrap_or_else(|| panic!("no pki file {name}")).display().to_string()
+    }
+}
+
+/// Server name -> base URL.
+pub(crate) fn servers(f: &Facts<'_>) -> BTreeMap<String, String> {
+    f.ports
+        .iter()
+        .map(|(name, port)| {
+            let url = match *name {
+                "plain" | "proxy" => format!("http://127.0.0.1:{port}"),
+                _ => format!("https://localhost:{port}"),
+            };
+            (name.to_string(), url)
+        })
+        .collect()
+}
+
+/// The scenario table.
+pub(crate) fn scenarios(f: &Facts<'_>) -> Vec<Scenario> {
+    let ca = f.file("root_ca");
+    // A row that trusts only the test root.
+    let t = |name: &str, description: &str, url: String| {
+        Row::new(name, description, url).opt("roots", "none").opt("ca_file", ca.clone())
+    };
+    // A row that trusts nothing but a pin.
+    let pin_only = |name: &str, description: &str, url: String, pin: &str| {
+        Row::new(name, description, url).opt("roots", "none").opt("pins", json!([pin]))
+    };
+    let pins = &f.pki.pins;
+    let plain = format!("http://127.0.0.1:{}/", f.port("plain"));
+    let client = |row: Row, cert: &str, key: &str| row.opt("client_cert", f.file(cert)).opt("client_key", f.file(key));
+
+    let rows = vec![
+        // --- success baselines -------------------------------------------------
+        t("good", "Valid leaf + intermediate from the trusted test root; the baseline.", f.https("good", "/"))
+            .status(200)
+            .body("hello"),
+        t("good_ip", "Same server by IP address; the leaf has IP:127.0.0.1 in its SAN.", f.https_ip("good", "/"))
+            .status(200)
+            .body("hello"),
+        t("good_h2", "ALPN negotiates HTTP/2 by default.", f.https("good", "/")).status(200).http("HTTP/2"),
+        t("good_h1", "http2=false: ALPN offers only http/1.1.", f.https("good", "/"))
+            .opt("http2", false)
+            .status(200)
+            .http("HTTP/1.1"),
+        t("json", "A JSON body.", f.https("good", "/json")).status(200).body("world"),
+        t("post_echo", "POST with a body and a header; /echo returns them.", f.https("good", "/echo"))
+            .method("POST")
+            .req("headers", json!({"content-type": "text/plain", "x-tlsguard-test": "yes"}))
+            .req("body", "ping=1")
+            .status(200)
+            .body("ping=1")
+            .body("x-tlsguard-test"),
+        // --- TLS versions --------------------------------------------------------
+        t("tls12_only", "Server accepts only TLS 1.2.", f.https("tls12_only", "/")).status(200).tls("TLSv1.2"),
+        t("tls13_only", "Server accepts only TLS 1.3.", f.https("tls13_only", "/")).status(200).tls("TLSv1.3"),
+        t("min_tls13_vs_tls12", "min_tls 1.3 against the TLS 1.2-only server.", f.https("tls12_only", "/"))
+            .opt("min_tls", "1.3")
+            .code("TLS_PROTOCOL_VERSION"),
+        t("tls10_only", "openssl s_server speaking only TLS 1.0.", f.https("tls10_only", "/"))
+            .code("TLS_PROTOCOL_VERSION"),
+        t("tls11_only", "openssl s_server speaking only TLS 1.1.", f.https("tls11_only", "/"))
+            .code("TLS_PROTOCOL_VERSION"),
+        t("cbc_only", "openssl s_server with TLS 1.2 RSA key exchange + CBC suites only.", f.https("cbc_only", "/"))
+            .code("TLS_NO_SHARED_CIPHER"),
+        // --- certificate failures ------------------------------------------------
+        t("expired", "Leaf notAfter is yesterday.", f.https("expired", "/"))
+            .code("CERT_EXPIRED")
+            .msg(&f.pki.expired_date),
+        t("not_yet_valid", "Leaf notBefore is in two days.", f.https("not_yet_valid", "/"))
+            .code("CERT_NOT_YET_VALID")
+            .msg(&f.pki.not_yet_valid_date),
+        t("wrong_host", "Leaf is for DNS:wrong.example only.", f.https("wrong_host", "/"))
+            .code("CERT_HOSTNAME_MISMATCH")
+            .msg("wrong.example"),
+        t("cn_only", "Leaf has CN=localhost and no subjectAltName at all.", f.https("cn_only", "/"))
+            .code("CERT_HOSTNAME_MISMATCH")
+            .msg("localhost"),
+        t("self_signed", "Self-signed CA:FALSE leaf for localhost.", f.https("self_signed", "/"))
+            .code("CERT_SELF_SIGNED"),
+        t(
+            "ca_as_leaf",
+            "A CA:TRUE certificate for localhost used as the server certificate.",
+            f.https("ca_as_leaf", "/"),
+        )
+        .code("CERT_CA_AS_LEAF"),
+        t(
+            "untrusted_root",
+            "Chain leaf + intermediate + root of the untrusted hierarchy.",
+            f.https("untrusted_root", "/"),
+        )
+        .code("CERT_UNKNOWN_ISSUER")
+        .msg(UNTRUSTED_ROOT_CN),
+        t(
+            "missing_intermediate",
+            "Server sends only the leaf (its AIA points at /pki/intermediate.der).",
+            f.https("missing_intermediate", "/"),
+        )
+        .code("CERT_INCOMPLETE_CHAIN")
+        .msg(INTERMEDIATE_CN),
+        t("rsa1024", "openssl s_server with an RSA-1024 leaf.", f.https("rsa1024", "/"))
+            .code("CERT_WEAK_ALGORITHM")
+            .msg("1024"),
+        t("sha1_signed", "openssl s_server with a leaf signed ecdsa-with-SHA1.", f.https("sha1_signed", "/"))
+            .code("CERT_WEAK_ALGORITHM"),
+        t("client_auth_eku", "Leaf EKU is clientAuth only.", f.https("client_auth_eku", "/"))
+            .code("CERT_INVALID_PURPOSE"),
+        t(
+            "name_constrained",
+            "Intermediate permits only DNS example.com; the leaf is for localhost.",
+            f.https("name_constrained", "/"),
+        )
+        .code("CERT_NAME_CONSTRAINTS"),
+        t("revoked", "Leaf is listed in the intermediate's CRL, which is supplied.", f.https("revoked", "/"))
+            .opt("crls", json!([f.file("crl")]))
+            .code("CERT_REVOKED"),
+        t("revoked_no_crl", "Same revoked leaf without CRLs: no revocation checking.", f.https("revoked", "/"))
+            .status(200),
+        // --- client certificates -------------------------------------------------
+        t("client_cert_required", "mTLS server, no client certificate.", f.https("mtls", "/"))
+            .code("TLS_CLIENT_CERT_REQUIRED"),
+        client(
+            t("client_cert_ok", "mTLS with an EC client cert, PKCS#8 key.", f.https("mtls", "/")),
+            "client_cert",
+            "client_key_pkcs8",
+        )
+        .status(200),
+        client(
+            t("client_cert_pkcs1", "mTLS with an RSA client cert, PKCS#1 key.", f.https("mtls", "/")),
+            "client_cert_rsa",
+            "client_key_pkcs1",
+        )
+        .status(200),
+        client(
+            t("client_cert_sec1", "mTLS with an EC client cert, SEC1 key.", f.https("mtls", "/")),
+            "client_cert",
+            "client_key_sec1",
+        )
+        .status(200),
+        client(
+            t("client_cert_encrypted", "mTLS with an encrypted PKCS#8 key.", f.https("mtls", "/")),
+            "client_cert",
+            "client_key_encrypted",
+        )
+        .opt("client_key_password", KEY_PASSWORD)
+        .status(200),
+        client(
+            t("client_cert_untrusted", "mTLS with a client cert from the untrusted root.", f.https("mtls", "/")),
+            "client_cert_untrusted",
+            "client_key_untrusted",
+        )
+        .code("TLS_CLIENT_CERT_REQUIRED"),
+        // --- pinning -----------------------------------------------------------------
+        t("pin_match", "CA trust plus a pin of the intermediate's key.", f.https("good", "/"))
+            .opt("pins", json!([pins.intermediate]))
+            .status(200),
+        t("pin_leaf_match", "CA trust plus a pin of the leaf's key.", f.https("good", "/"))
+            .opt("pins", json!([pins.leaf]))
+            .status(200),
+        t("pin_mismatch", "CA trust plus a pin of an unrelated key.", f.https("good", "/"))
+            .opt("pins", json!([pins.unrelated]))
+            .code("CERT_PIN_MISMATCH"),
+        pin_only(
+            "pin_only_self_signed",
+            "No CA; the self-signed leaf's key is pinned.",
+            f.https("self_signed", "/"),
+            &pins.self_signed,
+        )
+        .status(200),
+        pin_only(
+            "pin_only_wrong_host",
+            "Pinned self-signed cert (DNS:localhost only) reached as 127.0.0.1.",
+            f.https_ip("self_signed", "/"),
+            &pins.self_signed,
+        )
+        .code("CERT_HOSTNAME_MISMATCH"),
+        pin_only(
+            "pin_only_expired",
+            "Pinned, expired self-signed cert: dates are still checked.",
+            f.https("self_signed_expired", "/"),
+            &pins.self_signed_expired,
+        )
+        .code("CERT_EXPIRED")
+        .msg(&f.pki.expired_date),
+        // --- HTTP policy ---------------------------------------------------------------
+        t("insecure_url", "Plain http:// URL without allow_http.", plain.clone()).code("INSECURE_URL"),
+        t("allow_http", "Plain http:// URL with allow_http=true.", plain.clone())
+            .opt("allow_http", true)
+            .status(200)
+            .body("hello over http"),
+        t("redirect_to_http", "HTTPS redirects to http://.", f.https("good", "/redirect/http")).code("HTTP_DOWNGRADE"),
+        t("redirect_loop", "A redirect to itself.", f.https("good", "/redirect/loop")).code("TOO_MANY_REDIRECTS"),
+        t("redirect_limit", "Three hops with max_redirects=2.", f.https("good", "/redirect/3"))
+            .opt("max_redirects", 2)
+            .code("TOO_MANY_REDIRECTS"),
+        t("redirect_ok", "Three hops, then /echo.", f.https("good", "/redirect/3")).status(200).body("/echo"),
+        t("slow", "Server waits 5 s before answering; timeout=0.5.", f.https("good", "/slow"))
+            .opt("timeout", 0.5)
+            .code("TIMEOUT"),
+        t("slow_body", "Headers at once, body after 5 s; timeout=0.5.", f.https("good", "/slow-body"))
+            .opt("timeout", 0.5)
+            .code("TIMEOUT"),
+        t("huge", "8 MiB body with max_response_bytes=1 MiB.", f.https("good", "/huge"))
+            .opt("max_response_bytes", 1_048_576)
+            .code("RESPONSE_TOO_LARGE"),
+        t(
+            "gzip_bomb",
+            "Small gzip body inflating to 64 MiB, max_response_bytes=10 MiB.",
+            f.https("good", "/gzip-bomb"),
+        )
+        .opt("max_response_bytes", 10_485_760)
+        .code("RESPONSE_TOO_LARGE"),
+        t("gzip", "Content-Encoding: gzip.", f.https("good", "/gzip")).status(200).body("hello"),
+        t("deflate", "Content-Encoding: deflate (zlib).", f.https("good", "/deflate")).status(200).body("hello"),
+        t("br", "Content-Encoding: br.", f.https("good", "/br")).status(200).body("hello"),
+        t("chunked", "Five chunks without Content-Length.", f.https("good", "/chunked"))
+            .status(200)
+            .body("chunk 0")
+            .body("chunk 4"),
+        t("connect_refused", "Nothing listens on the port.", format!("https://127.0.0.1:{}/", f.closed_port))
+            .code("CONNECT"),
+        t("via_proxy", "Through the CONNECT proxy.", f.https("good", "/"))
+            .opt("proxy", format!("http://127.0.0.1:{}", f.port("proxy")))
+            .status(200)
+            .body("hello"),
+    ];
+    rows.into_iter().map(|r| r.0).collect()
+}

@@ -1,0 +1,428 @@
+//! rustls + hyper scenario servers and the plain HTTP server.
+//!
+//! Every rustls server (one listener each) runs the same [`Router`]; they
+//! differ only in the certificate chain they present, the TLS versions they
+//! accept and whether they require a client certificate. ALPN offers `h2` and
+//! `http/1.1`; hyper-util's auto builder serves either.
+//!
+//! Routes (on every server; the scenarios use the `good` one):
+//!
+//! | path | response |
+//! |------|----------|
+//! | `/` | 200 `hello from tlsguard-testkit` (plain server: `hello over http`) |
+//! | `/echo` | 200 JSON `{method, path, query, authority, version, headers: {name: [values]}, body}` |
+//! | `/json` | 200 `{"hello":"world","n":1}` |
+//! | `/status/{n}` | status n |
+//! | `/headers` | two `Set-Cookie`, `X-Multi: a` and `X-Multi: b` |
+//! | `/redirect/http` | 302 to `http://127.0.0.1:<plain>/` (a downgrade) |
+//! | `/redirect/loop` | 302 to itself |
+//! | `/redirect/{k}` | 302 to `/redirect/{k-1}`, `/redirect/1` to `/echo` |
+//! | `/redirect/cross-origin` | 302 to `https://127.0.0.1:<same port>/echo` (localhost -> 127.0.0.1 changes the origin) |
+//! | `/redirect/same-origin` | 302 to `/echo` |
+//! | `/redirect/303` | 303 to `/echo` (POST becomes GET) |
+//! | `/slow` | waits 5 s, then 200 |
+//! | `/slow-body` | headers at once, body after 5 s |
+//! | `/huge` | 8 MiB body (with Content-Length) |
+//! | `/gzip-bomb` | `Content-Encoding: gzip`, inflates to 64 MiB of zeros |
+//! | `/gzip`, `/deflate`, `/br` | `{"compressed": true, "text": "hello"}` in that encoding (deflate = zlib) |
+//! | `/chunked` | 5 chunks `chunk i\n`, 50 ms apart, no Content-Length |
+//! | `/pki/{name}.der` | the CA certificates (`root`, `intermediate`, `untrusted_root`, `untrusted_intermediate`, `nc_intermediate`) for AIA fetching |
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::io::{self, Write};
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Frame, Incoming};
+use hyper::header::{self, HeaderValue};
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use rustls::server::WebPkiClientVerifier;
+use rustls::{RootCertStore, ServerConfig, SupportedProtocolVersion};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio_rustls::TlsAcceptor;
+
+use crate::pki::Identity;
+
+/// Response body type of every route.
+pub(crate) type Body = UnsyncBoxBody<Bytes, Infallible>;
+
+/// Large, precomputed response bodies (built once per process).
+pub(crate) struct StaticAssets {
+    huge: Bytes,
+    gzip_bomb: Bytes,
+    gzip: Bytes,
+    deflate: Bytes,
+    br: Bytes,
+}
+
+/// Size of `/huge`.
+pub const HUGE_BYTES: usize = 8 * 1024 * 1024;
+/// Inflated size of `/gzip-bomb`.
+pub const BOMB_INFLATED_BYTES: usize = 64 * 1024 * 1024;
+const COMPRESSED_JSON: &str = r#"{"compressed": true, "text": "hello"}"#;
+
+pub(crate) fn static_assets() -> Arc<StaticAssets> {
+    static ASSETS: OnceLock<Arc<StaticAssets>> = OnceLock::new();
+    ASSETS
+        .get_or_init(|| {
+            use flate2::Compression;
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), Compression::default());
+            gz.write_all(COMPRESSED_JSON.as_bytes()).expect("in-memory gzip");
+            let mut zl = flate2::write::ZlibEncoder::new(Vec::new(), Compression::default());
+            zl.write_all(COMPRESSED_JSON.as_bytes()).expect("in-memory zlib");
+            let mut br = brotli::CompressorWriter::new(Vec::new(), 4096, 5, 22);
+            br.write_all(COMPRESSED_JSON.as_bytes()).expect("in-memory brotli");
+            Arc::new(StaticAssets {
+                huge: Bytes::from(vec![b'x'; HUGE_BYTES]),
+                gzip_bomb: Bytes::from(gzip_bomb(BOMB_INFLATED_BYTES)),
+                gzip: Bytes::from(gz.finish().expect("in-memory gzip")),
+                deflate: Bytes::from(zl.finish().expect("in-memory zlib")),
+                br: Bytes::from(br.into_inner()),
+            })
+        })
+        .clone()
+}
+
+/// A gzip member whose body inflates to `total` zero bytes (a multiple of 1 MiB).
+///
+/// Compressing 64 MiB is slow in a debug build, so one 1 MiB block of zeros is
+/// compressed with a *full flush* (byte-aligned, no back-references across it)
+/// and repeated; a final empty fixed-Huffman block (`03 00`) ends the stream.
+/// The CRC-32 is combined from the 1 MiB one.
+pub(crate) fn gzip_bomb(total: usize) -> Vec<u8> {
+    use flate2::{Compress, Compression, Crc, FlushCompress};
+    const CHUNK: usize = 1024 * 1024;
+    assert!(total.is_multiple_of(CHUNK) && total > 0);
+    let zeros = vec![0u8; CHUNK];
+    let mut c = Compress::new(Compression::best(), false);
+    let mut block = Vec::with_capacity(CHUNK);
+    let status = c.compress_vec(&zeros, &mut block, FlushCompress::Full).expect("deflate");
+    assert_eq!(status, flate2::Status::Ok);
+    assert_eq!(c.total_in() as usize, CHUNK, "whole chunk consumed");
+    assert!(block.len() < block.capacity(), "flush completed");
+    let mut chunk_crc = Crc::new();
+    chunk_crc.update(&zeros);
+    let mut crc = Crc::new();
+    let n = total / CHUNK;
+    let mut out = Vec::with_capacity(18 + block.len() * n + 2);
+    out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+    for _ in 0..n {
+        out.extend_from_slice(&block);
+        crc.combine(&chunk_crc);
+    }
+    out.extend_from_slice(&[0x03, 0x00]);
+    out.extend_from_slice(&crc.sum().to_le_bytes());
+    out.extend_from_slice(&(total as u32).to_le_bytes());
+    out
+}
+
+/// Per-kit data the routes need.
+pub(crate) struct KitAssets {
+    pub statics: Arc<StaticAssets>,
+    pub plain_port: u16,
+    /// `/pki/<name>.der`
+    pub pki_der: BTreeMap<String, Bytes>,
+}
+
+/// The request handler of one server.
+#[derive(Clone)]
+pub(crate) struct Router {
+    pub assets: Arc<KitAssets>,
+    /// This server's own port (for absolute redirects).
+    pub port: u16,
+    /// TLS server (true) or the plain HTTP server (false).
+    pub tls: bool,
+}
+
+fn full(b: impl Into<Bytes>) -> Body {
+    Full::new(b.into()).boxed_unsync()
+}
+
+fn respond(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response<Body> {
+    let mut r = Response::new(full(body));
+    *r.status_mut() = status;
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_str(content_type).expect("static"));
+    r
+}
+
+fn text(status: StatusCode, body: impl Into<String>) -> Response<Body> {
+    respond(status, "text/plain; charset=utf-8", body.into())
+}
+
+fn json(value: serde_json::Value) -> Response<Body> {
+    respond(StatusCode::OK, "application/json", value.to_string())
+}
+
+fn redirect(status: StatusCode, location: &str) -> Response<Body> {
+    let mut r = text(status, format!("redirecting to {location}\n"));
+    r.headers_mut().insert(header::LOCATION, HeaderValue::from_str(location).expect("ascii location"));
+    r
+}
+
+/// A streaming body fed by a channel (for `/chunked` and `/slow-body`).
+struct ChannelBody {
+    rx: mpsc::Receiver<Bytes>,
+}
+
+impl hyper::body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        self.rx.poll_recv(cx).map(|o| o.map(|b| Ok(Frame::data(b))))
+    }
+}
+
+/// A body whose chunks are sent after the given delays.
+fn delayed_chunks(chunks: Vec<(Duration, Bytes)>) -> Body {
+    let (tx, rx) = mpsc::channel(8);
+    tokio::spawn(async move {
+        for (delay, chunk) in chunks {
+            tokio::time::sleep(delay).await;
+            if tx.send(chunk).await.is_err() {
+                return; // client went away
+            }
+        }
+    });
+    ChannelBody { rx }.boxed_unsync()
+}
+
+impl Router {
+    pub(crate) async fn handle(self, req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
+        let path = req.uri().path().to_string();
+        let scheme = if self.tls { "https" } else { "http" };
+        let s = &self.assets.statics;
+        let resp = match path.as_str() {
+            "/" if self.tls => text(StatusCode::OK, "hello from tlsguard-testkit\n"),
+            "/" => text(StatusCode::OK, "hello over http\n"),
+            "/echo" => echo(req).await,
+            "/json" => json(serde_json::json!({"hello": "world", "n": 1})),
+            "/headers" => {
+                let mut r = text(StatusCode::OK, "headers\n");
+                let h = r.headers_mut();
+                h.append(header::SET_COOKIE, HeaderValue::from_static("a=1; Path=/"));
+                h.append(header::SET_COOKIE, HeaderValue::from_static("b=2; Path=/; HttpOnly"));
+                h.append("x-multi", HeaderValue::from_static("a"));
+                h.append("x-multi", HeaderValue::from_static("b"));
+                r
+            }
+            "/redirect/http" => redirect(StatusCode::FOUND, &format!("http://127.0.0.1:{}/", self.assets.plain_port)),
+            "/redirect/loop" => redirect(StatusCode::FOUND, "/redirect/loop"),
+            "/redirect/cross-origin" => {
+                redirect(StatusCode::FOUND, &format!("{scheme}://127.0.0.1:{}/echo", self.port))
+            }
+            "/redirect/same-origin" => redirect(StatusCode::FOUND, "/echo"),
+            "/redirect/303" => redirect(StatusCode::SEE_OTHER, "/echo"),
+            "/slow" => {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                text(StatusCode::OK, "slow response\n")
+            }
+            "/slow-body" => {
+                let mut r =
+                    Response::new(delayed_chunks(vec![(Duration::from_secs(5), Bytes::from_static(b"slow body\n"))]));
+                r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+                r
+            }
+            "/huge" => respond(StatusCode::OK, "application/octet-stream", s.huge.clone()),
+            "/gzip-bomb" => encoded(s.gzip_bomb.clone(), "gzip", "application/octet-stream"),
+            "/gzip" => encoded(s.gzip.clone(), "gzip", "application/json"),
+            "/deflate" => encoded(s.deflate.clone(), "deflate", "application/json"),
+            "/br" => encoded(s.br.clone(), "br", "application/json"),
+            "/chunked" => {
+                let chunks = (0..5).map(|i| (Duration::from_millis(50), Bytes::from(format!("chunk {i}\n")))).collect();
+                let mut r = Response::new(delayed_chunks(chunks));
+                r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+                r
+            }
+            p if p.starts_with("/status/") => match p["/status/".len()..].parse::<u16>() {
+                Ok(n) if (200..=599).contains(&n) => {
+                    let status = StatusCode::from_u16(n).expect("valid range");
+                    if n == 204 || n == 304 {
+                        let mut r = Response::new(full(Bytes::new()));
+                        *r.status_mut() = status;
+                        r
+                    } else {
+                        text(status, format!("status {n}\n"))
+                    }
+                }
+                _ => text(StatusCode::BAD_REQUEST, "status must be 200..=599\n"),
+            },
+            p if p.starts_with("/redirect/") => match p["/redirect/".len()..].parse::<u32>() {
+                Ok(k) if k > 1 => redirect(StatusCode::FOUND, &format!("/redirect/{}", k - 1)),
+                Ok(_) => redirect(StatusCode::FOUND, "/echo"),
+                Err(_) => text(StatusCode::NOT_FOUND, "unknown redirect\n"),
+            },
+            p if p.starts_with("/pki/") && p.ends_with(".der") => {
+                let name = &p["/pki/".len()..p.len() - ".der".len()];
+                match self.assets.pki_der.get(name) {
+                    Some(der) => respond(StatusCode::OK, "application/pkix-cert", der.clone()),
+                    None => text(StatusCode::NOT_FOUND, "no such certificate\n"),
+                }
+            }
+            _ => text(StatusCode::NOT_FOUND, "not found\n"),
+        };
+        Ok(resp)
+    }
+}
+
+fn encoded(body: Bytes, encoding: &'static str, content_type: &str) -> Response<Body> {
+    let mut r = respond(StatusCode::OK, content_type, body);
+    r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+    r
+}
+
+async fn echo(req: Request<Incoming>) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    let mut headers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, value) in &parts.headers {
+        headers
+            .entry(name.as_str().to_string())
+            .or_default()
+            .push(String::from_utf8_lossy(value.as_bytes()).into_owned());
+    }
+    let body = match body.collect().await {
+        Ok(b) => String::from_utf8_lossy(&b.to_bytes()).into_owned(),
+        Err(e) => return text(StatusCode::BAD_REQUEST, format!("cannot read body: {e}\n")),
+    };
+    json(serde_json::json!({
+        "method": parts.method.as_str(),
+        "path": parts.uri.path(),
+        "query": parts.uri.query().unwrap_or(""),
+        // HTTP/2 carries the host in :authority, not in a Host header.
+        "authority": parts.uri.authority().map(|a| a.as_str()).unwrap_or(""),
+        "version": format!("{:?}", parts.version),
+        "headers": headers,
+        "body": body,
+    }))
+}
+
+/// The rustls provider used by every server (never installed process-wide).
+pub(crate) fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+}
+
+/// Builds a server config presenting `identity`.
+pub(crate) fn server_config(
+    identity: &Identity,
+    versions: &[&'static SupportedProtocolVersion],
+    client_ca: Option<&rustls_pki_types::CertificateDer<'static>>,
+) -> io::Result<Arc<ServerConfig>> {
+    let e = |e: rustls::Error| io::Error::other(format!("server config: {e}"));
+    let builder = ServerConfig::builder_with_provider(provider()).with_protocol_versions(versions).map_err(e)?;
+    let builder = match client_ca {
+        None => builder.with_no_client_auth(),
+        Some(ca) => {
+            let mut roots = RootCertStore::empty();
+            roots.add(ca.clone()).map_err(e)?;
+            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
+                .build()
+                .map_err(|err| io::Error::other(format!("client verifier: {err}")))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    let mut config = builder.with_single_cert(identity.chain.clone(), identity.key()).map_err(e)?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+async fn accept_loop<F, Fut>(listener: std::net::TcpListener, mut on_conn: F)
+where
+    F: FnMut(tokio::net::TcpStream) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = match TcpListener::from_std(listener) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("tlsguard-testkit: listener: {e}");
+            return;
+        }
+    };
+    loop {
+        match listener.accept().await {
+            Ok((tcp, _)) => {
+                let _ = tcp.set_nodelay(true);
+                tokio::spawn(on_conn(tcp));
+            }
+            // EMFILE and friends: back off instead of spinning.
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+}
+
+async fn serve_http<I>(io: I, router: Router)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let svc = service_fn(move |req| router.clone().handle(req));
+    // Errors are expected: clients under test abort on purpose.
+    let _ = auto::Builder::new(TokioExecutor::new()).serve_connection(TokioIo::new(io), svc).await;
+}
+
+/// Serves HTTPS on `listener` until the runtime shuts down.
+pub(crate) async fn serve_tls(listener: std::net::TcpListener, config: Arc<ServerConfig>, router: Router) {
+    let acceptor = TlsAcceptor::from(config);
+    accept_loop(listener, move |tcp| {
+        let acceptor = acceptor.clone();
+        let router = router.clone();
+        async move {
+            // Handshake failures are the point of most scenarios: ignore them.
+            if let Ok(Ok(tls)) = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
+                serve_http(tls, router).await;
+            }
+        }
+    })
+    .await
+}
+
+/// Serves plain HTTP on `listener` until the runtime shuts down.
+pub(crate) async fn serve_plain(listener: std::net::TcpListener, router: Router) {
+    accept_loop(listener, move |tcp| serve_http(tcp, router.clone())).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn gzip_bomb_inflates_to_the_announced_size() {
+        let bomb = gzip_bomb(4 * 1024 * 1024);
+        assert!(bomb.len() < 64 * 1024, "bomb is small: {}", bomb.len());
+        let mut d = flate2::read::GzDecoder::new(&bomb[..]);
+        let mut buf = vec![0u8; 1 << 16];
+        let mut total = 0;
+        loop {
+            let n = d.read(&mut buf).expect("valid gzip with correct CRC");
+            if n == 0 {
+                break;
+            }
+            assert!(buf[..n].iter().all(|b| *b == 0));
+            total += n;
+        }
+        assert_eq!(total, 4 * 1024 * 1024);
+    }
+
+    #[test]
+    fn compressed_assets_decode() {
+        let s = static_assets();
+        let mut out = String::new();
+        flate2::read::GzDecoder::new(&s.gzip[..]).read_to_string(&mut out).unwrap();
+        assert_eq!(out, COMPRESSED_JSON);
+        out.clear();
+        flate2::read::ZlibDecoder::new(&s.deflate[..]).read_to_string(&mut out).unwrap();
+        assert_eq!(out, COMPRESSED_JSON);
+        out.clear();
+        brotli::Decompressor::new(&s.br[..], 4096).read_to_string(&mut out).unwrap();
+        assert_eq!(out, COMPRESSED_JSON);
+    }
+}

@@ -1,0 +1,80 @@
+//! Offline chain verification: the same verifier as the client, without a connection, so an
+//! offline verdict predicts what a request would say.
+
+use rustls::pki_types::{ServerName, UnixTime};
+
+use crate::cert::{CertificateInfo, certificate_ders};
+use crate::error::{Code, Error, Result};
+use crate::options::TrustOptions;
+use crate::trust::TrustStore;
+pub use crate::verify::Purpose;
+
+/// What to verify a chain for.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct VerifyOptions {
+    /// The trust configuration (the client's `roots`, `ca_file`, `ca_pem`, `pins`, `crls`).
+    pub trust: TrustOptions,
+    /// The host name or IP address the chain must cover (not checked when `None`).
+    pub hostname: Option<String>,
+    /// The validation time, Unix seconds (default: now).
+    pub at: Option<i64>,
+    /// Server (default) or client certificate.
+    pub purpose: Purpose,
+}
+
+/// The verdict on a chain. Never an `Err` for a refused chain: the refusal is in `error`.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ChainReport {
+    /// Whether the chain verified.
+    pub ok: bool,
+    /// The refusal, with the same code, message and hint a request would give.
+    pub error: Option<Error>,
+    /// The verified path, leaf first, without the trust anchor (empty when refused).
+    pub path: Vec<CertificateInfo>,
+    /// The chain as given, leaf first.
+    pub presented: Vec<CertificateInfo>,
+    /// The validation time used, Unix seconds.
+    pub at: i64,
+}
+
+/// Verifies a chain (PEM text or one DER certificate; leaf first, then intermediates).
+///
+/// `Err` only for bad input (`INVALID_PEM`, `INVALID_ARGUMENT`, `IO`); a refused chain gives
+/// `Ok(report)` with `report.ok == false` and `report.error` set.
+pub fn verify_chain(chain: &[u8], opts: &VerifyOptions) -> Result<ChainReport> {
+    let ders = certificate_ders(chain)?;
+    let presented: Vec<CertificateInfo> = ders.iter().map(|d| CertificateInfo::from_der(d)).collect::<Result<_>>()?;
+    let store = TrustStore::load(&opts.trust)?;
+    let server_name = match &opts.hostname {
+        Some(h) => Some(
+            ServerName::try_from(h.trim_start_matches('[').trim_end_matches(']').to_owned())
+                .map_err(|_| Error::invalid(format!("hostname: {h:?} is not a valid DNS name or IP address")))?,
+        ),
+        None => None,
+    };
+    let at = opts.at.unwrap_or_else(crate::cert::unix_now);
+    if at < 0 {
+        return Err(Error::invalid(format!("at: {at} is before 1970")));
+    }
+    let now = UnixTime::since_unix_epoch(std::time::Duration::from_secs(at as u64));
+    let provider = rustls::crypto::aws_lc_rs::default_provider();
+    let (leaf, intermediates) =
+        ders.split_first().ok_or_else(|| Error::new(Code::InvalidPem, "no certificate given"))?;
+    match crate::verify::verify_server_chain(
+        &store,
+        &provider,
+        leaf,
+        intermediates,
+        server_name.as_ref(),
+        now,
+        opts.purpose,
+    ) {
+        Ok(verified) => {
+            let path = verified.path.iter().filter_map(|d| CertificateInfo::from_der(d).ok()).collect();
+            Ok(ChainReport { ok: true, error: None, path, presented, at })
+        }
+        Err(e) => Ok(ChainReport { ok: false, error: Some(e), path: Vec::new(), presented, at }),
+    }
+}

@@ -1,0 +1,632 @@
+//! The connector hyper-util's pool calls for a new connection: DNS, TCP, optional proxy
+//! tunnel (HTTP CONNECT), TLS handshake, all bounded by `connect_timeout`.
+//!
+//! Its error type is our [`Error`], so that after hyper-util wraps it the request code finds it
+//! again by walking `source()` (see `errors.rs`).
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderValue, Uri};
+use http_body_util::Empty;
+use hyper_util::client::legacy::connect::{Connected, Connection};
+use hyper_util::client::proxy::matcher::Matcher;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+
+use crate::error::{Code, Error, Result};
+use crate::tls::{TlsContext, TlsInfo};
+
+/// Formats a duration for messages: `10 s`, `0.5 s`.
+pub(crate) fn secs(d: Duration) -> String {
+    format!("{} s", d.as_secs_f64())
+}
+
+/// Removes the ` (os error N)` suffix std adds to OS errors.
+pub(crate) fn io_message(e: &io::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" (os error ") {
+        Some(i) if s.ends_with(')') => s[..i].to_owned(),
+        _ => s,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Proxy policy
+// ---------------------------------------------------------------------------------------------
+
+/// A proxy to tunnel through.
+#[derive(Clone, Debug)]
+pub(crate) struct Proxy {
+    host: String,
+    port: u16,
+    auth: Option<HeaderValue>,
+}
+
+impl Proxy {
+    fn addr(&self) -> String {
+        authority(&self.host, self.port)
+    }
+}
+
+/// Which proxy (if any) a destination goes through.
+pub(crate) enum ProxyPolicy {
+    /// `ClientOptions::proxy`: every destination, `NO_PROXY` not consulted.
+    Explicit(Proxy),
+    /// `ClientOptions::proxy == Some("")`: always connect directly, ignore the environment.
+    Direct,
+    /// `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY`, read once when the client was made.
+    /// (hyper-util ignores them when `REQUEST_METHOD` is set, i.e. in a CGI request: the
+    /// "httpoxy" protection, relevant for PHP.)
+    Env(Box<Matcher>),
+}
+
+impl ProxyPolicy {
+    /// The policy for `ClientOptions::proxy`; `INVALID_ARGUMENT` for a malformed proxy URL.
+    pub(crate) fn new(explicit: Option<&str>) -> Result<Self> {
+        match explicit {
+            Some(s) if s.trim().is_empty() => Ok(Self::Direct),
+            Some(s) => Ok(Self::Explicit(parse_proxy_url(s)?)),
+            None => Ok(Self::Env(Box::new(Matcher::from_env()))),
+        }
+    }
+
+    /// The proxy for `dst`, if any. An environment proxy that is not an `http://` proxy gives
+    /// `INVALID_ARGUMENT` (only HTTP CONNECT proxies are supported).
+    fn for_uri(&self, dst: &Uri) -> Result<Option<Proxy>> {
+        match self {
+            Self::Explicit(p) => Ok(Some(p.clone())),
+            Self::Direct => Ok(None),
+            Self::Env(m) => {
+                let Some(icpt) = m.intercept(dst) else { return Ok(None) };
+                let uri = icpt.uri();
+                if uri.scheme_str().is_some_and(|s| s != "http") {
+                    return Err(Error::invalid(format!(
+                        "proxy from the environment: {}://{} is not supported (only http:// CONNECT proxies are)",
+                        uri.scheme_str().unwrap_or_default(),
+                        uri.authority().map(|a| a.host()).unwrap_or_default()
+                    )));
+                }
+                let host = uri.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+                if host.is_empty() {
+                    return Err(Error::invalid("proxy from the environment has no host"));
+                }
+                Ok(Some(Proxy {
+                    host: host.to_owned(),
+                    port: uri.port_u16().unwrap_or(80),
+                    auth: icpt.basic_auth().cloned(),
+                }))
+            }
+        }
+    }
+}
+
+/// Parses `http://[user:pass@]host[:port]` (the scheme may be omitted).
+pub(crate) fn parse_proxy_url(s: &str) -> Result<Proxy> {
+    let with_scheme = if s.contains("://") { s.to_owned() } else { format!("http://{s}") };
+    let url = url::Url::parse(&with_scheme)
+        .map_err(|e| Error::invalid(format!("proxy: {:?} is not a valid proxy URL: {e}", redact(s))))?;
+    if url.scheme() != "http" {
+        return Err(Error::invalid(format!(
+            "proxy: scheme {:?} is not supported (use an http:// CONNECT proxy)",
+            url.scheme()
+        )));
+    }
+    let host = match url.host() {
+        Some(url::Host::Ipv6(a)) => a.to_string(),
+        Some(h) => h.to_string(),
+        None => return Err(Error::invalid(format!("proxy: {:?} has no host", redact(s)))),
+    };
+    if url.path() != "/" && !url.path().is_empty() || url.query().is_some() {
+        return Err(Error::invalid(format!(
+            "proxy: {:?} must be just http://[user:pass@]host:port (no path or query)",
+            redact(s)
+        )));
+    }
+    let port = url.port_or_known_default().unwrap_or(80);
+    let auth = if url.username().is_empty() && url.password().is_none() {
+        None
+    } else {
+        let user = percent_decode(url.username());
+        let pass = percent_decode(url.password().unwrap_or(""));
+        use base64::Engine as _;
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
+        let mut v = HeaderValue::from_str(&format!("Basic {token}"))
+            .map_err(|_| Error::invalid("proxy: credentials cannot be encoded"))?;
+        v.set_sensitive(true);
+        Some(v)
+    };
+    Ok(Proxy { host, port, auth })
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// The proxy URL with any password replaced, for messages.
+fn redact(s: &str) -> String {
+    match (s.find("://"), s.rfind('@')) {
+        (Some(i), Some(at)) if at > i => format!("{}://***@{}", &s[..i], &s[at + 1..]),
+        (None, Some(at)) => format!("***@{}", &s[at + 1..]),
+        _ => s.to_owned(),
+    }
+}
+
+/// `host:port`, with brackets around IPv6 literals.
+pub(crate) fn authority(host: &str, port: u16) -> String {
+    if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stream
+// ---------------------------------------------------------------------------------------------
+
+/// What the request code may need to explain a failure on a TLS connection after its
+/// handshake; shared through `Connected::extra`.
+///
+/// Why: a TLS 1.3 server that refuses the client certificate sends its alert after the client
+/// considers the handshake finished. The client's next write then fails with EPIPE/ECONNRESET
+/// and h2 keeps only the text of io errors, so the `rustls::Error` cannot be found in the error
+/// chain. The stream records the first TLS error it sees here, and `errors::classify` looks
+/// here first. Worse, the server's RST often makes the kernel discard the alert before it is
+/// read; so the connection also records whether the server asked for a client certificate
+/// (TLS 1.3) and whether any application data ever arrived: "asked for a certificate, then
+/// closed before sending a single byte" is explained as a client-certificate refusal.
+#[derive(Clone)]
+pub(crate) struct TlsFailure(Arc<FailureInner>);
+
+struct FailureInner {
+    alert: std::sync::Mutex<Option<rustls::Error>>,
+    cert_requested: Arc<AtomicBool>,
+    got_data: AtomicBool,
+    has_identity: bool,
+    tls13: bool,
+    addr: String,
+}
+
+impl TlsFailure {
+    fn record(&self, e: &io::Error) {
+        if let Some(r) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+            let mut slot = self.0.alert.lock().unwrap_or_else(|p| p.into_inner());
+            slot.get_or_insert_with(|| r.clone());
+        }
+    }
+
+    fn is_set(&self) -> bool {
+        self.0.alert.lock().unwrap_or_else(|p| p.into_inner()).is_some()
+    }
+
+    /// The recorded TLS error, if any.
+    pub(crate) fn get(&self) -> Option<rustls::Error> {
+        self.0.alert.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// A TLS 1.3 server that asked for a client certificate and dropped the connection before
+    /// sending any data refused the certificate (or its absence).
+    pub(crate) fn inferred_client_cert_refusal(&self) -> Option<Error> {
+        let i = &self.0;
+        if !i.tls13 || !i.cert_requested.load(Ordering::Relaxed) || i.got_data.load(Ordering::Relaxed) {
+            return None;
+        }
+        let what = if i.has_identity {
+            "it probably rejected the client certificate given"
+        } else {
+            "it asked for a client certificate and none is configured"
+        };
+        Some(Error::new(
+            Code::TlsClientCertRequired,
+            format!("{} closed the connection right after the TLS 1.3 handshake: {what}", i.addr),
+        ))
+    }
+}
+
+/// Wraps the configured client-certificate resolver to learn whether the server asked.
+#[derive(Debug)]
+struct AskProbe {
+    inner: Arc<dyn rustls::client::ResolvesClientCert>,
+    asked: Arc<AtomicBool>,
+}
+
+impl rustls::client::ResolvesClientCert for AskProbe {
+    fn resolve(
+        &self,
+        root_hint_subjects: &[&[u8]],
+        sigschemes: &[rustls::SignatureScheme],
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        self.asked.store(true, Ordering::Relaxed);
+        self.inner.resolve(root_hint_subjects, sigschemes)
+    }
+    fn only_raw_public_keys(&self) -> bool {
+        self.inner.only_raw_public_keys()
+    }
+    fn has_certs(&self) -> bool {
+        self.inner.has_certs()
+    }
+}
+
+/// A TLS connection and what is known about it.
+pub(crate) struct TlsConn {
+    stream: TlsStream<TcpStream>,
+    info: TlsInfo,
+    failure: TlsFailure,
+}
+
+impl TlsConn {
+    /// After a write failed because the peer closed the connection, reads what is still
+    /// buffered: a fatal alert the peer sent before closing becomes the recorded error.
+    fn probe_alert(&mut self, cx: &mut Context<'_>) {
+        if self.failure.is_set() {
+            return;
+        }
+        let mut scratch = [0u8; 1024];
+        for _ in 0..4 {
+            let mut buf = ReadBuf::new(&mut scratch);
+            match Pin::new(&mut self.stream).poll_read(cx, &mut buf) {
+                Poll::Ready(Ok(())) if !buf.filled().is_empty() => continue,
+                Poll::Ready(Err(e)) => {
+                    self.failure.record(&e);
+                    return;
+                }
+                _ => return,
+            }
+        }
+    }
+
+    fn write_result<T>(&mut self, cx: &mut Context<'_>, r: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+        if let Poll::Ready(Err(e)) = &r {
+            self.failure.record(e);
+            if matches!(
+                e.kind(),
+                io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+            ) {
+                self.probe_alert(cx);
+            }
+        }
+        r
+    }
+}
+
+/// A connection: plain TCP (`http://`) or TLS.
+pub(crate) enum Stream {
+    Plain(TcpStream),
+    Tls(Box<TlsConn>),
+}
+
+impl Connection for Stream {
+    fn connected(&self) -> Connected {
+        match self {
+            Self::Plain(_) => Connected::new(),
+            Self::Tls(t) => {
+                let c = Connected::new().extra(t.info.clone()).extra(t.failure.clone());
+                if t.info.alpn.as_deref() == Some("h2") { c.negotiated_h2() } else { c }
+            }
+        }
+    }
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Self::Tls(t) => {
+                let before = buf.filled().len();
+                let r = Pin::new(&mut t.stream).poll_read(cx, buf);
+                match &r {
+                    Poll::Ready(Err(e)) => t.failure.record(e),
+                    Poll::Ready(Ok(())) if buf.filled().len() > before => {
+                        t.failure.0.got_data.store(true, Ordering::Relaxed);
+                    }
+                    _ => {}
+                }
+                r
+            }
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Self::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Self::Tls(t) => {
+                let r = Pin::new(&mut t.stream).poll_write(cx, buf);
+                t.write_result(cx, r)
+            }
+        }
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(s) => Pin::new(s).poll_flush(cx),
+            Self::Tls(t) => {
+                let r = Pin::new(&mut t.stream).poll_flush(cx);
+                t.write_result(cx, r)
+            }
+        }
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Self::Tls(t) => Pin::new(&mut t.stream).poll_shutdown(cx),
+        }
+    }
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Self::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Self::Tls(t) => {
+                let r = Pin::new(&mut t.stream).poll_write_vectored(cx, bufs);
+                t.write_result(cx, r)
+            }
+        }
+    }
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            Self::Plain(s) => s.is_write_vectored(),
+            Self::Tls(t) => t.stream.is_write_vectored(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The connector
+// ---------------------------------------------------------------------------------------------
+
+/// hyper-util's connector: `Service<Uri>` returning a [`Stream`].
+#[derive(Clone)]
+pub(crate) struct Connector {
+    pub(crate) tls: Arc<TlsContext>,
+    pub(crate) proxy: Arc<ProxyPolicy>,
+    pub(crate) connect_timeout: Duration,
+}
+
+type BoxFuture = Pin<Box<dyn Future<Output = Result<TokioIo<Stream>>> + Send>>;
+
+impl tower_service::Service<Uri> for Connector {
+    type Response = TokioIo<Stream>;
+    type Error = Error;
+    type Future = BoxFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, dst: Uri) -> Self::Future {
+        let this = self.clone();
+        Box::pin(async move { this.connect(dst).await.map(TokioIo::new) })
+    }
+}
+
+impl Connector {
+    async fn connect(&self, dst: Uri) -> Result<Stream> {
+        let https = match dst.scheme_str() {
+            Some("https") => true,
+            Some("http") => false,
+            other => {
+                return Err(Error::new(Code::InvalidUrl, format!("unsupported scheme {:?}", other.unwrap_or(""))));
+            }
+        };
+        let host = dst
+            .host()
+            .map(|h| h.trim_start_matches('[').trim_end_matches(']').to_owned())
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| Error::new(Code::InvalidUrl, format!("URL {dst} has no host")))?;
+        let port = dst.port_u16().unwrap_or(if https { 443 } else { 80 });
+        let proxy = self.proxy.for_uri(&dst)?;
+        let target = authority(&host, port);
+        let via = proxy.as_ref().map(|p| format!(" via proxy {}", p.addr())).unwrap_or_default();
+        let timeout = self.connect_timeout;
+        let work = async {
+            let tcp = match &proxy {
+                None => tcp_connect(&host, port, "").await?,
+                Some(p) => {
+                    let tcp = tcp_connect(&p.host, p.port, "proxy ").await?;
+                    tunnel(tcp, p, &host, port).await?
+                }
+            };
+            if !https {
+                return Ok(Stream::Plain(tcp));
+            }
+            self.handshake(tcp, &host, port).await
+        };
+        match tokio::time::timeout(timeout, work).await {
+            Ok(r) => r,
+            Err(_) => Err(Error::new(
+                Code::Timeout,
+                format!("connect timeout ({}) expired connecting to {target}{via}", secs(timeout)),
+            )),
+        }
+    }
+
+    async fn handshake(&self, tcp: TcpStream, host: &str, port: u16) -> Result<Stream> {
+        let name = rustls::pki_types::ServerName::try_from(host.to_owned())
+            .map_err(|e| Error::new(Code::InvalidUrl, format!("host {host:?} is not a valid TLS server name: {e}")))?;
+        // A per-connection copy of the config (cheap: Arcs and small vectors; the session
+        // cache is shared) whose certificate resolver notes whether the server asked for one.
+        let asked = Arc::new(AtomicBool::new(false));
+        let mut config = (*self.tls.config).clone();
+        let has_identity = config.client_auth_cert_resolver.has_certs();
+        config.client_auth_cert_resolver =
+            Arc::new(AskProbe { inner: config.client_auth_cert_resolver.clone(), asked: asked.clone() });
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+        match connector.connect(name, tcp).await {
+            Ok(tls) => {
+                let info = TlsInfo::from_connection(tls.get_ref().1);
+                let failure = TlsFailure(Arc::new(FailureInner {
+                    alert: std::sync::Mutex::new(None),
+                    cert_requested: asked,
+                    got_data: AtomicBool::new(false),
+                    has_identity,
+                    tls13: tls.get_ref().1.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3),
+                    addr: authority(host, port),
+                }));
+                Ok(Stream::Tls(Box::new(TlsConn { stream: tls, info, failure })))
+            }
+            Err(e) => {
+                if let Some(r) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                    return Err(self.tls.handshake_error(r, host));
+                }
+                let what = match e.kind() {
+                    io::ErrorKind::UnexpectedEof => "the server closed the connection".to_owned(),
+                    _ => io_message(&e),
+                };
+                Err(Error::new(
+                    Code::TlsHandshake,
+                    format!("TLS handshake with {} failed: {what}", authority(host, port)),
+                )
+                .with_source(e))
+            }
+        }
+    }
+}
+
+/// Resolves `host` and connects to the first address that accepts. `what` prefixes the
+/// messages (`"proxy "`).
+async fn tcp_connect(host: &str, port: u16, what: &str) -> Result<TcpStream> {
+    let addrs: Vec<SocketAddr> = match tokio::net::lookup_host((host, port)).await {
+        Ok(a) => a.collect(),
+        Err(e) => {
+            return Err(
+                Error::new(Code::Dns, format!("cannot resolve {what}host '{host}': {}", io_message(&e))).with_source(e)
+            );
+        }
+    };
+    if addrs.is_empty() {
+        return Err(Error::new(Code::Dns, format!("cannot resolve {what}host '{host}': no addresses")));
+    }
+    let mut last: Option<(SocketAddr, io::Error)> = None;
+    for addr in &addrs {
+        match TcpStream::connect(addr).await {
+            Ok(s) => {
+                // Small requests and h2 frames should not wait for Nagle.
+                let _ = s.set_nodelay(true);
+                return Ok(s);
+            }
+            Err(e) => last = Some((*addr, e)),
+        }
+    }
+    let (addr, e) = last.ok_or_else(|| Error::new(Code::Connect, format!("no address to connect to for {host}")))?;
+    let others = if addrs.len() > 1 { format!(" (and {} other addresses)", addrs.len() - 1) } else { String::new() };
+    Err(Error::new(Code::Connect, format!("connection to {what}{addr} failed: {}{others}", io_message(&e)))
+        .with_source(e))
+}
+
+/// Opens an HTTP CONNECT tunnel to `host:port` through the proxy connection `tcp`.
+///
+/// hyper-util's `Tunnel` does not report the proxy's status line, so the exchange is done with
+/// hyper's client connection API (no hand-written HTTP): CONNECT, then take the TCP stream back
+/// out of the upgrade.
+async fn tunnel(tcp: TcpStream, proxy: &Proxy, host: &str, port: u16) -> Result<TcpStream> {
+    let target = authority(host, port);
+    let proxy_err = |msg: String| Error::new(Code::Connect, format!("proxy {}: {msg}", proxy.addr()));
+    let (mut sender, conn) = hyper::client::conn::http1::handshake::<_, Empty<Bytes>>(TokioIo::new(tcp))
+        .await
+        .map_err(|e| proxy_err(format!("HTTP handshake failed: {e}")))?;
+    let driver = tokio::spawn(conn.with_upgrades());
+    let mut req = http::Request::builder()
+        .method(http::Method::CONNECT)
+        .uri(target.as_str())
+        .header(http::header::HOST, target.as_str());
+    if let Some(auth) = &proxy.auth {
+        req = req.header(http::header::PROXY_AUTHORIZATION, auth.clone());
+    }
+    let req = req
+        .body(Empty::new())
+        .map_err(|e| Error::new(Code::InvalidUrl, format!("cannot build CONNECT request for {target}: {e}")))?;
+    let res = sender.send_request(req).await.map_err(|e| proxy_err(format!("CONNECT to {target} failed: {e}")))?;
+    let status = res.status();
+    if !status.is_success() {
+        driver.abort();
+        let reason = status.canonical_reason().unwrap_or("");
+        let err = Error::new(
+            Code::Connect,
+            format!("proxy {} refused CONNECT to {target}: {} {reason}", proxy.addr(), status.as_u16())
+                .trim_end()
+                .to_owned(),
+        );
+        return Err(if status.as_u16() == 407 {
+            err.with_hint("The proxy requires credentials: put them in the proxy URL (http://user:pass@host:port).")
+        } else {
+            err
+        });
+    }
+    let upgraded = hyper::upgrade::on(res)
+        .await
+        .map_err(|e| proxy_err(format!("CONNECT to {target} did not yield a tunnel: {e}")))?;
+    let parts = upgraded
+        .downcast::<TokioIo<TcpStream>>()
+        .map_err(|_| proxy_err(format!("CONNECT to {target}: unexpected tunnel type")))?;
+    if !parts.read_buf.is_empty() {
+        // The target spoke before the client did (neither TLS nor HTTP/1 do that).
+        return Err(proxy_err(format!(
+            "CONNECT to {target}: {} unexpected bytes arrived before the request",
+            parts.read_buf.len()
+        )));
+    }
+    Ok(parts.io.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_urls() {
+        let p = parse_proxy_url("http://127.0.0.1:3128").expect("ok");
+        assert_eq!((p.host.as_str(), p.port, p.auth.is_none()), ("127.0.0.1", 3128, true));
+        let p = parse_proxy_url("proxy.local:8080").expect("ok");
+        assert_eq!((p.host.as_str(), p.port), ("proxy.local", 8080));
+        let p = parse_proxy_url("http://Aladdin:open%20sesame@[::1]:3128").expect("ok");
+        assert_eq!(p.host, "::1");
+        assert_eq!(p.addr(), "[::1]:3128");
+        // "Aladdin:open sesame"
+        assert_eq!(p.auth.expect("auth").to_str().expect("ascii"), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+        for bad in ["socks5://h:1", "https://h:1", "http://", "http://h:1/path", "http://h:99999", "::::"] {
+            let e = parse_proxy_url(bad).expect_err(bad);
+            assert_eq!(e.code(), Code::InvalidArgument, "{bad}");
+        }
+        let e = parse_proxy_url("http://u:secret@h:1/x").expect_err("path");
+        assert!(!e.message().contains("secret"), "{}", e.message());
+    }
+
+    #[test]
+    fn message_helpers() {
+        assert_eq!(secs(Duration::from_millis(500)), "0.5 s");
+        assert_eq!(secs(Duration::from_secs(10)), "10 s");
+        let e = io::Error::from_raw_os_error(111);
+        assert!(!io_message(&e).contains("os error"), "{}", io_message(&e));
+        assert_eq!(authority("::1", 443), "[::1]:443");
+        assert_eq!(authority("a.b", 80), "a.b:80");
+    }
+
+    #[test]
+    fn dns_and_connect_errors() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+        rt.block_on(async {
+            let e = tcp_connect("does-not-exist.invalid", 443, "").await.expect_err("dns");
+            assert_eq!(e.code(), Code::Dns);
+            assert!(e.message().contains("'does-not-exist.invalid'"), "{}", e.message());
+            // A port nobody listens on: bind, learn the port, close.
+            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+            let port = l.local_addr().expect("addr").port();
+            drop(l);
+            let e = tcp_connect("127.0.0.1", port, "").await.expect_err("refused");
+            assert_eq!(e.code(), Code::Connect);
+            assert_eq!(e.message(), format!("connection to 127.0.0.1:{port} failed: Connection refused"));
+        });
+    }
+}

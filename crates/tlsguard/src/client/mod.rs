@@ -1,0 +1,682 @@
+//! The HTTPS client.
+//!
+//! A [`Client`] holds one TLS configuration and one connection pool (hyper 1 with hyper-util's
+//! pooling client; HTTP/2 when ALPN agrees on `h2`, else HTTP/1.1). It is cheap to clone and
+//! may be shared across threads. A [`Request`] is a builder; errors in what it is given
+//! (invalid headers, ...) are reported by [`Request::send`] / [`Request::send_blocking`].
+//!
+//! Requests run on tlsguard's own runtime (see `runtime.rs`), so `send()` can be awaited from
+//! any async runtime and `send_blocking()` called from any plain thread.
+//!
+//! Response headers are kept exactly as received, including `content-encoding` and
+//! `content-length` of a compressed body (like `requests` and `fetch`); [`Response::body`] is
+//! the decoded body.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue};
+use http_body_util::Full;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+
+use crate::cert::CertificateInfo;
+use crate::error::{Code, Error, Result};
+use crate::options::ClientOptions;
+use crate::tls::{TlsContext, TlsInfo};
+
+mod body;
+mod connect;
+mod errors;
+mod headers;
+mod policy;
+mod runtime;
+
+use connect::{Connector, ProxyPolicy, secs};
+
+/// An HTTP method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// `GET`
+    Get,
+    /// `HEAD`
+    Head,
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+    /// `PATCH`
+    Patch,
+    /// `DELETE`
+    Delete,
+    /// `OPTIONS`
+    Options,
+}
+
+impl Method {
+    /// The method as sent: `"GET"`, `"POST"`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Head => "HEAD",
+            Self::Post => "POST",
+            Self::Put => "PUT",
+            Self::Patch => "PATCH",
+            Self::Delete => "DELETE",
+            Self::Options => "OPTIONS",
+        }
+    }
+
+    fn to_http(self) -> http::Method {
+        match self {
+            Self::Get => http::Method::GET,
+            Self::Head => http::Method::HEAD,
+            Self::Post => http::Method::POST,
+            Self::Put => http::Method::PUT,
+            Self::Patch => http::Method::PATCH,
+            Self::Delete => http::Method::DELETE,
+            Self::Options => http::Method::OPTIONS,
+        }
+    }
+}
+
+impl FromStr for Method {
+    type Err = Error;
+    /// Case-insensitive; anything else is `INVALID_ARGUMENT`.
+    fn from_str(s: &str) -> Result<Self> {
+        const ALL: [Method; 7] =
+            [Method::Get, Method::Head, Method::Post, Method::Put, Method::Patch, Method::Delete, Method::Options];
+        ALL.into_iter().find(|m| m.as_str().eq_ignore_ascii_case(s.trim())).ok_or_else(|| {
+            Error::invalid(format!("method: {s:?} is not one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"))
+        })
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+type HyperClient = hyper_util::client::legacy::Client<Connector, Full<Bytes>>;
+
+/// The pool and the pid of the process it was made in.
+struct Pool {
+    pid: u32,
+    client: HyperClient,
+}
+
+struct ClientInner {
+    options: ClientOptions,
+    tls: Arc<TlsContext>,
+    connector: Connector,
+    default_headers: Vec<(HeaderName, HeaderValue)>,
+    pool: Mutex<Option<Pool>>,
+}
+
+/// An HTTPS client: TLS configuration, options and a connection pool. Cheap to clone; share it
+/// across threads.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<ClientInner>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client").field("options", &self.inner.options).finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Builds a client: loads trust and the client identity once, validates the proxy URL and
+    /// default headers (`INVALID_ARGUMENT`).
+    pub fn new(options: ClientOptions) -> Result<Client> {
+        if options.timeout.is_zero() {
+            return Err(Error::invalid("timeout: 0 s is not a positive duration"));
+        }
+        if options.connect_timeout.is_zero() {
+            return Err(Error::invalid("connect_timeout: 0 s is not a positive duration"));
+        }
+        let default_headers = headers::validate_all("headers option", options.headers.iter().map(|(k, v)| (k, v)))?;
+        let proxy = Arc::new(ProxyPolicy::new(options.proxy.as_deref())?);
+        let tls = Arc::new(TlsContext::new(&options)?);
+        let connector = Connector { tls: tls.clone(), proxy, connect_timeout: options.connect_timeout };
+        Ok(Client { inner: Arc::new(ClientInner { options, tls, connector, default_headers, pool: Mutex::new(None) }) })
+    }
+
+    /// The options the client was made with.
+    pub fn options(&self) -> &ClientOptions {
+        &self.inner.options
+    }
+
+    /// What the client trusts: every source loaded, with counts and what was skipped.
+    pub fn trust_report(&self) -> &crate::trust::TrustReport {
+        &self.inner.tls.store.report
+    }
+
+    /// A request with `method` to `url` (errors in the URL are reported by `send`).
+    pub fn request(&self, method: Method, url: &str) -> Request {
+        Request {
+            client: self.clone(),
+            method,
+            url: url.to_owned(),
+            headers: Vec::new(),
+            query: Vec::new(),
+            body: None,
+            body_type: None,
+            timeout: None,
+            error: None,
+        }
+    }
+
+    /// A `GET` request.
+    pub fn get(&self, url: &str) -> Request {
+        self.request(Method::Get, url)
+    }
+    /// A `HEAD` request.
+    pub fn head(&self, url: &str) -> Request {
+        self.request(Method::Head, url)
+    }
+    /// A `POST` request.
+    pub fn post(&self, url: &str) -> Request {
+        self.request(Method::Post, url)
+    }
+    /// A `PUT` request.
+    pub fn put(&self, url: &str) -> Request {
+        self.request(Method::Put, url)
+    }
+    /// A `PATCH` request.
+    pub fn patch(&self, url: &str) -> Request {
+        self.request(Method::Patch, url)
+    }
+    /// A `DELETE` request.
+    pub fn delete(&self, url: &str) -> Request {
+        self.request(Method::Delete, url)
+    }
+    /// An `OPTIONS` request (`options()` is taken by the accessor of the client's options).
+    pub fn options_request(&self, url: &str) -> Request {
+        self.request(Method::Options, url)
+    }
+
+    /// The hyper pool of this process.
+    ///
+    /// Fork awareness: pooled connections (and the pool's background tasks) belong to the
+    /// process that made them, and after a `fork()` they are sockets shared with the parent
+    /// whose TLS state the parent keeps advancing. A child using them would corrupt both
+    /// sides' sessions. So the pool remembers the pid it was made in and a forked child builds
+    /// its own. The parent's pool is leaked, not dropped: dropping it would deregister sockets
+    /// from the parent's (copied, threadless) runtime, which can block on a lock a parent
+    /// thread held at fork time.
+    fn pool(&self) -> HyperClient {
+        let pid = std::process::id();
+        let mut slot = self.inner.pool.lock().unwrap_or_else(|p| p.into_inner());
+        match slot.as_ref() {
+            Some(p) if p.pid == pid => return p.client.clone(),
+            _ => {}
+        }
+        if let Some(old) = slot.take() {
+            std::mem::forget(old);
+        }
+        let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new())
+            .pool_idle_timeout(Duration::from_secs(90))
+            .build(self.inner.connector.clone());
+        *slot = Some(Pool { pid, client: client.clone() });
+        client
+    }
+}
+
+/// A request being built. Methods consume and return it; the first invalid input is reported
+/// when the request is sent.
+#[must_use = "a request does nothing until it is sent"]
+pub struct Request {
+    client: Client,
+    method: Method,
+    url: String,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    query: Vec<(String, String)>,
+    body: Option<Bytes>,
+    body_type: Option<&'static str>,
+    timeout: Option<Duration>,
+    error: Option<Error>,
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request").field("method", &self.method).field("url", &self.url).finish_non_exhaustive()
+    }
+}
+
+impl Request {
+    fn fail(mut self, e: Error) -> Self {
+        if self.error.is_none() {
+            self.error = Some(e);
+        }
+        self
+    }
+
+    /// Adds a header (a name set here replaces the client's default of that name; calling it
+    /// twice with one name sends both values).
+    pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        self.headers([(name, value)])
+    }
+
+    /// Adds several headers.
+    pub fn headers<K: AsRef<str>, V: AsRef<str>>(mut self, headers: impl IntoIterator<Item = (K, V)>) -> Self {
+        match headers::validate_all("header", headers) {
+            Ok(list) => {
+                self.headers.extend(list);
+                let total: usize = self.headers.iter().map(|(n, v)| n.as_str().len() + v.len()).sum();
+                if total > headers::MAX_TOTAL_HEADER_BYTES {
+                    return self.fail(Error::invalid(format!(
+                        "header: headers exceed {} bytes in total",
+                        headers::MAX_TOTAL_HEADER_BYTES
+                    )));
+                }
+                self
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// Appends a query parameter (percent-encoded) to the URL.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets the body.
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = Some(Bytes::from(body.into()));
+        self.body_type = None;
+        self
+    }
+
+    /// Sets a text body (`content-type: text/plain; charset=utf-8` unless set as a header).
+    pub fn text(mut self, text: impl Into<String>) -> Self {
+        self.body = Some(Bytes::from(text.into()));
+        self.body_type = Some("text/plain; charset=utf-8");
+        self
+    }
+
+    /// Sets a JSON body (`content-type: application/json` unless set as a header).
+    pub fn json(mut self, value: &serde_json::Value) -> Self {
+        match serde_json::to_vec(value) {
+            Ok(v) => {
+                self.body = Some(Bytes::from(v));
+                self.body_type = Some("application/json");
+                self
+            }
+            Err(e) => self.fail(Error::invalid(format!("json: cannot serialize the body: {e}"))),
+        }
+    }
+
+    /// Sets an `application/x-www-form-urlencoded` body.
+    pub fn form<K: AsRef<str>, V: AsRef<str>>(mut self, fields: &[(K, V)]) -> Self {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in fields {
+            s.append_pair(k.as_ref(), v.as_ref());
+        }
+        self.body = Some(Bytes::from(s.finish()));
+        self.body_type = Some("application/x-www-form-urlencoded");
+        self
+    }
+
+    /// Overrides the client's whole-request timeout for this request (must be positive).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        if timeout.is_zero() {
+            return self.fail(Error::invalid("timeout: 0 s is not a positive duration"));
+        }
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sends the request and reads the whole response. Works from any async runtime (or
+    /// executor): the work runs on tlsguard's own runtime and this future awaits it. Dropping
+    /// the future cancels the request.
+    pub async fn send(self) -> Result<Response> {
+        let url = self.url.clone();
+        let handle = runtime::handle().map_err(|e| e.with_url(url.as_str()))?;
+        let mut task = AbortOnDrop(handle.spawn(self.execute()));
+        match (&mut task.0).await {
+            Ok(r) => r,
+            Err(e) => Err(task_failed(&e, &url)),
+        }
+    }
+
+    /// Sends the request from a plain (non-async) thread, blocking until the response is read.
+    /// Inside an async runtime it refuses with `INVALID_ARGUMENT` (blocking there would stall
+    /// the runtime): use `send().await`.
+    pub fn send_blocking(self) -> Result<Response> {
+        let url = self.url.clone();
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(Error::invalid(
+                "send_blocking() was called inside an async runtime, where it would block the runtime; use send().await",
+            )
+            .with_url(url));
+        }
+        let handle = runtime::handle().map_err(|e| e.with_url(url.as_str()))?;
+        let join = handle.spawn(self.execute());
+        match handle.block_on(join) {
+            Ok(r) => r,
+            Err(e) => Err(task_failed(&e, &url)),
+        }
+    }
+
+    /// The whole request under the whole-request timeout.
+    async fn execute(self) -> Result<Response> {
+        let original = self.url.clone();
+        if let Some(e) = self.error {
+            return Err(e.with_url(original));
+        }
+        let timeout = self.timeout.unwrap_or(self.client.inner.options.timeout);
+        let started = Instant::now();
+        let exchange = Exchange {
+            client: self.client,
+            method: self.method,
+            url: self.url,
+            headers: self.headers,
+            query: self.query,
+            body: self.body,
+            body_type: self.body_type,
+            started,
+        };
+        // Every error names the URL the caller asked for (messages name redirect targets).
+        match tokio::time::timeout(timeout, exchange.run()).await {
+            Ok(r) => r.map_err(|e| e.with_url(original)),
+            Err(_) => Err(Error::new(
+                Code::Timeout,
+                format!("request to {} timed out after {} (timeout)", redact_url(&original), secs(timeout)),
+            )
+            .with_url(original)),
+        }
+    }
+}
+
+fn task_failed(e: &tokio::task::JoinError, url: &str) -> Error {
+    Error::new(Code::HttpProtocol, format!("the request task failed: {e}")).with_url(url)
+}
+
+/// Aborts the spawned request when the `send()` future is dropped (cancelled).
+struct AbortOnDrop(tokio::task::JoinHandle<Result<Response>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// A URL for messages, without user info.
+fn redact_url(s: &str) -> String {
+    match url::Url::parse(s) {
+        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.to_string()
+        }
+        _ => s.to_owned(),
+    }
+}
+
+/// The state of one request across its redirects.
+struct Exchange {
+    client: Client,
+    method: Method,
+    url: String,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    query: Vec<(String, String)>,
+    body: Option<Bytes>,
+    body_type: Option<&'static str>,
+    started: Instant,
+}
+
+/// How much of a redirect response's body is read (so the connection can be reused).
+const REDIRECT_BODY_DRAIN: u64 = 64 * 1024;
+
+impl Exchange {
+    async fn run(self) -> Result<Response> {
+        let inner = self.client.inner.clone();
+        let opts = &inner.options;
+        let mut url = policy::parse_url(&self.url, opts.allow_http)?;
+        if !self.query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (k, v) in &self.query {
+                pairs.append_pair(k, v);
+            }
+        }
+        let mut headers = headers::merge(&inner.default_headers, &self.headers, self.body_type)?;
+        let mut method = self.method;
+        let mut body = self.body.unwrap_or_default();
+        let mut redirects: u32 = 0;
+        let pool = self.client.pool();
+        loop {
+            let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
+            let uri: http::Uri = url
+                .as_str()
+                .parse()
+                .map_err(|e| Error::new(Code::InvalidUrl, format!("URL {url} cannot be sent: {e}")))?;
+            let mut req = http::Request::new(Full::new(body.clone()));
+            *req.method_mut() = method.to_http();
+            *req.uri_mut() = uri;
+            *req.headers_mut() = headers.clone();
+            let res = pool
+                .request(req)
+                .await
+                .map_err(|e| errors::classify(&e, errors::failure_of(&e).as_ref(), &inner.tls, &host))?;
+            let status = res.status().as_u16();
+
+            if policy::is_redirect(status)
+                && opts.max_redirects > 0
+                && let Some(location) = res.headers().get(http::header::LOCATION)
+            {
+                let location = String::from_utf8_lossy(location.as_bytes()).into_owned();
+                if redirects >= opts.max_redirects {
+                    return Err(Error::new(
+                        Code::TooManyRedirects,
+                        format!("stopped after {redirects} redirects; last Location: {location}"),
+                    ));
+                }
+                let hop = policy::next_hop(&url, status, &location, method, opts.allow_http)?;
+                // Read a small body so the connection goes back to the pool; ignore errors.
+                let _ = body::read_capped(res.into_body(), REDIRECT_BODY_DRAIN).await;
+                if !hop.keep_body {
+                    body = Bytes::new();
+                    for h in policy::BODY_HEADERS {
+                        headers.remove(h);
+                    }
+                }
+                if hop.cross_origin {
+                    for h in policy::CREDENTIAL_HEADERS {
+                        headers.remove(h);
+                    }
+                }
+                method = hop.method;
+                url = hop.url;
+                redirects += 1;
+                continue;
+            }
+
+            let (parts, incoming) = res.into_parts();
+            let cap = opts.max_response_bytes;
+            let no_body = method == Method::Head || status == 204 || status == 304 || (100..200).contains(&status);
+            let body = if no_body {
+                Bytes::new()
+            } else {
+                body::check_content_length(&parts.headers, cap)?;
+                let raw = body::read_capped(incoming, cap).await.map_err(|e| match e {
+                    body::ReadError::Ours(e) => e,
+                    body::ReadError::Hyper(h) => {
+                        let failure = parts.extensions.get::<connect::TlsFailure>();
+                        errors::classify(&h, failure, &inner.tls, &host)
+                    }
+                })?;
+                match body::parse_encodings(&parts.headers) {
+                    Some(encs) if !encs.is_empty() => body::decode(raw, &encs, cap)?,
+                    _ => raw,
+                }
+            };
+            let headers = parts
+                .headers
+                .iter()
+                .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .collect();
+            let http_version = match parts.version {
+                http::Version::HTTP_2 => "HTTP/2",
+                http::Version::HTTP_10 => "HTTP/1.0",
+                http::Version::HTTP_09 => "HTTP/0.9",
+                http::Version::HTTP_3 => "HTTP/3",
+                _ => "HTTP/1.1",
+            };
+            return Ok(Response {
+                status,
+                headers,
+                body,
+                url: url.to_string(),
+                redirects,
+                http_version,
+                tls: parts.extensions.get::<TlsInfo>().cloned(),
+                elapsed: self.started.elapsed(),
+            });
+        }
+    }
+}
+
+/// A complete response: status, headers, decoded body, and what the connection negotiated.
+#[derive(Clone)]
+pub struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Bytes,
+    url: String,
+    redirects: u32,
+    http_version: &'static str,
+    tls: Option<TlsInfo>,
+    elapsed: Duration,
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("url", &self.url)
+            .field("http_version", &self.http_version)
+            .field("redirects", &self.redirects)
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Response {
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The canonical reason phrase of the status (`"OK"`, `"Not Found"`), empty if unknown.
+    pub fn reason(&self) -> &str {
+        http::StatusCode::from_u16(self.status).ok().and_then(|s| s.canonical_reason()).unwrap_or("")
+    }
+
+    /// All headers in the order received; names lowercase, repeated names kept. Values that
+    /// are not UTF-8 are converted lossily.
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.headers
+    }
+
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// All values of header `name` (case-insensitive), in order.
+    pub fn header_all(&self, name: &str) -> Vec<&str> {
+        self.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
+    }
+
+    /// The body, decoded from gzip/deflate/br when the server compressed it.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// The body, consuming the response.
+    pub fn into_body(self) -> Bytes {
+        self.body
+    }
+
+    /// The body as text (UTF-8; invalid sequences replaced).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body parsed as JSON (`HTTP_PROTOCOL` if it is not JSON).
+    pub fn json(&self) -> Result<serde_json::Value> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            Error::new(Code::HttpProtocol, format!("response body is not valid JSON: {e}")).with_url(self.url.as_str())
+        })
+    }
+
+    /// The final URL, after redirects.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// How many redirects were followed.
+    pub fn redirects(&self) -> u32 {
+        self.redirects
+    }
+
+    /// `"HTTP/1.1"` or `"HTTP/2"` (`"HTTP/1.0"` for an HTTP/1.0 server).
+    pub fn http_version(&self) -> &str {
+        self.http_version
+    }
+
+    /// What the TLS handshake negotiated (`None` for `http://`).
+    pub fn tls(&self) -> Option<&TlsInfo> {
+        self.tls.as_ref()
+    }
+
+    /// The certificates the server presented, leaf first (empty for `http://`). Certificates
+    /// that cannot be parsed are skipped.
+    pub fn peer_certificates(&self) -> Vec<CertificateInfo> {
+        self.tls
+            .as_ref()
+            .map(|t| t.peer_certificates.iter().filter_map(|d| CertificateInfo::from_der(d).ok()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Time from sending the request to having read the whole body (all redirects included).
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn method_parsing() {
+        for (s, m) in [("get", Method::Get), ("GET", Method::Get), ("Post", Method::Post), ("options", Method::Options)]
+        {
+            assert_eq!(s.parse::<Method>().expect(s), m);
+        }
+        for m in [Method::Get, Method::Head, Method::Post, Method::Put, Method::Patch, Method::Delete, Method::Options]
+        {
+            assert_eq!(m.as_str().parse::<Method>().expect("round trip"), m);
+            assert_eq!(m.to_http().as_str(), m.as_str());
+        }
+        for bad in ["", "CONNECT", "TRACE", "GETX", "G ET"] {
+            assert_eq!(bad.parse::<Method>().expect_err(bad).code(), Code::InvalidArgument);
+        }
+    }
+
+    #[test]
+    fn redaction() {
+        assert_eq!(redact_url("https://u:p@h.test/x"), "https://h.test/x");
+        assert_eq!(redact_url("https://h.test/x"), "https://h.test/x");
+        assert_eq!(redact_url("not a url"), "not a url");
+    }
+}

@@ -1,0 +1,440 @@
+//! Options of a [`Client`](crate::Client) and of offline verification.
+//!
+//! Names follow the language-neutral option names the bindings take (`roots`, `ca_file`,
+//! `pins`, ...). Nothing here can lower the TLS floor or turn verification off.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+
+/// Which root stores to trust. CAs from `ca_file`/`ca_pem`/`SSL_CERT_FILE`/`SSL_CERT_DIR` are
+/// always **added** to these.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Roots {
+    /// Mozilla's roots, as shipped by webpki-roots.
+    Mozilla,
+    /// The operating system's store.
+    System,
+    /// Both (the default).
+    #[default]
+    MozillaAndSystem,
+    /// No built-in roots: only `ca_file`/`ca_pem`, or pins.
+    None,
+}
+
+impl Roots {
+    /// The option's string form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Mozilla => "mozilla",
+            Self::System => "system",
+            Self::MozillaAndSystem => "mozilla+system",
+            Self::None => "none",
+        }
+    }
+}
+
+impl FromStr for Roots {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "mozilla" => Ok(Self::Mozilla),
+            "system" => Ok(Self::System),
+            "mozilla+system" | "system+mozilla" => Ok(Self::MozillaAndSystem),
+            "none" => Ok(Self::None),
+            other => Err(Error::invalid(format!(
+                "roots: {other:?} is not one of \"mozilla\", \"system\", \"mozilla+system\", \"none\""
+            ))),
+        }
+    }
+}
+
+/// The lowest TLS version tlsguard will negotiate. There is nothing below 1.2.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum MinTls {
+    /// TLS 1.2 and 1.3 (the default).
+    #[default]
+    Tls12,
+    /// TLS 1.3 only.
+    Tls13,
+}
+
+impl MinTls {
+    /// `"1.2"` or `"1.3"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Tls12 => "1.2",
+            Self::Tls13 => "1.3",
+        }
+    }
+}
+
+impl FromStr for MinTls {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "1.2" | "TLSv1.2" => Ok(Self::Tls12),
+            "1.3" | "TLSv1.3" => Ok(Self::Tls13),
+            other => Err(Error::invalid(format!(
+                "min_tls: {other:?} is not \"1.2\" or \"1.3\" (older versions are never offered)"
+            ))),
+        }
+    }
+}
+
+/// Data given either as a file path or as bytes (PEM or DER).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Read from this file.
+    Path(PathBuf),
+    /// These bytes.
+    Bytes(Vec<u8>),
+}
+
+impl Source {
+    /// The bytes, reading the file if needed (`IO` error naming `what` and the path).
+    pub fn read(&self, what: &str) -> Result<Vec<u8>> {
+        match self {
+            Self::Bytes(b) => Ok(b.clone()),
+            Self::Path(p) => crate::util::read_file(p, what),
+        }
+    }
+
+    /// A short description for reports: the path, or `"<N bytes>"`.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Path(p) => p.display().to_string(),
+            Self::Bytes(b) => format!("<{} bytes>", b.len()),
+        }
+    }
+}
+
+/// Everything that decides what is trusted: roots, extra CAs, pins, CRLs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TrustOptions {
+    /// Built-in root stores.
+    pub roots: Roots,
+    /// CA certificate files (PEM bundles or DER) added to the roots.
+    pub ca_files: Vec<PathBuf>,
+    /// CA certificates (PEM bundles or DER) added to the roots.
+    pub ca_pem: Vec<Vec<u8>>,
+    /// SPKI pins, `sha256/<base64>`.
+    pub pins: Vec<String>,
+    /// Certificate revocation lists (PEM or DER).
+    pub crls: Vec<Source>,
+    /// Whether `SSL_CERT_FILE` / `SSL_CERT_DIR` add CAs (default true).
+    pub use_env: bool,
+}
+
+impl Default for TrustOptions {
+    fn default() -> Self {
+        Self {
+            roots: Roots::default(),
+            ca_files: Vec::new(),
+            ca_pem: Vec::new(),
+            pins: Vec::new(),
+            crls: Vec::new(),
+            use_env: true,
+        }
+    }
+}
+
+/// A client certificate and its key, for servers that require mutual TLS.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ClientIdentity {
+    /// The certificate chain (PEM or DER), leaf first.
+    pub cert: Source,
+    /// The private key: PKCS#8, PKCS#1 (RSA), SEC1 (EC) or encrypted PKCS#8.
+    pub key: Source,
+    /// The password of an encrypted PKCS#8 key.
+    pub password: Option<String>,
+}
+
+impl ClientIdentity {
+    /// A certificate and key.
+    pub fn new(cert: Source, key: Source, password: Option<String>) -> Self {
+        Self { cert, key, password }
+    }
+}
+
+/// Default whole-request timeout: 30 s.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default connect timeout (DNS + TCP + TLS handshake): 10 s.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default redirect limit.
+pub const DEFAULT_MAX_REDIRECTS: u32 = 10;
+/// Default cap on a response body after decompression: 100 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 100 * 1024 * 1024;
+
+/// Options of a [`Client`](crate::Client).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ClientOptions {
+    /// What is trusted.
+    pub trust: TrustOptions,
+    /// Client certificate for mutual TLS.
+    pub identity: Option<ClientIdentity>,
+    /// Lowest TLS version.
+    pub min_tls: MinTls,
+    /// Whole-request timeout (connect, send, receive the whole body, all redirects).
+    pub timeout: Duration,
+    /// Connect timeout (DNS, TCP connect, proxy tunnel and TLS handshake).
+    pub connect_timeout: Duration,
+    /// Redirects followed at most (0 = none followed; the 3xx response is returned).
+    pub max_redirects: u32,
+    /// Allow `http://` URLs (never allowed as a redirect target from https).
+    pub allow_http: bool,
+    /// Explicit proxy URL (`http://[user:pass@]host:port`); `None` reads
+    /// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`; `Some("")` connects directly and ignores them.
+    pub proxy: Option<String>,
+    /// Offer HTTP/2 by ALPN (default true).
+    pub http2: bool,
+    /// Headers sent with every request.
+    pub headers: Vec<(String, String)>,
+    /// Cap on a response body after decompression.
+    pub max_response_bytes: u64,
+    /// Fetch an intermediate the server omits from the leaf's AIA URL (opt-in).
+    pub fetch_missing_intermediates: bool,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            trust: TrustOptions::default(),
+            identity: None,
+            min_tls: MinTls::default(),
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            max_redirects: DEFAULT_MAX_REDIRECTS,
+            allow_http: false,
+            proxy: None,
+            http2: true,
+            headers: Vec::new(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            fetch_missing_intermediates: false,
+        }
+    }
+}
+
+/// Converts seconds given by a caller (a binding's float) into a timeout, refusing negative,
+/// NaN, infinite and zero values with `INVALID_ARGUMENT`.
+pub fn timeout_from_secs(name: &str, secs: f64) -> Result<Duration> {
+    if !secs.is_finite() || secs <= 0.0 {
+        return Err(Error::invalid(format!("{name}: {secs} is not a positive number of seconds")));
+    }
+    Duration::try_from_secs_f64(secs).map_err(|_| Error::invalid(format!("{name}: {secs} seconds is out of range")))
+}
+
+/// Option names a [`ClientOptions`] accepts through [`ClientOptions::from_json`].
+pub const CLIENT_OPTION_NAMES: &[&str] = &[
+    "roots",
+    "ca_file",
+    "ca_pem",
+    "pins",
+    "crls",
+    "client_cert",
+    "client_key",
+    "client_key_password",
+    "min_tls",
+    "timeout",
+    "connect_timeout",
+    "max_redirects",
+    "allow_http",
+    "proxy",
+    "http2",
+    "headers",
+    "max_response_bytes",
+    "fetch_missing_intermediates",
+    "use_env",
+];
+
+impl ClientOptions {
+    /// Builds options from a JSON object with the language-neutral names
+    /// ([`CLIENT_OPTION_NAMES`]); this is how every binding and the shared scenario manifest
+    /// pass options, so names and validation live in one place. `null` means "default".
+    /// Unknown names, wrong types and bad values are `INVALID_ARGUMENT`.
+    pub fn from_json(value: &serde_json::Value) -> Result<Self> {
+        let mut opts = ClientOptions::default();
+        let map = match value {
+            serde_json::Value::Null => return Ok(opts),
+            serde_json::Value::Object(m) => m,
+            _ => return Err(Error::invalid("options must be a mapping of option names to values")),
+        };
+        let mut cert: Option<Source> = None;
+        let mut key: Option<Source> = None;
+        let mut password: Option<String> = None;
+        for (name, v) in map {
+            if v.is_null() {
+                continue;
+            }
+            let n = name.as_str();
+            match n {
+                "roots" => opts.trust.roots = json_str(n, v)?.parse()?,
+                "ca_file" => opts.trust.ca_files = json_str_list(n, v)?.into_iter().map(PathBuf::from).collect(),
+                "ca_pem" => opts.trust.ca_pem = json_str_list(n, v)?.into_iter().map(String::into_bytes).collect(),
+                "pins" => opts.trust.pins = json_str_list(n, v)?,
+                "crls" => opts.trust.crls = json_sources(n, v)?,
+                "use_env" => opts.trust.use_env = json_bool(n, v)?,
+                "client_cert" => cert = Some(json_source(n, v)?),
+                "client_key" => key = Some(json_source(n, v)?),
+                "client_key_password" => password = Some(json_str(n, v)?),
+                "min_tls" => opts.min_tls = json_str(n, v)?.parse()?,
+                "timeout" => opts.timeout = timeout_from_secs(n, json_f64(n, v)?)?,
+                "connect_timeout" => opts.connect_timeout = timeout_from_secs(n, json_f64(n, v)?)?,
+                "max_redirects" => opts.max_redirects = json_u64(n, v, u32::MAX as u64)? as u32,
+                "allow_http" => opts.allow_http = json_bool(n, v)?,
+                "proxy" => opts.proxy = Some(json_str(n, v)?),
+                "http2" => opts.http2 = json_bool(n, v)?,
+                "headers" => opts.headers = json_headers(n, v)?,
+                "max_response_bytes" => opts.max_response_bytes = json_u64(n, v, u64::MAX)?,
+                "fetch_missing_intermediates" => opts.fetch_missing_intermediates = json_bool(n, v)?,
+                "verify" | "verify_ssl" | "insecure" | "reject_unauthorized" | "verify_peer" => {
+                    return Err(Error::invalid(format!(
+                        "there is no {n:?} option: verification is always on. To trust a self-signed \
+                         certificate, pin its key (pins=[\"sha256/...\"], roots=\"none\"); to trust your own CA, use ca_file"
+                    )));
+                }
+                other => {
+                    return Err(Error::invalid(format!(
+                        "unknown option {other:?}; known options: {}",
+                        CLIENT_OPTION_NAMES.join(", ")
+                    )));
+                }
+            }
+        }
+        match (cert, key) {
+            (Some(cert), Some(key)) => opts.identity = Some(ClientIdentity { cert, key, password }),
+            (None, None) if password.is_none() => {}
+            (None, None) => {
+                return Err(Error::invalid("client_key_password is set but client_cert/client_key are not"));
+            }
+            (Some(_), None) => return Err(Error::invalid("client_cert is set but client_key is not")),
+            (None, Some(_)) => return Err(Error::invalid("client_key is set but client_cert is not")),
+        }
+        Ok(opts)
+    }
+}
+
+fn json_str(name: &str, v: &serde_json::Value) -> Result<String> {
+    let s = v.as_str().ok_or_else(|| Error::invalid(format!("{name}: expected a string, got {}", json_type(v))))?;
+    if s.contains('\0') {
+        return Err(Error::invalid(format!("{name}: contains a NUL character")));
+    }
+    Ok(s.to_owned())
+}
+
+fn json_str_list(name: &str, v: &serde_json::Value) -> Result<Vec<String>> {
+    match v {
+        serde_json::Value::Array(items) => items.iter().map(|i| json_str(name, i)).collect(),
+        _ => Ok(vec![json_str(name, v)?]),
+    }
+}
+
+/// A path string, or PEM text (recognised by its `-----BEGIN` header).
+fn json_source(name: &str, v: &serde_json::Value) -> Result<Source> {
+    let s = json_str(name, v)?;
+    if s.contains("-----BEGIN ") {
+        Ok(Source::Bytes(s.into_bytes()))
+    } else if s.is_empty() {
+        Err(Error::invalid(format!("{name}: empty path")))
+    } else {
+        Ok(Source::Path(PathBuf::from(s)))
+    }
+}
+
+fn json_sources(name: &str, v: &serde_json::Value) -> Result<Vec<Source>> {
+    match v {
+        serde_json::Value::Array(items) => items.iter().map(|i| json_source(name, i)).collect(),
+        _ => Ok(vec![json_source(name, v)?]),
+    }
+}
+
+fn json_bool(name: &str, v: &serde_json::Value) -> Result<bool> {
+    v.as_bool().ok_or_else(|| Error::invalid(format!("{name}: expected true or false, got {}", json_type(v))))
+}
+
+fn json_f64(name: &str, v: &serde_json::Value) -> Result<f64> {
+    v.as_f64().ok_or_else(|| Error::invalid(format!("{name}: expected a number of seconds, got {}", json_type(v))))
+}
+
+fn json_u64(name: &str, v: &serde_json::Value, max: u64) -> Result<u64> {
+    match v.as_u64() {
+        Some(n) if n <= max => Ok(n),
+        _ => Err(Error::invalid(format!("{name}: expected a whole number from 0 to {max}, got {v}"))),
+    }
+}
+
+fn json_headers(name: &str, v: &serde_json::Value) -> Result<Vec<(String, String)>> {
+    let map =
+        v.as_object().ok_or_else(|| Error::invalid(format!("{name}: expected a mapping of header names to values")))?;
+    let mut out = Vec::new();
+    for (k, val) in map {
+        match val {
+            serde_json::Value::Array(items) => {
+                for i in items {
+                    out.push((k.clone(), json_str(&format!("{name}[{k}]"), i)?));
+                }
+            }
+            _ => out.push((k.clone(), json_str(&format!("{name}[{k}]"), val)?)),
+        }
+    }
+    Ok(out)
+}
+
+fn json_type(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "a mapping",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn json_options_convert() {
+        let o = ClientOptions::from_json(&json!({
+            "roots": "none", "ca_file": "/tmp/ca.pem", "pins": ["sha256/x"], "timeout": 1.5,
+            "max_redirects": 0, "allow_http": true, "headers": {"x-a": ["1", "2"]}, "min_tls": "1.3"
+        }))
+        .unwrap();
+        assert_eq!(o.trust.roots, Roots::None);
+        assert_eq!(o.trust.ca_files, vec![PathBuf::from("/tmp/ca.pem")]);
+        assert_eq!(o.timeout, Duration::from_millis(1500));
+        assert_eq!(o.max_redirects, 0);
+        assert_eq!(o.min_tls, MinTls::Tls13);
+        assert_eq!(o.headers.len(), 2);
+    }
+
+    #[test]
+    fn json_options_reject_bad_input() {
+        for bad in [
+            json!({"roots": "everything"}),
+            json!({"timeout": -1}),
+            json!({"timeout": "5"}),
+            json!({"connect_timeout": 0}),
+            json!({"max_redirects": -2}),
+            json!({"min_tls": "1.0"}),
+            json!({"verify": false}),
+            json!({"client_cert": "/a.pem"}),
+            json!({"allow_http": "yes"}),
+            json!({"headers": ["x"]}),
+            json!(["roots"]),
+        ] {
+            let err = ClientOptions::from_json(&bad).unwrap_err();
+            assert_eq!(err.code(), crate::Code::InvalidArgument, "{bad}: {err}");
+        }
+    }
+}

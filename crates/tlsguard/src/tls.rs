@@ -1,0 +1,87 @@
+//! The rustls side of a connection: building the `ClientConfig` from options, reading what a
+//! handshake negotiated, and turning handshake failures into explained [`Error`]s.
+
+use std::sync::Arc;
+
+use rustls::pki_types::CertificateDer;
+
+use crate::error::{Code, Error, Result};
+use crate::options::{ClientOptions, MinTls};
+use crate::trust::TrustStore;
+use crate::verify::Verifier;
+
+/// What a TLS handshake negotiated.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct TlsInfo {
+    /// `"TLSv1.2"` or `"TLSv1.3"`.
+    pub version: String,
+    /// The IANA name of the cipher suite, e.g. `"TLS13_AES_128_GCM_SHA256"`.
+    pub cipher_suite: String,
+    /// The ALPN protocol, `"h2"` or `"http/1.1"`, if one was agreed.
+    pub alpn: Option<String>,
+    /// The certificates the server sent, leaf first, as DER.
+    pub peer_certificates: Vec<CertificateDer<'static>>,
+}
+
+impl TlsInfo {
+    /// Reads the negotiated parameters off a finished handshake.
+    pub(crate) fn from_connection(conn: &rustls::ClientConnection) -> Self {
+        let version = match conn.protocol_version() {
+            Some(rustls::ProtocolVersion::TLSv1_3) => "TLSv1.3".to_owned(),
+            Some(rustls::ProtocolVersion::TLSv1_2) => "TLSv1.2".to_owned(),
+            Some(other) => format!("{other:?}"),
+            None => String::new(),
+        };
+        let cipher_suite =
+            conn.negotiated_cipher_suite().and_then(|s| s.suite().as_str()).unwrap_or_default().to_owned();
+        let alpn = conn.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned());
+        let peer_certificates =
+            conn.peer_certificates().map(|c| c.iter().map(|c| c.clone().into_owned()).collect()).unwrap_or_default();
+        Self { version, cipher_suite, alpn, peer_certificates }
+    }
+}
+
+/// The TLS configuration of one client: its rustls config and what it trusts.
+pub(crate) struct TlsContext {
+    /// The rustls configuration (verifier, versions, ALPN, client identity).
+    pub config: Arc<rustls::ClientConfig>,
+    /// The trust store behind the verifier.
+    pub store: Arc<TrustStore>,
+    min_tls: MinTls,
+}
+
+impl TlsContext {
+    /// Builds the rustls configuration for `opts`.
+    pub fn new(opts: &ClientOptions) -> Result<Self> {
+        let store = Arc::new(TrustStore::load(&opts.trust)?);
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let versions: &[&'static rustls::SupportedProtocolVersion] = match opts.min_tls {
+            MinTls::Tls12 => &[&rustls::version::TLS13, &rustls::version::TLS12],
+            MinTls::Tls13 => &[&rustls::version::TLS13],
+        };
+        let verifier = Arc::new(Verifier::new(store.clone(), provider.clone()));
+        let builder = rustls::ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(versions)
+            .map_err(|e| Error::invalid(format!("TLS configuration: {e}")))?
+            .dangerous() // a custom verifier: ours, which always verifies (see verify.rs)
+            .with_custom_certificate_verifier(verifier);
+        let mut config = match &opts.identity {
+            None => builder.with_no_client_auth(),
+            Some(id) => {
+                let (chain, key) = crate::trust::load_identity(id)?;
+                builder
+                    .with_client_auth_cert(chain, key)
+                    .map_err(|e| Error::new(Code::InvalidPem, format!("client_cert/client_key: {e}")))?
+            }
+        };
+        config.alpn_protocols =
+            if opts.http2 { vec![b"h2".to_vec(), b"http/1.1".to_vec()] } else { vec![b"http/1.1".to_vec()] };
+        Ok(Self { config: Arc::new(config), store, min_tls: opts.min_tls })
+    }
+
+    /// Explains a failed handshake with `host`.
+    pub fn handshake_error(&self, err: &rustls::Error, host: &str) -> Error {
+        crate::diagnose::handshake_error(err, host, self.min_tls, &self.store)
+    }
+}

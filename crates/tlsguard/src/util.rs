@@ -1,0 +1,27 @@
+//! Small helpers shared by the modules.
+
+use std::path::Path;
+
+use crate::error::{Code, Error, Result};
+
+/// Largest file tlsguard reads as a CA bundle, key, certificate or CRL (64 MiB).
+pub(crate) const MAX_INPUT_FILE: u64 = 64 * 1024 * 1024;
+
+/// Reads a file given as an option, with an `IO` error that names the option and the path.
+pub(crate) fn read_file(path: &Path, what: &str) -> Result<Vec<u8>> {
+    let meta = std::fs::metadata(path).map_err(|e| io_error(path, what, &e))?;
+    if meta.is_dir() {
+        return Err(Error::new(Code::Io, format!("{what}: {} is a directory, not a file", path.display())));
+    }
+    if meta.len() > MAX_INPUT_FILE {
+        return Err(Error::new(
+            Code::Io,
+            format!("{what}: {} is {} bytes, more than the {} byte limit", path.display(), meta.len(), MAX_INPUT_FILE),
+        ));
+    }
+    std::fs::read(path).map_err(|e| io_error(path, what, &e))
+}
+
+fn io_error(path: &Path, what: &str, e: &std::io::Error) -> Error {
+    Error::new(Code::Io, format!("{what}: cannot read {}: {e}", path.display()))
+}

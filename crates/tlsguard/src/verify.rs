@@ -1,0 +1,276 @@
+//! Certificate verification: rustls-webpki path building against the trust store, plus
+//! tlsguard's explicit policy on top (pins, weak keys, pin-only trust).
+//!
+//! This is the single place where a chain is accepted or refused. The verifier used by every
+//! connection and the offline chain check call the same [`verify_server_chain`], so an offline
+//! verdict predicts the online one. Diagnosis ([`crate::diagnose`]) only runs after a refusal
+//! and only explains it; it cannot turn a refusal into an acceptance, because every path below
+//! that returns `Ok` is decided here before diagnosis is ever called.
+
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{CertificateError, DigitallySignedStruct, OtherError, SignatureScheme};
+
+use crate::cert::CertificateInfo;
+use crate::diagnose;
+use crate::error::{Code, Error, Result};
+use crate::pin::wrap_sequence;
+use crate::trust::TrustStore;
+
+/// Which side of a connection a chain authenticates.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Purpose {
+    /// A TLS server (EKU serverAuth). The default.
+    #[default]
+    Server,
+    /// A TLS client (EKU clientAuth).
+    Client,
+}
+
+/// A chain that verified: the path from the leaf to the trust anchor.
+#[derive(Clone, Debug)]
+pub(crate) struct VerifiedChain {
+    /// Leaf first, then the intermediates used (the anchor is not a certificate here).
+    pub path: Vec<CertificateDer<'static>>,
+}
+
+/// Verifies `leaf` + `intermediates` for `server_name` at `now` against `store`.
+///
+/// `Err` carries the diagnosed [`Error`] (code, message, hint, presented chain).
+pub(crate) fn verify_server_chain(
+    store: &TrustStore,
+    provider: &CryptoProvider,
+    leaf: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+    server_name: Option<&ServerName<'_>>,
+    now: UnixTime,
+    purpose: Purpose,
+) -> Result<VerifiedChain> {
+    let refuse =
+        |e: Error| e.with_chain(presented_chain(leaf, intermediates)).with_trust_sources(store.report.summary_lines());
+    let result = if store.pin_only() {
+        verify_pin_only(store, leaf, server_name, now, purpose)
+    } else {
+        verify_webpki(store, provider, leaf, intermediates, server_name, now, purpose)
+    };
+    result.map_err(refuse)
+}
+
+fn verify_webpki(
+    store: &TrustStore,
+    provider: &CryptoProvider,
+    leaf: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+    server_name: Option<&ServerName<'_>>,
+    now: UnixTime,
+    purpose: Purpose,
+) -> Result<VerifiedChain> {
+    let explain = |e: webpki::Error| diagnose::certificate_error(&e, leaf, intermediates, server_name, now, store);
+    let ee = webpki::EndEntityCert::try_from(leaf).map_err(explain)?;
+    let crl_refs: Vec<&webpki::CertRevocationList<'_>> = store.crls.iter().collect();
+    let revocation = if crl_refs.is_empty() {
+        None
+    } else {
+        // Unknown status is allowed (a CRL covers only its issuer's certificates) and an
+        // out-of-date CRL is still used: the caller chose these CRLs.
+        webpki::RevocationOptionsBuilder::new(&crl_refs).ok().map(|b| {
+            b.with_depth(webpki::RevocationCheckDepth::Chain)
+                .with_status_policy(webpki::UnknownStatusPolicy::Allow)
+                .with_expiration_policy(webpki::ExpirationPolicy::Ignore)
+                .build()
+        })
+    };
+    let usage = match purpose {
+        Purpose::Server => webpki::KeyUsage::server_auth(),
+        Purpose::Client => webpki::KeyUsage::client_auth(),
+    };
+    let verified = ee
+        .verify_for_usage(
+            provider.signature_verification_algorithms.all,
+            &store.anchors,
+            intermediates,
+            now,
+            usage,
+            revocation,
+            None,
+        )
+        .map_err(explain)?;
+    if let Some(name) = server_name {
+        ee.verify_is_valid_for_subject_name(name).map_err(explain)?;
+    }
+
+    let mut path: Vec<CertificateDer<'static>> = vec![leaf.clone().into_owned()];
+    path.extend(verified.intermediate_certificates().map(|c| c.der().into_owned()));
+
+    // Policy beyond webpki: RSA keys shorter than 2048 bits are refused anywhere in the path
+    // (webpki checks the CA's signatures, not the leaf's own key size).
+    for der in &path {
+        if let Ok(info) = CertificateInfo::from_der(der)
+            && info.key_type == "RSA"
+            && info.key_bits < 2048
+        {
+            return Err(diagnose::weak_certificate(&info, path.first().map(|d| d.as_ref()) == Some(der.as_ref())));
+        }
+    }
+
+    if !store.pins.is_empty() {
+        let anchor_spki = wrap_sequence(verified.anchor().subject_public_key_info.as_ref());
+        let mut spkis: Vec<Vec<u8>> =
+            path.iter().filter_map(|d| CertificateInfo::from_der(d).ok()).map(|info| spki_of(&info)).collect();
+        spkis.push(anchor_spki);
+        let matched = spkis.iter().any(|spki| store.pins.iter().any(|p| p.matches_spki(spki)));
+        if !matched {
+            let presented: Vec<String> = spkis.iter().map(|s| crate::cert::spki_pin(s)).collect();
+            return Err(Error::new(
+                Code::CertPinMismatch,
+                format!(
+                    "none of the {} pins matches the verified chain for {} (its keys: {})",
+                    store.pins.len(),
+                    server_name.map(name_text).unwrap_or_else(|| "the server".into()),
+                    presented.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(VerifiedChain { path })
+}
+
+/// Pin-only trust: no CA at all; the leaf's key must match a pin, and its names, dates and
+/// purpose are still checked. A CA:TRUE self-signed development certificate is accepted here,
+/// since the key itself is what is trusted.
+fn verify_pin_only(
+    store: &TrustStore,
+    leaf: &CertificateDer<'_>,
+    server_name: Option<&ServerName<'_>>,
+    now: UnixTime,
+    purpose: Purpose,
+) -> Result<VerifiedChain> {
+    let info = CertificateInfo::from_der(leaf).map_err(|e| {
+        Error::new(Code::CertInvalid, format!("the server's certificate does not parse: {}", e.message()))
+    })?;
+    let spki = spki_of(&info);
+    if !store.pins.iter().any(|p| p.matches_spki(&spki)) {
+        return Err(Error::new(
+            Code::CertPinMismatch,
+            format!(
+                "the key of the certificate for {} ({}) matches none of the {} pins (pin-only trust)",
+                info.display_name(),
+                info.spki_pin,
+                store.pins.len()
+            ),
+        ));
+    }
+    let now_secs = now.as_secs() as i64;
+    if now_secs > info.not_after {
+        return Err(diagnose::expired(&info, now_secs, true));
+    }
+    if now_secs < info.not_before {
+        return Err(diagnose::not_yet_valid(&info, now_secs, true));
+    }
+    if let Some(name) = server_name {
+        let ee = webpki::EndEntityCert::try_from(leaf)
+            .map_err(|e| Error::new(Code::CertInvalid, format!("the server's certificate is malformed: {e:?}")))?;
+        if ee.verify_is_valid_for_subject_name(name).is_err() {
+            return Err(diagnose::hostname_mismatch(&info, &name_text(name)));
+        }
+    }
+    let wanted = match purpose {
+        Purpose::Server => "serverAuth",
+        Purpose::Client => "clientAuth",
+    };
+    if !info.extended_key_usage.is_empty()
+        && !info.extended_key_usage.iter().any(|u| u == wanted || u == "anyExtendedKeyUsage")
+    {
+        return Err(diagnose::invalid_purpose(&info, wanted));
+    }
+    if let Some(_weak) = info.weakness() {
+        return Err(diagnose::weak_certificate(&info, true));
+    }
+    Ok(VerifiedChain { path: vec![leaf.clone().into_owned()] })
+}
+
+/// The DER SubjectPublicKeyInfo of a parsed certificate.
+fn spki_of(info: &CertificateInfo) -> Vec<u8> {
+    use x509_parser::prelude::FromDer;
+    x509_parser::certificate::X509Certificate::from_der(&info.der)
+        .map(|(_, c)| c.public_key().raw.to_vec())
+        .unwrap_or_default()
+}
+
+/// The presented chain as summaries (certificates that do not parse are left out).
+pub(crate) fn presented_chain(leaf: &CertificateDer<'_>, intermediates: &[CertificateDer<'_>]) -> Vec<CertificateInfo> {
+    std::iter::once(leaf).chain(intermediates).filter_map(|d| CertificateInfo::from_der(d).ok()).collect()
+}
+
+/// `localhost` or `127.0.0.1`.
+pub(crate) fn name_text(name: &ServerName<'_>) -> String {
+    match name {
+        ServerName::DnsName(d) => d.as_ref().to_owned(),
+        ServerName::IpAddress(ip) => std::net::IpAddr::from(*ip).to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// The rustls verifier of every tlsguard connection.
+#[derive(Debug)]
+pub(crate) struct Verifier {
+    store: Arc<TrustStore>,
+    provider: Arc<CryptoProvider>,
+}
+
+impl Verifier {
+    pub(crate) fn new(store: Arc<TrustStore>, provider: Arc<CryptoProvider>) -> Self {
+        Self { store, provider }
+    }
+}
+
+impl ServerCertVerifier for Verifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        match verify_server_chain(
+            &self.store,
+            &self.provider,
+            end_entity,
+            intermediates,
+            Some(server_name),
+            now,
+            Purpose::Server,
+        ) {
+            Ok(_) => Ok(ServerCertVerified::assertion()),
+            // The diagnosed error travels inside rustls' error; the client takes it out again.
+            Err(e) => Err(rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(e))))),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider.signature_verification_algorithms.supported_schemes()
+    }
+}

@@ -1,0 +1,436 @@
+//! The HTTP client against the test kit's servers: bodies, headers, redirects, encodings,
+//! HTTP/2 vs HTTP/1.1, proxy, timeouts, size caps, threads and runtimes.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tlsguard::{Client, ClientOptions, Code, Method, Roots};
+use tlsguard_testkit::Kit;
+
+/// One kit for the whole file (its openssl children are killed by the kit's watchdog when the
+/// test process exits).
+fn kit() -> &'static Kit {
+    static KIT: OnceLock<Kit> = OnceLock::new();
+    KIT.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("tlsguard-client-http-{}", std::process::id()));
+        Kit::start(&dir).expect("test kit starts")
+    })
+}
+
+fn options() -> ClientOptions {
+    let mut o = ClientOptions::default();
+    o.trust.roots = Roots::None;
+    o.trust.ca_files = vec![kit().pki("root_ca")];
+    o.trust.use_env = false;
+    // Never use a proxy from the machine's environment in these tests.
+    o.proxy = Some(String::new());
+    o
+}
+
+fn client_with(f: impl FnOnce(&mut ClientOptions)) -> Client {
+    let mut o = options();
+    f(&mut o);
+    Client::new(o).expect("client")
+}
+
+fn client() -> Client {
+    client_with(|_| {})
+}
+
+fn echo(r: &tlsguard::Response) -> Value {
+    assert_eq!(r.status(), 200, "{}", r.text());
+    r.json().expect("echo returns JSON")
+}
+
+#[test]
+fn good_get_over_http2() {
+    let url = kit().good_url("/");
+    let r = client().get(&url).send_blocking().expect("GET");
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.reason(), "OK");
+    assert_eq!(r.text(), "hello from tlsguard-testkit\n");
+    assert_eq!(r.url(), url);
+    assert_eq!(r.redirects(), 0);
+    assert_eq!(r.http_version(), "HTTP/2");
+    let tls = r.tls().expect("tls info");
+    assert_eq!(tls.alpn.as_deref(), Some("h2"));
+    assert!(tls.version == "TLSv1.3" || tls.version == "TLSv1.2", "{}", tls.version);
+    assert!(!tls.cipher_suite.is_empty());
+    assert!(!r.peer_certificates().is_empty());
+    assert!(r.header("content-type").is_some());
+}
+
+#[test]
+fn http1_when_http2_is_off() {
+    let c = client_with(|o| o.http2 = false);
+    let r = c.get(&kit().good_url("/echo")).send_blocking().expect("GET");
+    assert_eq!(r.http_version(), "HTTP/1.1");
+    assert_eq!(r.tls().expect("tls").alpn.as_deref(), Some("http/1.1"));
+    assert_eq!(echo(&r)["version"], "HTTP/1.1");
+}
+
+#[test]
+fn echo_round_trip_headers_query_json_form() {
+    let c = client_with(|o| o.headers = vec![("x-default".into(), "d".into()), ("x-over".into(), "client".into())]);
+    let r = c
+        .post(&kit().good_url("/echo?fixed=1"))
+        .header("X-Custom", "caf\u{e9}")
+        .header("x-twice", "1")
+        .header("x-twice", "2")
+        .header("x-over", "request")
+        .query("q", "a b&c=d/é")
+        .json(&json!({"k": [1, 2, "three"]}))
+        .send_blocking()
+        .expect("POST");
+    let e = echo(&r);
+    assert_eq!(e["method"], "POST");
+    assert_eq!(e["path"], "/echo");
+    assert_eq!(e["query"], "fixed=1&q=a+b%26c%3Dd%2F%C3%A9");
+    let h = &e["headers"];
+    assert_eq!(h["x-custom"], json!(["caf\u{e9}"]));
+    assert_eq!(h["x-twice"], json!(["1", "2"]));
+    assert_eq!(h["x-over"], json!(["request"]));
+    assert_eq!(h["x-default"], json!(["d"]));
+    assert_eq!(h["content-type"], json!(["application/json"]));
+    assert_eq!(h["accept-encoding"], json!(["gzip, deflate, br"]));
+    assert!(h["user-agent"][0].as_str().expect("ua").starts_with("tlsguard/"));
+    let body: Value = serde_json::from_str(e["body"].as_str().expect("body")).expect("json body");
+    assert_eq!(body, json!({"k": [1, 2, "three"]}));
+
+    let r = c.put(&kit().good_url("/echo")).form(&[("name", "a b"), ("x", "1&2")]).send_blocking().expect("PUT");
+    let e = echo(&r);
+    assert_eq!(e["method"], "PUT");
+    assert_eq!(e["body"], "name=a+b&x=1%262");
+    assert_eq!(e["headers"]["content-type"], json!(["application/x-www-form-urlencoded"]));
+
+    // A caller's content-type wins over the one json() implies; raw bytes are sent as is.
+    let r = c
+        .patch(&kit().good_url("/echo"))
+        .header("content-type", "application/merge-patch+json")
+        .json(&json!({"a": null}))
+        .send_blocking()
+        .expect("PATCH");
+    assert_eq!(echo(&r)["headers"]["content-type"], json!(["application/merge-patch+json"]));
+    let r = c.delete(&kit().good_url("/echo")).body(b"raw\x01bytes".to_vec()).send_blocking().expect("DELETE");
+    assert_eq!(echo(&r)["body"], "raw\u{1}bytes");
+    let r = c.options_request(&kit().good_url("/echo")).send_blocking().expect("OPTIONS");
+    assert_eq!(echo(&r)["method"], "OPTIONS");
+}
+
+#[test]
+fn response_headers_keep_order_and_repeats() {
+    let r = client().get(&kit().good_url("/headers")).send_blocking().expect("GET");
+    assert_eq!(r.header_all("X-Multi"), ["a", "b"]);
+    assert_eq!(r.header_all("set-cookie"), ["a=1; Path=/", "b=2; Path=/; HttpOnly"]);
+    assert_eq!(r.header("SET-COOKIE"), Some("a=1; Path=/"));
+    assert!(r.headers().iter().all(|(n, _)| *n == n.to_ascii_lowercase()));
+    assert!(r.header("x-absent").is_none());
+}
+
+#[test]
+fn head_and_status_codes() {
+    let c = client();
+    let r = c.head(&kit().good_url("/json")).send_blocking().expect("HEAD");
+    assert_eq!(r.status(), 200);
+    assert!(r.body().is_empty());
+    let r = c.get(&kit().good_url("/status/404")).send_blocking().expect("404 is a response");
+    assert_eq!((r.status(), r.reason()), (404, "Not Found"));
+    let r = c.get(&kit().good_url("/status/204")).send_blocking().expect("204");
+    assert_eq!(r.status(), 204);
+    assert!(r.body().is_empty());
+    let e = c.get(&kit().good_url("/")).send_blocking().expect("ok").json().expect_err("not json");
+    assert_eq!(e.code(), Code::HttpProtocol);
+    assert!(e.message().starts_with("response body is not valid JSON"), "{}", e.message());
+}
+
+#[test]
+fn redirects_followed_limited_and_refused() {
+    let c = client();
+    let r = c.get(&kit().good_url("/redirect/3")).send_blocking().expect("3 redirects");
+    assert_eq!(r.redirects(), 3);
+    assert_eq!(r.url(), kit().good_url("/echo"));
+    assert_eq!(echo(&r)["method"], "GET");
+
+    let c2 = client_with(|o| o.max_redirects = 2);
+    let e = c2.get(&kit().good_url("/redirect/3")).send_blocking().expect_err("limit");
+    assert_eq!(e.code(), Code::TooManyRedirects);
+    assert_eq!(e.message(), "stopped after 2 redirects; last Location: /echo");
+
+    let e = c.get(&kit().good_url("/redirect/loop")).send_blocking().expect_err("loop");
+    assert_eq!(e.code(), Code::TooManyRedirects);
+    assert!(e.message().starts_with("stopped after 10 redirects"), "{}", e.message());
+
+    let c0 = client_with(|o| o.max_redirects = 0);
+    let r = c0.get(&kit().good_url("/redirect/3")).send_blocking().expect("3xx returned");
+    assert_eq!(r.status(), 302);
+    assert_eq!(r.header("location"), Some("/redirect/2"));
+    assert_eq!(r.redirects(), 0);
+
+    for allow_http in [false, true] {
+        let c = client_with(|o| o.allow_http = allow_http);
+        let url = kit().good_url("/redirect/http");
+        let e = c.get(&url).send_blocking().expect_err("downgrade");
+        assert_eq!(e.code(), Code::HttpDowngrade);
+        assert!(e.message().contains(&format!("http://127.0.0.1:{}/", kit().port("plain"))), "{}", e.message());
+        assert_eq!(e.url(), Some(url.as_str()));
+    }
+}
+
+#[test]
+fn redirect_methods_and_credentials() {
+    let c = client();
+    // 303 after POST: GET without the body or its content-type.
+    let r = c.post(&kit().good_url("/redirect/303")).json(&json!({"a": 1})).send_blocking().expect("303");
+    let e = echo(&r);
+    assert_eq!(e["method"], "GET");
+    assert_eq!(e["body"], "");
+    assert!(e["headers"].get("content-type").is_none(), "{}", e["headers"]);
+
+    // Same origin keeps credentials.
+    let r = c
+        .get(&kit().good_url("/redirect/same-origin"))
+        .header("authorization", "Bearer secret")
+        .header("cookie", "s=1")
+        .send_blocking()
+        .expect("same origin");
+    let e = echo(&r);
+    assert_eq!(e["headers"]["authorization"], json!(["Bearer secret"]));
+    assert_eq!(e["headers"]["cookie"], json!(["s=1"]));
+
+    // localhost -> 127.0.0.1 is another origin: credentials dropped, other headers kept.
+    let r = c
+        .get(&kit().good_url("/redirect/cross-origin"))
+        .header("authorization", "Bearer secret")
+        .header("cookie", "s=1")
+        .header("x-keep", "yes")
+        .send_blocking()
+        .expect("cross origin");
+    assert_eq!(r.url(), format!("https://127.0.0.1:{}/echo", kit().port("good")));
+    let e = echo(&r);
+    assert!(e["headers"].get("authorization").is_none(), "{}", e["headers"]);
+    assert!(e["headers"].get("cookie").is_none(), "{}", e["headers"]);
+    assert_eq!(e["headers"]["x-keep"], json!(["yes"]));
+}
+
+#[test]
+fn content_encodings_are_decoded() {
+    let c = client();
+    for path in ["/gzip", "/deflate", "/br"] {
+        let r = c.get(&kit().good_url(path)).send_blocking().expect(path);
+        assert_eq!(r.json().expect(path), json!({"compressed": true, "text": "hello"}), "{path}");
+        // Headers are kept as received.
+        assert!(r.header("content-encoding").is_some(), "{path}");
+    }
+    // A caller that asks for identity gets it.
+    let r = c.get(&kit().good_url("/echo")).header("accept-encoding", "identity").send_blocking().expect("id");
+    assert_eq!(echo(&r)["headers"]["accept-encoding"], json!(["identity"]));
+}
+
+#[test]
+fn chunked_body_is_read_completely() {
+    let c = client_with(|o| o.http2 = false);
+    let r = c.get(&kit().good_url("/chunked")).send_blocking().expect("chunked");
+    assert_eq!(r.text(), "chunk 0\nchunk 1\nchunk 2\nchunk 3\nchunk 4\n");
+    assert!(r.header("content-length").is_none());
+}
+
+#[test]
+fn size_caps() {
+    let c = client_with(|o| o.max_response_bytes = 1024 * 1024);
+    let url = kit().good_url("/huge");
+    let e = c.get(&url).send_blocking().expect_err("huge");
+    assert_eq!(e.code(), Code::ResponseTooLarge);
+    assert!(e.message().contains("max_response_bytes (1048576 bytes)"), "{}", e.message());
+    assert_eq!(e.url(), Some(url.as_str()));
+
+    let c = client_with(|o| o.max_response_bytes = 10 * 1024 * 1024);
+    let e = c.get(&kit().good_url("/gzip-bomb")).send_blocking().expect_err("bomb");
+    assert_eq!(e.code(), Code::ResponseTooLarge);
+    assert_eq!(e.message(), "response body exceeds max_response_bytes (10485760 bytes) after decompression (gzip)");
+    // Under the default cap (100 MiB) /huge (8 MiB) is fine.
+    let r = client().get(&url).send_blocking().expect("huge under default cap");
+    assert_eq!(r.body().len(), 8 * 1024 * 1024);
+}
+
+#[test]
+fn timeouts() {
+    let c = client();
+    let url = kit().good_url("/slow");
+    let e = c.get(&url).timeout(Duration::from_millis(500)).send_blocking().expect_err("slow");
+    assert_eq!(e.code(), Code::Timeout);
+    assert_eq!(e.message(), format!("request to {url} timed out after 0.5 s (timeout)"));
+    assert_eq!(e.url(), Some(url.as_str()));
+
+    // The body phase is covered too (headers arrive at once, the body after 5 s).
+    let c = client_with(|o| o.timeout = Duration::from_millis(700));
+    let e = c.get(&kit().good_url("/slow-body")).send_blocking().expect_err("slow body");
+    assert_eq!(e.code(), Code::Timeout);
+    assert!(e.message().ends_with("timed out after 0.7 s (timeout)"), "{}", e.message());
+
+    let e = client().get(&url).timeout(Duration::ZERO).send_blocking().expect_err("zero");
+    assert_eq!(e.code(), Code::InvalidArgument);
+
+    // A server that accepts TCP but never answers the TLS handshake: connect timeout.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = silent.local_addr().expect("addr").port();
+    let c = client_with(|o| o.connect_timeout = Duration::from_millis(300));
+    let e = c.get(&format!("https://127.0.0.1:{port}/")).send_blocking().expect_err("connect timeout");
+    assert_eq!(e.code(), Code::Timeout);
+    assert_eq!(e.message(), format!("connect timeout (0.3 s) expired connecting to 127.0.0.1:{port}"));
+    drop(silent);
+}
+
+#[test]
+fn network_and_url_errors() {
+    let c = client();
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    drop(l);
+    let url = format!("https://127.0.0.1:{port}/x");
+    let e = c.get(&url).send_blocking().expect_err("refused");
+    assert_eq!(e.code(), Code::Connect);
+    assert_eq!(e.message(), format!("connection to 127.0.0.1:{port} failed: Connection refused"));
+    assert_eq!(e.url(), Some(url.as_str()));
+
+    let e = c.get("https://no-such-host.invalid/").send_blocking().expect_err("dns");
+    assert_eq!(e.code(), Code::Dns);
+    assert!(e.message().starts_with("cannot resolve host 'no-such-host.invalid'"), "{}", e.message());
+
+    let e = c.get(&kit().plain_url("/")).send_blocking().expect_err("http");
+    assert_eq!(e.code(), Code::InsecureUrl);
+    for bad in ["not a url", "/relative", "ftp://127.0.0.1/", "https://"] {
+        let e = c.get(bad).send_blocking().expect_err(bad);
+        assert_eq!(e.code(), Code::InvalidUrl, "{bad}: {e}");
+        assert_eq!(e.url(), Some(bad));
+    }
+    let e = c.get(&kit().good_url("/")).header("x-bad", "a\r\nInjected: 1").send_blocking().expect_err("crlf");
+    assert_eq!(e.code(), Code::InvalidArgument);
+    let e = c.get(&kit().good_url("/")).header("bad name", "v").send_blocking().expect_err("name");
+    assert_eq!(e.code(), Code::InvalidArgument);
+    assert_eq!("TRACE".parse::<Method>().expect_err("method").code(), Code::InvalidArgument);
+    // A 64 KiB header value is fine.
+    let big = "v".repeat(64 * 1024);
+    let r = client_with(|o| o.http2 = false).get(&kit().good_url("/echo")).header("x-big", &big).send_blocking();
+    assert_eq!(r.expect("big header").status(), 200);
+}
+
+#[test]
+fn plain_http_when_allowed() {
+    let c = client_with(|o| o.allow_http = true);
+    let r = c.get(&kit().plain_url("/")).send_blocking().expect("http");
+    assert_eq!(r.text(), "hello over http\n");
+    assert!(r.tls().is_none());
+    assert!(r.peer_certificates().is_empty());
+    assert_eq!(r.http_version(), "HTTP/1.1");
+}
+
+#[test]
+fn client_validates_options() {
+    for bad in ["socks5://127.0.0.1:1080", "http://", "http://h:1/path"] {
+        let mut o = options();
+        o.proxy = Some(bad.into());
+        assert_eq!(Client::new(o).expect_err(bad).code(), Code::InvalidArgument, "{bad}");
+    }
+    let mut o = options();
+    o.headers = vec![("x-a".into(), "nul\0".into())];
+    assert_eq!(Client::new(o).expect_err("header").code(), Code::InvalidArgument);
+    let mut o = options();
+    o.timeout = Duration::ZERO;
+    assert_eq!(Client::new(o).expect_err("timeout").code(), Code::InvalidArgument);
+}
+
+#[test]
+fn via_connect_proxy() {
+    let before = kit().proxy_connects();
+    let c = client_with(|o| {
+        o.proxy = Some(kit().proxy_url());
+        o.allow_http = true;
+    });
+    let r = c.get(&kit().good_url("/echo")).send_blocking().expect("via proxy");
+    assert_eq!(echo(&r)["path"], "/echo");
+    assert!(r.tls().is_some());
+    // http:// targets are tunnelled too.
+    let r = c.get(&kit().plain_url("/")).send_blocking().expect("plain via proxy");
+    assert_eq!(r.text(), "hello over http\n");
+    assert!(kit().proxy_connects() >= before + 2);
+
+    // The kit's proxy refuses non-loopback targets with 403.
+    let e = c.get("https://example.com/").send_blocking().expect_err("refused");
+    assert_eq!(e.code(), Code::Connect);
+    assert_eq!(
+        e.message(),
+        format!("proxy 127.0.0.1:{} refused CONNECT to example.com:443: 403 Forbidden", kit().port("proxy"))
+    );
+}
+
+#[test]
+fn blocking_from_eight_threads_sharing_one_client() {
+    let c = client();
+    let url = kit().good_url("/echo");
+    let threads: Vec<_> = (0..8)
+        .map(|i| {
+            let c = c.clone();
+            let url = url.clone();
+            std::thread::spawn(move || {
+                for j in 0..5 {
+                    let r = c.get(&url).query("i", i.to_string()).query("j", j.to_string()).send_blocking();
+                    let r = r.expect("request");
+                    assert_eq!(r.json().expect("json")["query"], format!("i={i}&j={j}"));
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("thread");
+    }
+}
+
+#[test]
+fn async_send_from_a_foreign_runtime_and_blocking_refused_inside_one() {
+    let c = client();
+    let url = kit().good_url("/json");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+    rt.block_on(async {
+        let r = c.get(&url).send().await.expect("send from a foreign current-thread runtime");
+        assert_eq!(r.json().expect("json")["hello"], "world");
+        let e = c.get(&url).send_blocking().expect_err("blocking inside a runtime");
+        assert_eq!(e.code(), Code::InvalidArgument);
+        assert!(e.message().contains("send().await"), "{}", e.message());
+        // Concurrent requests on one client.
+        let (a, b) = tokio::join!(c.get(&url).send(), c.get(&kit().good_url("/")).send());
+        assert_eq!(a.expect("a").status(), 200);
+        assert_eq!(b.expect("b").status(), 200);
+    });
+    drop(rt);
+    // The client outlives the caller's runtime: tlsguard's own runtime holds the pool.
+    assert_eq!(c.get(&url).send_blocking().expect("after runtime drop").status(), 200);
+}
+
+#[test]
+fn mtls_refusal_is_explained() {
+    // The mTLS server rejects the missing client certificate; with TLS 1.3 the alert arrives
+    // after the client's handshake finished, while the request is sent.
+    // Either the alert is read (diagnosed by the TLS layer) or the server's RST discarded it
+    // (inferred: it asked for a certificate, then closed without sending a byte); both paths
+    // must give the same code, over HTTP/2 and HTTP/1.1.
+    let url = format!("https://localhost:{}/", kit().port("mtls"));
+    for http2 in [true, false, true, false] {
+        let e = client_with(|o| o.http2 = http2).get(&url).send_blocking().expect_err("no client cert");
+        assert_eq!(e.code(), Code::TlsClientCertRequired, "http2={http2}: {e}");
+        assert_eq!(e.url(), Some(url.as_str()));
+    }
+}
+
+#[test]
+fn api_types_are_thread_safe() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>(_: &T) {}
+    send_sync::<Client>();
+    send_sync::<tlsguard::Response>();
+    send_sync::<tlsguard::Request>();
+    // The send() future can be handed to any multi-threaded executor (napi, pyo3 bridges).
+    let c = client();
+    let fut = c.get("https://localhost/").send();
+    send(&fut);
+}

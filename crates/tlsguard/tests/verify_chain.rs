@@ -1,0 +1,79 @@
+//! Offline verification gives the same verdict as a request to the server presenting the chain.
+
+use tlsguard::{Code, Roots, TrustOptions, VerifyOptions, verify_chain};
+use tlsguard_testkit::Kit;
+
+fn opts(kit: &Kit, host: &str) -> VerifyOptions {
+    let mut o = VerifyOptions::default();
+    o.trust = TrustOptions::default();
+    o.trust.roots = Roots::None;
+    o.trust.use_env = false;
+    o.trust.ca_files = vec![kit.pki("root_ca")];
+    o.hostname = Some(host.into());
+    o
+}
+
+#[test]
+fn offline_verdicts_match_the_scenarios() {
+    let kit = Kit::start_temp().unwrap();
+    let full = std::fs::read(kit.pki("fullchain")).unwrap();
+    let ok = verify_chain(&full, &opts(&kit, "localhost")).unwrap();
+    assert!(ok.ok, "{:?}", ok.error);
+    assert_eq!(ok.path.len(), 2);
+    assert_eq!(ok.path[0].display_name(), "localhost");
+
+    let wrong = verify_chain(&full, &opts(&kit, "example.org")).unwrap();
+    assert_eq!(wrong.error.unwrap().code(), Code::CertHostnameMismatch);
+
+    // The leaf alone: the intermediate is missing.
+    let leaf = tlsguard::parse_certificates(&full).unwrap()[0].to_pem();
+    let missing = verify_chain(leaf.as_bytes(), &opts(&kit, "localhost")).unwrap();
+    let err = missing.error.unwrap();
+    assert_eq!(err.code(), Code::CertIncompleteChain, "{err}");
+    assert!(err.message().contains("tlsguard Test Intermediate CA"));
+
+    // Validation time after the leaf's notAfter: expired, and the message gives the date.
+    let mut later = opts(&kit, "localhost");
+    later.at = Some(ok.path[0].not_after + 86_400 * 2);
+    let err = verify_chain(&full, &later).unwrap().error.unwrap();
+    assert_eq!(err.code(), Code::CertExpired);
+    assert!(err.message().contains("2 days ago"), "{err}");
+}
+
+#[test]
+fn bad_input_is_an_error_not_a_verdict() {
+    let o = VerifyOptions::default();
+    assert_eq!(verify_chain(b"not a certificate", &o).unwrap_err().code(), Code::InvalidPem);
+    let kit = Kit::start_temp().unwrap();
+    let full = std::fs::read(kit.pki("fullchain")).unwrap();
+    let mut bad_host = opts(&kit, "bad host name!");
+    assert_eq!(verify_chain(&full, &bad_host).unwrap_err().code(), Code::InvalidArgument);
+    bad_host.hostname = None;
+    bad_host.at = Some(-5);
+    assert_eq!(verify_chain(&full, &bad_host).unwrap_err().code(), Code::InvalidArgument);
+}
+
+#[test]
+fn trust_report_counts_every_source() {
+    let kit = Kit::start_temp().unwrap();
+    let mut o = tlsguard::ClientOptions::default();
+    o.trust.roots = Roots::Mozilla;
+    o.trust.use_env = false;
+    o.trust.ca_files = vec![kit.pki("root_ca")];
+    o.trust.pins =
+        vec![tlsguard::CertificateInfo::from_pem(&std::fs::read(kit.pki("root_ca")).unwrap()).unwrap().spki_pin];
+    let client = tlsguard::Client::new(o).unwrap();
+    let report = client.trust_report();
+    assert_eq!(report.roots, "mozilla");
+    assert_eq!(report.sources.len(), 2);
+    assert_eq!(report.sources[0].kind, "mozilla");
+    assert!(report.sources[0].loaded > 100);
+    assert_eq!(report.sources[1].kind, "ca_file");
+    assert_eq!(report.sources[1].loaded, 1);
+    assert_eq!(report.total, report.sources[0].loaded + 1);
+    assert_eq!(report.pins, 1);
+    assert!(!report.pin_only);
+    // Pinning the root's key: the good server's chain ends at that root, so the pin matches.
+    let r = client.get(&kit.good_url("/")).send_blocking().unwrap();
+    assert_eq!(r.status(), 200);
+}
