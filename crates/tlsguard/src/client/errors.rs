@@ -63,7 +63,7 @@ pub(crate) fn classify(
     }
     // No HTTP-level explanation: maybe a TLS 1.3 server refusing the client certificate whose
     // alert was lost to its RST (see `TlsFailure`).
-    if !hyper_err.is_some_and(|h| h.is_parse() || h.is_parse_status() || h.is_parse_too_large())
+    if !hyper_err.is_some_and(|h| h.is_parse() || h.is_parse_status())
         && let Some(e) = failure.and_then(TlsFailure::inferred_client_cert_refusal)
     {
         return e;
@@ -71,8 +71,6 @@ pub(crate) fn classify(
     if let Some(h) = hyper_err {
         let msg = if h.is_incomplete_message() {
             "connection closed before the response was complete".to_owned()
-        } else if h.is_parse_too_large() {
-            format!("response headers too large: {h}")
         } else if h.is_parse() || h.is_parse_status() {
             format!("malformed HTTP response: {h}")
         } else if let Some(ioe) = io_err {

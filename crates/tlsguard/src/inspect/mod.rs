@@ -1,0 +1,1 @@
+//! Live server inspection (being written).
