@@ -21,6 +21,8 @@ pub struct VerifyOptions {
     pub at: Option<i64>,
     /// Server (default) or client certificate.
     pub purpose: Purpose,
+    /// The most intermediates a verified path may have (default: webpki's own limit).
+    pub max_chain_depth: Option<usize>,
 }
 
 /// The verdict on a chain. Never an `Err` for a refused chain: the refusal is in `error`.
@@ -72,7 +74,21 @@ pub fn verify_chain(chain: &[u8], opts: &VerifyOptions) -> Result<ChainReport> {
         opts.purpose,
     ) {
         Ok(verified) => {
-            let path = verified.path.iter().filter_map(|d| CertificateInfo::from_der(d).ok()).collect();
+            let path: Vec<CertificateInfo> =
+                verified.path.iter().filter_map(|d| CertificateInfo::from_der(d).ok()).collect();
+            if let Some(max) = opts.max_chain_depth {
+                // Self-issued intermediates (a CA re-keyed under its own name) do not count
+                // (RFC 5280 6.1.4 (l)).
+                let intermediates = path.iter().skip(1).filter(|c| !c.is_self_issued()).count();
+                if intermediates > max {
+                    let e = Error::new(
+                        Code::CertInvalid,
+                        format!("the verified path has {intermediates} intermediates, more than max_chain_depth={max}"),
+                    )
+                    .with_chain(presented.clone());
+                    return Ok(ChainReport { ok: false, error: Some(e), path: Vec::new(), presented, at });
+                }
+            }
             Ok(ChainReport { ok: true, error: None, path, presented, at })
         }
         Err(e) => Ok(ChainReport { ok: false, error: Some(e), path: Vec::new(), presented, at }),

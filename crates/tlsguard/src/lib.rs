@@ -31,6 +31,7 @@ pub mod trust;
 
 mod diagnose;
 mod pin;
+mod policy;
 mod tls;
 mod util;
 mod verify;

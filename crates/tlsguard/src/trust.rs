@@ -82,6 +82,9 @@ impl TrustReport {
 /// Loaded trust: anchors, pins and CRLs, ready for the verifier.
 pub(crate) struct TrustStore {
     pub anchors: Vec<TrustAnchor<'static>>,
+    /// The certificates of the anchors the caller supplied (`ca_file`, `ca_pem`), by the
+    /// anchor's SPKI, so [`crate::policy`] can check them too.
+    pub supplied_anchor_certs: std::collections::HashMap<Vec<u8>, Vec<u8>>,
     pub pins: Vec<Pin>,
     pub crls: Vec<webpki::CertRevocationList<'static>>,
     pub report: TrustReport,
@@ -132,6 +135,7 @@ impl TrustStore {
                 }
             }
         }
+        let mut supplied: Vec<(TrustAnchor<'static>, Vec<u8>)> = Vec::new();
         for path in &opts.ca_files {
             let data = crate::util::read_file(path, "ca_file")?;
             let found = strict_anchors(&data).map_err(|e| e.context(&format!("ca_file {}", path.display())))?;
@@ -142,7 +146,7 @@ impl TrustStore {
                 skipped: 0,
                 skipped_reasons: Vec::new(),
             });
-            anchors.extend(found);
+            supplied.extend(found);
         }
         for data in &opts.ca_pem {
             let found = strict_anchors(data).map_err(|e| e.context("ca_pem"))?;
@@ -153,7 +157,12 @@ impl TrustStore {
                 skipped: 0,
                 skipped_reasons: Vec::new(),
             });
-            anchors.extend(found);
+            supplied.extend(found);
+        }
+        let mut supplied_anchor_certs = std::collections::HashMap::new();
+        for (anchor, der) in supplied {
+            supplied_anchor_certs.insert(anchor.subject_public_key_info.as_ref().to_vec(), der);
+            anchors.push(anchor);
         }
 
         dedupe(&mut anchors);
@@ -173,7 +182,7 @@ impl TrustStore {
             crls: crls.len(),
             pin_only,
         };
-        Ok(Self { anchors, pins, crls, report })
+        Ok(Self { anchors, supplied_anchor_certs, pins, crls, report })
     }
 
     /// Pin-only trust (no anchors, pins set).
@@ -293,12 +302,12 @@ fn anchors_lenient(
 }
 
 /// Anchors from CA data the caller passed: any certificate that does not parse is an error.
-fn strict_anchors(data: &[u8]) -> Result<Vec<TrustAnchor<'static>>> {
+fn strict_anchors(data: &[u8]) -> Result<Vec<(TrustAnchor<'static>, Vec<u8>)>> {
     let ders = certificate_ders(data)?;
     ders.iter()
         .enumerate()
         .map(|(i, der)| {
-            webpki::anchor_from_trusted_cert(der).map(|a| a.to_owned()).map_err(|e| {
+            webpki::anchor_from_trusted_cert(der).map(|a| (a.to_owned(), der.to_vec())).map_err(|e| {
                 Error::new(Code::InvalidPem, format!("certificate #{} is not a usable CA certificate: {e:?}", i + 1))
             })
         })
@@ -319,11 +328,26 @@ fn load_crls(src: &Source) -> Result<Vec<webpki::CertRevocationList<'static>>> {
     }
     ders.iter()
         .map(|der| {
+            check_crl_profile(der)
+                .map_err(|why| Error::new(Code::InvalidPem, format!("crls {}: {why}", src.describe())))?;
             webpki::OwnedCertRevocationList::from_der(der)
                 .map(webpki::CertRevocationList::from)
                 .map_err(|e| Error::new(Code::InvalidPem, format!("crls {}: not a valid CRL: {e:?}", src.describe())))
         })
         .collect()
+}
+
+/// RFC 5280 5.2.3: a CRL must carry a non-critical CRLNumber. (webpki does not insist.)
+fn check_crl_profile(der: &[u8]) -> std::result::Result<(), String> {
+    use x509_parser::prelude::FromDer;
+    let (_, crl) = x509_parser::revocation_list::CertificateRevocationList::from_der(der)
+        .map_err(|e| format!("not a valid CRL: {e}"))?;
+    let number = crl.extensions().iter().find(|e| e.oid.to_id_string() == "2.5.29.20");
+    match number {
+        None => Err("the CRL has no CRLNumber extension (RFC 5280 5.2.3 requires one)".into()),
+        Some(ext) if ext.critical => Err("the CRL marks CRLNumber critical (RFC 5280 5.2.3 forbids it)".into()),
+        Some(_) => Ok(()),
+    }
 }
 
 /// Loads a client certificate chain and its private key (PKCS#8, PKCS#1, SEC1, or encrypted

@@ -18,7 +18,9 @@ use crate::cert::CertificateInfo;
 use crate::diagnose;
 use crate::error::{Code, Error, Result};
 use crate::pin::wrap_sequence;
+use crate::policy::{self, Role};
 use crate::trust::TrustStore;
+use std::cell::RefCell;
 
 /// Which side of a connection a chain authenticates.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -88,6 +90,36 @@ fn verify_webpki(
         Purpose::Server => webpki::KeyUsage::server_auth(),
         Purpose::Client => webpki::KeyUsage::client_auth(),
     };
+    // tlsguard's profile (policy.rs) runs on every candidate path; a refusal there lets webpki
+    // try another path. webpki only carries its own error type through the hook, so the
+    // explained error waits in `refused` and `CertDistrusted` (which webpki itself never raises
+    // here: no distrust list is configured) marks it.
+    let now_secs = now.as_secs() as i64;
+    let refused: RefCell<Option<Error>> = RefCell::new(None);
+    let profile = |path: &webpki::VerifiedPath<'_>| -> std::result::Result<(), webpki::Error> {
+        let check = || -> Result<()> {
+            policy::check_certificate(path.end_entity().der().as_ref(), Role::EndEntity, now_secs)?;
+            for c in path.intermediate_certificates() {
+                policy::check_certificate(c.der().as_ref(), Role::Intermediate, now_secs)?;
+            }
+            let anchor = store.supplied_anchor_certs.get(path.anchor().subject_public_key_info.as_ref());
+            if let Some(der) = anchor {
+                policy::check_certificate(der, Role::Anchor, now_secs)?;
+            }
+            if !store.crls.is_empty() {
+                let owned: Vec<CertificateDer<'_>> = path.intermediate_certificates().map(|c| c.der()).collect();
+                let mut ca_ders: Vec<&[u8]> = owned.iter().map(|d| d.as_ref()).collect();
+                ca_ders.extend(anchor.map(Vec::as_slice));
+                let issuers: Vec<Vec<u8>> = store.crls.iter().map(|c| wrap_sequence(c.issuer())).collect();
+                policy::check_crl_issuers(&ca_ders, &issuers)?;
+            }
+            Ok(())
+        };
+        check().map_err(|e| {
+            refused.borrow_mut().get_or_insert(e);
+            webpki::Error::CertDistrusted
+        })
+    };
     let verified = ee
         .verify_for_usage(
             provider.signature_verification_algorithms.all,
@@ -96,26 +128,18 @@ fn verify_webpki(
             now,
             usage,
             revocation,
-            None,
+            Some(&profile),
         )
-        .map_err(explain)?;
+        .map_err(|e| match (e, refused.borrow_mut().take()) {
+            (webpki::Error::CertDistrusted, Some(ours)) => ours,
+            (e, _) => explain(e),
+        })?;
     if let Some(name) = server_name {
         ee.verify_is_valid_for_subject_name(name).map_err(explain)?;
     }
 
     let mut path: Vec<CertificateDer<'static>> = vec![leaf.clone().into_owned()];
     path.extend(verified.intermediate_certificates().map(|c| c.der().into_owned()));
-
-    // Policy beyond webpki: RSA keys shorter than 2048 bits are refused anywhere in the path
-    // (webpki checks the CA's signatures, not the leaf's own key size).
-    for der in &path {
-        if let Ok(info) = CertificateInfo::from_der(der)
-            && info.key_type == "RSA"
-            && info.key_bits < 2048
-        {
-            return Err(diagnose::weak_certificate(&info, path.first().map(|d| d.as_ref()) == Some(der.as_ref())));
-        }
-    }
 
     if !store.pins.is_empty() {
         let anchor_spki = wrap_sequence(verified.anchor().subject_public_key_info.as_ref());

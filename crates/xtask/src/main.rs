@@ -12,7 +12,7 @@
 use std::process::{Command, ExitCode};
 
 /// Debian packages the test suites need (installed only when missing).
-const APT_PACKAGES: &[&str] = &["openssl", "ca-certificates"];
+const APT_PACKAGES: &[&str] = &["openssl", "ca-certificates", "xz-utils"];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -1,0 +1,473 @@
+//! tlsguard's certificate profile: what the Web PKI (RFC 5280 and the CA/Browser Forum Baseline
+//! Requirements) demands beyond what rustls-webpki checks.
+//!
+//! These checks run inside webpki's path building (its `verify_path` hook), on every candidate
+//! path, so a path refused here lets webpki try another one (a cross-signed chain, say). They
+//! can only refuse: a path webpki rejected never reaches them. Each rule names its source; the
+//! security model (`manual/security.md`) lists them, and `tests/limbo` exercises them.
+//!
+//! The end-entity, each intermediate, and the trust anchor's certificate when the caller supplied
+//! it (`ca_file`/`ca_pem`) are checked. Roots from Mozilla's list or the OS store are curated by
+//! their maintainers and are not re-checked: a rule of ours must never break the public Web PKI.
+
+use x509_parser::certificate::X509Certificate;
+use x509_parser::extensions::{GeneralName, ParsedExtension};
+use x509_parser::prelude::FromDer;
+use x509_parser::public_key::PublicKey;
+
+use crate::error::{Code, Error, Result};
+
+const OID_SAN: &str = "2.5.29.17";
+const OID_BC: &str = "2.5.29.19";
+const OID_KU: &str = "2.5.29.15";
+const OID_EKU: &str = "2.5.29.37";
+const OID_NC: &str = "2.5.29.30";
+const OID_AKI: &str = "2.5.29.35";
+const OID_SKI: &str = "2.5.29.14";
+const OID_POLICY_CONSTRAINTS: &str = "2.5.29.36";
+const OID_AIA: &str = "1.3.6.1.5.5.7.1.1";
+
+/// Where a certificate sits in the path.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Role {
+    EndEntity,
+    Intermediate,
+    Anchor,
+}
+
+fn who(cert: &X509Certificate<'_>, role: Role) -> String {
+    let cn = cert
+        .subject()
+        .iter_common_name()
+        .next()
+        .and_then(|c| c.as_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| cert.subject().to_string());
+    match role {
+        Role::EndEntity => format!("certificate '{cn}'"),
+        Role::Intermediate => format!("intermediate certificate '{cn}'"),
+        Role::Anchor => format!("root certificate '{cn}'"),
+    }
+}
+
+fn invalid(cert: &X509Certificate<'_>, role: Role, what: impl std::fmt::Display) -> Error {
+    Error::new(Code::CertInvalid, format!("{} {what}", who(cert, role)))
+}
+
+/// Checks one certificate of a candidate path.
+pub(crate) fn check_certificate(der: &[u8], role: Role, now: i64) -> Result<()> {
+    let Ok((_, cert)) = X509Certificate::from_der(der) else {
+        return Err(Error::new(Code::CertInvalid, "a certificate of the chain does not parse"));
+    };
+    // Self-signed, not merely self-issued (a re-keyed CA issues certificates with its own name).
+    let self_signed = cert.subject().as_raw() == cert.issuer().as_raw() && cert.verify_signature(None).is_ok();
+    let mut ski: Option<&[u8]> = None;
+    let mut aki_key: Option<&[u8]> = None;
+    let mut has_aki = false;
+    let mut bc: Option<(bool, bool)> = None; // (ca, critical)
+    let mut key_cert_sign: Option<bool> = None;
+    let mut has_eku = false;
+
+    for ext in cert.extensions() {
+        let oid = ext.oid.to_id_string();
+        match ext.parsed_extension() {
+            ParsedExtension::ParseError { error } => {
+                if [OID_SAN, OID_BC, OID_KU, OID_EKU, OID_NC, OID_AKI, OID_SKI, OID_AIA].contains(&oid.as_str()) {
+                    return Err(invalid(&cert, role, format_args!("has a malformed extension {oid} ({error})")));
+                }
+            }
+            ParsedExtension::UnsupportedExtension { .. } if ext.critical && role == Role::Anchor => {
+                // RFC 5280 4.2: a certificate with an unrecognised critical extension must be rejected.
+                return Err(invalid(
+                    &cert,
+                    role,
+                    format_args!("has a critical extension tlsguard does not recognise ({oid})"),
+                ));
+            }
+            ParsedExtension::SubjectKeyIdentifier(k) => {
+                if ext.critical {
+                    return Err(invalid(
+                        &cert,
+                        role,
+                        "marks subjectKeyIdentifier critical (RFC 5280 4.2.1.2 forbids it)",
+                    ));
+                }
+                ski = Some(k.0);
+            }
+            ParsedExtension::AuthorityKeyIdentifier(aki) => {
+                if ext.critical {
+                    return Err(invalid(
+                        &cert,
+                        role,
+                        "marks authorityKeyIdentifier critical (RFC 5280 4.2.1.1 forbids it)",
+                    ));
+                }
+                has_aki = true;
+                aki_key = aki.key_identifier.as_ref().map(|k| k.0);
+                if self_signed
+                    && (aki.authority_cert_issuer.is_some() || aki.authority_cert_serial.is_some() || aki_key.is_none())
+                {
+                    return Err(invalid(
+                        &cert,
+                        role,
+                        "is self-signed with an authorityKeyIdentifier that is not just a keyIdentifier (CA/B BR 7.1.2.1.3)",
+                    ));
+                }
+            }
+            ParsedExtension::BasicConstraints(b) => bc = Some((b.ca, ext.critical)),
+            ParsedExtension::KeyUsage(ku) => key_cert_sign = Some(ku.key_cert_sign()),
+            ParsedExtension::ExtendedKeyUsage(eku) => {
+                has_eku = true;
+                if role == Role::EndEntity && ext.critical {
+                    return Err(invalid(
+                        &cert,
+                        role,
+                        "marks extendedKeyUsage critical (CA/B BR 7.1.2.7.10 forbids it)",
+                    ));
+                }
+                if role == Role::EndEntity && eku.any {
+                    return Err(invalid(
+                        &cert,
+                        role,
+                        "has anyExtendedKeyUsage (CA/B BR 7.1.2.7.10 forbids it in server certificates)",
+                    ));
+                }
+            }
+            ParsedExtension::NameConstraints(nc) => {
+                if role == Role::EndEntity {
+                    return Err(invalid(
+                        &cert,
+                        role,
+                        "has a nameConstraints extension, which only CA certificates may have (RFC 5280 4.2.1.10)",
+                    ));
+                }
+                let empty = |s: &Option<Vec<_>>| s.as_ref().is_none_or(|v: &Vec<_>| v.is_empty());
+                if empty(&nc.permitted_subtrees) && empty(&nc.excluded_subtrees) {
+                    return Err(invalid(
+                        &cert,
+                        role,
+                        "has a nameConstraints extension with neither permitted nor excluded subtrees (RFC 5280 4.2.1.10)",
+                    ));
+                }
+                for subtree in nc.permitted_subtrees.iter().chain(nc.excluded_subtrees.iter()).flatten() {
+                    if let GeneralName::DNSName(d) = subtree.base {
+                        if d.starts_with('.') {
+                            return Err(invalid(
+                                &cert,
+                                role,
+                                format_args!("has a malformed DNS name constraint {d:?} (leading period)"),
+                            ));
+                        }
+                    }
+                }
+            }
+            ParsedExtension::PolicyConstraints(_) if !ext.critical => {
+                return Err(invalid(
+                    &cert,
+                    role,
+                    "has a non-critical policyConstraints extension (RFC 5280 4.2.1.11 requires critical)",
+                ));
+            }
+            ParsedExtension::SubjectAlternativeName(san) => {
+                let empty_subject = cert.subject().iter().next().is_none();
+                if empty_subject && !ext.critical {
+                    return Err(invalid(
+                        &cert,
+                        role,
+                        "has an empty subject and a non-critical subjectAltName (RFC 5280 4.2.1.6)",
+                    ));
+                }
+                if !empty_subject && ext.critical && role == Role::EndEntity {
+                    return Err(invalid(
+                        &cert,
+                        role,
+                        "marks subjectAltName critical although its subject is not empty (CA/B BR 7.1.2.7.12)",
+                    ));
+                }
+                if role == Role::EndEntity {
+                    for name in &san.general_names {
+                        if let GeneralName::DNSName(d) = name {
+                            if d.contains('_') {
+                                return Err(invalid(
+                                    &cert,
+                                    role,
+                                    format_args!(
+                                        "lists the DNS name {d:?}, and underscores are not allowed in host names (RFC 5280 4.2.1.6, CA/B BR 7.1.2.7.12)"
+                                    ),
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        let _ = OID_POLICY_CONSTRAINTS;
+    }
+
+    // Serial numbers: positive and at most 20 octets (RFC 5280 4.1.2.2).
+    if role != Role::Anchor {
+        let serial = cert.raw_serial();
+        let significant: &[u8] = {
+            let skip = serial.iter().take_while(|b| **b == 0).count();
+            &serial[skip.min(serial.len())..]
+        };
+        if significant.is_empty() {
+            return Err(invalid(&cert, role, "has serial number 0 (RFC 5280 4.1.2.2 requires a positive serial)"));
+        }
+        if serial.len() > 20 {
+            return Err(invalid(
+                &cert,
+                role,
+                format_args!("has a {}-octet serial number; at most 20 are allowed (RFC 5280 4.1.2.2)", serial.len()),
+            ));
+        }
+    }
+
+    // Key identifiers (RFC 5280 4.2.1.1, 4.2.1.2; Python >= 3.13 enforces the same).
+    if role != Role::Anchor && !self_signed && (!has_aki || aki_key.is_none()) {
+        return Err(invalid(
+            &cert,
+            role,
+            "has no authorityKeyIdentifier keyIdentifier (RFC 5280 4.2.1.1 requires it; so does Python >= 3.13)",
+        ));
+    }
+    if self_signed {
+        if let (Some(a), Some(s)) = (aki_key, ski) {
+            if a != s {
+                return Err(invalid(
+                    &cert,
+                    role,
+                    "is self-signed but its authorityKeyIdentifier differs from its subjectKeyIdentifier",
+                ));
+            }
+        }
+    }
+    let is_ca_role = role != Role::EndEntity;
+    if is_ca_role && ski.is_none() {
+        return Err(invalid(
+            &cert,
+            role,
+            "has no subjectKeyIdentifier (RFC 5280 4.2.1.2 requires it for CAs; so does Python >= 3.13)",
+        ));
+    }
+    if is_ca_role {
+        match bc {
+            None => {
+                return Err(invalid(
+                    &cert,
+                    role,
+                    "has no basicConstraints extension, which a CA certificate must have (RFC 5280 4.2.1.9)",
+                ));
+            }
+            Some((_, false)) => {
+                return Err(invalid(
+                    &cert,
+                    role,
+                    "has a non-critical basicConstraints extension (RFC 5280 4.2.1.9 requires critical; Python >= 3.13 refuses it too)",
+                ));
+            }
+            Some((true, true)) => {}
+            Some((false, true)) => {
+                return Err(invalid(&cert, role, "is used as a CA but has basicConstraints CA:FALSE"));
+            }
+        }
+        if key_cert_sign == Some(false) {
+            return Err(invalid(&cert, role, "is a CA whose keyUsage lacks keyCertSign (RFC 5280 4.2.1.3)"));
+        }
+        if cert.subject().iter().next().is_none() {
+            return Err(invalid(&cert, role, "is a CA with an empty subject (RFC 5280 4.1.2.6)"));
+        }
+    }
+    if role == Role::Anchor && has_eku {
+        return Err(invalid(
+            &cert,
+            role,
+            "is a root with an extendedKeyUsage extension (CA/B BR 7.1.2.1.2 forbids it)",
+        ));
+    }
+    if role == Role::EndEntity && bc.is_some_and(|(ca, _)| !ca) && key_cert_sign == Some(true) {
+        return Err(invalid(&cert, role, "is not a CA (CA:FALSE) but its keyUsage has keyCertSign (RFC 5280 4.2.1.3)"));
+    }
+    if role == Role::Anchor {
+        let (nb, na) = (cert.validity().not_before.timestamp(), cert.validity().not_after.timestamp());
+        if now > na {
+            let info = crate::cert::CertificateInfo::from_der(der)?;
+            return Err(crate::diagnose::expired(&info, now, false));
+        }
+        if now < nb {
+            let info = crate::cert::CertificateInfo::from_der(der)?;
+            return Err(crate::diagnose::not_yet_valid(&info, now, false));
+        }
+    }
+    check_key(&cert, role)?;
+    if role == Role::EndEntity {
+        check_cn_spelling(&cert)?;
+    }
+    Ok(())
+}
+
+/// CA/B BR 7.1.4.3: a subject common name must be a byte-for-byte copy of one of the
+/// subjectAltNames. tlsguard enforces the part of this that cannot break a sane deployment: a CN
+/// that *denotes* a SAN entry (the same IP address, or the same internationalised name) must
+/// spell it exactly as the SAN does (canonical IP text, A-label). A CN naming something else
+/// entirely is left alone (it is never used for name checks; `lint` reports it as
+/// CN_NOT_IN_SAN).
+fn check_cn_spelling(cert: &X509Certificate<'_>) -> Result<()> {
+    let Ok(Some(san)) = cert.subject_alternative_name() else { return Ok(()) };
+    let mut dns: Vec<&str> = Vec::new();
+    let mut ips: Vec<std::net::IpAddr> = Vec::new();
+    for n in &san.value.general_names {
+        match n {
+            GeneralName::DNSName(d) => dns.push(d),
+            GeneralName::IPAddress(ip) if ip.len() == 4 => {
+                ips.push(std::net::Ipv4Addr::new(ip[0], ip[1], ip[2], ip[3]).into())
+            }
+            GeneralName::IPAddress(ip) if ip.len() == 16 => {
+                let mut a = [0u8; 16];
+                a.copy_from_slice(ip);
+                ips.push(std::net::Ipv6Addr::from(a).into());
+            }
+            _ => {}
+        }
+    }
+    for cn in cert.subject().iter_common_name() {
+        let Ok(cn) = cn.as_str() else { continue };
+        if dns.contains(&cn) || ips.iter().any(|ip| ip.to_string() == cn) {
+            continue;
+        }
+        let denotes_ip = lenient_ip(cn).filter(|ip| ips.contains(ip));
+        let denotes_idn = !cn.is_ascii() && idna::domain_to_ascii(cn).is_ok_and(|a| dns.contains(&a.as_str()));
+        if let Some(ip) = denotes_ip {
+            return Err(invalid(
+                cert,
+                Role::EndEntity,
+                format_args!(
+                    "spells the IP address {ip} as '{cn}' in its common name; it must be written as in the subjectAltName (CA/B BR 7.1.4.3)"
+                ),
+            ));
+        }
+        if denotes_idn {
+            return Err(invalid(
+                cert,
+                Role::EndEntity,
+                format_args!(
+                    "has the common name '{cn}' in Unicode while its subjectAltName has the punycode form; they must be identical (CA/B BR 7.1.4.3)"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Parses an IP address as loosely as legacy resolvers do: IPv6 in any case and compression,
+/// IPv4 with leading zeros or as one hexadecimal number (`0xC0A80101`).
+fn lenient_ip(text: &str) -> Option<std::net::IpAddr> {
+    if let Ok(ip) = text.parse::<std::net::Ipv6Addr>() {
+        return Some(ip.into());
+    }
+    if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        return u32::from_str_radix(hex, 16).ok().map(|n| std::net::Ipv4Addr::from(n).into());
+    }
+    let parts: Vec<&str> = text.split('.').collect();
+    if parts.len() == 4 && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        let octets: Vec<u8> = parts.iter().filter_map(|p| p.parse::<u8>().ok()).collect();
+        if octets.len() == 4 {
+            return Some(std::net::Ipv4Addr::new(octets[0], octets[1], octets[2], octets[3]).into());
+        }
+    }
+    None
+}
+
+/// Keys allowed by the CA/B Baseline Requirements 6.1.5: RSA of at least 2048 bits whose size is
+/// a multiple of 8, and ECDSA on P-256, P-384 or P-521. Ed25519/Ed448 are accepted too (private
+/// PKIs use them; webpki verifies them).
+fn check_key(cert: &X509Certificate<'_>, role: Role) -> Result<()> {
+    let spki = cert.public_key();
+    match spki.parsed() {
+        Ok(PublicKey::RSA(rsa)) => {
+            let bits = rsa_bits(rsa.modulus);
+            if bits < 2048 {
+                let info = crate::cert::CertificateInfo::from_der(cert.as_raw())?;
+                return Err(crate::diagnose::weak_certificate(&info, role == Role::EndEntity));
+            }
+            if bits % 8 != 0 {
+                return Err(invalid(
+                    cert,
+                    role,
+                    format_args!("has a {bits}-bit RSA key; the size must be a multiple of 8 (CA/B BR 6.1.5)"),
+                ));
+            }
+        }
+        Ok(PublicKey::EC(_)) => {
+            let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok()).map(|o| o.to_id_string());
+            match curve.as_deref() {
+                Some("1.2.840.10045.3.1.7" | "1.3.132.0.34" | "1.3.132.0.35") => {}
+                other => {
+                    return Err(Error::new(
+                        Code::CertWeakAlgorithm,
+                        format!(
+                            "{} has an EC key on curve {}, not P-256, P-384 or P-521",
+                            who(cert, role),
+                            other.unwrap_or("(unnamed)")
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(PublicKey::DSA(_)) => {
+            return Err(Error::new(
+                Code::CertWeakAlgorithm,
+                format!("{} has a DSA key, which is not allowed", who(cert, role)),
+            ));
+        }
+        _ => {
+            let alg = spki.algorithm.algorithm.to_id_string();
+            if !matches!(alg.as_str(), "1.3.101.112" | "1.3.101.113") {
+                return Err(invalid(cert, role, format_args!("has a key of unsupported type {alg}")));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// RFC 5280 4.2.1.3: a CA whose key signs a CRL in use must have cRLSign in its keyUsage.
+/// `issuers` are the DER names of the supplied CRLs' issuers.
+pub(crate) fn check_crl_issuers(ca_ders: &[&[u8]], issuers: &[Vec<u8>]) -> Result<()> {
+    for der in ca_ders {
+        let Ok((_, cert)) = X509Certificate::from_der(der) else { continue };
+        if !issuers.iter().any(|i| i.as_slice() == cert.subject().as_raw()) {
+            continue;
+        }
+        if let Ok(Some(ku)) = cert.key_usage() {
+            if !ku.value.crl_sign() {
+                return Err(invalid(
+                    &cert,
+                    Role::Intermediate,
+                    "issued a supplied CRL but its keyUsage lacks cRLSign (RFC 5280 4.2.1.3)",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The exact size in bits of an RSA modulus (big-endian, possibly with leading zero bytes).
+fn rsa_bits(modulus: &[u8]) -> usize {
+    let skip = modulus.iter().take_while(|b| **b == 0).count();
+    match modulus.get(skip) {
+        Some(first) => (modulus.len() - skip) * 8 - first.leading_zeros() as usize,
+        None => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rsa_bits_counts_exactly() {
+        assert_eq!(super::rsa_bits(&[0x00, 0x80, 0, 0]), 24);
+        assert_eq!(super::rsa_bits(&[0x0f, 0xff]), 12);
+        assert_eq!(super::rsa_bits(&[0, 0]), 0);
+    }
+}
