@@ -23,6 +23,8 @@ pub struct VerifyOptions {
     pub purpose: Purpose,
     /// The most intermediates a verified path may have (default: webpki's own limit).
     pub max_chain_depth: Option<usize>,
+    /// Fetch an intermediate the chain lacks from its CA-issuers URL (opt-in).
+    pub fetch_missing_intermediates: bool,
 }
 
 /// The verdict on a chain. Never an `Err` for a refused chain: the refusal is in `error`.
@@ -39,6 +41,8 @@ pub struct ChainReport {
     pub presented: Vec<CertificateInfo>,
     /// The validation time used, Unix seconds.
     pub at: i64,
+    /// What was accepted but should be fixed (e.g. an intermediate had to be fetched).
+    pub warnings: Vec<String>,
 }
 
 /// Verifies a chain (PEM text or one DER certificate; leaf first, then intermediates).
@@ -64,7 +68,7 @@ pub fn verify_chain(chain: &[u8], opts: &VerifyOptions) -> Result<ChainReport> {
     let provider = rustls::crypto::aws_lc_rs::default_provider();
     let (leaf, intermediates) =
         ders.split_first().ok_or_else(|| Error::new(Code::InvalidPem, "no certificate given"))?;
-    match crate::verify::verify_server_chain(
+    match crate::verify::verify_fetching(
         &store,
         &provider,
         leaf,
@@ -72,6 +76,7 @@ pub fn verify_chain(chain: &[u8], opts: &VerifyOptions) -> Result<ChainReport> {
         server_name.as_ref(),
         now,
         opts.purpose,
+        opts.fetch_missing_intermediates,
     ) {
         Ok(verified) => {
             let path: Vec<CertificateInfo> =
@@ -86,11 +91,18 @@ pub fn verify_chain(chain: &[u8], opts: &VerifyOptions) -> Result<ChainReport> {
                         format!("the verified path has {intermediates} intermediates, more than max_chain_depth={max}"),
                     )
                     .with_chain(presented.clone());
-                    return Ok(ChainReport { ok: false, error: Some(e), path: Vec::new(), presented, at });
+                    return Ok(ChainReport {
+                        ok: false,
+                        error: Some(e),
+                        path: Vec::new(),
+                        presented,
+                        at,
+                        warnings: Vec::new(),
+                    });
                 }
             }
-            Ok(ChainReport { ok: true, error: None, path, presented, at })
+            Ok(ChainReport { ok: true, error: None, path, presented, at, warnings: verified.warnings })
         }
-        Err(e) => Ok(ChainReport { ok: false, error: Some(e), path: Vec::new(), presented, at }),
+        Err(e) => Ok(ChainReport { ok: false, error: Some(e), path: Vec::new(), presented, at, warnings: Vec::new() }),
     }
 }

@@ -29,6 +29,7 @@ pub mod manual;
 pub mod options;
 pub mod trust;
 
+mod aia;
 mod diagnose;
 mod pin;
 mod policy;

@@ -22,6 +22,9 @@ pub struct TlsInfo {
     pub alpn: Option<String>,
     /// The certificates the server sent, leaf first, as DER.
     pub peer_certificates: Vec<CertificateDer<'static>>,
+    /// What was accepted but is wrong on the server's side (e.g. it omits an intermediate that
+    /// `fetch_missing_intermediates` fetched).
+    pub warnings: Vec<String>,
 }
 
 impl TlsInfo {
@@ -38,7 +41,7 @@ impl TlsInfo {
         let alpn = conn.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned());
         let peer_certificates =
             conn.peer_certificates().map(|c| c.iter().map(|c| c.clone().into_owned()).collect()).unwrap_or_default();
-        Self { version, cipher_suite, alpn, peer_certificates }
+        Self { version, cipher_suite, alpn, peer_certificates, warnings: Vec::new() }
     }
 }
 
@@ -48,6 +51,8 @@ pub(crate) struct TlsContext {
     pub config: Arc<rustls::ClientConfig>,
     /// The trust store behind the verifier.
     pub store: Arc<TrustStore>,
+    /// The verifier (it also keeps warnings of accepted chains).
+    pub verifier: Arc<Verifier>,
     min_tls: MinTls,
 }
 
@@ -60,12 +65,14 @@ impl TlsContext {
             MinTls::Tls12 => &[&rustls::version::TLS13, &rustls::version::TLS12],
             MinTls::Tls13 => &[&rustls::version::TLS13],
         };
-        let verifier = Arc::new(Verifier::new(store.clone(), provider.clone()));
+        let verifier = Arc::new(
+            Verifier::new(store.clone(), provider.clone()).with_fetch_missing(opts.fetch_missing_intermediates),
+        );
         let builder = rustls::ClientConfig::builder_with_provider(provider)
             .with_protocol_versions(versions)
             .map_err(|e| Error::invalid(format!("TLS configuration: {e}")))?
             .dangerous() // a custom verifier: ours, which always verifies (see verify.rs)
-            .with_custom_certificate_verifier(verifier);
+            .with_custom_certificate_verifier(verifier.clone());
         let mut config = match &opts.identity {
             None => builder.with_no_client_auth(),
             Some(id) => {
@@ -77,7 +84,7 @@ impl TlsContext {
         };
         config.alpn_protocols =
             if opts.http2 { vec![b"h2".to_vec(), b"http/1.1".to_vec()] } else { vec![b"http/1.1".to_vec()] };
-        Ok(Self { config: Arc::new(config), store, min_tls: opts.min_tls })
+        Ok(Self { config: Arc::new(config), store, verifier, min_tls: opts.min_tls })
     }
 
     /// Explains a failed handshake with `host`.

@@ -38,6 +38,74 @@ pub enum Purpose {
 pub(crate) struct VerifiedChain {
     /// Leaf first, then the intermediates used (the anchor is not a certificate here).
     pub path: Vec<CertificateDer<'static>>,
+    /// What was accepted but is wrong on the server's side (e.g. a fetched missing intermediate).
+    pub warnings: Vec<String>,
+}
+
+/// [`verify_server_chain`], and when `fetch_missing` is set and the server omitted an
+/// intermediate, fetch it from the CA-issuers URL (see `aia.rs`) and verify again with it as an
+/// untrusted intermediate. The result records that the server omits it.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn verify_fetching(
+    store: &TrustStore,
+    provider: &CryptoProvider,
+    leaf: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+    server_name: Option<&ServerName<'_>>,
+    now: UnixTime,
+    purpose: Purpose,
+    fetch_missing: bool,
+) -> Result<VerifiedChain> {
+    let first = verify_server_chain(store, provider, leaf, intermediates, server_name, now, purpose);
+    let incomplete = |r: &Result<VerifiedChain>| matches!(r, Err(e) if e.code() == Code::CertIncompleteChain);
+    if !fetch_missing || !incomplete(&first) {
+        return first;
+    }
+    let mut all: Vec<CertificateDer<'static>> = intermediates.iter().map(|c| c.clone().into_owned()).collect();
+    let mut fetched: Vec<(String, String)> = Vec::new(); // (name, url)
+    let mut result = first;
+    for _ in 0..crate::aia::MAX_AIA_DEPTH {
+        // The certificate whose issuer is missing is the last one on the issuer-name walk.
+        let chain = presented_chain(leaf, &all);
+        let Some(url) = last_on_issuer_walk(&chain).and_then(|c| c.ca_issuer_urls.first().cloned()) else { break };
+        match crate::aia::fetch_certificate(&url) {
+            Ok(der) => {
+                let name = CertificateInfo::from_der(&der).map(|c| c.display_name()).unwrap_or_default();
+                all.push(der);
+                fetched.push((name, url));
+            }
+            Err(why) => {
+                return result.map_err(|e| {
+                    let msg = format!("{} (fetching it failed: {why})", e.message());
+                    Error::new(e.code(), msg).with_hint(e.hint().to_owned()).with_chain(e.chain().to_vec())
+                });
+            }
+        }
+        result = verify_server_chain(store, provider, leaf, &all, server_name, now, purpose);
+        if !incomplete(&result) {
+            break;
+        }
+    }
+    result.map(|mut v| {
+        for (name, url) in fetched {
+            v.warnings.push(format!(
+                "the server omits the intermediate certificate '{name}'; tlsguard fetched it from {url}. The server operator must serve the full chain (leaf, then intermediates)"
+            ));
+        }
+        v
+    })
+}
+
+/// Follows issuer names from the leaf through `chain`; the last certificate reached.
+fn last_on_issuer_walk(chain: &[CertificateInfo]) -> Option<&CertificateInfo> {
+    let mut current = chain.first()?;
+    for _ in 0..chain.len() {
+        match chain.iter().find(|c| c.subject == current.issuer && !std::ptr::eq(*c, current)) {
+            Some(next) => current = next,
+            None => break,
+        }
+    }
+    Some(current)
 }
 
 /// Verifies `leaf` + `intermediates` for `server_name` at `now` against `store`.
@@ -160,7 +228,7 @@ fn verify_webpki(
             ));
         }
     }
-    Ok(VerifiedChain { path })
+    Ok(VerifiedChain { path, warnings: Vec::new() })
 }
 
 /// Pin-only trust: no CA at all; the leaf's key must match a pin, and its names, dates and
@@ -214,7 +282,7 @@ fn verify_pin_only(
     if let Some(_weak) = info.weakness() {
         return Err(diagnose::weak_certificate(&info, true));
     }
-    Ok(VerifiedChain { path: vec![leaf.clone().into_owned()] })
+    Ok(VerifiedChain { path: vec![leaf.clone().into_owned()], warnings: Vec::new() })
 }
 
 /// The DER SubjectPublicKeyInfo of a parsed certificate.
@@ -244,11 +312,25 @@ pub(crate) fn name_text(name: &ServerName<'_>) -> String {
 pub(crate) struct Verifier {
     store: Arc<TrustStore>,
     provider: Arc<CryptoProvider>,
+    fetch_missing: bool,
+    /// Warnings from accepted chains, by server name, for the connection to pick up.
+    warnings: std::sync::Mutex<std::collections::HashMap<String, Vec<String>>>,
 }
 
 impl Verifier {
     pub(crate) fn new(store: Arc<TrustStore>, provider: Arc<CryptoProvider>) -> Self {
-        Self { store, provider }
+        Self { store, provider, fetch_missing: false, warnings: Default::default() }
+    }
+
+    /// Fetch intermediates the server omits (`fetch_missing_intermediates`).
+    pub(crate) fn with_fetch_missing(mut self, fetch: bool) -> Self {
+        self.fetch_missing = fetch;
+        self
+    }
+
+    /// The warnings of the last accepted chain of `server_name`.
+    pub(crate) fn warnings_for(&self, server_name: &str) -> Vec<String> {
+        self.warnings.lock().unwrap_or_else(|p| p.into_inner()).get(server_name).cloned().unwrap_or_default()
     }
 }
 
@@ -261,7 +343,7 @@ impl ServerCertVerifier for Verifier {
         _ocsp_response: &[u8],
         now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        match verify_server_chain(
+        let result = verify_fetching(
             &self.store,
             &self.provider,
             end_entity,
@@ -269,8 +351,16 @@ impl ServerCertVerifier for Verifier {
             Some(server_name),
             now,
             Purpose::Server,
-        ) {
-            Ok(_) => Ok(ServerCertVerified::assertion()),
+            self.fetch_missing,
+        );
+        match result {
+            Ok(verified) => {
+                if self.fetch_missing {
+                    let mut map = self.warnings.lock().unwrap_or_else(|p| p.into_inner());
+                    map.insert(name_text(server_name), verified.warnings);
+                }
+                Ok(ServerCertVerified::assertion())
+            }
             // The diagnosed error travels inside rustls' error; the client takes it out again.
             Err(e) => Err(rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(e))))),
         }

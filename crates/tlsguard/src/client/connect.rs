@@ -465,7 +465,8 @@ impl Connector {
         let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
         match connector.connect(name, tcp).await {
             Ok(tls) => {
-                let info = TlsInfo::from_connection(tls.get_ref().1);
+                let mut info = TlsInfo::from_connection(tls.get_ref().1);
+                info.warnings = self.tls.verifier.warnings_for(host);
                 let failure = TlsFailure(Arc::new(FailureInner {
                     alert: std::sync::Mutex::new(None),
                     cert_requested: asked,
