@@ -41,6 +41,10 @@ pub use cert::{CertificateInfo, parse_certificates};
 pub use chain::{ChainReport, Purpose, VerifyOptions, verify_chain};
 pub use client::{Client, Method, Request, Response};
 pub use error::{Category, Code, Error, Result};
+pub use inspect::{
+    AuditReport, InspectOptions, ProtocolSupport, ServerReport, SuiteSupport, audit, audit_async, inspect,
+    inspect_async,
+};
 pub use lint::{Finding, LintOptions, Severity, lint};
 pub use options::{ClientIdentity, ClientOptions, MinTls, Roots, Source, TrustOptions};
 pub use tls::TlsInfo;

@@ -246,8 +246,7 @@ struct KeyInput {
     mode: Option<u32>,
 }
 
-// NEEDS(core): make trust::load_private_key pub(crate) (and lint gets a `key_password` option to
-// check encrypted keys too); until then encrypted keys are reported as KEY_ENCRYPTED.
+// Encrypted keys are reported as KEY_ENCRYPTED and not decrypted (lint takes no password yet).
 fn read_key(source: &Source) -> Result<KeyInput> {
     let data = source.read("key")?;
     let key = parse_key(&data).map_err(|e| e.context("key"))?;

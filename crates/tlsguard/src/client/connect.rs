@@ -498,6 +498,11 @@ impl Connector {
 /// Resolves `host` and connects to the first address that accepts. `what` prefixes the
 /// messages (`"proxy "`).
 async fn tcp_connect(host: &str, port: u16, what: &str) -> Result<TcpStream> {
+    tcp_connect_addr(host, port, what).await.map(|(s, _)| s)
+}
+
+/// [`tcp_connect`], also returning the address connected to.
+pub(crate) async fn tcp_connect_addr(host: &str, port: u16, what: &str) -> Result<(TcpStream, SocketAddr)> {
     let addrs: Vec<SocketAddr> = match tokio::net::lookup_host((host, port)).await {
         Ok(a) => a.collect(),
         Err(e) => {
@@ -515,7 +520,7 @@ async fn tcp_connect(host: &str, port: u16, what: &str) -> Result<TcpStream> {
             Ok(s) => {
                 // Small requests and h2 frames should not wait for Nagle.
                 let _ = s.set_nodelay(true);
-                return Ok(s);
+                return Ok((s, *addr));
             }
             Err(e) => last = Some((*addr, e)),
         }

@@ -28,11 +28,11 @@ use crate::options::ClientOptions;
 use crate::tls::{TlsContext, TlsInfo};
 
 mod body;
-mod connect;
+pub(crate) mod connect;
 mod errors;
 mod headers;
 mod policy;
-mod runtime;
+pub(crate) mod runtime;
 
 use connect::{Connector, ProxyPolicy, secs};
 

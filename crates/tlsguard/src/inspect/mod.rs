@@ -1,1 +1,831 @@
-//! Live server inspection (being written).
+//! Live server inspection: connect to a TLS server the way a tlsguard request would, and
+//! report what it presented and negotiated, what a request would say about it, how its chain
+//! is deployed, its HTTP security headers and (optionally) which old protocol versions and
+//! cipher suites it still accepts.
+//!
+//! ```no_run
+//! # fn main() -> tlsguard::Result<()> {
+//! let report = tlsguard::inspect::inspect("example.com", &tlsguard::inspect::InspectOptions::default())?;
+//! match &report.verdict {
+//!     None => println!("OK: {:?} {:?}", report.tls_version, report.cipher_suite),
+//!     Some(e) => println!("a request would fail: {} ({})", e.code(), e.message()),
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # Security
+//!
+//! The handshake uses the configuration of a request (`TlsContext::new`) with one change: the
+//! certificate verifier is wrapped by a *recorder* that notes the presented chain, whether an
+//! OCSP response was stapled and the verdict, and returns **exactly** the inner verdict. A
+//! refused chain therefore aborts the handshake like a request would, and no HTTP request is
+//! ever sent over a connection whose certificate was refused. Certificate problems are reported
+//! in [`ServerReport::verdict`] (the same [`Error`] a request gives); connection-level failures
+//! (DNS, CONNECT, TIMEOUT, TLS_PROTOCOL_VERSION, TLS_NO_SHARED_CIPHER, TLS_HANDSHAKE, ...) are
+//! returned as `Err`. The audit (see [`audit`]) only sends ClientHello messages and reads the
+//! ServerHello; it never completes a handshake.
+
+mod probe;
+mod tls_io;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::Empty;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use x509_parser::certificate::X509Certificate;
+use x509_parser::prelude::FromDer;
+
+use crate::cert::CertificateInfo;
+use crate::client::connect::{authority, io_message, secs, tcp_connect_addr};
+use crate::error::{Code, Error, Result};
+use crate::lint::Finding;
+use crate::options::{ClientIdentity, ClientOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, TrustOptions};
+use crate::pin::wrap_sequence;
+use crate::tls::TlsContext;
+use crate::trust::TrustStore;
+use crate::verify::Verifier;
+
+#[allow(unused_imports)] // for the client's diagnosis ("the server speaks TLS 1.0 only")
+pub(crate) use probe::offered_versions;
+pub use probe::{AuditReport, ProtocolSupport, SuiteSupport};
+
+use tls_io::{HandshakeError, TlsIo};
+
+/// The User-Agent of the inspection request.
+const USER_AGENT: &str = concat!("tlsguard/", env!("CARGO_PKG_VERSION"), " (inspect)");
+
+/// What to inspect and how.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InspectOptions {
+    /// TCP port (default 443).
+    pub port: u16,
+    /// What is trusted (the same options as a request's).
+    pub trust: TrustOptions,
+    /// Client certificate for servers that require mutual TLS.
+    pub identity: Option<ClientIdentity>,
+    /// Bound on DNS + TCP connect + TLS handshake (default 10 s); also the bound of each audit
+    /// probe.
+    pub connect_timeout: Duration,
+    /// Bound on the whole inspection: connect, handshake and the HTTP request (default 30 s).
+    /// The audit probes are bounded separately (by `connect_timeout` each).
+    pub timeout: Duration,
+    /// Also probe which TLS versions and legacy cipher suites the server accepts (default
+    /// false; 8 extra short connections).
+    pub audit: bool,
+    /// After a verified handshake, send `GET <path>` on the same connection to read the status,
+    /// `Strict-Transport-Security` and `Set-Cookie` (default true).
+    pub http_request: bool,
+    /// The path of that request (default `/`).
+    pub path: String,
+}
+
+impl Default for InspectOptions {
+    fn default() -> Self {
+        Self {
+            port: 443,
+            trust: TrustOptions::default(),
+            identity: None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            audit: false,
+            http_request: true,
+            path: "/".to_owned(),
+        }
+    }
+}
+
+/// What [`inspect`] found.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ServerReport {
+    /// The host inspected (as given, without brackets for IPv6).
+    pub host: String,
+    /// The port inspected.
+    pub port: u16,
+    /// The address connected to, `ip:port` (`[ip]:port` for IPv6).
+    pub address: String,
+    /// `"TLSv1.3"` or `"TLSv1.2"`; known after the ServerHello, even if the certificate was
+    /// then refused.
+    pub tls_version: Option<String>,
+    /// IANA name of the negotiated cipher suite, e.g. `"TLS13_AES_128_GCM_SHA256"`.
+    pub cipher_suite: Option<String>,
+    /// The ALPN protocol agreed (`"h2"`, `"http/1.1"`), if any.
+    pub alpn: Option<String>,
+    /// The certificates the server presented, in the order sent (leaf first).
+    pub chain: Vec<CertificateInfo>,
+    /// `None`: the chain verified. Otherwise the error a request to this server would give
+    /// (same code, message and hint): a certificate refusal, or a TLS refusal after the
+    /// handshake (a TLS 1.3 server refusing the missing client certificate).
+    pub verdict: Option<Error>,
+    /// Following issuer names from the leaf through the presented certificates (in any order)
+    /// reaches a self-issued certificate or one issued by a trusted anchor. An untrusted
+    /// self-signed root makes a chain complete (the verdict says it is not trusted).
+    pub chain_complete: bool,
+    /// Each presented certificate is issued by the next one (RFC 8446 §4.4.2 order).
+    pub chain_ordered: bool,
+    /// The server stapled an OCSP response.
+    pub ocsp_stapled: bool,
+    /// HTTP status of `GET <path>` (when the request was made and answered).
+    pub http_status: Option<u16>,
+    /// `"HTTP/1.1"` or `"HTTP/2"`, when the request was answered.
+    pub http_version: Option<String>,
+    /// The `Strict-Transport-Security` header value, if sent.
+    pub hsts: Option<String>,
+    /// Names of the cookies set without the `Secure` attribute.
+    pub insecure_cookies: Vec<String>,
+    /// Why the HTTP request failed (HTTP_PROTOCOL, TIMEOUT), when it did; the TLS facts above
+    /// stand.
+    pub http_error: Option<Error>,
+    /// Whole days until the leaf expires (negative once expired).
+    pub leaf_days_remaining: Option<i64>,
+    /// The presented certificate that expires first: (subject, whole days remaining).
+    pub soonest_expiry: Option<(String, i64)>,
+    /// Deployment lint of the presented chain for this host ([`crate::lint()`]).
+    pub lint: Vec<Finding>,
+    /// The protocol audit, when [`InspectOptions::audit`] was set.
+    pub audit: Option<AuditReport>,
+}
+
+impl ServerReport {
+    /// Whether the chain verified (a request would get past the certificate check).
+    pub fn is_verified(&self) -> bool {
+        self.verdict.is_none()
+    }
+}
+
+/// Inspects `host` (a DNS name or an IP address, without port or scheme).
+///
+/// Blocking; call it from a thread that is not inside an async runtime (inside one it returns
+/// `INVALID_ARGUMENT`: use [`inspect_async`]). Certificate problems never make it fail: they
+/// are in [`ServerReport::verdict`].
+pub fn inspect(host: &str, opts: &InspectOptions) -> Result<ServerReport> {
+    let target = Target::parse(host, opts)?;
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(Error::invalid(
+            "inspect() was called inside an async runtime, where it would block the runtime; use inspect_async().await",
+        ));
+    }
+    // A current-thread runtime per call: inspection is rare and short, and this keeps the
+    // shared runtime's workers for requests.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::new(Code::Io, format!("cannot start an I/O runtime for inspection: {e}")))?;
+    let outcome = rt.block_on(live(&target, opts));
+    drop(rt);
+    let (mut report, addr) = match outcome {
+        Ok(r) => r,
+        Err((e, Some(addr))) => return Err(explain_refusal(e, &target.host, addr, opts.connect_timeout)),
+        Err((e, None)) => return Err(e),
+    };
+    if opts.audit {
+        report.audit = Some(probe::audit_addr(&target.host, addr, opts.connect_timeout));
+    }
+    Ok(report)
+}
+
+/// [`inspect`] for async callers, from any runtime or executor: the work runs on a thread of
+/// its own and this future awaits it (dropping the future does not stop that thread early; it
+/// ends within the timeouts).
+pub async fn inspect_async(host: &str, opts: &InspectOptions) -> Result<ServerReport> {
+    let host = host.to_owned();
+    let opts = opts.clone();
+    on_thread(move || inspect(&host, &opts)).await
+}
+
+/// Probes which TLS versions (1.0 to 1.3) and legacy cipher-suite categories (CBC, RSA key
+/// exchange, 3DES, RC4) the server accepts, with hand-built ClientHello messages over fresh
+/// connections (no handshake is completed; nothing is verified). Works on servers a request
+/// refuses (TLS 1.0 only, legacy suites only). Uses `port` and `connect_timeout` (per probe).
+///
+/// Blocking, like [`inspect`]. `Err` for bad input, DNS failure, or when no address of the
+/// host accepts a TCP connection.
+pub fn audit(host: &str, opts: &InspectOptions) -> Result<AuditReport> {
+    let target = Target::parse(host, opts)?;
+    let addr = first_reachable(&target.host, opts.port, opts.connect_timeout)?;
+    Ok(probe::audit_addr(&target.host, addr, opts.connect_timeout))
+}
+
+/// [`audit`] for async callers (runs on a thread of its own).
+pub async fn audit_async(host: &str, opts: &InspectOptions) -> Result<AuditReport> {
+    let host = host.to_owned();
+    let opts = opts.clone();
+    on_thread(move || audit(&host, &opts)).await
+}
+
+/// Runs `f` on a new thread and awaits its result (works under any executor).
+async fn on_thread<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("tlsguard-inspect".into())
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .map_err(|e| Error::new(Code::Io, format!("cannot start an inspection thread: {e}")))?;
+    rx.await.map_err(|_| Error::new(Code::Io, "the inspection thread ended without a result"))?
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input
+// ---------------------------------------------------------------------------------------------
+
+/// A validated host and port.
+struct Target {
+    host: String,
+    port: u16,
+    name: ServerName<'static>,
+}
+
+impl Target {
+    fn parse(host: &str, opts: &InspectOptions) -> Result<Self> {
+        let bad = |why: &str| {
+            Error::invalid(format!(
+                "host: {host:?} {why} (pass only a DNS name or an IP address, e.g. \"example.com\"; the port goes in InspectOptions::port)"
+            ))
+        };
+        if host.is_empty() {
+            return Err(Error::invalid("host: empty; pass a DNS name or an IP address"));
+        }
+        if host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(bad("contains whitespace"));
+        }
+        if host.contains("://") || host.contains(['/', '@', '?', '#']) {
+            return Err(bad("is not a host name"));
+        }
+        let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+        if bare.contains(':') && bare.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(bad("is not a host name"));
+        }
+        if opts.port == 0 {
+            return Err(Error::invalid("port: 0 is not a valid TCP port"));
+        }
+        if opts.connect_timeout.is_zero() {
+            return Err(Error::invalid("connect_timeout: 0 s is not a positive duration"));
+        }
+        if opts.timeout.is_zero() {
+            return Err(Error::invalid("timeout: 0 s is not a positive duration"));
+        }
+        if !opts.path.starts_with('/') || opts.path.parse::<http::uri::PathAndQuery>().is_err() {
+            return Err(Error::invalid(format!("path: {:?} is not an absolute request path like \"/\"", opts.path)));
+        }
+        let name =
+            ServerName::try_from(bare.to_owned()).map_err(|e| bad(&format!("is not a valid TLS server name: {e}")))?;
+        Ok(Self { host: bare.to_owned(), port: opts.port, name })
+    }
+
+    fn authority(&self) -> String {
+        authority(&self.host, self.port)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The recording verifier
+// ---------------------------------------------------------------------------------------------
+
+/// What the verifier saw.
+#[derive(Default)]
+struct Seen {
+    chain: Vec<CertificateDer<'static>>,
+    ocsp: bool,
+    refusal: Option<rustls::Error>,
+}
+
+/// Wraps tlsguard's [`Verifier`]: records the presented chain, the stapled OCSP response and
+/// the verdict, and returns exactly the inner verdict (it never accepts what the inner
+/// verifier refused).
+#[derive(Debug)]
+struct Recorder {
+    inner: Verifier,
+    seen: Mutex<Option<SeenBox>>,
+}
+
+/// `Seen` behind a Debug impl (the certificates are not worth printing).
+struct SeenBox(Seen);
+
+impl std::fmt::Debug for SeenBox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Seen").field("certificates", &self.0.chain.len()).finish()
+    }
+}
+
+impl Recorder {
+    fn take(&self) -> Option<Seen> {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner()).take().map(|b| b.0)
+    }
+}
+
+impl ServerCertVerifier for Recorder {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        let verdict = self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now);
+        let seen = Seen {
+            chain: std::iter::once(end_entity).chain(intermediates).map(|c| c.clone().into_owned()).collect(),
+            ocsp: !ocsp_response.is_empty(),
+            refusal: verdict.as_ref().err().cloned(),
+        };
+        *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(SeenBox(seen));
+        verdict
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+
+    fn requires_raw_public_keys(&self) -> bool {
+        self.inner.requires_raw_public_keys()
+    }
+
+    fn root_hint_subjects(&self) -> Option<&[rustls::DistinguishedName]> {
+        self.inner.root_hint_subjects()
+    }
+}
+
+/// Wraps the client-certificate resolver to learn whether the server asked for a certificate.
+#[derive(Debug)]
+struct AskProbe {
+    inner: Arc<dyn rustls::client::ResolvesClientCert>,
+    asked: Arc<AtomicBool>,
+}
+
+impl rustls::client::ResolvesClientCert for AskProbe {
+    fn resolve(
+        &self,
+        root_hint_subjects: &[&[u8]],
+        sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        self.asked.store(true, Ordering::Relaxed);
+        self.inner.resolve(root_hint_subjects, sigschemes)
+    }
+    fn only_raw_public_keys(&self) -> bool {
+        self.inner.only_raw_public_keys()
+    }
+    fn has_certs(&self) -> bool {
+        self.inner.has_certs()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The live connection
+// ---------------------------------------------------------------------------------------------
+
+type Failure = (Error, Option<SocketAddr>);
+
+/// Connects, handshakes, optionally sends the request; returns the report (without audit) and
+/// the address used. A failure carries the address when the TCP connection was made.
+async fn live(target: &Target, opts: &InspectOptions) -> std::result::Result<(ServerReport, SocketAddr), Failure> {
+    let started = Instant::now();
+    let client_opts =
+        ClientOptions { trust: opts.trust.clone(), identity: opts.identity.clone(), ..Default::default() };
+    let ctx = TlsContext::new(&client_opts).map_err(|e| (e, None))?;
+    let recorder = Arc::new(Recorder {
+        inner: Verifier::new(ctx.store.clone(), ctx.config.crypto_provider().clone()),
+        seen: Mutex::new(None),
+    });
+    let mut config = (*ctx.config).clone();
+    config.dangerous().set_certificate_verifier(recorder.clone());
+    // Every inspection must see (and verify) the certificate: no resumption.
+    config.resumption = rustls::client::Resumption::disabled();
+    // Note whether the server asks for a client certificate (to explain a TLS 1.3 refusal).
+    let asked = Arc::new(AtomicBool::new(false));
+    let has_identity = config.client_auth_cert_resolver.has_certs();
+    config.client_auth_cert_resolver =
+        Arc::new(AskProbe { inner: config.client_auth_cert_resolver.clone(), asked: asked.clone() });
+    let config = Arc::new(config);
+
+    let target_text = target.authority();
+    let connect_budget = opts.connect_timeout.min(opts.timeout);
+    let mut addr_slot: Option<SocketAddr> = None;
+    let connect = async {
+        let (tcp, addr) = tcp_connect_addr(&target.host, target.port, "").await?;
+        addr_slot = Some(addr);
+        let conn = rustls::ClientConnection::new(config.clone(), target.name.clone())
+            .map_err(|e| Error::new(Code::TlsHandshake, format!("cannot start a TLS connection: {e}")))?;
+        let mut io = TlsIo::new(tcp, conn);
+        let hs = io.handshake().await;
+        Ok::<_, Error>((io, addr, hs))
+    };
+    let (io, addr, handshake) = match tokio::time::timeout(connect_budget, connect).await {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => return Err((e, addr_slot)),
+        Err(_) => {
+            let which = if connect_budget == opts.connect_timeout { "connect timeout" } else { "timeout" };
+            return Err((
+                Error::new(
+                    Code::Timeout,
+                    format!("{which} ({}) expired connecting to {target_text}", secs(connect_budget)),
+                ),
+                addr_slot,
+            ));
+        }
+    };
+
+    let seen = recorder.take();
+    let now = crate::cert::unix_now();
+    let chain: Vec<CertificateInfo> = seen
+        .as_ref()
+        .map(|s| s.chain.iter().filter_map(|d| CertificateInfo::from_der(d).ok()).collect())
+        .unwrap_or_default();
+    let (chain_complete, chain_ordered) = chain_shape(&chain, &ctx.store);
+    let mut report = ServerReport {
+        host: target.host.clone(),
+        port: target.port,
+        address: addr.to_string(),
+        tls_version: version_name(&io.conn),
+        cipher_suite: io.conn.negotiated_cipher_suite().and_then(|s| s.suite().as_str()).map(str::to_owned),
+        alpn: io.conn.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned()),
+        leaf_days_remaining: chain.first().map(|c| c.days_remaining(now)),
+        soonest_expiry: chain.iter().min_by_key(|c| c.not_after).map(|c| (c.subject.clone(), c.days_remaining(now))),
+        lint: lint_chain(&chain, &target.host),
+        chain,
+        verdict: None,
+        chain_complete,
+        chain_ordered,
+        ocsp_stapled: seen.as_ref().is_some_and(|s| s.ocsp),
+        http_status: None,
+        http_version: None,
+        hsts: None,
+        insecure_cookies: Vec::new(),
+        http_error: None,
+        audit: None,
+    };
+
+    match handshake {
+        Ok(()) => {}
+        Err(HandshakeError::Tls(e)) => {
+            // A refused certificate: the report carries the request's error. Anything else
+            // (no shared version or suite, alerts) is a connection-level failure.
+            if seen.as_ref().is_some_and(|s| s.refusal.is_some()) {
+                report.verdict = Some(ctx.handshake_error(&e, &target.host));
+                return Ok((report, addr));
+            }
+            return Err((ctx.handshake_error(&e, &target.host), Some(addr)));
+        }
+        Err(HandshakeError::Io(e)) => {
+            let what = match e.kind() {
+                std::io::ErrorKind::UnexpectedEof => "the server closed the connection".to_owned(),
+                _ => io_message(&e),
+            };
+            return Err((
+                Error::new(Code::TlsHandshake, format!("TLS handshake with {target_text} failed: {what}"))
+                    .with_source(e),
+                Some(addr),
+            ));
+        }
+    }
+
+    if opts.http_request {
+        let left = opts.timeout.saturating_sub(started.elapsed());
+        let alpn = report.alpn.clone();
+        let aftermath = io.aftermath.clone();
+        let tls13 = report.tls_version.as_deref() == Some("TLSv1.3");
+        match tokio::time::timeout(left, http_get(io, target, &opts.path, alpn.as_deref())).await {
+            Ok(Ok(h)) => {
+                report.http_status = Some(h.status);
+                report.http_version = Some(h.version);
+                report.hsts = h.hsts;
+                report.insecure_cookies = h.insecure_cookies;
+            }
+            Ok(Err(HttpFailure::Tls(e))) => report.verdict = Some(ctx.handshake_error(&e, &target.host)),
+            Ok(Err(HttpFailure::Http(e))) => {
+                if let Some(alert) = aftermath.alert() {
+                    report.verdict = Some(ctx.handshake_error(&alert, &target.host));
+                } else if tls13 && asked.load(Ordering::Relaxed) && !aftermath.got_data() {
+                    // Same inference (and message) as the client's `TlsFailure`.
+                    let what = if has_identity {
+                        "it probably rejected the client certificate given"
+                    } else {
+                        "it asked for a client certificate and none is configured"
+                    };
+                    report.verdict = Some(Error::new(
+                        Code::TlsClientCertRequired,
+                        format!("{target_text} closed the connection right after the TLS 1.3 handshake: {what}"),
+                    ));
+                } else {
+                    report.http_error = Some(e);
+                }
+            }
+            Err(_) => {
+                report.http_error = Some(Error::new(
+                    Code::Timeout,
+                    format!("timeout ({}) expired waiting for the response of {target_text}", secs(opts.timeout)),
+                ))
+            }
+        }
+    }
+    Ok((report, addr))
+}
+
+fn version_name(conn: &rustls::ClientConnection) -> Option<String> {
+    conn.protocol_version().map(|v| match v {
+        rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".to_owned(),
+        rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".to_owned(),
+        other => format!("{other:?}"),
+    })
+}
+
+/// The first address of `host` that accepts a TCP connection (blocking; for the audit).
+fn first_reachable(host: &str, port: u16, timeout: Duration) -> Result<SocketAddr> {
+    use std::net::ToSocketAddrs;
+    let addrs: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| Error::new(Code::Dns, format!("cannot resolve host '{host}': {}", io_message(&e))))?
+        .collect();
+    if addrs.is_empty() {
+        return Err(Error::new(Code::Dns, format!("cannot resolve host '{host}': no addresses")));
+    }
+    let mut last = None;
+    for addr in &addrs {
+        match std::net::TcpStream::connect_timeout(addr, timeout) {
+            Ok(_) => return Ok(*addr),
+            Err(e) => last = Some((*addr, e)),
+        }
+    }
+    let (addr, e) = last.expect("at least one address");
+    if matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) {
+        return Err(Error::new(
+            Code::Timeout,
+            format!("connect timeout ({}) expired connecting to {addr}", secs(timeout)),
+        ));
+    }
+    Err(Error::new(Code::Connect, format!("connection to {addr} failed: {}", io_message(&e))))
+}
+
+/// Adds what the server does accept to a version or cipher refusal (a few ClientHello probes).
+fn explain_refusal(e: Error, host: &str, addr: SocketAddr, timeout: Duration) -> Error {
+    let extra = match e.code() {
+        Code::TlsProtocolVersion => {
+            let versions = probe::offered_versions(host, addr, timeout);
+            if versions.is_empty() {
+                return e;
+            }
+            format!("the server accepts only {}", versions.join(", "))
+        }
+        Code::TlsNoSharedCipher => {
+            let version = [probe::Version::Tls12, probe::Version::Tls11, probe::Version::Tls10]
+                .into_iter()
+                .find(|v| probe::probe_version(host, addr, *v, timeout).accepted);
+            let accepted: Vec<String> = probe::probe_suites(host, addr, version, timeout)
+                .into_iter()
+                .filter(|s| s.accepted)
+                .map(|s| format!("{} ({})", s.category, s.suite.unwrap_or_default()))
+                .collect();
+            if accepted.is_empty() {
+                return e;
+            }
+            format!("it accepts legacy suites: {}", accepted.join(", "))
+        }
+        _ => return e,
+    };
+    let hint = e.hint().to_owned();
+    Error::new(e.code(), format!("{}; {extra}", e.message())).with_hint(hint)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chain shape and lint
+// ---------------------------------------------------------------------------------------------
+
+/// (complete, ordered); see the fields of [`ServerReport`].
+fn chain_shape(chain: &[CertificateInfo], store: &TrustStore) -> (bool, bool) {
+    if chain.is_empty() {
+        return (false, false);
+    }
+    // Raw DER names (subject, issuer) of each certificate.
+    let names: Vec<(Vec<u8>, Vec<u8>)> = chain
+        .iter()
+        .map(|c| {
+            X509Certificate::from_der(&c.der)
+                .map(|(_, x)| (x.subject().as_raw().to_vec(), x.issuer().as_raw().to_vec()))
+                .unwrap_or_default()
+        })
+        .collect();
+    let ordered = names.windows(2).all(|w| !w[0].1.is_empty() && w[0].1 == w[1].0);
+    let anchored = |issuer: &[u8]| store.anchors.iter().any(|a| wrap_sequence(a.subject.as_ref()) == issuer);
+    let mut current = 0usize;
+    let mut visited = vec![0usize];
+    let complete = loop {
+        let (subject, issuer) = &names[current];
+        if issuer.is_empty() {
+            break false;
+        }
+        if subject == issuer || anchored(issuer) {
+            break true;
+        }
+        match names.iter().enumerate().find(|(j, (s, _))| !visited.contains(j) && s == issuer) {
+            Some((j, _)) => {
+                visited.push(j);
+                current = j;
+            }
+            None => break false,
+        }
+    };
+    (complete, ordered)
+}
+
+/// Lints the presented chain for `host` (empty if the linter fails).
+fn lint_chain(chain: &[CertificateInfo], host: &str) -> Vec<Finding> {
+    if chain.is_empty() {
+        return Vec::new();
+    }
+    let pem: String = chain.iter().map(CertificateInfo::to_pem).collect();
+    let opts = crate::lint::LintOptions { hostnames: vec![host.to_owned()], ..Default::default() };
+    crate::lint::lint(pem.as_bytes(), &opts).unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The HTTP request
+// ---------------------------------------------------------------------------------------------
+
+struct HttpFacts {
+    status: u16,
+    version: String,
+    hsts: Option<String>,
+    insecure_cookies: Vec<String>,
+}
+
+enum HttpFailure {
+    /// A TLS error after the handshake (a refused client certificate): what a request gives.
+    Tls(rustls::Error),
+    Http(Error),
+}
+
+/// `GET path` over the verified connection, with hyper's client connection API (HTTP/2 when
+/// ALPN agreed on h2). Reads the status and headers only, none of the body.
+async fn http_get(
+    io: TlsIo,
+    target: &Target,
+    path: &str,
+    alpn: Option<&str>,
+) -> std::result::Result<HttpFacts, HttpFailure> {
+    let io = TokioIo::new(io);
+    let host_header = if target.port == 443 {
+        authority(&target.host, 443).trim_end_matches(":443").to_owned()
+    } else {
+        target.authority()
+    };
+    let fail = |e: hyper::Error| classify_http(&e);
+    let response = if alpn == Some("h2") {
+        let (mut sender, conn) = hyper::client::conn::http2::handshake(TokioExecutor::new(), io).await.map_err(fail)?;
+        let uri = format!("https://{}{path}", target.authority());
+        let req = request(&uri, None)?;
+        exchange(sender.send_request(req), conn).await.map_err(fail)?
+    } else {
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(io).await.map_err(fail)?;
+        let req = request(path, Some(&host_header))?;
+        exchange(sender.send_request(req), conn).await.map_err(fail)?
+    };
+    let headers = response.headers();
+    let hsts = headers
+        .get(http::header::STRICT_TRANSPORT_SECURITY)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let insecure_cookies = headers
+        .get_all(http::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| cookie_without_secure(&String::from_utf8_lossy(v.as_bytes())))
+        .collect();
+    let version = match response.version() {
+        http::Version::HTTP_2 => "HTTP/2",
+        http::Version::HTTP_10 => "HTTP/1.0",
+        _ => "HTTP/1.1",
+    };
+    Ok(HttpFacts { status: response.status().as_u16(), version: version.to_owned(), hsts, insecure_cookies })
+}
+
+fn request(uri: &str, host: Option<&str>) -> std::result::Result<http::Request<Empty<Bytes>>, HttpFailure> {
+    let mut b = http::Request::builder()
+        .method(http::Method::GET)
+        .uri(uri)
+        .header(http::header::USER_AGENT, USER_AGENT)
+        .header(http::header::ACCEPT, "*/*");
+    if let Some(h) = host {
+        b = b.header(http::header::HOST, h);
+    }
+    b.body(Empty::new())
+        .map_err(|e| HttpFailure::Http(Error::invalid(format!("cannot build the request for {uri}: {e}"))))
+}
+
+/// Awaits the response while driving the connection in the same task, so that the
+/// connection's own error (a TLS alert after the handshake) is what is reported, not the
+/// "canceled" the request sees when the connection ends. The connection is dropped (closed)
+/// with the returned future: no body is read.
+async fn exchange<S, C>(send: S, conn: C) -> std::result::Result<http::Response<hyper::body::Incoming>, hyper::Error>
+where
+    S: std::future::Future<Output = std::result::Result<http::Response<hyper::body::Incoming>, hyper::Error>>,
+    C: std::future::Future<Output = std::result::Result<(), hyper::Error>>,
+{
+    tokio::pin!(send);
+    tokio::pin!(conn);
+    let mut conn_done = false;
+    loop {
+        tokio::select! {
+            r = &mut send => return r,
+            c = &mut conn, if !conn_done => {
+                conn_done = true;
+                c?;
+            }
+        }
+    }
+}
+
+/// A TLS error inside a hyper error, else HTTP_PROTOCOL with hyper's message.
+fn classify_http(err: &hyper::Error) -> HttpFailure {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    let mut io_text = None;
+    for _ in 0..16 {
+        let Some(e) = cur else { break };
+        if let Some(ioe) = e.downcast_ref::<std::io::Error>() {
+            if let Some(r) = ioe.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                return HttpFailure::Tls(r.clone());
+            }
+            io_text.get_or_insert_with(|| io_message(ioe));
+        }
+        if let Some(r) = e.downcast_ref::<rustls::Error>() {
+            return HttpFailure::Tls(r.clone());
+        }
+        cur = e.source();
+    }
+    let msg = if err.is_incomplete_message() {
+        "connection closed before the response was complete".to_owned()
+    } else if let Some(t) = io_text {
+        format!("connection failed: {t}")
+    } else {
+        err.to_string()
+    };
+    HttpFailure::Http(Error::new(Code::HttpProtocol, msg))
+}
+
+/// The cookie name of a `Set-Cookie` value without the `Secure` attribute.
+fn cookie_without_secure(value: &str) -> Option<String> {
+    let mut parts = value.split(';');
+    let name = parts.next()?.split('=').next()?.trim();
+    if name.is_empty() {
+        return None;
+    }
+    let secure = parts.any(|a| a.split('=').next().unwrap_or("").trim().eq_ignore_ascii_case("secure"));
+    (!secure).then(|| name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_without_secure() {
+        assert_eq!(cookie_without_secure("a=1; Path=/"), Some("a".into()));
+        assert_eq!(cookie_without_secure("b=2; Path=/; HttpOnly"), Some("b".into()));
+        assert_eq!(cookie_without_secure("c=3; Secure; HttpOnly"), None);
+        assert_eq!(cookie_without_secure("d=4;secure"), None);
+        assert_eq!(cookie_without_secure("e=5; SameSite=None; SECURE"), None);
+        assert_eq!(cookie_without_secure("secure=1"), Some("secure".into()));
+        assert_eq!(cookie_without_secure("=x"), None);
+    }
+
+    #[test]
+    fn targets_are_validated() {
+        let o = InspectOptions::default();
+        for bad in ["", " ", "a b", "example.com:443", "https://example.com", "a/b", "user@h", "ex\tample"] {
+            let e = Target::parse(bad, &o).err().unwrap_or_else(|| panic!("{bad:?} accepted"));
+            assert_eq!(e.code(), Code::InvalidArgument, "{bad:?}");
+        }
+        for good in ["example.com", "127.0.0.1", "::1", "[::1]", "localhost"] {
+            let t = Target::parse(good, &o).unwrap_or_else(|e| panic!("{good:?}: {e}"));
+            assert!(!t.host.starts_with('['));
+        }
+        assert_eq!(Target::parse("::1", &o).map(|t| t.authority()).ok().as_deref(), Some("[::1]:443"));
+        let p0 = InspectOptions { port: 0, ..Default::default() };
+        assert_eq!(Target::parse("example.com", &p0).err().map(|e| e.code()), Some(Code::InvalidArgument));
+        let path = InspectOptions { path: "nope".into(), ..Default::default() };
+        assert_eq!(Target::parse("example.com", &path).err().map(|e| e.code()), Some(Code::InvalidArgument));
+    }
+}

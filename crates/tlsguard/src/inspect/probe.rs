@@ -1,0 +1,637 @@
+//! Protocol audit: which TLS versions and which legacy cipher-suite categories a server
+//! accepts, found with hand-built ClientHello messages.
+//!
+//! Used only for inspection and diagnosis, **never** for requests: nothing here completes a
+//! handshake, verifies a certificate or carries data. Each probe opens a fresh TCP connection,
+//! sends one ClientHello record, reads only the first handshake message of the answer (a few
+//! hundred bytes; at most `MAX_ANSWER`) and closes the connection:
+//!
+//! * a ServerHello for the offered version → accepted (for TLS 1.3, the `supported_versions`
+//!   extension of the ServerHello, or of a HelloRetryRequest, must select 0x0304);
+//! * a ServerHello for another version, an alert, EOF, a reset → refused.
+//!
+//! # ClientHello layout (RFC 5246 §7.4.1.2, RFC 8446 §4.1.2)
+//!
+//! ```text
+//! record:     16 | 03 01 | len(2)                      handshake, record version TLS 1.0
+//! handshake:  01 | len(3)                               client_hello
+//! body:       client_version(2)                         0301 / 0302 / 0303 (0303 for the 1.3 probe)
+//!             random(32)
+//!             session_id: len(1) + id                   empty; 32 bytes in the 1.3 probe (middlebox compat)
+//!             cipher_suites: len(2) + 2 bytes each
+//!             compression_methods: 01 00                null only
+//!             extensions: len(2) + each type(2) len(2) data:
+//!               0000 server_name           list len(2), 00 host_name, len(2), name (DNS names only)
+//!               000a supported_groups      x25519 001d, secp256r1 0017, secp384r1 0018
+//!               000b ec_point_formats      01 00 (uncompressed)
+//!               000d signature_algorithms  TLS 1.2+ only: ECDSA, RSA-PSS, RSA PKCS#1 (SHA-2 and SHA-1), Ed25519
+//!               0017 extended_master_secret (empty)
+//!               ff01 renegotiation_info    00 (initial handshake)
+//!               002b supported_versions    1.3 probe only: 02 0304
+//!               0033 key_share             1.3 probe only: x25519 with a 32-byte public value
+//! ```
+//!
+//! The version probes offer a broad suite list (ECDHE with AES-GCM/ChaCha20, ECDHE-CBC,
+//! DHE-CBC, RSA key exchange with GCM and CBC), so the only variable is the version. The
+//! category probes offer only that category's suites, at TLS 1.2 (or at the highest older
+//! version the server accepts).
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+/// Most bytes read from one probe's answer.
+const MAX_ANSWER: usize = 8 * 1024;
+
+/// One protocol version and whether the server accepts it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProtocolSupport {
+    /// `"TLSv1.0"`, `"TLSv1.1"`, `"TLSv1.2"` or `"TLSv1.3"`.
+    pub version: String,
+    /// Whether the server answered a ClientHello offering only this version with a ServerHello
+    /// for it.
+    pub accepted: bool,
+    /// What the server answered, e.g. `"ServerHello TLSv1.2 TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"`,
+    /// `"alert protocol_version"`, `"connection closed"`.
+    pub detail: String,
+}
+
+/// One category of legacy cipher suites and whether the server accepts it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SuiteSupport {
+    /// `"CBC"`, `"RSA key exchange"`, `"3DES"` or `"RC4"`.
+    pub category: String,
+    /// Whether the server chose one of this category's suites when offered only those.
+    pub accepted: bool,
+    /// The suite the server chose (IANA name), when accepted.
+    pub suite: Option<String>,
+    /// The protocol version the category was probed with (`None`: not probed, because the
+    /// server accepts none of TLS 1.0 to 1.2, where these suites exist).
+    pub probed_with: Option<String>,
+    /// What the server answered.
+    pub detail: String,
+}
+
+/// What [`audit`](crate::inspect::audit) found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AuditReport {
+    /// TLS 1.0, 1.1, 1.2 and 1.3, in that order.
+    pub versions: Vec<ProtocolSupport>,
+    /// CBC, RSA key exchange, 3DES and RC4, in that order.
+    pub legacy_suites: Vec<SuiteSupport>,
+}
+
+impl AuditReport {
+    /// Whether `version` (`"TLSv1.2"`) was accepted.
+    pub fn accepts_version(&self, version: &str) -> bool {
+        self.versions.iter().any(|v| v.version == version && v.accepted)
+    }
+
+    /// Whether the legacy suite `category` (`"CBC"`) was accepted.
+    pub fn accepts_suites(&self, category: &str) -> bool {
+        self.legacy_suites.iter().any(|s| s.category == category && s.accepted)
+    }
+}
+
+/// A protocol version a probe offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Version {
+    Tls10,
+    Tls11,
+    Tls12,
+    Tls13,
+}
+
+impl Version {
+    pub(crate) const ALL: [Version; 4] = [Version::Tls10, Version::Tls11, Version::Tls12, Version::Tls13];
+
+    fn wire(self) -> u16 {
+        match self {
+            Self::Tls10 => 0x0301,
+            Self::Tls11 => 0x0302,
+            Self::Tls12 => 0x0303,
+            Self::Tls13 => 0x0304,
+        }
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Tls10 => "TLSv1.0",
+            Self::Tls11 => "TLSv1.1",
+            Self::Tls12 => "TLSv1.2",
+            Self::Tls13 => "TLSv1.3",
+        }
+    }
+}
+
+fn version_name(wire: u16) -> String {
+    match wire {
+        0x0300 => "SSLv3".into(),
+        0x0301 => "TLSv1.0".into(),
+        0x0302 => "TLSv1.1".into(),
+        0x0303 => "TLSv1.2".into(),
+        0x0304 => "TLSv1.3".into(),
+        other => format!("0x{other:04x}"),
+    }
+}
+
+// Cipher suites (IANA code points).
+const TLS13: &[u16] = &[0x1301, 0x1302, 0x1303];
+const ECDHE_AEAD: &[u16] = &[0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8];
+const ECDHE_CBC: &[u16] = &[0xc009, 0xc013, 0xc00a, 0xc014, 0xc023, 0xc027, 0xc024, 0xc028];
+const DHE_CBC: &[u16] = &[0x0033, 0x0039, 0x0067, 0x006b];
+const RSA_GCM: &[u16] = &[0x009c, 0x009d];
+const RSA_CBC: &[u16] = &[0x002f, 0x0035, 0x003c, 0x003d];
+const TRIPLE_DES: &[u16] = &[0xc012, 0xc008, 0x0016, 0x000a];
+const RC4: &[u16] = &[0xc011, 0xc007, 0x0005, 0x0004];
+
+/// The legacy categories: name and the suites offered for it.
+fn categories() -> Vec<(&'static str, Vec<u16>)> {
+    vec![
+        ("CBC", [ECDHE_CBC, DHE_CBC, RSA_CBC].concat()),
+        ("RSA key exchange", [RSA_GCM, RSA_CBC, &[0x000a, 0x0005, 0x0004][..]].concat()),
+        ("3DES", TRIPLE_DES.to_vec()),
+        ("RC4", RC4.to_vec()),
+    ]
+}
+
+/// IANA name of a suite this module offers.
+pub(crate) fn suite_name(code: u16) -> String {
+    let name = match code {
+        0x1301 => "TLS13_AES_128_GCM_SHA256",
+        0x1302 => "TLS13_AES_256_GCM_SHA384",
+        0x1303 => "TLS13_CHACHA20_POLY1305_SHA256",
+        0xc02b => "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+        0xc02f => "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        0xc02c => "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        0xc030 => "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        0xcca9 => "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+        0xcca8 => "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+        0xc009 => "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+        0xc013 => "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+        0xc00a => "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+        0xc014 => "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+        0xc023 => "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+        0xc027 => "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+        0xc024 => "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
+        0xc028 => "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+        0x0033 => "TLS_DHE_RSA_WITH_AES_128_CBC_SHA",
+        0x0039 => "TLS_DHE_RSA_WITH_AES_256_CBC_SHA",
+        0x0067 => "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256",
+        0x006b => "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256",
+        0x009c => "TLS_RSA_WITH_AES_128_GCM_SHA256",
+        0x009d => "TLS_RSA_WITH_AES_256_GCM_SHA384",
+        0x002f => "TLS_RSA_WITH_AES_128_CBC_SHA",
+        0x0035 => "TLS_RSA_WITH_AES_256_CBC_SHA",
+        0x003c => "TLS_RSA_WITH_AES_128_CBC_SHA256",
+        0x003d => "TLS_RSA_WITH_AES_256_CBC_SHA256",
+        0xc012 => "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
+        0xc008 => "TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA",
+        0x0016 => "TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA",
+        0x000a => "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+        0xc011 => "TLS_ECDHE_RSA_WITH_RC4_128_SHA",
+        0xc007 => "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA",
+        0x0005 => "TLS_RSA_WITH_RC4_128_SHA",
+        0x0004 => "TLS_RSA_WITH_RC4_128_MD5",
+        other => return format!("0x{other:04x}"),
+    };
+    name.to_owned()
+}
+
+/// The SHA-256 "random" of HelloRetryRequest (RFC 8446 §4.1.3).
+const HRR_RANDOM: [u8; 32] = [
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11,
+    0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+];
+
+/// 32 bytes that differ per call (client random, session id, key share). They need not be
+/// secret: no probe ever completes a handshake.
+fn fresh_bytes(label: &[u8]) -> [u8; 32] {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let mut h = Sha256::new();
+    h.update(label);
+    h.update(nanos.to_be_bytes());
+    h.update(COUNTER.fetch_add(1, Ordering::Relaxed).to_be_bytes());
+    h.update(std::process::id().to_be_bytes());
+    h.finalize().into()
+}
+
+fn put_u16(out: &mut Vec<u8>, v: u16) {
+    out.extend_from_slice(&v.to_be_bytes());
+}
+
+fn put_u24(out: &mut Vec<u8>, v: usize) {
+    out.extend_from_slice(&(v as u32).to_be_bytes()[1..]);
+}
+
+fn extension(out: &mut Vec<u8>, kind: u16, data: &[u8]) {
+    put_u16(out, kind);
+    put_u16(out, data.len() as u16);
+    out.extend_from_slice(data);
+}
+
+/// A ClientHello record offering exactly `version` with `suites` (see the module docs).
+/// `sni` is sent when it is a DNS name (not an IP literal).
+pub(crate) fn client_hello(sni: Option<&str>, version: Version, suites: &[u16]) -> Vec<u8> {
+    let tls13 = version == Version::Tls13;
+    let mut body = Vec::with_capacity(512);
+    put_u16(&mut body, if tls13 { 0x0303 } else { version.wire() });
+    body.extend_from_slice(&fresh_bytes(b"random"));
+    if tls13 {
+        body.push(32);
+        body.extend_from_slice(&fresh_bytes(b"session"));
+    } else {
+        body.push(0);
+    }
+    put_u16(&mut body, (suites.len() * 2) as u16);
+    for s in suites {
+        put_u16(&mut body, *s);
+    }
+    body.extend_from_slice(&[1, 0]); // compression: null
+
+    let mut ext = Vec::with_capacity(256);
+    if let Some(name) = sni.filter(|n| n.parse::<std::net::IpAddr>().is_err() && !n.is_empty() && n.len() < 256) {
+        let mut d = Vec::new();
+        put_u16(&mut d, (name.len() + 3) as u16);
+        d.push(0); // host_name
+        put_u16(&mut d, name.len() as u16);
+        d.extend_from_slice(name.as_bytes());
+        extension(&mut ext, 0x0000, &d);
+    }
+    extension(&mut ext, 0x000a, &[0x00, 0x06, 0x00, 0x1d, 0x00, 0x17, 0x00, 0x18]);
+    extension(&mut ext, 0x000b, &[0x01, 0x00]);
+    if matches!(version, Version::Tls12 | Version::Tls13) {
+        let schemes: &[u16] = &[
+            0x0403, 0x0503, 0x0603, // ecdsa_secp256r1_sha256, secp384r1_sha384, secp521r1_sha512
+            0x0804, 0x0805, 0x0806, // rsa_pss_rsae_sha256/384/512
+            0x0401, 0x0501, 0x0601, // rsa_pkcs1_sha256/384/512
+            0x0807, // ed25519
+            0x0203, 0x0201, // ecdsa_sha1, rsa_pkcs1_sha1 (old servers)
+        ];
+        let mut d = Vec::new();
+        put_u16(&mut d, (schemes.len() * 2) as u16);
+        for s in schemes {
+            put_u16(&mut d, *s);
+        }
+        extension(&mut ext, 0x000d, &d);
+    }
+    extension(&mut ext, 0x0017, &[]);
+    extension(&mut ext, 0xff01, &[0x00]);
+    if tls13 {
+        extension(&mut ext, 0x002b, &[0x02, 0x03, 0x04]);
+        let mut d = Vec::new();
+        put_u16(&mut d, 36);
+        put_u16(&mut d, 0x001d);
+        put_u16(&mut d, 32);
+        d.extend_from_slice(&fresh_bytes(b"x25519"));
+        extension(&mut ext, 0x0033, &d);
+    }
+    put_u16(&mut body, ext.len() as u16);
+    body.extend_from_slice(&ext);
+
+    let mut hs = Vec::with_capacity(body.len() + 4);
+    hs.push(0x01);
+    put_u24(&mut hs, body.len());
+    hs.extend_from_slice(&body);
+
+    let mut record = Vec::with_capacity(hs.len() + 5);
+    record.extend_from_slice(&[0x16, 0x03, 0x01]);
+    put_u16(&mut record, hs.len() as u16);
+    record.extend_from_slice(&hs);
+    record
+}
+
+/// The first thing a server answered to a ClientHello.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Answer {
+    /// A ServerHello (or HelloRetryRequest): the negotiated version (from supported_versions
+    /// when present) and the chosen suite.
+    Hello { version: u16, suite: u16 },
+    /// A TLS alert (level, description).
+    Alert(u8, u8),
+    /// The connection closed (or was reset) without an answer.
+    Closed,
+    /// The bytes are not a TLS handshake answer.
+    NotTls(String),
+}
+
+impl Answer {
+    fn describe(&self) -> String {
+        match self {
+            Self::Hello { version, suite } => format!("ServerHello {} {}", version_name(*version), suite_name(*suite)),
+            Self::Alert(_, d) => format!("alert {}", alert_name(*d)),
+            Self::Closed => "connection closed without an answer".into(),
+            Self::NotTls(why) => format!("not a TLS answer: {why}"),
+        }
+    }
+}
+
+fn alert_name(d: u8) -> String {
+    match d {
+        0 => "close_notify".into(),
+        10 => "unexpected_message".into(),
+        20 => "bad_record_mac".into(),
+        40 => "handshake_failure".into(),
+        42 => "bad_certificate".into(),
+        47 => "illegal_parameter".into(),
+        50 => "decode_error".into(),
+        51 => "decrypt_error".into(),
+        70 => "protocol_version".into(),
+        71 => "insufficient_security".into(),
+        80 => "internal_error".into(),
+        86 => "inappropriate_fallback".into(),
+        109 => "missing_extension".into(),
+        110 => "unsupported_extension".into(),
+        112 => "unrecognized_name".into(),
+        other => format!("{other}"),
+    }
+}
+
+/// Parses the body of a ServerHello handshake message.
+fn parse_server_hello(b: &[u8]) -> Option<Answer> {
+    let legacy = u16::from_be_bytes([*b.first()?, *b.get(1)?]);
+    let random = b.get(2..34)?;
+    let _hrr = random == HRR_RANDOM;
+    let sid_len = *b.get(34)? as usize;
+    let mut i = 35 + sid_len;
+    let suite = u16::from_be_bytes([*b.get(i)?, *b.get(i + 1)?]);
+    i += 3; // suite + compression
+    let mut version = legacy;
+    if let Some(len_bytes) = b.get(i..i + 2) {
+        let end = (i + 2 + u16::from_be_bytes([len_bytes[0], len_bytes[1]]) as usize).min(b.len());
+        i += 2;
+        while i + 4 <= end {
+            let kind = u16::from_be_bytes([b[i], b[i + 1]]);
+            let len = u16::from_be_bytes([b[i + 2], b[i + 3]]) as usize;
+            let data = b.get(i + 4..i + 4 + len)?;
+            if kind == 0x002b && len == 2 {
+                version = u16::from_be_bytes([data[0], data[1]]);
+            }
+            i += 4 + len;
+        }
+    }
+    Some(Answer::Hello { version, suite })
+}
+
+/// Reads records until the first handshake message is complete (or an alert, EOF, junk).
+/// Reads only the bytes of that message (at most `MAX_ANSWER`), never the rest of a record.
+fn read_answer(stream: &mut TcpStream) -> io::Result<Answer> {
+    let mut hs: Vec<u8> = Vec::new();
+    for _record in 0..8 {
+        let mut header = [0u8; 5];
+        if !read_or_closed(stream, &mut header)? {
+            return Ok(Answer::Closed);
+        }
+        let (kind, major, len) = (header[0], header[1], u16::from_be_bytes([header[3], header[4]]) as usize);
+        if major != 0x03 || !(kind == 0x15 || kind == 0x16) || len == 0 || len > 18 * 1024 {
+            return Ok(Answer::NotTls(format!("record header {header:02x?}")));
+        }
+        if kind == 0x15 {
+            let mut alert = [0u8; 2];
+            if len < 2 || !read_or_closed(stream, &mut alert)? {
+                return Ok(Answer::Closed);
+            }
+            return Ok(Answer::Alert(alert[0], alert[1]));
+        }
+        let mut left_in_record = len;
+        while left_in_record > 0 {
+            let need = if hs.len() < 4 {
+                4 - hs.len()
+            } else {
+                let msg_len = u32::from_be_bytes([0, hs[1], hs[2], hs[3]]) as usize;
+                4 + msg_len - hs.len()
+            };
+            let take = need.min(left_in_record);
+            let mut buf = vec![0u8; take];
+            if !read_or_closed(stream, &mut buf)? {
+                return Ok(Answer::Closed);
+            }
+            hs.extend_from_slice(&buf);
+            left_in_record -= take;
+            if hs.len() >= 4 {
+                if hs[0] != 0x02 {
+                    return Ok(Answer::NotTls(format!("first handshake message has type {}", hs[0])));
+                }
+                let msg_len = u32::from_be_bytes([0, hs[1], hs[2], hs[3]]) as usize;
+                if msg_len > MAX_ANSWER {
+                    return Ok(Answer::NotTls(format!("ServerHello of {msg_len} bytes")));
+                }
+                if hs.len() == 4 + msg_len {
+                    return Ok(
+                        parse_server_hello(&hs[4..]).unwrap_or_else(|| Answer::NotTls("malformed ServerHello".into()))
+                    );
+                }
+            }
+        }
+    }
+    Ok(Answer::NotTls("no complete ServerHello in the first records".into()))
+}
+
+/// [`read_full`], with a reset counted as a close.
+fn read_or_closed(stream: &mut TcpStream, buf: &mut [u8]) -> io::Result<bool> {
+    match read_full(stream, buf) {
+        Err(e) if is_reset(&e) => Ok(false),
+        other => other,
+    }
+}
+
+/// Fills `buf`; `Ok(false)` on EOF before the first byte or in the middle.
+fn read_full(stream: &mut TcpStream, buf: &mut [u8]) -> io::Result<bool> {
+    let mut n = 0;
+    while n < buf.len() {
+        match stream.read(&mut buf[n..]) {
+            Ok(0) => return Ok(false),
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(true)
+}
+
+fn is_reset(e: &io::Error) -> bool {
+    matches!(e.kind(), io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted | io::ErrorKind::BrokenPipe)
+}
+
+/// Sends one ClientHello to `addr` over a fresh connection and reads the answer, all within
+/// `timeout`. `Err` only when the TCP connection cannot be made or the server stays silent.
+pub(crate) fn probe(addr: SocketAddr, hello: &[u8], timeout: Duration) -> io::Result<Answer> {
+    let deadline = Instant::now() + timeout;
+    let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
+    let left = || deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
+    stream.set_nodelay(true)?;
+    stream.set_write_timeout(Some(left()))?;
+    match stream.write_all(hello) {
+        Ok(()) => {}
+        Err(e) if is_reset(&e) => return Ok(Answer::Closed),
+        Err(e) => return Err(e),
+    }
+    stream.set_read_timeout(Some(left()))?;
+    let answer = read_answer(&mut stream);
+    let _ = stream.shutdown(std::net::Shutdown::Both);
+    answer
+}
+
+/// Whether `answer` accepts `version`.
+fn accepts(answer: &Answer, version: Version) -> bool {
+    matches!(answer, Answer::Hello { version: v, .. } if *v == version.wire())
+}
+
+fn version_suites(version: Version) -> Vec<u16> {
+    let mut s = Vec::new();
+    if version == Version::Tls13 {
+        s.extend_from_slice(TLS13);
+    }
+    for list in [ECDHE_AEAD, ECDHE_CBC, DHE_CBC, RSA_GCM, RSA_CBC] {
+        s.extend_from_slice(list);
+    }
+    s
+}
+
+fn describe(r: &io::Result<Answer>) -> String {
+    match r {
+        Ok(a) => a.describe(),
+        Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+            "no answer before the timeout".into()
+        }
+        Err(e) => format!("probe failed: {}", crate::inspect::io_message(e)),
+    }
+}
+
+/// Probes one version.
+pub(crate) fn probe_version(host: &str, addr: SocketAddr, version: Version, timeout: Duration) -> ProtocolSupport {
+    let r = probe(addr, &client_hello(Some(host), version, &version_suites(version)), timeout);
+    ProtocolSupport {
+        version: version.name().to_owned(),
+        accepted: r.as_ref().is_ok_and(|a| accepts(a, version)),
+        detail: describe(&r),
+    }
+}
+
+/// The versions (`"TLSv1.0"` ... `"TLSv1.3"`) the server at `addr` accepts, oldest first;
+/// for diagnosis ("the server speaks TLS 1.0 only"). Four probes, each within `timeout`.
+pub(crate) fn offered_versions(host: &str, addr: SocketAddr, timeout: Duration) -> Vec<&'static str> {
+    Version::ALL.iter().filter(|v| probe_version(host, addr, **v, timeout).accepted).map(|v| v.name()).collect()
+}
+
+/// The legacy suite categories, probed with `version` (`None`: not probed).
+pub(crate) fn probe_suites(
+    host: &str,
+    addr: SocketAddr,
+    version: Option<Version>,
+    timeout: Duration,
+) -> Vec<SuiteSupport> {
+    categories()
+        .into_iter()
+        .map(|(category, suites)| {
+            let Some(version) = version else {
+                return SuiteSupport {
+                    category: category.to_owned(),
+                    accepted: false,
+                    suite: None,
+                    probed_with: None,
+                    detail: "not probed: the server accepts none of TLS 1.0 to 1.2".into(),
+                };
+            };
+            let r = probe(addr, &client_hello(Some(host), version, &suites), timeout);
+            let chosen = match &r {
+                Ok(Answer::Hello { version: v, suite }) if *v == version.wire() && suites.contains(suite) => {
+                    Some(*suite)
+                }
+                _ => None,
+            };
+            SuiteSupport {
+                category: category.to_owned(),
+                accepted: chosen.is_some(),
+                suite: chosen.map(suite_name),
+                probed_with: Some(version.name().to_owned()),
+                detail: describe(&r),
+            }
+        })
+        .collect()
+}
+
+/// The whole audit of the server at `addr`: four version probes, then the four suite
+/// categories at TLS 1.2 (or the highest older version accepted).
+pub(crate) fn audit_addr(host: &str, addr: SocketAddr, timeout: Duration) -> AuditReport {
+    let versions: Vec<ProtocolSupport> = Version::ALL.iter().map(|v| probe_version(host, addr, *v, timeout)).collect();
+    let suite_version = [Version::Tls12, Version::Tls11, Version::Tls10]
+        .into_iter()
+        .find(|v| versions.iter().any(|p| p.accepted && p.version == v.name()));
+    let legacy_suites = probe_suites(host, addr, suite_version, timeout);
+    AuditReport { versions, legacy_suites }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_hello_layout() {
+        let h = client_hello(Some("example.com"), Version::Tls12, &[0xc02f, 0x002f]);
+        assert_eq!(&h[..3], &[0x16, 0x03, 0x01]);
+        assert_eq!(u16::from_be_bytes([h[3], h[4]]) as usize, h.len() - 5);
+        assert_eq!(h[5], 0x01);
+        assert_eq!(u32::from_be_bytes([0, h[6], h[7], h[8]]) as usize, h.len() - 9);
+        assert_eq!(&h[9..11], &[0x03, 0x03]);
+        assert_eq!(h[43], 0); // empty session id
+        assert_eq!(&h[44..50], &[0x00, 0x04, 0xc0, 0x2f, 0x00, 0x2f]);
+        assert_eq!(&h[50..52], &[0x01, 0x00]);
+        let ext_len = u16::from_be_bytes([h[52], h[53]]) as usize;
+        assert_eq!(ext_len, h.len() - 54);
+        // Walk the extensions.
+        let mut kinds = Vec::new();
+        let mut i = 54;
+        while i < h.len() {
+            kinds.push(u16::from_be_bytes([h[i], h[i + 1]]));
+            i += 4 + u16::from_be_bytes([h[i + 2], h[i + 3]]) as usize;
+        }
+        assert_eq!(i, h.len());
+        assert_eq!(kinds, vec![0x0000, 0x000a, 0x000b, 0x000d, 0x0017, 0xff01]);
+        // TLS 1.3: legacy version 1.2, 32-byte session id, no SNI for an IP, versions + key share.
+        let h13 = client_hello(Some("127.0.0.1"), Version::Tls13, TLS13);
+        assert_eq!(&h13[9..11], &[0x03, 0x03]);
+        assert_eq!(h13[43], 32);
+        assert_eq!(
+            extension_kinds(&h13, 76 + 2 + 6 + 2 + 2),
+            vec![0x000a, 0x000b, 0x000d, 0x0017, 0xff01, 0x002b, 0x0033]
+        );
+        // TLS 1.0: no signature_algorithms.
+        let h10 = client_hello(None, Version::Tls10, &[0x002f]);
+        assert_eq!(&h10[9..11], &[0x03, 0x01]);
+        assert_eq!(extension_kinds(&h10, 44 + 2 + 2 + 2 + 2), vec![0x000a, 0x000b, 0x0017, 0xff01]);
+    }
+
+    /// Extension types of a ClientHello whose extensions start at `at`.
+    fn extension_kinds(h: &[u8], at: usize) -> Vec<u16> {
+        let mut kinds = Vec::new();
+        let mut i = at;
+        while i + 4 <= h.len() {
+            kinds.push(u16::from_be_bytes([h[i], h[i + 1]]));
+            i += 4 + u16::from_be_bytes([h[i + 2], h[i + 3]]) as usize;
+        }
+        assert_eq!(i, h.len());
+        kinds
+    }
+
+    #[test]
+    fn parses_server_hello_versions() {
+        // version 0303, random, empty sid, suite 1301, compression 0, supported_versions 0304
+        let mut b = vec![0x03, 0x03];
+        b.extend_from_slice(&[7u8; 32]);
+        b.push(0);
+        b.extend_from_slice(&[0x13, 0x01, 0x00]);
+        b.extend_from_slice(&[0x00, 0x06, 0x00, 0x2b, 0x00, 0x02, 0x03, 0x04]);
+        assert_eq!(parse_server_hello(&b), Some(Answer::Hello { version: 0x0304, suite: 0x1301 }));
+        let short = &b[..38];
+        assert_eq!(parse_server_hello(short), Some(Answer::Hello { version: 0x0303, suite: 0x1301 }));
+        assert_eq!(parse_server_hello(&b[..20]), None);
+    }
+}
