@@ -215,11 +215,14 @@ pub(crate) fn scenarios(f: &Facts<'_>) -> Vec<Scenario> {
             .opt("min_tls", "1.3")
             .code("TLS_PROTOCOL_VERSION"),
         t("tls10_only", "openssl s_server speaking only TLS 1.0.", f.https("tls10_only", "/"))
-            .code("TLS_PROTOCOL_VERSION"),
+            .code("TLS_PROTOCOL_VERSION")
+            .msg("accepts only TLSv1.0"),
         t("tls11_only", "openssl s_server speaking only TLS 1.1.", f.https("tls11_only", "/"))
-            .code("TLS_PROTOCOL_VERSION"),
+            .code("TLS_PROTOCOL_VERSION")
+            .msg("accepts only TLSv1.1"),
         t("cbc_only", "openssl s_server with TLS 1.2 RSA key exchange + CBC suites only.", f.https("cbc_only", "/"))
-            .code("TLS_NO_SHARED_CIPHER"),
+            .code("TLS_NO_SHARED_CIPHER")
+            .msg("CBC"),
         // --- certificate failures ------------------------------------------------
         t("expired", "Leaf notAfter is yesterday.", f.https("expired", "/"))
             .code("CERT_EXPIRED")

@@ -441,7 +441,10 @@ impl Connector {
             if !https {
                 return Ok(Stream::Plain(tcp));
             }
-            self.handshake(tcp, &host, port).await
+            // The server's own address (not a proxy's), for probing what it speaks if the
+            // handshake is refused.
+            let direct = if proxy.is_none() { tcp.peer_addr().ok() } else { None };
+            self.handshake(tcp, &host, port, direct).await
         };
         match tokio::time::timeout(timeout, work).await {
             Ok(r) => r,
@@ -452,7 +455,7 @@ impl Connector {
         }
     }
 
-    async fn handshake(&self, tcp: TcpStream, host: &str, port: u16) -> Result<Stream> {
+    async fn handshake(&self, tcp: TcpStream, host: &str, port: u16, direct: Option<SocketAddr>) -> Result<Stream> {
         let name = rustls::pki_types::ServerName::try_from(host.to_owned())
             .map_err(|e| Error::new(Code::InvalidUrl, format!("host {host:?} is not a valid TLS server name: {e}")))?;
         // A per-connection copy of the config (cheap: Arcs and small vectors; the session
@@ -479,7 +482,21 @@ impl Connector {
             }
             Err(e) => {
                 if let Some(r) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-                    return Err(self.tls.handshake_error(r, host));
+                    let err = self.tls.handshake_error(r, host);
+                    return Err(match (direct, err.code()) {
+                        // Name what the server does speak (a few ClientHello probes; advisory:
+                        // the refusal stands either way). Bounded by the connect timeout.
+                        (Some(addr), Code::TlsProtocolVersion | Code::TlsNoSharedCipher) => {
+                            let (host, timeout) = (host.to_owned(), self.connect_timeout.min(Duration::from_secs(3)));
+                            let fallback = err.clone();
+                            tokio::task::spawn_blocking(move || {
+                                crate::inspect::explain_refusal(err, &host, addr, timeout)
+                            })
+                            .await
+                            .unwrap_or(fallback)
+                        }
+                        _ => err,
+                    });
                 }
                 let what = match e.kind() {
                     io::ErrorKind::UnexpectedEof => "the server closed the connection".to_owned(),

@@ -583,7 +583,8 @@ fn first_reachable(host: &str, port: u16, timeout: Duration) -> Result<SocketAdd
 }
 
 /// Adds what the server does accept to a version or cipher refusal (a few ClientHello probes).
-fn explain_refusal(e: Error, host: &str, addr: SocketAddr, timeout: Duration) -> Error {
+/// Requests use it too: it only refines the message of a refusal that already happened.
+pub(crate) fn explain_refusal(e: Error, host: &str, addr: SocketAddr, timeout: Duration) -> Error {
     let extra = match e.code() {
         Code::TlsProtocolVersion => {
             let versions = probe::offered_versions(host, addr, timeout);
