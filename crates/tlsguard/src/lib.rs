@@ -49,3 +49,8 @@ pub use lint::{Finding, LintOptions, Severity, lint};
 pub use options::{ClientIdentity, ClientOptions, MinTls, Roots, Source, TrustOptions};
 pub use tls::TlsInfo;
 pub use trust::{TrustReport, TrustSource, trust_report};
+
+/// The README's Rust examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
