@@ -27,6 +27,34 @@ pub struct VerifyOptions {
     pub fetch_missing_intermediates: bool,
 }
 
+impl VerifyOptions {
+    /// Option names of [`VerifyOptions::from_json`] besides the trust options.
+    pub const NAMES: &'static [&'static str] =
+        &["hostname", "at", "purpose", "max_chain_depth", "fetch_missing_intermediates"];
+
+    /// Builds options from a JSON object: `hostname`, `at` (Unix seconds), `purpose`
+    /// (`"server"`/`"client"`), `max_chain_depth`, `fetch_missing_intermediates`, and the trust
+    /// options (`roots`, `ca_file`, `ca_pem`, `pins`, `crls`, `use_env`). Unknown names are
+    /// `INVALID_ARGUMENT`.
+    pub fn from_json(value: &serde_json::Value) -> Result<Self> {
+        use crate::options::{TRUST_OPTION_NAMES, opt_bool, opt_i64, opt_str, opt_u64, split_options};
+        let (own, client) = split_options(value, "verify_chain", Self::NAMES, TRUST_OPTION_NAMES)?;
+        let purpose = match opt_str(&own, "purpose")?.as_deref() {
+            None | Some("server") => Purpose::Server,
+            Some("client") => Purpose::Client,
+            Some(other) => return Err(Error::invalid(format!("purpose: {other:?} is not \"server\" or \"client\""))),
+        };
+        Ok(Self {
+            trust: client.trust,
+            hostname: opt_str(&own, "hostname")?,
+            at: opt_i64(&own, "at")?,
+            purpose,
+            max_chain_depth: opt_u64(&own, "max_chain_depth", 64)?.map(|d| d as usize),
+            fetch_missing_intermediates: opt_bool(&own, "fetch_missing_intermediates")?.unwrap_or(false),
+        })
+    }
+}
+
 /// The verdict on a chain. Never an `Err` for a refused chain: the refusal is in `error`.
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -193,6 +193,24 @@ const MAX_ISSUER_CANDIDATES: usize = 8;
 /// Longest validity of a publicly trusted leaf (CA/B Forum Baseline Requirements), seconds.
 const MAX_PUBLIC_VALIDITY: i64 = 398 * 86_400;
 
+impl LintOptions {
+    /// Option names of [`LintOptions::from_json`].
+    pub const NAMES: &'static [&'static str] = &["key", "hostnames", "warn_days", "at"];
+
+    /// Builds options from a JSON object: `key` (a path, or PEM text), `hostnames` (a list, or
+    /// one name), `warn_days`, `at` (Unix seconds). Unknown names are `INVALID_ARGUMENT`.
+    pub fn from_json(value: &serde_json::Value) -> Result<Self> {
+        use crate::options::{opt_i64, opt_source, opt_str_list, opt_u64, split_options};
+        let (own, _) = split_options(value, "lint", Self::NAMES, &[])?;
+        Ok(Self {
+            key: opt_source(&own, "key")?,
+            hostnames: opt_str_list(&own, "hostnames")?,
+            warn_days: opt_u64(&own, "warn_days", 36_500)?.map(|d| d as u32).unwrap_or(30),
+            at: opt_i64(&own, "at")?,
+        })
+    }
+}
+
 /// Lints a deployment bundle (PEM: leaf first, then intermediates).
 ///
 /// Unparsable input (the bundle, the key, an unreadable key file, an invalid host name) is an

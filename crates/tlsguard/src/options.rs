@@ -438,3 +438,75 @@ mod tests {
         }
     }
 }
+
+/// The trust option names shared by the client, `verify_chain`, `inspect` and `trust_report`.
+pub const TRUST_OPTION_NAMES: &[&str] = &["roots", "ca_file", "ca_pem", "pins", "crls", "use_env"];
+
+/// Splits a JSON options object: the names in `own` are returned for the caller to read, the
+/// names in `passed` are handed to [`ClientOptions::from_json`]; anything else is an
+/// `INVALID_ARGUMENT` naming what the function accepts.
+pub(crate) fn split_options(
+    value: &serde_json::Value,
+    what: &str,
+    own: &[&str],
+    passed: &[&str],
+) -> Result<(serde_json::Map<String, serde_json::Value>, ClientOptions)> {
+    let map = match value {
+        serde_json::Value::Null => serde_json::Map::new(),
+        serde_json::Value::Object(m) => m.clone(),
+        _ => return Err(Error::invalid(format!("{what} options must be a mapping of option names to values"))),
+    };
+    let mut mine = serde_json::Map::new();
+    let mut rest = serde_json::Map::new();
+    for (k, v) in map {
+        if own.contains(&k.as_str()) {
+            if !v.is_null() {
+                mine.insert(k, v);
+            }
+        } else if passed.contains(&k.as_str()) {
+            rest.insert(k, v);
+        } else {
+            let mut known: Vec<&str> = own.iter().chain(passed).copied().collect();
+            known.sort_unstable();
+            return Err(Error::invalid(format!("{what}: unknown option {k:?}; known options: {}", known.join(", "))));
+        }
+    }
+    Ok((mine, ClientOptions::from_json(&serde_json::Value::Object(rest))?))
+}
+
+/// Reads an optional string option.
+pub(crate) fn opt_str(map: &serde_json::Map<String, serde_json::Value>, name: &str) -> Result<Option<String>> {
+    map.get(name).map(|v| json_str(name, v)).transpose()
+}
+
+/// Reads an optional boolean option.
+pub(crate) fn opt_bool(map: &serde_json::Map<String, serde_json::Value>, name: &str) -> Result<Option<bool>> {
+    map.get(name).map(|v| json_bool(name, v)).transpose()
+}
+
+/// Reads an optional whole-number option no larger than `max`.
+pub(crate) fn opt_u64(map: &serde_json::Map<String, serde_json::Value>, name: &str, max: u64) -> Result<Option<u64>> {
+    map.get(name).map(|v| json_u64(name, v, max)).transpose()
+}
+
+/// Reads an optional integer option (may be negative, e.g. a Unix time).
+pub(crate) fn opt_i64(map: &serde_json::Map<String, serde_json::Value>, name: &str) -> Result<Option<i64>> {
+    map.get(name)
+        .map(|v| v.as_i64().ok_or_else(|| Error::invalid(format!("{name}: expected a whole number, got {v}"))))
+        .transpose()
+}
+
+/// Reads an optional list of strings (a single string is a list of one).
+pub(crate) fn opt_str_list(map: &serde_json::Map<String, serde_json::Value>, name: &str) -> Result<Vec<String>> {
+    map.get(name).map(|v| json_str_list(name, v)).transpose().map(Option::unwrap_or_default)
+}
+
+/// Reads an optional path-or-PEM option.
+pub(crate) fn opt_source(map: &serde_json::Map<String, serde_json::Value>, name: &str) -> Result<Option<Source>> {
+    map.get(name).map(|v| json_source(name, v)).transpose()
+}
+
+/// Parses the options of `trust_report` (trust names only).
+pub fn trust_options_from_json(value: &serde_json::Value) -> Result<TrustOptions> {
+    Ok(split_options(value, "trust_report", &[], TRUST_OPTION_NAMES)?.1.trust)
+}

@@ -102,6 +102,37 @@ impl Default for InspectOptions {
     }
 }
 
+impl InspectOptions {
+    /// Option names of [`InspectOptions::from_json`] besides the trust and client-certificate options.
+    pub const NAMES: &'static [&'static str] = &["port", "audit", "http_request", "path"];
+
+    /// Builds options from a JSON object: `port`, `audit`, `http_request`, `path`, `timeout`,
+    /// `connect_timeout`, the trust options and `client_cert`/`client_key`/`client_key_password`.
+    /// Unknown names are `INVALID_ARGUMENT`.
+    pub fn from_json(value: &serde_json::Value) -> Result<Self> {
+        use crate::options::{TRUST_OPTION_NAMES, opt_bool, opt_str, opt_u64, split_options};
+        let mut passed: Vec<&str> = TRUST_OPTION_NAMES.to_vec();
+        passed.extend(["timeout", "connect_timeout", "client_cert", "client_key", "client_key_password"]);
+        let (own, client) = split_options(value, "inspect", Self::NAMES, &passed)?;
+        let defaults = Self::default();
+        let port = match opt_u64(&own, "port", u16::MAX as u64)? {
+            Some(0) => return Err(Error::invalid("port: 0 is not a port")),
+            Some(p) => p as u16,
+            None => defaults.port,
+        };
+        Ok(Self {
+            port,
+            trust: client.trust,
+            identity: client.identity,
+            connect_timeout: client.connect_timeout,
+            timeout: client.timeout,
+            audit: opt_bool(&own, "audit")?.unwrap_or(defaults.audit),
+            http_request: opt_bool(&own, "http_request")?.unwrap_or(defaults.http_request),
+            path: opt_str(&own, "path")?.unwrap_or(defaults.path),
+        })
+    }
+}
+
 /// What [`inspect`] found.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
