@@ -409,3 +409,18 @@ pub(crate) fn handshake_error(err: &rustls::Error, host: &str, min_tls: MinTls, 
         }
     }
 }
+
+/// A TLS 1.3 server that asked for a client certificate and closed the connection before
+/// sending any data refused the certificate (or its absence): its alert is usually lost to the
+/// reset that follows it. Used by requests and by inspection alike.
+pub(crate) fn inferred_client_cert_refusal(addr: &str, has_identity: bool) -> Error {
+    let what = if has_identity {
+        "it probably rejected the client certificate given"
+    } else {
+        "it asked for a client certificate and none is configured"
+    };
+    Error::new(
+        Code::TlsClientCertRequired,
+        format!("{addr} closed the connection right after the TLS 1.3 handshake: {what}"),
+    )
+}

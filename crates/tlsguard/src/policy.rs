@@ -71,11 +71,10 @@ pub(crate) fn check_certificate(der: &[u8], role: Role, now: i64) -> Result<()> 
     for ext in cert.extensions() {
         let oid = ext.oid.to_id_string();
         match ext.parsed_extension() {
-            ParsedExtension::ParseError { error } => {
-                if [OID_SAN, OID_BC, OID_KU, OID_EKU, OID_NC, OID_AKI, OID_SKI, OID_AIA].contains(&oid.as_str()) {
+            ParsedExtension::ParseError { error }
+                if [OID_SAN, OID_BC, OID_KU, OID_EKU, OID_NC, OID_AKI, OID_SKI, OID_AIA].contains(&oid.as_str()) => {
                     return Err(invalid(&cert, role, format_args!("has a malformed extension {oid} ({error})")));
                 }
-            }
             ParsedExtension::UnsupportedExtension { .. } if ext.critical && role == Role::Anchor => {
                 // RFC 5280 4.2: a certificate with an unrecognised critical extension must be rejected.
                 return Err(invalid(
@@ -150,15 +149,14 @@ pub(crate) fn check_certificate(der: &[u8], role: Role, now: i64) -> Result<()> 
                     ));
                 }
                 for subtree in nc.permitted_subtrees.iter().chain(nc.excluded_subtrees.iter()).flatten() {
-                    if let GeneralName::DNSName(d) = subtree.base {
-                        if d.starts_with('.') {
+                    if let GeneralName::DNSName(d) = subtree.base
+                        && d.starts_with('.') {
                             return Err(invalid(
                                 &cert,
                                 role,
                                 format_args!("has a malformed DNS name constraint {d:?} (leading period)"),
                             ));
                         }
-                    }
                 }
             }
             ParsedExtension::PolicyConstraints(_) if !ext.critical => {
@@ -186,8 +184,8 @@ pub(crate) fn check_certificate(der: &[u8], role: Role, now: i64) -> Result<()> 
                 }
                 if role == Role::EndEntity {
                     for name in &san.general_names {
-                        if let GeneralName::DNSName(d) = name {
-                            if d.contains('_') {
+                        if let GeneralName::DNSName(d) = name
+                            && d.contains('_') {
                                 return Err(invalid(
                                     &cert,
                                     role,
@@ -196,7 +194,6 @@ pub(crate) fn check_certificate(der: &[u8], role: Role, now: i64) -> Result<()> 
                                     ),
                                 ));
                             }
-                        }
                     }
                 }
             }
@@ -232,17 +229,15 @@ pub(crate) fn check_certificate(der: &[u8], role: Role, now: i64) -> Result<()> 
             "has no authorityKeyIdentifier keyIdentifier (RFC 5280 4.2.1.1 requires it; so does Python >= 3.13)",
         ));
     }
-    if self_signed {
-        if let (Some(a), Some(s)) = (aki_key, ski) {
-            if a != s {
+    if self_signed
+        && let (Some(a), Some(s)) = (aki_key, ski)
+            && a != s {
                 return Err(invalid(
                     &cert,
                     role,
                     "is self-signed but its authorityKeyIdentifier differs from its subjectKeyIdentifier",
                 ));
             }
-        }
-    }
     let is_ca_role = role != Role::EndEntity;
     if is_ca_role && ski.is_none() {
         return Err(invalid(
@@ -392,7 +387,7 @@ fn check_key(cert: &X509Certificate<'_>, role: Role) -> Result<()> {
                 let info = crate::cert::CertificateInfo::from_der(cert.as_raw())?;
                 return Err(crate::diagnose::weak_certificate(&info, role == Role::EndEntity));
             }
-            if bits % 8 != 0 {
+            if !bits.is_multiple_of(8) {
                 return Err(invalid(
                     cert,
                     role,
@@ -440,15 +435,14 @@ pub(crate) fn check_crl_issuers(ca_ders: &[&[u8]], issuers: &[Vec<u8>]) -> Resul
         if !issuers.iter().any(|i| i.as_slice() == cert.subject().as_raw()) {
             continue;
         }
-        if let Ok(Some(ku)) = cert.key_usage() {
-            if !ku.value.crl_sign() {
+        if let Ok(Some(ku)) = cert.key_usage()
+            && !ku.value.crl_sign() {
                 return Err(invalid(
                     &cert,
                     Role::Intermediate,
                     "issued a supplied CRL but its keyUsage lacks cRLSign (RFC 5280 4.2.1.3)",
                 ));
             }
-        }
     }
     Ok(())
 }

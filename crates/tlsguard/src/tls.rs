@@ -92,3 +92,30 @@ impl TlsContext {
         crate::diagnose::handshake_error(err, host, self.min_tls, &self.store)
     }
 }
+
+/// Wraps the configured client-certificate resolver to learn whether the server asked for a
+/// certificate (see [`crate::diagnose::inferred_client_cert_refusal`]).
+#[derive(Debug)]
+pub(crate) struct AskProbe {
+    pub inner: Arc<dyn rustls::client::ResolvesClientCert>,
+    pub asked: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl rustls::client::ResolvesClientCert for AskProbe {
+    fn resolve(
+        &self,
+        root_hint_subjects: &[&[u8]],
+        sigschemes: &[rustls::SignatureScheme],
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        self.asked.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.inner.resolve(root_hint_subjects, sigschemes)
+    }
+
+    fn only_raw_public_keys(&self) -> bool {
+        self.inner.only_raw_public_keys()
+    }
+
+    fn has_certs(&self) -> bool {
+        self.inner.has_certs()
+    }
+}

@@ -220,39 +220,7 @@ impl TlsFailure {
         if !i.tls13 || !i.cert_requested.load(Ordering::Relaxed) || i.got_data.load(Ordering::Relaxed) {
             return None;
         }
-        let what = if i.has_identity {
-            "it probably rejected the client certificate given"
-        } else {
-            "it asked for a client certificate and none is configured"
-        };
-        Some(Error::new(
-            Code::TlsClientCertRequired,
-            format!("{} closed the connection right after the TLS 1.3 handshake: {what}", i.addr),
-        ))
-    }
-}
-
-/// Wraps the configured client-certificate resolver to learn whether the server asked.
-#[derive(Debug)]
-struct AskProbe {
-    inner: Arc<dyn rustls::client::ResolvesClientCert>,
-    asked: Arc<AtomicBool>,
-}
-
-impl rustls::client::ResolvesClientCert for AskProbe {
-    fn resolve(
-        &self,
-        root_hint_subjects: &[&[u8]],
-        sigschemes: &[rustls::SignatureScheme],
-    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
-        self.asked.store(true, Ordering::Relaxed);
-        self.inner.resolve(root_hint_subjects, sigschemes)
-    }
-    fn only_raw_public_keys(&self) -> bool {
-        self.inner.only_raw_public_keys()
-    }
-    fn has_certs(&self) -> bool {
-        self.inner.has_certs()
+        Some(crate::diagnose::inferred_client_cert_refusal(&i.addr, i.has_identity))
     }
 }
 
@@ -464,7 +432,7 @@ impl Connector {
         let mut config = (*self.tls.config).clone();
         let has_identity = config.client_auth_cert_resolver.has_certs();
         config.client_auth_cert_resolver =
-            Arc::new(AskProbe { inner: config.client_auth_cert_resolver.clone(), asked: asked.clone() });
+            Arc::new(crate::tls::AskProbe { inner: config.client_auth_cert_resolver.clone(), asked: asked.clone() });
         let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
         match connector.connect(name, tcp).await {
             Ok(tls) => {

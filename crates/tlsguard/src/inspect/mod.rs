@@ -403,30 +403,6 @@ impl ServerCertVerifier for Recorder {
     }
 }
 
-/// Wraps the client-certificate resolver to learn whether the server asked for a certificate.
-#[derive(Debug)]
-struct AskProbe {
-    inner: Arc<dyn rustls::client::ResolvesClientCert>,
-    asked: Arc<AtomicBool>,
-}
-
-impl rustls::client::ResolvesClientCert for AskProbe {
-    fn resolve(
-        &self,
-        root_hint_subjects: &[&[u8]],
-        sigschemes: &[SignatureScheme],
-    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
-        self.asked.store(true, Ordering::Relaxed);
-        self.inner.resolve(root_hint_subjects, sigschemes)
-    }
-    fn only_raw_public_keys(&self) -> bool {
-        self.inner.only_raw_public_keys()
-    }
-    fn has_certs(&self) -> bool {
-        self.inner.has_certs()
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // The live connection
 // ---------------------------------------------------------------------------------------------
@@ -452,7 +428,7 @@ async fn live(target: &Target, opts: &InspectOptions) -> std::result::Result<(Se
     let asked = Arc::new(AtomicBool::new(false));
     let has_identity = config.client_auth_cert_resolver.has_certs();
     config.client_auth_cert_resolver =
-        Arc::new(AskProbe { inner: config.client_auth_cert_resolver.clone(), asked: asked.clone() });
+        Arc::new(crate::tls::AskProbe { inner: config.client_auth_cert_resolver.clone(), asked: asked.clone() });
     let config = Arc::new(config);
 
     let target_text = target.authority();
@@ -553,16 +529,7 @@ async fn live(target: &Target, opts: &InspectOptions) -> std::result::Result<(Se
                 if let Some(alert) = aftermath.alert() {
                     report.verdict = Some(ctx.handshake_error(&alert, &target.host));
                 } else if tls13 && asked.load(Ordering::Relaxed) && !aftermath.got_data() {
-                    // Same inference (and message) as the client's `TlsFailure`.
-                    let what = if has_identity {
-                        "it probably rejected the client certificate given"
-                    } else {
-                        "it asked for a client certificate and none is configured"
-                    };
-                    report.verdict = Some(Error::new(
-                        Code::TlsClientCertRequired,
-                        format!("{target_text} closed the connection right after the TLS 1.3 handshake: {what}"),
-                    ));
+                    report.verdict = Some(crate::diagnose::inferred_client_cert_refusal(&target_text, has_identity));
                 } else {
                     report.http_error = Some(e);
                 }
