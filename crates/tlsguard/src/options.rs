@@ -398,47 +398,6 @@ fn json_type(v: &serde_json::Value) -> &'static str {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn json_options_convert() {
-        let o = ClientOptions::from_json(&json!({
-            "roots": "none", "ca_file": "/tmp/ca.pem", "pins": ["sha256/x"], "timeout": 1.5,
-            "max_redirects": 0, "allow_http": true, "headers": {"x-a": ["1", "2"]}, "min_tls": "1.3"
-        }))
-        .unwrap();
-        assert_eq!(o.trust.roots, Roots::None);
-        assert_eq!(o.trust.ca_files, vec![PathBuf::from("/tmp/ca.pem")]);
-        assert_eq!(o.timeout, Duration::from_millis(1500));
-        assert_eq!(o.max_redirects, 0);
-        assert_eq!(o.min_tls, MinTls::Tls13);
-        assert_eq!(o.headers.len(), 2);
-    }
-
-    #[test]
-    fn json_options_reject_bad_input() {
-        for bad in [
-            json!({"roots": "everything"}),
-            json!({"timeout": -1}),
-            json!({"timeout": "5"}),
-            json!({"connect_timeout": 0}),
-            json!({"max_redirects": -2}),
-            json!({"min_tls": "1.0"}),
-            json!({"verify": false}),
-            json!({"client_cert": "/a.pem"}),
-            json!({"allow_http": "yes"}),
-            json!({"headers": ["x"]}),
-            json!(["roots"]),
-        ] {
-            let err = ClientOptions::from_json(&bad).unwrap_err();
-            assert_eq!(err.code(), crate::Code::InvalidArgument, "{bad}: {err}");
-        }
-    }
-}
-
 /// The trust option names shared by the client, `verify_chain`, `inspect` and `trust_report`.
 pub const TRUST_OPTION_NAMES: &[&str] = &["roots", "ca_file", "ca_pem", "pins", "crls", "use_env"];
 
@@ -509,4 +468,45 @@ pub(crate) fn opt_source(map: &serde_json::Map<String, serde_json::Value>, name:
 /// Parses the options of `trust_report` (trust names only).
 pub fn trust_options_from_json(value: &serde_json::Value) -> Result<TrustOptions> {
     Ok(split_options(value, "trust_report", &[], TRUST_OPTION_NAMES)?.1.trust)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn json_options_convert() {
+        let o = ClientOptions::from_json(&json!({
+            "roots": "none", "ca_file": "/tmp/ca.pem", "pins": ["sha256/x"], "timeout": 1.5,
+            "max_redirects": 0, "allow_http": true, "headers": {"x-a": ["1", "2"]}, "min_tls": "1.3"
+        }))
+        .unwrap();
+        assert_eq!(o.trust.roots, Roots::None);
+        assert_eq!(o.trust.ca_files, vec![PathBuf::from("/tmp/ca.pem")]);
+        assert_eq!(o.timeout, Duration::from_millis(1500));
+        assert_eq!(o.max_redirects, 0);
+        assert_eq!(o.min_tls, MinTls::Tls13);
+        assert_eq!(o.headers.len(), 2);
+    }
+
+    #[test]
+    fn json_options_reject_bad_input() {
+        for bad in [
+            json!({"roots": "everything"}),
+            json!({"timeout": -1}),
+            json!({"timeout": "5"}),
+            json!({"connect_timeout": 0}),
+            json!({"max_redirects": -2}),
+            json!({"min_tls": "1.0"}),
+            json!({"verify": false}),
+            json!({"client_cert": "/a.pem"}),
+            json!({"allow_http": "yes"}),
+            json!({"headers": ["x"]}),
+            json!(["roots"]),
+        ] {
+            let err = ClientOptions::from_json(&bad).unwrap_err();
+            assert_eq!(err.code(), crate::Code::InvalidArgument, "{bad}: {err}");
+        }
+    }
 }
