@@ -78,7 +78,15 @@ pub struct ChainReport {
 /// `Err` only for bad input (`INVALID_PEM`, `INVALID_ARGUMENT`, `IO`); a refused chain gives
 /// `Ok(report)` with `report.ok == false` and `report.error` set.
 pub fn verify_chain(chain: &[u8], opts: &VerifyOptions) -> Result<ChainReport> {
-    let ders = certificate_ders(chain)?;
+    verify_ders(certificate_ders(chain)?, opts)
+}
+
+/// [`verify_chain`] for a chain given as DER certificates, leaf first.
+pub fn verify_chain_der(chain: &[&[u8]], opts: &VerifyOptions) -> Result<ChainReport> {
+    verify_ders(chain.iter().map(|d| rustls::pki_types::CertificateDer::from(d.to_vec())).collect(), opts)
+}
+
+fn verify_ders(ders: Vec<rustls::pki_types::CertificateDer<'static>>, opts: &VerifyOptions) -> Result<ChainReport> {
     let presented: Vec<CertificateInfo> = ders.iter().map(|d| CertificateInfo::from_der(d)).collect::<Result<_>>()?;
     let store = TrustStore::load(&opts.trust)?;
     let server_name = match &opts.hostname {

@@ -277,7 +277,7 @@ fn unknown_issuer(chain: &[CertificateInfo], store: &TrustStore) -> Error {
             format!("certificate for {} is self-signed (issuer = subject '{}') and is not trusted", leaf.display_name(), leaf.subject),
         )
         .with_hint(format!(
-            "For a development service, trust exactly this key: pins=[\"{}\"] with roots=\"none\" (never disable verification). In production the server operator must use a CA-issued certificate.",
+            "For a development service, trust exactly this key: option pins: [\"{}\"] with roots: \"none\" (never disable verification). In production the server operator must use a CA-issued certificate.",
             leaf.spki_pin
         ));
     }
@@ -321,7 +321,7 @@ fn unknown_issuer(chain: &[CertificateInfo], store: &TrustStore) -> Error {
             ),
         )
         .with_hint(format!(
-            "The server operator must send the intermediate '{issuer_name}' after the leaf (serve fullchain.pem, not cert.pem). If '{issuer_name}' is your own root CA, add it with ca_file instead. fetch_missing_intermediates=True works around a missing intermediate on the client side."
+            "The server operator must send the intermediate '{issuer_name}' after the leaf (serve fullchain.pem, not cert.pem). If '{issuer_name}' is your own root CA, add it with ca_file instead. Enabling fetch_missing_intermediates works around a missing intermediate on the client side."
         ));
     }
     Error::new(

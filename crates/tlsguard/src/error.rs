@@ -29,6 +29,8 @@ pub enum Category {
     Http,
     /// The caller passed invalid input.
     InvalidInput,
+    /// A bug in tlsguard (a panic), caught at the language boundary.
+    Internal,
 }
 
 impl Category {
@@ -42,6 +44,7 @@ impl Category {
             Self::Policy => "policy",
             Self::Http => "http",
             Self::InvalidInput => "invalid_input",
+            Self::Internal => "internal",
         }
     }
 }
@@ -103,7 +106,7 @@ codes! {
     /// The server certificate is signed by itself and is not trusted.
     CertSelfSigned = "CERT_SELF_SIGNED", Certificate,
         "The server certificate is signed by itself and is not trusted.",
-        "For a development service, pin its key (pins=[\"sha256/...\"], roots=\"none\") instead of disabling verification; in production the server operator must use a CA-issued certificate.";
+        "For a development service, pin its key (option pins: [\"sha256/...\"] with roots: \"none\") instead of disabling verification; in production the server operator must use a CA-issued certificate.";
     /// The chain ends at a CA that is not trusted.
     CertUnknownIssuer = "CERT_UNKNOWN_ISSUER", Certificate,
         "The chain ends at a CA that is not among the trusted roots.",
@@ -111,7 +114,7 @@ codes! {
     /// The server did not send a needed intermediate certificate.
     CertIncompleteChain = "CERT_INCOMPLETE_CHAIN", Certificate,
         "The server did not send an intermediate certificate needed to reach a trusted root.",
-        "The server operator must serve the full chain (leaf followed by intermediates, e.g. fullchain.pem); fetch_missing_intermediates=True works around it on the client side.";
+        "The server operator must serve the full chain (leaf followed by intermediates, e.g. fullchain.pem); enabling fetch_missing_intermediates works around it on the client side.";
     /// A CA certificate is used as the server certificate.
     CertCaAsLeaf = "CERT_CA_AS_LEAF", Certificate,
         "A CA certificate (basicConstraints CA:TRUE) is used as the server certificate.",
@@ -175,7 +178,7 @@ codes! {
     /// An `http://` URL without `allow_http`.
     InsecureUrl = "INSECURE_URL", Policy,
         "An http:// URL was refused because allow_http is not set.",
-        "Use https://, or set allow_http=True if plaintext is really intended.";
+        "Use https://, or enable allow_http if plaintext is really intended.";
     /// A redirect from https to http.
     HttpDowngrade = "HTTP_DOWNGRADE", Policy,
         "A redirect from https:// to http:// was refused.",
@@ -208,6 +211,10 @@ codes! {
     Io = "IO", InvalidInput,
         "A file could not be read.",
         "Check the path and its permissions.";
+    /// A bug in tlsguard (a Rust panic), caught by a binding instead of crashing the host.
+    Internal = "INTERNAL", Internal,
+        "tlsguard hit an internal error (a Rust panic) and caught it instead of crashing the host process.",
+        "This is a bug in tlsguard, not in your code or the server: please report it with the message.";
 }
 
 impl fmt::Display for Code {
@@ -238,6 +245,16 @@ struct Inner {
 }
 
 impl Error {
+    /// The error a binding raises for a panic it caught: `INTERNAL`, with the panic's text.
+    pub fn from_panic(payload: &(dyn std::any::Any + Send)) -> Self {
+        let text = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_owned());
+        Self::new(Code::Internal, format!("internal error (Rust panic): {text}"))
+    }
+
     /// A new error with `code` and a one-line `message`; the hint defaults to the code's.
     pub fn new(code: Code, message: impl Into<String>) -> Self {
         Self {

@@ -38,7 +38,7 @@ mod util;
 mod verify;
 
 pub use cert::{CertificateInfo, parse_certificates};
-pub use chain::{ChainReport, Purpose, VerifyOptions, verify_chain};
+pub use chain::{ChainReport, Purpose, VerifyOptions, verify_chain, verify_chain_der};
 pub use client::{Client, Method, Request, Response};
 pub use error::{Category, Code, Error, Result};
 pub use inspect::{

@@ -104,6 +104,12 @@ impl Source {
         }
     }
 
+    /// A string option that is either a file path or PEM text (recognised by its `-----BEGIN `
+    /// header): the rule every binding uses for `ca_file`/`client_cert`/`key`-like options.
+    pub fn from_path_or_pem(name: &str, text: &str) -> Result<Source> {
+        json_source(name, &serde_json::Value::String(text.to_owned()))
+    }
+
     /// A short description for reports: the path, or `"<N bytes>"`.
     pub fn describe(&self) -> String {
         match self {
@@ -297,7 +303,7 @@ impl ClientOptions {
                 "verify" | "verify_ssl" | "insecure" | "reject_unauthorized" | "verify_peer" => {
                     return Err(Error::invalid(format!(
                         "there is no {n:?} option: verification is always on. To trust a self-signed \
-                         certificate, pin its key (pins=[\"sha256/...\"], roots=\"none\"); to trust your own CA, use ca_file"
+                         certificate, pin its key (option pins: [\"sha256/...\"] with roots: \"none\"); to trust your own CA, use ca_file"
                     )));
                 }
                 other => {
@@ -364,7 +370,11 @@ fn json_f64(name: &str, v: &serde_json::Value) -> Result<f64> {
 }
 
 fn json_u64(name: &str, v: &serde_json::Value, max: u64) -> Result<u64> {
-    match v.as_u64() {
+    // Hosts whose numbers are all floats (JavaScript) send whole numbers as 5.0.
+    let whole = v
+        .as_u64()
+        .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= u64::MAX as f64).map(|f| f as u64));
+    match whole {
         Some(n) if n <= max => Ok(n),
         _ => Err(Error::invalid(format!("{name}: expected a whole number from 0 to {max}, got {v}"))),
     }

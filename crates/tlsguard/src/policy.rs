@@ -72,9 +72,10 @@ pub(crate) fn check_certificate(der: &[u8], role: Role, now: i64) -> Result<()> 
         let oid = ext.oid.to_id_string();
         match ext.parsed_extension() {
             ParsedExtension::ParseError { error }
-                if [OID_SAN, OID_BC, OID_KU, OID_EKU, OID_NC, OID_AKI, OID_SKI, OID_AIA].contains(&oid.as_str()) => {
-                    return Err(invalid(&cert, role, format_args!("has a malformed extension {oid} ({error})")));
-                }
+                if [OID_SAN, OID_BC, OID_KU, OID_EKU, OID_NC, OID_AKI, OID_SKI, OID_AIA].contains(&oid.as_str()) =>
+            {
+                return Err(invalid(&cert, role, format_args!("has a malformed extension {oid} ({error})")));
+            }
             ParsedExtension::UnsupportedExtension { .. } if ext.critical && role == Role::Anchor => {
                 // RFC 5280 4.2: a certificate with an unrecognised critical extension must be rejected.
                 return Err(invalid(
@@ -150,13 +151,14 @@ pub(crate) fn check_certificate(der: &[u8], role: Role, now: i64) -> Result<()> 
                 }
                 for subtree in nc.permitted_subtrees.iter().chain(nc.excluded_subtrees.iter()).flatten() {
                     if let GeneralName::DNSName(d) = subtree.base
-                        && d.starts_with('.') {
-                            return Err(invalid(
-                                &cert,
-                                role,
-                                format_args!("has a malformed DNS name constraint {d:?} (leading period)"),
-                            ));
-                        }
+                        && d.starts_with('.')
+                    {
+                        return Err(invalid(
+                            &cert,
+                            role,
+                            format_args!("has a malformed DNS name constraint {d:?} (leading period)"),
+                        ));
+                    }
                 }
             }
             ParsedExtension::PolicyConstraints(_) if !ext.critical => {
@@ -185,15 +187,16 @@ pub(crate) fn check_certificate(der: &[u8], role: Role, now: i64) -> Result<()> 
                 if role == Role::EndEntity {
                     for name in &san.general_names {
                         if let GeneralName::DNSName(d) = name
-                            && d.contains('_') {
-                                return Err(invalid(
-                                    &cert,
-                                    role,
-                                    format_args!(
-                                        "lists the DNS name {d:?}, and underscores are not allowed in host names (RFC 5280 4.2.1.6, CA/B BR 7.1.2.7.12)"
-                                    ),
-                                ));
-                            }
+                            && d.contains('_')
+                        {
+                            return Err(invalid(
+                                &cert,
+                                role,
+                                format_args!(
+                                    "lists the DNS name {d:?}, and underscores are not allowed in host names (RFC 5280 4.2.1.6, CA/B BR 7.1.2.7.12)"
+                                ),
+                            ));
+                        }
                     }
                 }
             }
@@ -231,13 +234,14 @@ pub(crate) fn check_certificate(der: &[u8], role: Role, now: i64) -> Result<()> 
     }
     if self_signed
         && let (Some(a), Some(s)) = (aki_key, ski)
-            && a != s {
-                return Err(invalid(
-                    &cert,
-                    role,
-                    "is self-signed but its authorityKeyIdentifier differs from its subjectKeyIdentifier",
-                ));
-            }
+        && a != s
+    {
+        return Err(invalid(
+            &cert,
+            role,
+            "is self-signed but its authorityKeyIdentifier differs from its subjectKeyIdentifier",
+        ));
+    }
     let is_ca_role = role != Role::EndEntity;
     if is_ca_role && ski.is_none() {
         return Err(invalid(
@@ -436,13 +440,14 @@ pub(crate) fn check_crl_issuers(ca_ders: &[&[u8]], issuers: &[Vec<u8>]) -> Resul
             continue;
         }
         if let Ok(Some(ku)) = cert.key_usage()
-            && !ku.value.crl_sign() {
-                return Err(invalid(
-                    &cert,
-                    Role::Intermediate,
-                    "issued a supplied CRL but its keyUsage lacks cRLSign (RFC 5280 4.2.1.3)",
-                ));
-            }
+            && !ku.value.crl_sign()
+        {
+            return Err(invalid(
+                &cert,
+                Role::Intermediate,
+                "issued a supplied CRL but its keyUsage lacks cRLSign (RFC 5280 4.2.1.3)",
+            ));
+        }
     }
     Ok(())
 }

@@ -77,3 +77,35 @@ fn trust_report_counts_every_source() {
     let r = client.get(&kit.good_url("/")).send_blocking().unwrap();
     assert_eq!(r.status(), 200);
 }
+
+#[test]
+fn a_closed_client_refuses_requests() {
+    let kit = Kit::start_temp().unwrap();
+    let mut o = tlsguard::ClientOptions::default();
+    o.trust.roots = Roots::None;
+    o.trust.use_env = false;
+    o.trust.ca_files = vec![kit.pki("root_ca")];
+    let client = tlsguard::Client::new(o).unwrap();
+    assert_eq!(client.get(&kit.good_url("/")).send_blocking().unwrap().status(), 200);
+    client.close();
+    assert!(client.is_closed());
+    let err = client.get(&kit.good_url("/")).send_blocking().unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert!(err.message().contains("closed"), "{err}");
+}
+
+#[test]
+fn der_chains_verify_like_pem_chains() {
+    let kit = Kit::start_temp().unwrap();
+    let certs = tlsguard::parse_certificates(&std::fs::read(kit.pki("fullchain")).unwrap()).unwrap();
+    let ders: Vec<&[u8]> = certs.iter().map(|c| c.der.as_slice()).collect();
+    let report = tlsguard::verify_chain_der(&ders, &opts(&kit, "localhost")).unwrap();
+    assert!(report.ok, "{:?}", report.error);
+    let report = tlsguard::verify_chain_der(&ders[..1], &opts(&kit, "localhost")).unwrap();
+    assert_eq!(report.error.unwrap().code(), Code::CertIncompleteChain);
+    assert!(matches!(tlsguard::Source::from_path_or_pem("ca_file", "/a/b.pem").unwrap(), tlsguard::Source::Path(_)));
+    assert!(matches!(
+        tlsguard::Source::from_path_or_pem("ca_file", "-----BEGIN CERTIFICATE-----\n").unwrap(),
+        tlsguard::Source::Bytes(_)
+    ));
+}

@@ -114,6 +114,7 @@ struct ClientInner {
     connector: Connector,
     default_headers: Vec<(HeaderName, HeaderValue)>,
     pool: Mutex<Option<Pool>>,
+    closed: std::sync::atomic::AtomicBool,
 }
 
 /// An HTTPS client: TLS configuration, options and a connection pool. Cheap to clone; share it
@@ -143,12 +144,34 @@ impl Client {
         let proxy = Arc::new(ProxyPolicy::new(options.proxy.as_deref())?);
         let tls = Arc::new(TlsContext::new(&options)?);
         let connector = Connector { tls: tls.clone(), proxy, connect_timeout: options.connect_timeout };
-        Ok(Client { inner: Arc::new(ClientInner { options, tls, connector, default_headers, pool: Mutex::new(None) }) })
+        Ok(Client {
+            inner: Arc::new(ClientInner {
+                options,
+                tls,
+                connector,
+                default_headers,
+                pool: Mutex::new(None),
+                closed: Default::default(),
+            }),
+        })
     }
 
     /// The options the client was made with.
     pub fn options(&self) -> &ClientOptions {
         &self.inner.options
+    }
+
+    /// Closes the client: pooled connections are dropped, and later requests fail with
+    /// `INVALID_ARGUMENT` (like httpx and undici; a `with`/`using` block ends here).
+    pub fn close(&self) {
+        self.inner.closed.store(true, std::sync::atomic::Ordering::SeqCst);
+        let pool = self.inner.pool.lock().unwrap_or_else(|p| p.into_inner()).take();
+        drop(pool);
+    }
+
+    /// Whether [`Client::close`] was called.
+    pub fn is_closed(&self) -> bool {
+        self.inner.closed.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// What the client trusts: every source loaded, with counts and what was skipped.
@@ -371,6 +394,9 @@ impl Request {
         let original = self.url.clone();
         if let Some(e) = self.error {
             return Err(e.with_url(original));
+        }
+        if self.client.is_closed() {
+            return Err(Error::invalid("the client is closed").with_url(original));
         }
         let timeout = self.timeout.unwrap_or(self.client.inner.options.timeout);
         let started = Instant::now();
