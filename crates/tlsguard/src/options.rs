@@ -376,7 +376,9 @@ fn json_u64(name: &str, v: &serde_json::Value, max: u64) -> Result<u64> {
         .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= u64::MAX as f64).map(|f| f as u64));
     match whole {
         Some(n) if n <= max => Ok(n),
-        _ => Err(Error::invalid(format!("{name}: expected a whole number from 0 to {max}, got {v}"))),
+        // Echo numbers only: printing a deeply nested value would recurse without bound.
+        _ if v.is_number() => Err(Error::invalid(format!("{name}: expected a whole number from 0 to {max}, got {v}"))),
+        _ => Err(Error::invalid(format!("{name}: expected a whole number from 0 to {max}, got {}", json_type(v)))),
     }
 }
 
@@ -461,7 +463,9 @@ pub(crate) fn opt_u64(map: &serde_json::Map<String, serde_json::Value>, name: &s
 /// Reads an optional integer option (may be negative, e.g. a Unix time).
 pub(crate) fn opt_i64(map: &serde_json::Map<String, serde_json::Value>, name: &str) -> Result<Option<i64>> {
     map.get(name)
-        .map(|v| v.as_i64().ok_or_else(|| Error::invalid(format!("{name}: expected a whole number, got {v}"))))
+        .map(|v| {
+            v.as_i64().ok_or_else(|| Error::invalid(format!("{name}: expected a whole number, got {}", json_type(v))))
+        })
         .transpose()
 }
 
