@@ -19,7 +19,28 @@ pub(crate) fn read_file(path: &Path, what: &str) -> Result<Vec<u8>> {
             format!("{what}: {} is {} bytes, more than the {} byte limit", path.display(), meta.len(), MAX_INPUT_FILE),
         ));
     }
-    std::fs::read(path).map_err(|e| io_error(path, what, &e))
+    // The size in the metadata is 0 for /dev/zero, FIFOs and /proc files: read through a limit.
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).map_err(|e| io_error(path, what, &e))?;
+    let mut data = Vec::new();
+    file.take(MAX_INPUT_FILE + 1).read_to_end(&mut data).map_err(|e| io_error(path, what, &e))?;
+    if data.len() as u64 > MAX_INPUT_FILE {
+        return Err(Error::new(
+            Code::Io,
+            format!("{what}: {} is larger than the {MAX_INPUT_FILE} byte limit", path.display()),
+        ));
+    }
+    Ok(data)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn endless_files_are_refused_not_read_forever() {
+        let err = super::read_file(std::path::Path::new("/dev/zero"), "ca_file").unwrap_err();
+        assert_eq!(err.code(), crate::Code::Io);
+        assert!(err.message().contains("larger than"), "{err}");
+    }
 }
 
 fn io_error(path: &Path, what: &str, e: &std::io::Error) -> Error {
