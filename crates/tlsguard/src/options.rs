@@ -234,7 +234,12 @@ pub fn timeout_from_secs(name: &str, secs: f64) -> Result<Duration> {
     if !secs.is_finite() || secs <= 0.0 {
         return Err(Error::invalid(format!("{name}: {secs} is not a positive number of seconds")));
     }
-    Duration::try_from_secs_f64(secs).map_err(|_| Error::invalid(format!("{name}: {secs} seconds is out of range")))
+    let d = Duration::try_from_secs_f64(secs)
+        .map_err(|_| Error::invalid(format!("{name}: {secs} seconds is out of range")))?;
+    if d < Duration::from_millis(1) {
+        return Err(Error::invalid(format!("{name}: {secs} s is shorter than the 1 ms minimum")));
+    }
+    Ok(d)
 }
 
 /// Option names a [`ClientOptions`] accepts through [`ClientOptions::from_json`].
@@ -511,6 +516,7 @@ mod tests {
             json!({"timeout": -1}),
             json!({"timeout": "5"}),
             json!({"connect_timeout": 0}),
+            json!({"timeout": 1e-10}),
             json!({"max_redirects": -2}),
             json!({"min_tls": "1.0"}),
             json!({"verify": false}),
