@@ -195,6 +195,10 @@ codes! {
     HttpProtocol = "HTTP_PROTOCOL", Http,
         "The server's HTTP response was malformed or the HTTP connection failed.",
         "The server operator must fix the HTTP response; the message says what was wrong.";
+    /// The server answered 4xx/5xx and the caller asked for that to be an error.
+    HttpStatus = "HTTP_STATUS", Http,
+        "The server answered with an error status (4xx or 5xx) and the caller asked to treat that as an error.",
+        "A 4xx status usually means the request must change (URL, credentials, body); a 5xx status is the server's side to fix.";
     /// The URL could not be parsed.
     InvalidUrl = "INVALID_URL", InvalidInput,
         "The URL could not be parsed or has no host.",

@@ -50,6 +50,30 @@ pub use options::{ClientIdentity, ClientOptions, MinTls, Roots, Source, TrustOpt
 pub use tls::TlsInfo;
 pub use trust::{TrustReport, TrustSource, trust_report};
 
+/// Versions of tlsguard and of what it is built on, for `--version` output and `phpinfo()`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Versions {
+    /// This crate.
+    pub tlsguard: &'static str,
+    /// rustls.
+    pub rustls: &'static str,
+    /// The crypto provider (`aws-lc-rs <version>`).
+    pub provider: &'static str,
+    /// webpki-roots (Mozilla's roots).
+    pub webpki_roots: &'static str,
+}
+
+/// The versions tlsguard was built with (read from Cargo.lock at build time).
+pub fn versions() -> Versions {
+    Versions {
+        tlsguard: env!("CARGO_PKG_VERSION"),
+        rustls: env!("TLSGUARD_RUSTLS_VERSION"),
+        provider: concat!("aws-lc-rs ", env!("TLSGUARD_AWS_LC_RS_VERSION")),
+        webpki_roots: env!("TLSGUARD_WEBPKI_ROOTS_VERSION"),
+    }
+}
+
 /// The README's Rust examples, compiled as doctests so they stay true.
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]

@@ -266,6 +266,33 @@ pub const CLIENT_OPTION_NAMES: &[&str] = &[
 ];
 
 impl ClientOptions {
+    /// The defaults by option name (what [`ClientOptions::from_json`] assumes for a name that is
+    /// absent), so each binding can check its own signature against them.
+    pub fn defaults_json() -> serde_json::Value {
+        let d = ClientOptions::default();
+        serde_json::json!({
+            "roots": d.trust.roots.as_str(),
+            "ca_file": null,
+            "ca_pem": null,
+            "pins": [],
+            "crls": [],
+            "client_cert": null,
+            "client_key": null,
+            "client_key_password": null,
+            "min_tls": d.min_tls.as_str(),
+            "timeout": d.timeout.as_secs_f64(),
+            "connect_timeout": d.connect_timeout.as_secs_f64(),
+            "max_redirects": d.max_redirects,
+            "allow_http": d.allow_http,
+            "proxy": null,
+            "http2": d.http2,
+            "headers": {},
+            "max_response_bytes": d.max_response_bytes,
+            "fetch_missing_intermediates": d.fetch_missing_intermediates,
+            "use_env": d.trust.use_env,
+        })
+    }
+
     /// Builds options from a JSON object with the language-neutral names
     /// ([`CLIENT_OPTION_NAMES`]); this is how every binding and the shared scenario manifest
     /// pass options, so names and validation live in one place. `null` means "default".
@@ -387,7 +414,10 @@ fn json_u64(name: &str, v: &serde_json::Value, max: u64) -> Result<u64> {
     }
 }
 
-fn json_headers(name: &str, v: &serde_json::Value) -> Result<Vec<(String, String)>> {
+pub(crate) fn json_headers(name: &str, v: &serde_json::Value) -> Result<Vec<(String, String)>> {
+    if v.as_array().is_some_and(Vec::is_empty) {
+        return Ok(Vec::new()); // PHP's [] is an empty mapping too
+    }
     let map =
         v.as_object().ok_or_else(|| Error::invalid(format!("{name}: expected a mapping of header names to values")))?;
     let mut out = Vec::new();
@@ -400,6 +430,52 @@ fn json_headers(name: &str, v: &serde_json::Value) -> Result<Vec<(String, String
             }
             _ => out.push((k.clone(), json_str(&format!("{name}[{k}]"), val)?)),
         }
+    }
+    Ok(out)
+}
+
+/// Name/value pairs from a mapping (`{"a": "1"}`; a list value repeats the name) or a list of
+/// two-element lists (`[["a", "1"]]`). Numbers and booleans are written as text.
+pub(crate) fn json_pairs(name: &str, v: &serde_json::Value) -> Result<Vec<(String, String)>> {
+    let text = |k: &str, x: &serde_json::Value| -> Result<String> {
+        match x {
+            serde_json::Value::String(s) => Ok(s.clone()),
+            serde_json::Value::Number(n) => Ok(n.to_string()),
+            serde_json::Value::Bool(b) => Ok(b.to_string()),
+            other => Err(Error::invalid(format!("{name}[{k}]: expected text, got {}", json_type(other)))),
+        }
+    };
+    let mut out = Vec::new();
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, val) in map {
+                match val {
+                    serde_json::Value::Array(items) => {
+                        for i in items {
+                            out.push((k.clone(), text(k, i)?));
+                        }
+                    }
+                    _ => out.push((k.clone(), text(k, val)?)),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                match item.as_array().map(Vec::as_slice) {
+                    Some([k, val]) => {
+                        let k = json_str(name, k)?;
+                        let val = text(&k, val)?;
+                        out.push((k, val));
+                    }
+                    _ => {
+                        return Err(Error::invalid(format!(
+                            "{name}: expected a mapping or a list of [name, value] pairs"
+                        )));
+                    }
+                }
+            }
+        }
+        _ => return Err(Error::invalid(format!("{name}: expected a mapping or a list of [name, value] pairs"))),
     }
     Ok(out)
 }

@@ -60,3 +60,15 @@ fn trust_report_options() {
         Code::InvalidArgument
     );
 }
+
+#[test]
+fn defaults_by_name_cover_every_option_and_round_trip() {
+    let d = tlsguard::ClientOptions::defaults_json();
+    let names: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut expected: Vec<&str> = tlsguard::options::CLIENT_OPTION_NAMES.to_vec();
+    let mut got = names.clone();
+    expected.sort_unstable();
+    got.sort_unstable();
+    assert_eq!(got, expected);
+    assert_eq!(tlsguard::ClientOptions::from_json(&d).unwrap(), tlsguard::ClientOptions::default());
+}

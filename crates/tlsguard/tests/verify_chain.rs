@@ -109,3 +109,52 @@ fn der_chains_verify_like_pem_chains() {
         tlsguard::Source::Bytes(_)
     ));
 }
+
+#[test]
+fn request_options_by_name_and_send_many() {
+    use serde_json::json;
+    let kit = Kit::start_temp().unwrap();
+    let mut o = tlsguard::ClientOptions::default();
+    o.trust.roots = Roots::None;
+    o.trust.use_env = false;
+    o.trust.ca_files = vec![kit.pki("root_ca")];
+    let client = tlsguard::Client::new(o).unwrap();
+    let r = client
+        .post(&kit.good_url("/echo"))
+        .options_json(&json!({"headers": {"x-a": ["1", "2"]}, "query": [["q", "v w"]], "json": {"k": 1}, "timeout": 5}))
+        .send_blocking()
+        .unwrap();
+    let echo = r.json().unwrap();
+    assert_eq!(echo["headers"]["x-a"], json!(["1", "2"]));
+    assert_eq!(echo["query"], json!("q=v+w"));
+    assert_eq!(echo["body"], json!("{\"k\":1}"));
+    let r = client
+        .post(&kit.good_url("/echo"))
+        .options_json(&json!({"form": {"a": 1, "b": true}, "headers": []}))
+        .send_blocking()
+        .unwrap();
+    assert_eq!(r.json().unwrap()["body"], json!("a=1&b=true"));
+    for bad in [json!({"verify": false}), json!({"query": 5}), json!({"timeout": -1}), json!({"body": 3}), json!("x")] {
+        let e = client.get(&kit.good_url("/")).options_json(&bad).send_blocking().unwrap_err();
+        assert_eq!(e.code(), Code::InvalidArgument, "{bad}: {e}");
+    }
+
+    // Many at once, in order, a failure in its own slot.
+    let mut requests: Vec<tlsguard::Request> =
+        (0..20).map(|i| client.get(&kit.good_url(&format!("/status/{}", 200 + i)))).collect();
+    requests.push(client.get("http://insecure.example/"));
+    let results = client.send_many_blocking(requests, 4);
+    assert_eq!(results.len(), 21);
+    for (i, r) in results[..20].iter().enumerate() {
+        assert_eq!(r.as_ref().unwrap().status(), 200 + i as u16);
+    }
+    assert_eq!(results[20].as_ref().unwrap_err().code(), Code::InsecureUrl);
+    assert_eq!(tlsguard::versions().rustls.split('.').next(), Some("0"));
+    let ok = results[0].as_ref().unwrap();
+    assert!(ok.error_for_status().is_ok());
+    let missing = client.get(&kit.good_url("/status/404")).send_blocking().unwrap();
+    let e = missing.error_for_status().unwrap_err();
+    assert_eq!(e.code(), Code::HttpStatus);
+    assert!(e.message().starts_with("404 Not Found (client error)"), "{e}");
+    assert!(missing.header_names().iter().all(|n| n.chars().all(|c| !c.is_ascii_uppercase())));
+}

@@ -174,6 +174,41 @@ impl Client {
         self.inner.closed.load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// Sends `requests` with at most `concurrency` in flight, blocking until all are done; the
+    /// results come back in the order of `requests` (a failed request's slot holds its error).
+    /// From a plain thread, like [`Request::send_blocking`].
+    pub fn send_many_blocking(&self, requests: Vec<Request>, concurrency: usize) -> Vec<Result<Response>> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return requests
+                .into_iter()
+                .map(|r| {
+                    Err(Error::invalid(
+                        "send_many_blocking() was called inside an async runtime; use send_many().await",
+                    )
+                    .with_url(r.url))
+                })
+                .collect();
+        }
+        match runtime::handle() {
+            Ok(handle) => handle.block_on(Self::send_many(requests, concurrency)),
+            Err(e) => requests.into_iter().map(|r| Err(e.clone().with_url(r.url))).collect(),
+        }
+    }
+
+    /// [`Client::send_many_blocking`] for async callers.
+    pub async fn send_many(requests: Vec<Request>, concurrency: usize) -> Vec<Result<Response>> {
+        let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency.clamp(1, 1024)));
+        let mut tasks = Vec::with_capacity(requests.len());
+        for request in requests {
+            let limit = limit.clone();
+            tasks.push(async move {
+                let _permit = limit.acquire_owned().await;
+                request.send().await
+            });
+        }
+        futures_join_all(tasks).await
+    }
+
     /// What the client trusts: every source loaded, with counts and what was skipped.
     pub fn trust_report(&self) -> &crate::trust::TrustReport {
         &self.inner.tls.store.report
@@ -354,6 +389,60 @@ impl Request {
             return self.fail(Error::invalid("timeout: 0 s is not a positive duration"));
         }
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Per-request option names of [`Request::options_json`].
+    pub const OPTION_NAMES: &'static [&'static str] = &["headers", "query", "json", "body", "form", "timeout"];
+
+    /// Applies per-request options given by name, as the bindings and the scenario manifest
+    /// pass them: `headers` (mapping; a value may be a list), `query` (mapping or list of
+    /// pairs), `json` (any JSON value), `body` (text), `form` (mapping or list of pairs),
+    /// `timeout` (seconds). An empty list counts as an empty mapping (PHP cannot tell them
+    /// apart). Unknown names and bad values are reported by `send` as `INVALID_ARGUMENT`.
+    pub fn options_json(mut self, value: &serde_json::Value) -> Self {
+        let map = match value {
+            serde_json::Value::Null => return self,
+            serde_json::Value::Object(m) => m,
+            serde_json::Value::Array(a) if a.is_empty() => return self,
+            _ => return self.fail(Error::invalid("request options must be a mapping of option names to values")),
+        };
+        for (name, v) in map {
+            if v.is_null() {
+                continue;
+            }
+            self = match name.as_str() {
+                "headers" => match crate::options::json_headers("headers", v) {
+                    Ok(list) => self.headers(list),
+                    Err(e) => self.fail(e),
+                },
+                "query" => match crate::options::json_pairs("query", v) {
+                    Ok(pairs) => pairs.into_iter().fold(self, |r, (k, val)| r.query(k, val)),
+                    Err(e) => self.fail(e),
+                },
+                "form" => match crate::options::json_pairs("form", v) {
+                    Ok(pairs) => self.form(&pairs),
+                    Err(e) => self.fail(e),
+                },
+                "json" => self.json(v),
+                "body" => match v.as_str() {
+                    Some(text) => self.body(text.as_bytes().to_vec()),
+                    None => self.fail(Error::invalid("body: expected text")),
+                },
+                "timeout" => match v
+                    .as_f64()
+                    .ok_or_else(|| Error::invalid("timeout: expected a number of seconds"))
+                    .and_then(|secs| crate::options::timeout_from_secs("timeout", secs))
+                {
+                    Ok(d) => self.timeout(d),
+                    Err(e) => self.fail(e),
+                },
+                other => self.fail(Error::invalid(format!(
+                    "unknown request option {other:?}; known: {}",
+                    Self::OPTION_NAMES.join(", ")
+                ))),
+            };
+        }
         self
     }
 
@@ -616,6 +705,27 @@ impl Response {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
+    /// The distinct header names, lowercase, in first-seen order.
+    pub fn header_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for (n, _) in self.headers() {
+            if !names.contains(&n.as_str()) {
+                names.push(n);
+            }
+        }
+        names
+    }
+
+    /// `Err(HTTP_STATUS)` for a 4xx or 5xx status (requests' `raise_for_status`), else `Ok`.
+    pub fn error_for_status(&self) -> Result<()> {
+        let status = self.status();
+        if !(400..600).contains(&status) {
+            return Ok(());
+        }
+        let side = if status < 500 { "client error" } else { "server error" };
+        Err(Error::new(Code::HttpStatus, format!("{status} {} ({side}) for {}", self.reason(), self.url()))
+            .with_url(self.url().to_owned()))
+    }
 
     /// All values of header `name` (case-insensitive), in order.
     pub fn header_all(&self, name: &str) -> Vec<&str> {
@@ -705,4 +815,22 @@ mod tests {
         assert_eq!(redact_url("https://h.test/x"), "https://h.test/x");
         assert_eq!(redact_url("not a url"), "not a url");
     }
+}
+
+/// Awaits futures concurrently, keeping their order (a small `join_all`).
+async fn futures_join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut slots: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    let mut pending: Vec<(usize, std::pin::Pin<Box<F>>)> = futures.into_iter().map(Box::pin).enumerate().collect();
+    std::future::poll_fn(|cx| {
+        pending.retain_mut(|(i, f)| match f.as_mut().poll(cx) {
+            std::task::Poll::Ready(out) => {
+                slots[*i] = Some(out);
+                false
+            }
+            std::task::Poll::Pending => true,
+        });
+        if pending.is_empty() { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }
+    })
+    .await;
+    slots.into_iter().map(|o| o.expect("every future completed")).collect()
 }
