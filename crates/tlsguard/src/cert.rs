@@ -342,12 +342,15 @@ pub fn format_time(unix: i64) -> String {
 pub(crate) fn relative_time(then: i64, now: i64) -> String {
     let delta = then - now;
     let abs = delta.unsigned_abs();
-    let (n, unit) = if abs >= 86_400 {
-        (abs / 86_400, "day")
-    } else if abs >= 3_600 {
-        (abs / 3_600, "hour")
+    // Rounded to the nearest unit: a certificate made "2 days from now" a moment ago is still
+    // 2 days away, not 1.
+    let round = |unit: u64| (abs + unit / 2) / unit;
+    let (n, unit) = if abs >= 86_400 - 1_800 {
+        (round(86_400), "day")
+    } else if abs >= 3_600 - 30 {
+        (round(3_600), "hour")
     } else if abs >= 60 {
-        (abs / 60, "minute")
+        (round(60), "minute")
     } else {
         (abs, "second")
     };

@@ -453,7 +453,7 @@ fn expired_not_yet_valid_and_expiring_soon() {
 
     let findings = run(&kit("server_not_yet_valid_chain"), &opts(&[], None));
     let f = one(&findings, "NOT_YET_VALID", Severity::Error, Some(0));
-    assert!(f.message.contains("UTC") && f.message.contains("in 1 day"), "{f}");
+    assert!(f.message.contains("UTC") && f.message.contains("in 2 days"), "{f}");
 
     // The kit's leaf expires in 30 days: inside the default 30-day threshold.
     let findings = run(&kit("fullchain"), &opts(&[], None));
