@@ -4,27 +4,50 @@
 //! CI and on a developer's machine, install what is missing first, and stay readable; and a
 //! Makefile would add a top-level file. Tasks:
 //!
-//! - `test`: install missing prerequisites (apt packages), then run every test suite.
-//! - `demo`: start the test kit's servers on 127.0.0.1 and show a verified request and the
-//!   diagnosis of several refusals.
+//! - `test [rust|python|node|php|fuzz]...`: install missing prerequisites, then run the test
+//!   suites (all of them when none is named).
+//! - `demo`: start the test kit's servers on 127.0.0.1 and show, in Rust, Python, Node and PHP,
+//!   a verified request and the diagnosis of refusals.
 //! - `prereqs`: only install the prerequisites.
 
-use std::process::{Command, ExitCode};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
 
-/// Debian packages the test suites need (installed only when missing).
-const APT_PACKAGES: &[&str] = &["openssl", "ca-certificates", "xz-utils"];
+/// Debian packages the suites need (installed only when missing).
+const APT_PACKAGES: &[&str] = &[
+    "openssl",
+    "ca-certificates",
+    "xz-utils",
+    // PHP extension: headers, php-config, libclang for ext-php-rs' bindgen; PHPUnit and the PSR
+    // packages for its tests.
+    "php8.2-dev",
+    "php8.2-cli",
+    "libclang-dev",
+    "phpunit",
+    "php-psr-http-client",
+    "php-psr-http-message",
+    "php-nyholm-psr7",
+];
+
+const SUITES: &[&str] = &["rust", "python", "node", "php", "fuzz"];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("test") => prereqs().and_then(|()| test(&args[1..])),
+        Some("test") => {
+            let chosen: Vec<&str> = args[1..].iter().map(String::as_str).collect();
+            match chosen.iter().find(|s| !SUITES.contains(s)) {
+                Some(bad) => Err(format!("unknown suite {bad:?}; suites: {}", SUITES.join(", "))),
+                None => prereqs().and_then(|()| test(if chosen.is_empty() { SUITES.to_vec() } else { chosen })),
+            }
+        }
         Some("demo") => prereqs().and_then(|()| demo()),
         Some("prereqs") => prereqs(),
         _ => {
-            eprintln!("usage: cargo xtask <test|demo|prereqs>");
-            eprintln!("  test     install missing prerequisites, then run all test suites");
+            eprintln!("usage: cargo xtask <test [suite...]|demo|prereqs>");
+            eprintln!("  test     install missing prerequisites, then run the suites ({})", SUITES.join(", "));
             eprintln!("  demo     start local TLS servers and show verified requests and explained refusals");
-            eprintln!("  prereqs  install missing prerequisites (apt) only");
+            eprintln!("  prereqs  install missing prerequisites (apt, npm packages) only");
             return ExitCode::from(2);
         }
     };
@@ -39,14 +62,24 @@ fn main() -> ExitCode {
 
 type Result<T = ()> = std::result::Result<T, String>;
 
-fn root_dir() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("the repository root")
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
 fn run(cmd: &mut Command) -> Result {
     eprintln!("xtask: running {cmd:?}");
-    let status = cmd.current_dir(root_dir()).status().map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
+    let status = cmd.status().map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
     if status.success() { Ok(()) } else { Err(format!("{cmd:?} failed with {status}")) }
+}
+
+fn in_root(program: &str) -> Command {
+    let mut c = Command::new(program);
+    c.current_dir(root());
+    c
 }
 
 fn dpkg_installed(pkg: &str) -> bool {
@@ -61,14 +94,23 @@ fn is_root() -> bool {
     Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false)
 }
 
-/// Installs the missing apt packages (Debian/Ubuntu). Elsewhere it only checks for the tools.
+fn have(program: &str) -> bool {
+    Command::new(program).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
+}
+
+/// Installs the missing apt packages (Debian/Ubuntu), and Node.js if there is none.
 fn prereqs() -> Result {
-    let has_apt = Command::new("apt-get").arg("--version").output().is_ok();
-    if !has_apt {
+    if !have("apt-get") {
         eprintln!("xtask: no apt-get here; make sure these are installed: {}", APT_PACKAGES.join(" "));
         return Ok(());
     }
-    let missing: Vec<&str> = APT_PACKAGES.iter().copied().filter(|p| !dpkg_installed(p)).collect();
+    let mut missing: Vec<&str> = APT_PACKAGES.iter().copied().filter(|p| !dpkg_installed(p)).collect();
+    if !have("node") || !have("npm") {
+        missing.extend(["nodejs", "npm"]);
+    }
+    if !have("python3") {
+        missing.extend(["python3", "python3-venv"]);
+    }
     if missing.is_empty() {
         return Ok(());
     }
@@ -87,13 +129,148 @@ fn prereqs() -> Result {
     apt(&install)
 }
 
-fn test(extra: &[String]) -> Result {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    run(Command::new(&cargo).args(["test", "--workspace", "--all-targets"]).args(extra))?;
-    run(Command::new(&cargo).args(["test", "--workspace", "--doc"]))
+fn test(suites: Vec<&str>) -> Result {
+    let mut failed = Vec::new();
+    for suite in suites {
+        eprintln!("\nxtask: ===== {suite} =====");
+        let result = match suite {
+            "rust" => test_rust(),
+            "python" => test_python(),
+            "node" => test_node(),
+            "php" => test_php(),
+            "fuzz" => test_fuzz(),
+            _ => unreachable!("checked in main"),
+        };
+        if let Err(e) = result {
+            eprintln!("xtask: {suite} FAILED: {e}");
+            failed.push(suite);
+        }
+    }
+    if failed.is_empty() { Ok(()) } else { Err(format!("failed suites: {}", failed.join(", "))) }
+}
+
+/// The core, the test kit and the task runner: unit, integration (the shared scenarios, the
+/// x509-limbo suite, hostile input) and doc tests.
+fn test_rust() -> Result {
+    run(in_root(&cargo()).args(["test", "--all-targets"]))?;
+    run(in_root(&cargo()).args(["test", "--doc", "-p", "tlsguard"]))?;
+    // The limbo test prints its pass/fail/skip figures.
+    run(in_root(&cargo()).args(["test", "-p", "tlsguard", "--test", "limbo", "--", "--nocapture"]))
+}
+
+/// The test kit's server binary, used by the Python, Node and PHP suites.
+fn build_testkit() -> Result {
+    run(in_root(&cargo()).args(["build", "-p", "tlsguard-testkit"]))
+}
+
+/// A virtualenv in target/py with the package built from python/ (and pytest, mypy).
+fn python_env() -> Result<PathBuf> {
+    let venv = root().join("target/py");
+    if !venv.join("bin/python").exists() {
+        run(in_root("python3").args(["-m", "venv"]).arg(&venv))?;
+    }
+    // An absolute target dir of its own: maturin's pyo3 settings differ from plain cargo's.
+    run(in_root(&venv.join("bin/pip").to_string_lossy())
+        .args(["install", "-q", "./python", "pytest", "mypy"])
+        .env("CARGO_TARGET_DIR", root().join("target/maturin")))?;
+    Ok(venv.join("bin"))
+}
+
+fn test_python() -> Result {
+    build_testkit()?;
+    let bin = python_env()?;
+    run(in_root(&bin.join("pytest").to_string_lossy()).args(["-q", "python/tests"]))
+}
+
+/// Installs the npm dev dependencies and builds the addon into node/.
+fn node_build() -> Result {
+    let node = root().join("node");
+    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&node))?;
+    run(Command::new("npm").args(["run", "build"]).current_dir(&node))
+}
+
+fn test_node() -> Result {
+    build_testkit()?;
+    node_build()?;
+    run(Command::new("npm").args(["test"]).current_dir(root().join("node")))
+}
+
+fn php_extension() -> Result<PathBuf> {
+    run(in_root(&cargo()).args(["build", "--release", "-p", "tlsguard-php"]))?;
+    Ok(root().join("target/release/libtlsguard_php.so"))
+}
+
+fn test_php() -> Result {
+    build_testkit()?;
+    let so = php_extension()?;
+    run(Command::new("php")
+        .arg("-d")
+        .arg(format!("extension={}", so.display()))
+        .arg("/usr/bin/phpunit")
+        .current_dir(root().join("php")))
+}
+
+/// A short smoke run of every fuzz target (20 s each); needs cargo-fuzz, installed if missing.
+fn test_fuzz() -> Result {
+    if !Command::new(cargo())
+        .args(["fuzz", "--version"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        run(in_root(&cargo()).args(["install", "--locked", "cargo-fuzz"]))?;
+    }
+    run(in_root("bash")
+        .arg("crates/tlsguard/fuzz/smoke.sh")
+        .arg("20")
+        .env("CARGO_TARGET_DIR", root().join("target/fuzz")))
+}
+
+/// Starts the kit's servers (the `serve` binary) and returns it with its manifest path.
+fn start_kit(dir: &Path) -> Result<(std::process::Child, PathBuf)> {
+    use std::io::BufRead as _;
+    build_testkit()?;
+    let mut child = Command::new(root().join("target/debug/tlsguard-testkit"))
+        .args(["serve", "--dir"])
+        .arg(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start the test kit: {e}"))?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut line = String::new();
+    std::io::BufReader::new(stdout).read_line(&mut line).map_err(|e| e.to_string())?;
+    let manifest = line.trim().strip_prefix("READY ").ok_or_else(|| format!("unexpected kit output: {line}"))?;
+    Ok((child, PathBuf::from(manifest)))
 }
 
 fn demo() -> Result {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    run(Command::new(&cargo).args(["run", "--quiet", "-p", "tlsguard", "--example", "demo"]))
+    run(in_root(&cargo()).args(["run", "--quiet", "-p", "tlsguard", "--example", "demo"]))?;
+    let dir = std::env::temp_dir().join(format!("tlsguard-demo-kit-{}", std::process::id()));
+    let (mut kit, manifest) = start_kit(&dir)?;
+    let result = (|| -> Result {
+        println!("\n===== Python =====");
+        let py = root().join("target/py/bin/python");
+        if !Command::new(&py).args(["-c", "import tlsguard"]).status().is_ok_and(|s| s.success()) {
+            python_env()?; // first run: builds the wheel (a few minutes)
+        }
+        run(in_root(&py.to_string_lossy()).arg("python/examples/demo.py").arg(&manifest))?;
+        println!("\n===== Node.js =====");
+        if !root().join("node/tlsguard.linux-x64-gnu.node").exists() {
+            node_build()?; // first run: builds the addon (a few minutes)
+        }
+        run(in_root("node").arg("node/examples/demo.js").arg(&manifest))?;
+        println!("\n===== PHP =====");
+        let so = php_extension()?;
+        run(in_root("php")
+            .arg("-d")
+            .arg(format!("extension={}", so.display()))
+            .arg("php/examples/demo.php")
+            .arg(&manifest))
+    })();
+    drop(kit.stdin.take()); // the kit stops at end of input
+    let _ = kit.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }

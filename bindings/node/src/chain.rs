@@ -1,0 +1,55 @@
+//! `tlsguard::chain::verify_chain`: offline verification with the client's verifier.
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::cert::{CertObject, bytes_of, cert_objects, ms};
+use crate::errors::{ErrorInfo, error_info};
+use crate::{convert, guard};
+
+/// `tlsguard::ChainReport`.
+#[napi(object)]
+pub struct ChainReportObject {
+    pub ok: bool,
+    pub error: Option<ErrorInfo>,
+    pub path: Vec<CertObject>,
+    pub presented: Vec<CertObject>,
+    /// The validation time used, epoch milliseconds.
+    pub at: f64,
+    pub warnings: Vec<String>,
+}
+
+/// Verifies a chain: PEM text, one DER certificate, or a list of DER certificates (leaf first).
+/// A refused chain is a report with `ok: false`; bad input throws.
+#[napi(catch_unwind)]
+pub fn verify_chain(
+    env: &Env,
+    chain: Either3<String, Buffer, Vec<Buffer>>,
+    options: Option<serde_json::Value>,
+) -> Result<ChainReportObject> {
+    let options = convert::options(options.unwrap_or_default());
+    guard(env, || {
+        let data = match chain {
+            Either3::A(s) => bytes_of(Either::A(s)),
+            Either3::B(b) => bytes_of(Either::B(b)),
+            // The core takes PEM text for several certificates: re-encode each DER with it.
+            Either3::C(list) => {
+                let mut pem = String::new();
+                for der in &list {
+                    pem.push_str(&tlsguard::CertificateInfo::from_der(der)?.to_pem());
+                }
+                pem.into_bytes()
+            }
+        };
+        let opts = tlsguard::VerifyOptions::from_json(&options)?;
+        let r = tlsguard::verify_chain(&data, &opts)?;
+        Ok(ChainReportObject {
+            ok: r.ok,
+            error: r.error.as_ref().map(error_info),
+            path: cert_objects(&r.path),
+            presented: cert_objects(&r.presented),
+            at: ms(r.at),
+            warnings: r.warnings,
+        })
+    })
+}

@@ -1,0 +1,68 @@
+//! Option objects: the JS API's camelCase names become the core's snake_case names, and the
+//! JS units (milliseconds, `Date`s as epoch milliseconds) become the core's (seconds, Unix
+//! seconds). Values are passed on untouched otherwise: the core's `from_json` validates them.
+
+use serde_json::{Map, Value};
+
+/// Options whose JS value is milliseconds and whose core value is seconds.
+const MS_TO_SECONDS: &[&str] = &["timeout", "connect_timeout"];
+/// Options whose JS value is an epoch-milliseconds time and whose core value is Unix seconds.
+const MS_TO_UNIX_SECONDS: &[&str] = &["at"];
+
+/// `caFile` -> `ca_file` (only ASCII capitals are split; snake_case passes unchanged).
+pub fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Converts a JS options object (top-level keys only; header names in `headers` are kept).
+/// `null`/`undefined` stays `null` ("defaults"); anything else that is not an object is passed
+/// on for the core to refuse.
+pub fn options(value: Value) -> Value {
+    let Value::Object(map) = value else { return value };
+    let mut out = Map::with_capacity(map.len());
+    for (k, v) in map {
+        let k = snake_case(&k);
+        let v = match v {
+            Value::Number(n) if MS_TO_SECONDS.contains(&k.as_str()) => match n.as_f64() {
+                Some(ms) => serde_json::Number::from_f64(ms / 1000.0).map(Value::Number).unwrap_or(Value::Number(n)),
+                None => Value::Number(n),
+            },
+            Value::Number(n) if MS_TO_UNIX_SECONDS.contains(&k.as_str()) => match n.as_f64() {
+                Some(ms) => Value::from((ms / 1000.0).floor() as i64),
+                None => Value::Number(n),
+            },
+            v => v,
+        };
+        out.insert(k, v);
+    }
+    Value::Object(out)
+}
+
+/// A duration in JS milliseconds as the core's `Duration`, validated by the core's own rule.
+pub fn timeout_ms(name: &str, ms: f64) -> tlsguard::Result<std::time::Duration> {
+    tlsguard::options::timeout_from_secs(name, ms / 1000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn names_and_units() {
+        assert_eq!(snake_case("caFile"), "ca_file");
+        assert_eq!(snake_case("fetchMissingIntermediates"), "fetch_missing_intermediates");
+        assert_eq!(snake_case("ca_file"), "ca_file");
+        let v = options(json!({"caFile": "/x", "timeout": 1500, "at": 1_700_000_000_123i64, "headers": {"X-Ab": "1"}}));
+        assert_eq!(v, json!({"ca_file": "/x", "timeout": 1.5, "at": 1_700_000_000, "headers": {"X-Ab": "1"}}));
+    }
+}

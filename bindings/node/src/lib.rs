@@ -1,0 +1,83 @@
+//! napi-rs glue of the `tlsguard` npm package. It converts arguments, results and errors and
+//! holds no logic: every behaviour (options and their validation, verification, lint,
+//! inspection, error codes and messages) is the core crate's.
+//!
+//! Panics are caught at every export: in the synchronous part by [`guard`] (and
+//! `#[napi(catch_unwind)]` around the generated glue), in the asynchronous part by running the
+//! work as a task and looking at its `JoinError` ([`spawn`]). A panic becomes a `TlsGuardError`
+//! with code `INTERNAL`, never an aborted process.
+//!
+//! Modules mirror the core's: `client`, `cert`, `chain`, `lint`, `inspect`, `trust`; `errors`
+//! is the one error mapping; `convert` the option-name conversion.
+
+// Under `cargo test` napi-derive registers no exports, so the exports look unused there.
+#![cfg_attr(test, allow(dead_code))]
+
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+mod cert;
+mod chain;
+mod client;
+mod convert;
+mod errors;
+mod inspect;
+mod lint;
+mod trust;
+
+use errors::{Failure, panic_message};
+
+/// Runs the synchronous part of an export, turning a core error or a panic into the JS error.
+pub(crate) fn guard<T>(env: &Env, f: impl FnOnce() -> std::result::Result<T, Failure>) -> Result<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(failure)) => Err(errors::to_js(env, failure)),
+        Err(payload) => Err(errors::to_js(env, Failure::Panic(panic_message(payload)))),
+    }
+}
+
+/// Runs `work` off the JS thread (on napi's tokio runtime; the core's requests themselves run
+/// on tlsguard's own runtime) and settles the returned Promise on the JS thread with `done`'s
+/// value, or rejects it with the mapped error. A panic in `work` rejects with `INTERNAL`.
+pub(crate) fn spawn<'e, T, V, F, C>(env: &'e Env, work: F, done: C) -> Result<PromiseRaw<'e, V>>
+where
+    T: Send + 'static,
+    V: ToNapiValue + 'static,
+    F: Future<Output = std::result::Result<T, Failure>> + Send + 'static,
+    C: FnOnce(T) -> V + 'static,
+{
+    env.spawn_future_with_callback(
+        async move {
+            Ok(match tokio::spawn(work).await {
+                Ok(r) => r,
+                Err(e) if e.is_panic() => Err(Failure::Panic(panic_message(e.into_panic()))),
+                Err(e) => Err(Failure::Panic(format!("the task was cancelled: {e}"))),
+            })
+        },
+        move |env, r| match catch_unwind(AssertUnwindSafe(|| r.map(done))) {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(failure)) => Err(errors::to_js(env, failure)),
+            Err(payload) => Err(errors::to_js(env, Failure::Panic(panic_message(payload)))),
+        },
+    )
+}
+
+/// The core's version (`CARGO_PKG_VERSION` of this glue, which shares the workspace version).
+#[napi(catch_unwind)]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// Test hook: panics inside the binding, synchronously or inside the async work, so the test
+/// suite can prove a panic becomes a `TlsGuardError` (code `INTERNAL`) and the process lives.
+#[napi(catch_unwind, js_name = "__testPanic", ts_return_type = "Promise<void> | void")]
+pub fn test_panic<'e>(env: &'e Env, in_async: bool) -> Result<Option<PromiseRaw<'e, ()>>> {
+    if in_async {
+        spawn(env, async { panic!("test panic (async)") }, |()| ()).map(Some)
+    } else {
+        guard(env, || -> std::result::Result<Option<PromiseRaw<'e, ()>>, Failure> { panic!("test panic (sync)") })
+    }
+}

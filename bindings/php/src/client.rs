@@ -1,0 +1,396 @@
+//! `TlsGuard\Client` and `TlsGuard\Response`: the core's `Client`, `Request` and `Response`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ext_php_rs::convert::IntoZval;
+use ext_php_rs::exception::PhpException;
+use ext_php_rs::prelude::*;
+use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
+use serde_json::Value;
+use tlsguard::{ClientOptions, Method};
+
+use crate::cert::certificate_list;
+use crate::convert::{binary_zval, json_to_zval, merged_options, to_json};
+use crate::errors::{OrThrow, exception_zval, guard, internal, invalid, type_error};
+
+/// php.ini settings that give a client its defaults.
+const CLIENT_INI: &[&str] = &["roots", "ca_file", "timeout"];
+
+/// Per-request option names (the `$options` of `get()`, `request()`, ...).
+const REQUEST_OPTIONS: &[&str] = &["headers", "query", "json", "body", "form_params", "timeout"];
+
+/// An HTTPS client: trust, options and a connection pool. Keep it alive to reuse connections.
+#[php_class]
+#[php(name = "TlsGuard\\Client")]
+pub struct Client {
+    inner: tlsguard::Client,
+}
+
+/// One request, converted from PHP values, ready to build on the core.
+struct Prepared {
+    method: Method,
+    url: String,
+    headers: Vec<(String, String)>,
+    query: Vec<(String, String)>,
+    body: Option<Body>,
+    timeout: Option<Duration>,
+}
+
+enum Body {
+    Bytes(Vec<u8>),
+    Json(Value),
+    Form(Vec<(String, String)>),
+}
+
+impl Prepared {
+    fn build(self, client: &tlsguard::Client) -> tlsguard::Request {
+        let mut r = client.request(self.method, &self.url).headers(self.headers);
+        for (k, v) in self.query {
+            r = r.query(k, v);
+        }
+        r = match self.body {
+            None => r,
+            Some(Body::Bytes(b)) => r.body(b),
+            Some(Body::Json(v)) => r.json(&v),
+            Some(Body::Form(f)) => r.form(&f),
+        };
+        if let Some(t) = self.timeout {
+            r = r.timeout(t);
+        }
+        r
+    }
+}
+
+/// A scalar option value as text (header values, query values, form fields).
+fn scalar_text(what: &str, zv: &Zval) -> Result<String, PhpException> {
+    let zv = zv.dereference();
+    if let Some(b) = zv.bool() {
+        return Ok(if b { "1" } else { "0" }.to_owned());
+    }
+    if zv.is_long() || zv.is_double() {
+        return Ok(zv.coerce_to_string().unwrap_or_default());
+    }
+    if let Some(s) = zv.zend_str() {
+        return s.as_str().map(str::to_owned).map_err(|_| invalid(format!("{what}: the value is not valid UTF-8")));
+    }
+    Err(type_error(format!("{what} must be a string, int, float or bool, {} given", zv.get_type())))
+}
+
+fn key_name(what: &str, k: &ArrayKey<'_>) -> Result<String, PhpException> {
+    Ok(match k {
+        ArrayKey::Long(i) => i.to_string(),
+        ArrayKey::String(s) => s.clone(),
+        ArrayKey::Str(s) => (*s).to_owned(),
+        ArrayKey::ZendString(s) => {
+            s.as_str().map(str::to_owned).map_err(|_| invalid(format!("{what}: a key is not valid UTF-8")))?
+        }
+    })
+}
+
+/// `name => value` or `name => [values]` pairs.
+fn pairs(what: &str, zv: &Zval, multi: bool) -> Result<Vec<(String, String)>, PhpException> {
+    let ht = zv
+        .dereference()
+        .array()
+        .ok_or_else(|| type_error(format!("{what} must be an array of names to values, {} given", zv.get_type())))?;
+    let mut out = Vec::with_capacity(ht.len());
+    for (k, v) in ht.iter() {
+        let name = key_name(what, &k)?;
+        match v.dereference().array() {
+            Some(list) if multi => {
+                for item in list.values() {
+                    out.push((name.clone(), scalar_text(&format!("{what}[{name}]"), item)?));
+                }
+            }
+            _ => out.push((name.clone(), scalar_text(&format!("{what}[{name}]"), v)?)),
+        }
+    }
+    Ok(out)
+}
+
+fn seconds(what: &str, zv: &Zval) -> Result<Duration, PhpException> {
+    let zv = zv.dereference();
+    let secs = match (zv.long(), zv.double()) {
+        (Some(i), _) => i as f64,
+        (_, Some(f)) => f,
+        _ => return Err(type_error(format!("{what} must be a number of seconds, {} given", zv.get_type()))),
+    };
+    tlsguard::options::timeout_from_secs(what, secs).or_throw()
+}
+
+fn prepare(method: &str, url: &str, options: Option<&ZendHashTable>) -> Result<Prepared, PhpException> {
+    let method: Method = method.parse().or_throw()?;
+    let mut p =
+        Prepared { method, url: url.to_owned(), headers: Vec::new(), query: Vec::new(), body: None, timeout: None };
+    let Some(options) = options else {
+        return Ok(p);
+    };
+    for (k, v) in options.iter() {
+        let name = key_name("options", &k)?;
+        if v.dereference().is_null() {
+            continue;
+        }
+        let set_body = |p: &mut Prepared, b: Body| {
+            if p.body.is_some() {
+                return Err(invalid("options: give only one of body, json and form_params"));
+            }
+            p.body = Some(b);
+            Ok(())
+        };
+        match name.as_str() {
+            "headers" => p.headers = pairs("headers", v, true)?,
+            "query" => p.query = pairs("query", v, true)?,
+            "json" => set_body(&mut p, Body::Json(to_json("json", v)?))?,
+            "body" => {
+                let bytes = match v.dereference().zend_str() {
+                    Some(s) => s.as_bytes().to_vec(),
+                    None => return Err(type_error(format!("body must be a string, {} given", v.get_type()))),
+                };
+                set_body(&mut p, Body::Bytes(bytes))?
+            }
+            "form_params" => set_body(&mut p, Body::Form(pairs("form_params", v, false)?))?,
+            "timeout" => p.timeout = Some(seconds("timeout", v)?),
+            other => {
+                return Err(invalid(format!(
+                    "unknown request option {other:?}; known options: {}",
+                    REQUEST_OPTIONS.join(", ")
+                )));
+            }
+        }
+    }
+    Ok(p)
+}
+
+#[php_impl]
+impl Client {
+    /// A client. `$options` take the core's option names (`roots`, `ca_file`, `pins`,
+    /// `timeout`, ...); php.ini `tlsguard.roots`, `tlsguard.ca_file` and `tlsguard.timeout`
+    /// give the defaults.
+    pub fn __construct(options: Option<&ZendHashTable>) -> PhpResult<Self> {
+        guard(|| {
+            let json = merged_options("TlsGuard\\Client options", options, CLIENT_INI)?;
+            let opts = ClientOptions::from_json(&json).or_throw()?;
+            Ok(Client { inner: tlsguard::Client::new(opts).or_throw()? })
+        })
+    }
+
+    /// Sends a request and returns the whole response.
+    pub fn request(&self, method: &str, url: &str, options: Option<&ZendHashTable>) -> PhpResult<Response> {
+        guard(|| {
+            let p = prepare(method, url, options)?;
+            let r = p.build(&self.inner).send_blocking().or_throw()?;
+            Ok(Response { inner: Arc::new(r) })
+        })
+    }
+
+    /// `GET`.
+    pub fn get(&self, url: &str, options: Option<&ZendHashTable>) -> PhpResult<Response> {
+        self.request("GET", url, options)
+    }
+    /// `HEAD`.
+    pub fn head(&self, url: &str, options: Option<&ZendHashTable>) -> PhpResult<Response> {
+        self.request("HEAD", url, options)
+    }
+    /// `POST`.
+    pub fn post(&self, url: &str, options: Option<&ZendHashTable>) -> PhpResult<Response> {
+        self.request("POST", url, options)
+    }
+    /// `PUT`.
+    pub fn put(&self, url: &str, options: Option<&ZendHashTable>) -> PhpResult<Response> {
+        self.request("PUT", url, options)
+    }
+    /// `PATCH`.
+    pub fn patch(&self, url: &str, options: Option<&ZendHashTable>) -> PhpResult<Response> {
+        self.request("PATCH", url, options)
+    }
+    /// `DELETE`.
+    pub fn delete(&self, url: &str, options: Option<&ZendHashTable>) -> PhpResult<Response> {
+        self.request("DELETE", url, options)
+    }
+
+    /// Sends requests concurrently (at most `$concurrency` at once) and returns their
+    /// outcomes in order: a `Response`, or the `TlsGuardException` of a failed request.
+    /// Each request is `[method, url]` or `[method, url, options]`.
+    pub fn request_many(&self, requests: &ZendHashTable, concurrency: Option<i64>) -> PhpResult<Zval> {
+        guard(|| {
+            let limit = match concurrency {
+                None => 32,
+                Some(n) if n >= 1 => n.min(1024) as usize,
+                Some(n) => return Err(invalid(format!("concurrency: {n} is not a positive number"))),
+            };
+            // Convert everything first: bad input throws before anything is sent.
+            let mut prepared = Vec::with_capacity(requests.len());
+            for (i, item) in requests.values().enumerate() {
+                let what = format!("requests[{i}]");
+                let spec = item
+                    .dereference()
+                    .array()
+                    .ok_or_else(|| type_error(format!("{what} must be an array [method, url, options]")))?;
+                let method = spec
+                    .get_index(0)
+                    .and_then(|z| z.dereference().str().map(str::to_owned))
+                    .ok_or_else(|| invalid(format!("{what}[0]: expected the method as a string")))?;
+                let url = spec
+                    .get_index(1)
+                    .and_then(|z| z.dereference().str().map(str::to_owned))
+                    .ok_or_else(|| invalid(format!("{what}[1]: expected the URL as a string")))?;
+                let options = match spec.get_index(2).map(Zval::dereference) {
+                    None => None,
+                    Some(z) if z.is_null() => None,
+                    Some(z) => Some(z.array().ok_or_else(|| type_error(format!("{what}[2] must be an array")))?),
+                };
+                if spec.len() > 3 {
+                    return Err(invalid(format!("{what}: expected [method, url] or [method, url, options]")));
+                }
+                prepared.push(prepare(&method, &url, options)?.build(&self.inner));
+            }
+            let results = send_all(prepared, limit)?;
+            let mut out = ZendHashTable::with_capacity(results.len().min(u32::MAX as usize) as u32);
+            for r in results {
+                let zv = match r {
+                    Ok(resp) => Response { inner: Arc::new(resp) }.into_zval(false).map_err(internal)?,
+                    Err(e) => exception_zval(&e)?,
+                };
+                out.push(zv).map_err(internal)?;
+            }
+            let mut zv = Zval::new();
+            zv.set_hashtable(out);
+            Ok(zv)
+        })
+    }
+
+    /// What the client trusts (the same shape as `TlsGuard\trust_report()`).
+    pub fn trust_report(&self) -> PhpResult<Zval> {
+        guard(|| crate::trust::report_zval(self.inner.trust_report()))
+    }
+}
+
+/// Runs the core's async `send()` for every request (on the core's runtime), at most `limit`
+/// at once, and waits for all of them. The waiting happens on a current-thread runtime of this
+/// call: no thread is started here.
+fn send_all(
+    requests: Vec<tlsguard::Request>,
+    limit: usize,
+) -> Result<Vec<tlsguard::Result<tlsguard::Response>>, PhpException> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .map_err(|e| internal(format!("cannot start a runtime: {e}")))?;
+    Ok(rt.block_on(async move {
+        let permits = Arc::new(tokio::sync::Semaphore::new(limit));
+        let mut tasks = Vec::with_capacity(requests.len());
+        for r in requests {
+            let permits = permits.clone();
+            tasks.push(tokio::spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                r.send().await
+            }));
+        }
+        let mut out = Vec::with_capacity(tasks.len());
+        for t in tasks {
+            out.push(match t.await {
+                Ok(r) => r,
+                Err(e) => {
+                    Err(tlsguard::Error::new(tlsguard::Code::HttpProtocol, format!("the request task failed: {e}")))
+                }
+            });
+        }
+        out
+    }))
+}
+
+/// A complete response.
+#[php_class]
+#[php(name = "TlsGuard\\Response")]
+pub struct Response {
+    inner: Arc<tlsguard::Response>,
+}
+
+#[php_impl]
+impl Response {
+    /// The status code.
+    pub fn get_status_code(&self) -> i64 {
+        i64::from(self.inner.status())
+    }
+    /// The canonical reason phrase (`OK`), empty if unknown.
+    pub fn get_reason_phrase(&self) -> String {
+        self.inner.reason().to_owned()
+    }
+    /// Headers as `name => [values]` (names lowercase, in the order received).
+    pub fn get_headers(&self) -> PhpResult<Zval> {
+        guard(|| {
+            let mut ht = ZendHashTable::new();
+            for (name, value) in self.inner.headers() {
+                let existing = ht.get_mut(name.as_str());
+                match existing.and_then(|z| z.array_mut()) {
+                    Some(list) => list.push(value.as_str()).map_err(internal)?,
+                    None => {
+                        let mut list = ZendHashTable::new();
+                        list.push(value.as_str()).map_err(internal)?;
+                        ht.insert(name.as_str(), list).map_err(internal)?;
+                    }
+                }
+            }
+            let mut zv = Zval::new();
+            zv.set_hashtable(ht);
+            Ok(zv)
+        })
+    }
+    /// Every value of header `name` (case-insensitive).
+    pub fn get_header(&self, name: &str) -> Vec<String> {
+        self.inner.header_all(name).into_iter().map(str::to_owned).collect()
+    }
+    /// The values of header `name` joined with `, ` (empty if absent).
+    pub fn get_header_line(&self, name: &str) -> String {
+        self.inner.header_all(name).join(", ")
+    }
+    /// Whether header `name` is present.
+    pub fn has_header(&self, name: &str) -> bool {
+        self.inner.header(name).is_some()
+    }
+    /// The decoded body (binary string).
+    pub fn get_body(&self) -> Zval {
+        binary_zval(self.inner.body())
+    }
+    /// The body parsed as JSON (objects become arrays); `HttpException` if it is not JSON.
+    pub fn json(&self) -> PhpResult<Zval> {
+        guard(|| json_to_zval(&self.inner.json().or_throw()?))
+    }
+    /// The final URL, after redirects.
+    pub fn get_effective_url(&self) -> String {
+        self.inner.url().to_owned()
+    }
+    /// Redirects followed.
+    pub fn get_redirect_count(&self) -> i64 {
+        i64::from(self.inner.redirects())
+    }
+    /// `HTTP/1.1` or `HTTP/2`.
+    pub fn get_http_version(&self) -> String {
+        self.inner.http_version().to_owned()
+    }
+    /// `TLSv1.3` / `TLSv1.2` (null for http://).
+    pub fn get_tls_version(&self) -> Option<String> {
+        self.inner.tls().map(|t| t.version.clone())
+    }
+    /// IANA name of the cipher suite (null for http://).
+    pub fn get_cipher_suite(&self) -> Option<String> {
+        self.inner.tls().map(|t| t.cipher_suite.clone())
+    }
+    /// The ALPN protocol agreed (`h2`, `http/1.1`), if any.
+    pub fn get_alpn(&self) -> Option<String> {
+        self.inner.tls().and_then(|t| t.alpn.clone())
+    }
+    /// What was accepted but is wrong on the server's side.
+    pub fn get_warnings(&self) -> Vec<String> {
+        self.inner.tls().map(|t| t.warnings.clone()).unwrap_or_default()
+    }
+    /// The certificates the server presented, leaf first.
+    pub fn get_peer_certificates(&self) -> PhpResult<Zval> {
+        guard(|| certificate_list(&self.inner.peer_certificates()))
+    }
+    /// Seconds from sending to having read the whole body.
+    pub fn get_elapsed(&self) -> f64 {
+        self.inner.elapsed().as_secs_f64()
+    }
+}

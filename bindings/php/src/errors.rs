@@ -1,0 +1,296 @@
+//! The one mapping of tlsguard errors to PHP exceptions.
+//!
+//! The classes are registered by hand (not `#[php_class]`) so they keep PHP's own exception
+//! object handler: `getFile()`, `getLine()` and `getTrace()` point at the PHP caller, and PHP
+//! subclasses (the PSR-18 adapter's) inherit every method. The data (`errorCode`, `hint`,
+//! `chain`, `url`, `trustSources`, `category`) lives in protected properties that the
+//! constructor sets; the getters read them.
+
+use std::panic::AssertUnwindSafe;
+
+use ext_php_rs::args::Arg;
+use ext_php_rs::builders::{ClassBuilder, ClassProperty, FunctionBuilder};
+use ext_php_rs::convert::IntoZval;
+use ext_php_rs::exception::PhpException;
+use ext_php_rs::flags::{DataType, MethodFlags, PropertyFlags};
+use ext_php_rs::types::{ZendHashTable, Zval};
+use ext_php_rs::zend::{ClassEntry, ExecuteData, ce, run_handler};
+use tlsguard::{Category, Code, Error};
+
+use crate::cert::certificate_zval;
+
+/// The base class of every tlsguard exception.
+pub const BASE: &str = "TlsGuard\\TlsGuardException";
+
+/// Category → exception class: the one table. `php/tests/ErrorsTest.php` checks every code of
+/// `tests/errors.json` against it.
+pub fn class_name(category: Category) -> &'static str {
+    match category {
+        Category::Certificate => "TlsGuard\\CertificateException",
+        Category::Tls => "TlsGuard\\TlsException",
+        Category::Network => "TlsGuard\\NetworkException",
+        Category::Timeout => "TlsGuard\\TimeoutException",
+        Category::Policy => "TlsGuard\\PolicyException",
+        Category::Http => "TlsGuard\\HttpException",
+        Category::InvalidInput => "TlsGuard\\InvalidArgumentException",
+        Category::Internal => "TlsGuard\\InternalException",
+        // `Category` is #[non_exhaustive]: a category added to the core is still a
+        // TlsGuardException until it is mapped above (the errors.json parity test then fails).
+        _ => BASE,
+    }
+}
+
+/// Every subclass, for registration (the order of `Category`).
+const SUBCLASSES: &[&str] = &[
+    "TlsGuard\\CertificateException",
+    "TlsGuard\\TlsException",
+    "TlsGuard\\NetworkException",
+    "TlsGuard\\TimeoutException",
+    "TlsGuard\\PolicyException",
+    "TlsGuard\\HttpException",
+    "TlsGuard\\InvalidArgumentException",
+    "TlsGuard\\InternalException",
+];
+
+/// The exception object for `err` (not thrown): PHP's exception constructor runs, so file,
+/// line and trace are the PHP caller's.
+pub fn exception_zval(err: &Error) -> Result<Zval, PhpException> {
+    let class = class_entry(class_name(err.category()))?;
+    let obj = class.new();
+    let mut chain = ZendHashTable::new();
+    for c in err.chain() {
+        chain.push(certificate_zval(c.clone())?).map_err(internal)?;
+    }
+    let mut chain_zv = Zval::new();
+    chain_zv.set_hashtable(chain);
+    let trust: Vec<String> = err.trust_sources().to_vec();
+    let mut trust_zv = Zval::new();
+    trust_zv.set_array(trust).map_err(internal)?;
+    let url: Option<String> = err.url().map(str::to_owned);
+    let mut url_zv = Zval::new();
+    match url {
+        Some(u) => url_zv.set_string(&u, false).map_err(internal)?,
+        None => url_zv.set_null(),
+    }
+    let message = err.to_string();
+    obj.try_call_method(
+        "__construct",
+        vec![
+            &message,
+            &err.code().as_str().to_owned(),
+            &err.hint().to_owned(),
+            &chain_zv,
+            &url_zv,
+            &trust_zv,
+            &err.category().as_str().to_owned(),
+        ],
+    )
+    .map_err(internal)?;
+    obj.into_zval(false).map_err(internal)
+}
+
+/// The PHP exception to throw for `err`.
+pub fn to_php(err: &Error) -> PhpException {
+    match exception_zval(err) {
+        Ok(zv) => PhpException::new(err.to_string(), 0, ce::exception()).with_object(zv),
+        Err(e) => e,
+    }
+}
+
+/// `Result<T, tlsguard::Error>` → `PhpResult<T>`.
+pub trait OrThrow<T> {
+    /// Maps the error through [`to_php`].
+    fn or_throw(self) -> Result<T, PhpException>;
+}
+
+impl<T> OrThrow<T> for tlsguard::Result<T> {
+    fn or_throw(self) -> Result<T, PhpException> {
+        self.map_err(|e| to_php(&e))
+    }
+}
+
+/// A `TlsGuard\InvalidArgumentException` with code `INVALID_ARGUMENT`.
+pub fn invalid(message: impl Into<String>) -> PhpException {
+    to_php(&Error::new(Code::InvalidArgument, message))
+}
+
+/// A PHP `TypeError`.
+pub fn type_error(message: impl Into<String>) -> PhpException {
+    PhpException::new(message.into(), 0, ce::type_error())
+}
+
+/// An internal failure of the glue (a PHP `Error`).
+pub fn internal(e: impl std::fmt::Display) -> PhpException {
+    PhpException::new(format!("tlsguard: internal error: {e}"), 0, ce::error())
+}
+
+fn class_entry(name: &str) -> Result<&'static ClassEntry, PhpException> {
+    ClassEntry::try_find(name).ok_or_else(|| internal(format!("class {name} is not registered")))
+}
+
+/// Runs a binding entry point, turning a Rust panic into `TlsGuard\\InternalException`
+/// (code `INTERNAL`), never an abort.
+pub fn guard<T>(f: impl FnOnce() -> Result<T, PhpException>) -> Result<T, PhpException> {
+    match std::panic::catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        // The core's INTERNAL error: a TlsGuard\InternalException, and PHP goes on.
+        Err(payload) => Err(to_php(&Error::from_panic(&*payload))),
+    }
+}
+
+// ---- class registration (MINIT) ----
+
+thread_local! {
+    /// The base class entry, set by its registration callback and read while the subclasses
+    /// are registered right after it (MINIT, one thread).
+    static BASE_CE: std::cell::Cell<Option<&'static ClassEntry>> = const { std::cell::Cell::new(None) };
+}
+
+fn base_ce() -> &'static ClassEntry {
+    BASE_CE.with(std::cell::Cell::get).unwrap_or_else(ce::exception)
+}
+
+fn keep_base(ce: &'static mut ClassEntry, tables: ext_php_rs::args::ArgInfoTables) {
+    BASE_CE.with(|c| c.set(Some(ce)));
+    std::mem::forget(tables);
+}
+
+const PROPS: &[&str] = &["errorCode", "hint", "chain", "url", "trustSources", "category"];
+
+fn null_default() -> ext_php_rs::error::Result<Zval> {
+    Ok(Zval::null())
+}
+
+/// Registers `TlsGuard\TlsGuardException` and its subclasses. Called from MINIT only.
+pub fn register_classes() -> ext_php_rs::error::Result<()> {
+    let mut base = ClassBuilder::new(BASE).extends((ce::exception, "\\Exception"));
+    for p in PROPS {
+        base = base.property(ClassProperty {
+            name: (*p).to_owned(),
+            flags: PropertyFlags::Protected,
+            default: Some(Box::new(null_default)),
+            docs: &[],
+            ty: None,
+            nullable: true,
+            readonly: false,
+            default_stub: Some("null".into()),
+        });
+    }
+    let ctor = FunctionBuilder::new("__construct", construct)
+        .arg(Arg::new("message", DataType::String).default("''"))
+        .arg(Arg::new("errorCode", DataType::String).default("''"))
+        .arg(Arg::new("hint", DataType::String).default("''"))
+        .arg(Arg::new("chain", DataType::Array).default("[]"))
+        .arg(Arg::new("url", DataType::String).allow_null().default("null"))
+        .arg(Arg::new("trustSources", DataType::Array).default("[]"))
+        .arg(Arg::new("category", DataType::String).default("''"))
+        .not_required();
+    base = base
+        .method(ctor_required_zero(ctor), MethodFlags::Public)
+        .method(
+            FunctionBuilder::new("getErrorCode", get_error_code).returns(DataType::String, false, false),
+            MethodFlags::Public,
+        )
+        .method(FunctionBuilder::new("getHint", get_hint).returns(DataType::String, false, false), MethodFlags::Public)
+        .method(FunctionBuilder::new("getChain", get_chain).returns(DataType::Array, false, false), MethodFlags::Public)
+        .method(FunctionBuilder::new("getUrl", get_url).returns(DataType::String, false, true), MethodFlags::Public)
+        .method(
+            FunctionBuilder::new("getTrustSources", get_trust_sources).returns(DataType::Array, false, false),
+            MethodFlags::Public,
+        )
+        .method(
+            FunctionBuilder::new("getCategory", get_category).returns(DataType::String, false, false),
+            MethodFlags::Public,
+        )
+        .registration(keep_base);
+    base.register()?;
+    for name in SUBCLASSES {
+        ClassBuilder::new(*name).extends((base_ce, BASE)).registration(keep_arg_info).register()?;
+    }
+    Ok(())
+}
+
+fn ctor_required_zero(f: FunctionBuilder<'static>) -> FunctionBuilder<'static> {
+    f.required_args(0)
+}
+
+/// The engine points into the argument-info tables for the life of the process.
+fn keep_arg_info(_ce: &'static mut ClassEntry, tables: ext_php_rs::args::ArgInfoTables) {
+    std::mem::forget(tables);
+}
+
+const CTOR_ARGS: [&str; 7] = ["message", "errorCode", "hint", "chain", "url", "trustSources", "category"];
+
+extern "C" fn construct(ex: &mut ExecuteData, _retval: &mut Zval) {
+    run_handler(AssertUnwindSafe(|| {
+        let args: Vec<Zval> = {
+            let mut slots: Vec<Arg<'_>> = CTOR_ARGS.iter().map(|n| Arg::new(*n, DataType::Mixed)).collect();
+            let mut parser = ex.parser().not_required();
+            for s in slots.iter_mut() {
+                parser = parser.arg(s);
+            }
+            if parser.parse().is_err() {
+                return; // the engine already threw ArgumentCountError
+            }
+            slots.iter_mut().map(|s| s.zval().map(|z| z.shallow_clone()).unwrap_or_else(Zval::null)).collect()
+        };
+        let Some(this) = ex.get_self() else {
+            return;
+        };
+        let text = |z: &Zval| if z.is_null() { String::new() } else { z.coerce_to_string().unwrap_or_default() };
+        let results = [
+            this.set_property("message", text(&args[0])),
+            this.set_property("errorCode", text(&args[1])),
+            this.set_property("hint", text(&args[2])),
+            this.set_property("chain", if args[3].is_array() { args[3].shallow_clone() } else { Zval::new_array() }),
+            this.set_property("url", if args[4].is_string() { args[4].shallow_clone() } else { Zval::null() }),
+            this.set_property(
+                "trustSources",
+                if args[5].is_array() { args[5].shallow_clone() } else { Zval::new_array() },
+            ),
+            this.set_property("category", text(&args[6])),
+        ];
+        for r in results {
+            if let Err(e) = r {
+                internal(e).throw();
+                return;
+            }
+        }
+    }));
+}
+
+fn read_prop(ex: &mut ExecuteData, retval: &mut Zval, name: &str, default: fn() -> Zval) {
+    run_handler(AssertUnwindSafe(|| {
+        let value = ex
+            .get_self()
+            .and_then(|this| this.get_property::<&Zval>(name).ok().map(Zval::shallow_clone))
+            .filter(|z| !z.is_null())
+            .unwrap_or_else(default);
+        *retval = value;
+    }));
+}
+
+fn empty_string() -> Zval {
+    let mut z = Zval::new();
+    let _ = z.set_string("", false);
+    z
+}
+
+extern "C" fn get_error_code(ex: &mut ExecuteData, retval: &mut Zval) {
+    read_prop(ex, retval, "errorCode", empty_string);
+}
+extern "C" fn get_hint(ex: &mut ExecuteData, retval: &mut Zval) {
+    read_prop(ex, retval, "hint", empty_string);
+}
+extern "C" fn get_chain(ex: &mut ExecuteData, retval: &mut Zval) {
+    read_prop(ex, retval, "chain", Zval::new_array);
+}
+extern "C" fn get_url(ex: &mut ExecuteData, retval: &mut Zval) {
+    read_prop(ex, retval, "url", Zval::null);
+}
+extern "C" fn get_trust_sources(ex: &mut ExecuteData, retval: &mut Zval) {
+    read_prop(ex, retval, "trustSources", Zval::new_array);
+}
+extern "C" fn get_category(ex: &mut ExecuteData, retval: &mut Zval) {
+    read_prop(ex, retval, "category", empty_string);
+}

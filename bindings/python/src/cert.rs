@@ -1,0 +1,216 @@
+//! `Certificate` (the core's `CertificateInfo`) and `load_certificates`.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyTuple};
+use tlsguard::CertificateInfo;
+
+use crate::convert;
+
+/// A parsed X.509 certificate (immutable).
+#[pyclass(module = "tlsguard._native", name = "Certificate", frozen, eq, hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Certificate {
+    info: HashableInfo,
+}
+
+/// `CertificateInfo` compared and hashed by its DER.
+#[derive(Clone)]
+struct HashableInfo(CertificateInfo);
+
+impl PartialEq for HashableInfo {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.der == other.0.der
+    }
+}
+impl Eq for HashableInfo {}
+impl std::hash::Hash for HashableInfo {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.der.hash(state)
+    }
+}
+
+impl Certificate {
+    /// Wraps a core certificate.
+    pub fn from_info(info: CertificateInfo) -> Self {
+        Self { info: HashableInfo(info) }
+    }
+
+    /// The core certificate.
+    pub fn info(&self) -> &CertificateInfo {
+        &self.info.0
+    }
+}
+
+/// Certificates as a Python list.
+pub fn certificate_list(infos: impl IntoIterator<Item = CertificateInfo>) -> Vec<Certificate> {
+    infos.into_iter().map(Certificate::from_info).collect()
+}
+
+#[pymethods]
+impl Certificate {
+    /// Parses the first certificate of PEM text (or DER bytes).
+    #[staticmethod]
+    fn from_pem(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let data = convert::data("data", data)?;
+        crate::errors::run(py, move || CertificateInfo::from_pem(&data)).map(Self::from_info)
+    }
+
+    /// Parses one DER certificate.
+    #[staticmethod]
+    fn from_der(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let data = convert::data("data", data)?;
+        crate::errors::run(py, move || CertificateInfo::from_der(&data)).map(Self::from_info)
+    }
+
+    #[getter]
+    fn subject(&self) -> &str {
+        &self.info().subject
+    }
+    #[getter]
+    fn issuer(&self) -> &str {
+        &self.info().issuer
+    }
+    #[getter]
+    fn subject_cn(&self) -> Option<&str> {
+        self.info().subject_cn.as_deref()
+    }
+    #[getter]
+    fn issuer_cn(&self) -> Option<&str> {
+        self.info().issuer_cn.as_deref()
+    }
+    #[getter]
+    fn serial(&self) -> &str {
+        &self.info().serial
+    }
+    #[getter]
+    fn not_before<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        convert::datetime(py, self.info().not_before)
+    }
+    #[getter]
+    fn not_after<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        convert::datetime(py, self.info().not_after)
+    }
+    #[getter]
+    fn dns_names(&self) -> Vec<String> {
+        self.info().dns_names.clone()
+    }
+    #[getter]
+    fn ip_addresses(&self) -> Vec<String> {
+        self.info().ip_addresses.clone()
+    }
+    #[getter]
+    fn emails(&self) -> Vec<String> {
+        self.info().emails.clone()
+    }
+    #[getter]
+    fn has_san(&self) -> bool {
+        self.info().has_san
+    }
+    #[getter]
+    fn is_ca(&self) -> bool {
+        self.info().is_ca
+    }
+    #[getter]
+    fn path_len(&self) -> Option<u32> {
+        self.info().path_len
+    }
+    #[getter]
+    fn key_usage(&self) -> Vec<String> {
+        self.info().key_usage.clone()
+    }
+    #[getter]
+    fn extended_key_usage(&self) -> Vec<String> {
+        self.info().extended_key_usage.clone()
+    }
+    #[getter]
+    fn key_type(&self) -> &str {
+        &self.info().key_type
+    }
+    #[getter]
+    fn key_bits(&self) -> u32 {
+        self.info().key_bits
+    }
+    #[getter]
+    fn curve(&self) -> Option<&str> {
+        self.info().curve.as_deref()
+    }
+    #[getter]
+    fn signature_algorithm(&self) -> &str {
+        &self.info().signature_algorithm
+    }
+    #[getter]
+    fn self_signed(&self) -> bool {
+        self.info().self_signed
+    }
+    #[getter]
+    fn fingerprint_sha256(&self) -> &str {
+        &self.info().fingerprint_sha256
+    }
+    #[getter]
+    fn spki_pin(&self) -> &str {
+        &self.info().spki_pin
+    }
+    #[getter]
+    fn ocsp_urls(&self) -> Vec<String> {
+        self.info().ocsp_urls.clone()
+    }
+    #[getter]
+    fn ca_issuer_urls(&self) -> Vec<String> {
+        self.info().ca_issuer_urls.clone()
+    }
+    #[getter]
+    fn crl_urls(&self) -> Vec<String> {
+        self.info().crl_urls.clone()
+    }
+    #[getter]
+    fn sct_count(&self) -> u32 {
+        self.info().sct_count
+    }
+    /// The name used for this certificate in messages.
+    #[getter]
+    fn display_name(&self) -> String {
+        self.info().display_name()
+    }
+    /// The certificate, DER.
+    #[getter]
+    fn der<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.info().der)
+    }
+    /// The certificate as PEM text.
+    #[getter]
+    fn pem(&self) -> String {
+        self.info().to_pem()
+    }
+    /// SHA-1/MD5 signature or short RSA key: what is weak, else None.
+    fn weakness(&self) -> Option<String> {
+        self.info().weakness()
+    }
+    /// Whole days until notAfter (negative once expired), counted from `at` (default now).
+    #[pyo3(signature = (at=None))]
+    fn days_remaining(&self, at: Option<&Bound<'_, PyAny>>) -> PyResult<i64> {
+        let now = match at {
+            Some(t) => convert::unix_time("at", t)?,
+            None => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0),
+        };
+        Ok(self.info().days_remaining(now))
+    }
+    fn __repr__(&self) -> String {
+        format!("<Certificate {:?} issuer={:?}>", self.info().subject, self.info().issuer)
+    }
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+        let py = slf.py();
+        let ctor = py.get_type::<Certificate>().getattr("from_der")?;
+        let args = PyTuple::new(py, [PyBytes::new(py, &slf.get().info().der)])?;
+        Ok((ctor, args))
+    }
+}
+
+/// Parses every certificate of a PEM bundle (or one DER certificate).
+#[pyfunction]
+pub fn load_certificates(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Vec<Certificate>> {
+    let data = convert::data("data", data)?;
+    crate::errors::run(py, move || tlsguard::parse_certificates(&data)).map(certificate_list)
+}

@@ -1,0 +1,43 @@
+//! `tlsguard._native`: the PyO3 glue of tlsguard's Python package.
+//!
+//! It converts arguments, results and errors; every behaviour lives in the core crate
+//! `tlsguard`. The public Python API is the facade in `python/src/tlsguard/__init__.py`.
+
+use pyo3::prelude::*;
+
+mod cert;
+mod client;
+mod convert;
+mod errors;
+mod inspect;
+mod lint;
+mod trust;
+mod verify;
+
+#[pymodule]
+#[pyo3(name = "_native")]
+fn tlsguard_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<cert::Certificate>()?;
+    m.add_class::<client::Client>()?;
+    m.add_class::<client::Response>()?;
+    m.add_class::<client::Headers>()?;
+    m.add_class::<client::PendingRequest>()?;
+    m.add_class::<trust::TrustReport>()?;
+    m.add_class::<trust::TrustSource>()?;
+    m.add_class::<verify::ChainReport>()?;
+    m.add_class::<lint::Finding>()?;
+    m.add_class::<inspect::ServerReport>()?;
+    m.add_class::<inspect::AuditReport>()?;
+    m.add_class::<inspect::ProtocolSupport>()?;
+    m.add_class::<inspect::SuiteSupport>()?;
+    m.add_function(wrap_pyfunction!(cert::load_certificates, m)?)?;
+    m.add_function(wrap_pyfunction!(verify::verify_chain, m)?)?;
+    m.add_function(wrap_pyfunction!(trust::trust_report, m)?)?;
+    m.add_function(wrap_pyfunction!(lint::lint, m)?)?;
+    m.add_function(wrap_pyfunction!(inspect::inspect, m)?)?;
+    m.add_function(wrap_pyfunction!(errors::_exception_for_code, m)?)?;
+    m.add_function(wrap_pyfunction!(errors::_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(errors::_panic_for_test, m)?)?;
+    Ok(())
+}

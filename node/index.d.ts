@@ -1,0 +1,242 @@
+// Types of the tlsguard facade (index.js / index.mjs). The shapes of results come from the
+// generated native declarations (native.d.ts, written by `napi build` from the Rust structs),
+// so a change in the addon shows up here; test/types.test.js type-checks a usage file.
+/// <reference types="node" />
+import type {
+  AuditReportObject,
+  CertObject,
+  CodeInfo,
+  FindingObject,
+  LintCodeInfo,
+  ServerReportObject,
+  TrustReportObject,
+} from './native';
+
+export type { AuditReportObject as AuditReport, FindingObject as Finding, TrustReportObject as TrustReport, CodeInfo, LintCodeInfo };
+
+/** Built-in root stores; your own CAs are always added to them. */
+export type Roots = 'mozilla' | 'system' | 'mozilla+system' | 'none';
+
+/** What is trusted: shared by fetch, Client, verifyChain, inspect and trustReport. */
+export interface TrustOptions {
+  roots?: Roots;
+  /** CA file(s), PEM or DER, added to the roots. */
+  caFile?: string | string[];
+  /** CA certificate(s), PEM text, added to the roots. */
+  caPem?: string | Buffer | Array<string | Buffer>;
+  /** SPKI pins, `sha256/<base64>`. */
+  pins?: string[];
+  /** CRLs: file paths or PEM text. */
+  crls?: string | Buffer | Array<string | Buffer>;
+  /** Whether SSL_CERT_FILE / SSL_CERT_DIR add CAs (default true). */
+  useEnv?: boolean;
+}
+
+export type HeadersInit = Record<string, string | string[]> | Array<[string, string]> | { forEach(cb: (value: string, name: string) => void): void; get(name: string): string | null };
+
+/** Options of a Client (and of the one-off client `fetch` makes). Times in milliseconds. */
+export interface ClientOptions extends TrustOptions {
+  /** A client certificate (path or PEM) for mutual TLS, with `clientKey`. */
+  clientCert?: string | Buffer;
+  /** Its private key (path or PEM): PKCS#8, PKCS#1, SEC1 or encrypted PKCS#8. */
+  clientKey?: string | Buffer;
+  clientKeyPassword?: string;
+  /** Lowest TLS version (there is nothing below 1.2). */
+  minTls?: '1.2' | '1.3';
+  /** Whole-request timeout, ms (default 30 000). */
+  timeout?: number;
+  /** Connect timeout (DNS, TCP, TLS handshake), ms (default 10 000). */
+  connectTimeout?: number;
+  /** Redirects followed at most (default 10; 0 returns the 3xx). */
+  maxRedirects?: number;
+  /** Allow http:// URLs (never as a redirect target from https). */
+  allowHttp?: boolean;
+  /** `http://[user:pass@]host:port`; '' ignores HTTPS_PROXY/HTTP_PROXY. */
+  proxy?: string;
+  /** Offer HTTP/2 by ALPN (default true). */
+  http2?: boolean;
+  /** Headers sent with every request. */
+  headers?: HeadersInit;
+  /** Cap on a response body after decompression (default 100 MiB). */
+  maxResponseBytes?: number;
+  /** Fetch an intermediate the server omits from the leaf's AIA URL (opt-in). */
+  fetchMissingIntermediates?: boolean;
+}
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS' | (string & {});
+export type BodyInit = string | Buffer | Uint8Array | ArrayBuffer | ArrayBufferView | URLSearchParams;
+
+/** Per-request options of `client.fetch`. */
+export interface RequestInit {
+  method?: HttpMethod;
+  headers?: HeadersInit;
+  body?: BodyInit | null;
+  signal?: AbortSignal | null;
+  /** Whole-request timeout of this request, ms. */
+  timeout?: number;
+}
+
+/** Options of the one-off `fetch`: the request's and the client's. */
+export interface FetchInit extends ClientOptions, Omit<RequestInit, 'headers'> {
+  headers?: HeadersInit;
+}
+
+/** A parsed X.509 certificate. */
+export declare class Certificate implements Omit<CertObject, 'notBefore' | 'notAfter'> {
+  private constructor();
+  static fromPem(pem: string | Buffer | Uint8Array): Certificate;
+  static fromDer(der: Buffer | Uint8Array | ArrayBuffer): Certificate;
+  subject: string;
+  issuer: string;
+  subjectCn?: string;
+  issuerCn?: string;
+  serial: string;
+  notBefore: Date;
+  notAfter: Date;
+  dnsNames: Array<string>;
+  ipAddresses: Array<string>;
+  emails: Array<string>;
+  hasSan: boolean;
+  isCa: boolean;
+  basicConstraintsCritical: boolean;
+  pathLen?: number;
+  keyUsage: Array<string>;
+  extendedKeyUsage: Array<string>;
+  keyType: string;
+  keyBits: number;
+  curve?: string;
+  signatureAlgorithm: string;
+  selfSigned: boolean;
+  fingerprintSha256: string;
+  spkiPin: string;
+  ocspUrls: Array<string>;
+  caIssuerUrls: Array<string>;
+  crlUrls: Array<string>;
+  sctCount: number;
+  hasSki: boolean;
+  hasAki: boolean;
+  der: Buffer;
+  pem: string;
+  displayName: string;
+  weakness?: string;
+  toString(): string;
+}
+
+/** The error of every tlsguard operation. */
+export declare class TlsGuardError extends Error {
+  name: 'TlsGuardError';
+  /** Stable code (see errorCodes()), e.g. 'CERT_EXPIRED'; 'INTERNAL' for a caught panic. */
+  code: string;
+  category: 'certificate' | 'tls' | 'network' | 'timeout' | 'policy' | 'http' | 'invalid_input' | 'internal';
+  /** Whose side must fix what. */
+  hint: string;
+  url: string | null;
+  /** The certificates the server presented, leaf first. */
+  chain: Certificate[];
+  trustSources: string[];
+}
+
+/** Read-only response headers. */
+export declare class ResponseHeaders implements Iterable<[string, string]> {
+  get(name: string): string | null;
+  getAll(name: string): string[];
+  getSetCookie(): string[];
+  has(name: string): boolean;
+  entries(): IterableIterator<[string, string]>;
+  keys(): IterableIterator<string>;
+  values(): IterableIterator<string>;
+  forEach(callback: (value: string, name: string, headers: ResponseHeaders) => void, thisArg?: unknown): void;
+  raw(): Array<[string, string]>;
+  [Symbol.iterator](): IterableIterator<[string, string]>;
+}
+
+/** A complete response (the body is read and decoded). */
+export declare class Response {
+  readonly status: number;
+  readonly statusText: string;
+  readonly ok: boolean;
+  readonly headers: ResponseHeaders;
+  readonly url: string;
+  readonly redirected: boolean;
+  readonly redirects: number;
+  readonly httpVersion: string;
+  readonly tlsVersion: string | null;
+  readonly cipherSuite: string | null;
+  readonly alpn: string | null;
+  readonly peerCertificates: Certificate[];
+  readonly warnings: string[];
+  /** ms from sending to having read the whole body. */
+  readonly elapsed: number;
+  readonly bodyUsed: boolean;
+  text(): Promise<string>;
+  json<T = any>(): Promise<T>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  bytes(): Promise<Uint8Array>;
+  buffer(): Promise<Buffer>;
+}
+
+export declare function fetch(url: string | URL, init?: FetchInit): Promise<Response>;
+
+export declare class Client {
+  constructor(options?: ClientOptions);
+  fetch(url: string | URL, init?: RequestInit): Promise<Response>;
+  trustReport(): TrustReportObject;
+  close(): void;
+}
+
+export declare function loadCertificates(input: string | Buffer | Uint8Array): Certificate[];
+
+export interface VerifyOptions extends TrustOptions {
+  hostname?: string;
+  /** The validation time (default now). */
+  at?: Date | number;
+  purpose?: 'server' | 'client';
+  maxChainDepth?: number;
+  fetchMissingIntermediates?: boolean;
+}
+
+export interface ChainReport {
+  ok: boolean;
+  error: TlsGuardError | null;
+  path: Certificate[];
+  presented: Certificate[];
+  at: Date;
+  warnings: string[];
+}
+
+export declare function verifyChain(chain: string | Buffer | Uint8Array | Array<Certificate | Buffer | Uint8Array>, options?: VerifyOptions): ChainReport;
+
+export interface LintOptions {
+  /** The private key: a path (its permissions are checked too) or PEM. */
+  key?: string | Buffer;
+  hostnames?: string | string[];
+  warnDays?: number;
+  at?: Date | number;
+}
+
+export declare function lint(chainPem: string | Buffer | Uint8Array, options?: LintOptions): FindingObject[];
+
+export interface InspectOptions extends TrustOptions {
+  port?: number;
+  audit?: boolean;
+  httpRequest?: boolean;
+  path?: string;
+  timeout?: number;
+  connectTimeout?: number;
+  clientCert?: string | Buffer;
+  clientKey?: string | Buffer;
+  clientKeyPassword?: string;
+}
+
+export interface ServerReport extends Omit<ServerReportObject, 'chain' | 'verdict' | 'httpError'> {
+  chain: Certificate[];
+  verdict: TlsGuardError | null;
+  httpError: TlsGuardError | null;
+}
+
+export declare function inspect(host: string, options?: InspectOptions): Promise<ServerReport>;
+export declare function audit(host: string, options?: Pick<InspectOptions, 'port' | 'connectTimeout'>): Promise<AuditReportObject>;
+export declare function trustReport(options?: TrustOptions): TrustReportObject;
+export declare function errorCodes(): CodeInfo[];
+export declare function lintCodes(): LintCodeInfo[];
+export declare const version: string;

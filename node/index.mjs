@@ -1,0 +1,8 @@
+// ESM entry point: the same objects as the CommonJS facade (index.js).
+import tlsguard from './index.js';
+
+export const {
+  fetch, Client, Response, ResponseHeaders, Certificate, loadCertificates, verifyChain, lint,
+  inspect, audit, trustReport, TlsGuardError, errorCodes, lintCodes, version,
+} = tlsguard;
+export default tlsguard;

@@ -1,0 +1,75 @@
+'use strict';
+// Every network call is async: the event loop keeps ticking, AbortSignal cancels, and many
+// concurrent requests share one Client.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { fetch, Client, TlsGuardError } = require('..');
+const { startKit } = require('./kit.js');
+
+let kit, good, ca;
+test.before(async () => {
+  kit = await startKit();
+  good = kit.manifest.servers.good;
+  ca = kit.manifest.pki.root_ca;
+});
+test.after(() => kit && kit.stop());
+
+test('the event loop keeps ticking during a slow request', async () => {
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 10);
+  const started = Date.now();
+  try {
+    const err = await fetch(`${good}/slow`, { roots: 'none', caFile: ca, timeout: 800 }).catch((e) => e);
+    assert.ok(err instanceof TlsGuardError, String(err));
+    assert.equal(err.code, 'TIMEOUT');
+    assert.ok(Date.now() - started >= 700, 'the timeout (ms) was honoured');
+  } finally {
+    clearInterval(timer);
+  }
+  assert.ok(ticks >= 20, `setInterval ran only ${ticks} times during the request`);
+});
+
+test('AbortSignal cancels a request (AbortError, like fetch)', async () => {
+  const client = new Client({ roots: 'none', caFile: ca });
+  const controller = new AbortController();
+  const started = Date.now();
+  setTimeout(() => controller.abort(), 200);
+  const err = await client.fetch(`${good}/slow`, { signal: controller.signal }).catch((e) => e);
+  assert.equal(err.name, 'AbortError');
+  assert.ok(Date.now() - started < 3000, 'aborted long before the server answered');
+  // Already aborted: rejects at once with the signal's reason.
+  const err2 = await client.fetch(`${good}/`, { signal: AbortSignal.abort() }).catch((e) => e);
+  assert.equal(err2.name, 'AbortError');
+  // AbortSignal.timeout gives a TimeoutError, as with fetch.
+  const err3 = await client.fetch(`${good}/slow`, { signal: AbortSignal.timeout(100) }).catch((e) => e);
+  assert.equal(err3.name, 'TimeoutError');
+  // The client still works afterwards.
+  const r = await client.fetch(`${good}/`);
+  assert.equal(r.status, 200);
+  client.close();
+});
+
+test('1,000 concurrent fetches through one Client', { timeout: 120_000 }, async () => {
+  const client = new Client({ roots: 'none', caFile: ca });
+  const handlesBefore = process.getActiveResourcesInfo().length;
+  const results = await Promise.all(
+    Array.from({ length: 1000 }, (_, i) => client.fetch(`${good}/json?i=${i}`).then(async (r) => [r.status, (await r.text()).length])),
+  );
+  assert.equal(results.length, 1000);
+  for (const [status, len] of results) {
+    assert.equal(status, 200);
+    assert.ok(len > 0);
+  }
+  client.close();
+  // No JS-visible handles are left behind (the pool lives on tlsguard's own threads).
+  await new Promise((r) => setTimeout(r, 50));
+  assert.ok(process.getActiveResourcesInfo().length <= handlesBefore, JSON.stringify(process.getActiveResourcesInfo()));
+});
+
+test('a closed Client refuses new requests', async () => {
+  const client = new Client({ roots: 'none', caFile: ca });
+  client.close();
+  const err = await client.fetch(`${good}/`).catch((e) => e);
+  assert.ok(err instanceof TlsGuardError);
+  assert.equal(err.code, 'INVALID_ARGUMENT');
+});

@@ -1,0 +1,94 @@
+'use strict';
+// Certificates, offline verification, lint, trust report and inspection, on the kit's PKI.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const { Certificate, loadCertificates, verifyChain, lint, inspect, trustReport, TlsGuardError, lintCodes } = require('..');
+const { startKit } = require('./kit.js');
+
+let kit, pki;
+test.before(async () => {
+  kit = await startKit();
+  pki = kit.manifest.pki;
+});
+test.after(() => kit && kit.stop());
+
+test('Certificate.fromPem / fromDer / loadCertificates', () => {
+  const pem = fs.readFileSync(pki.root_ca, 'utf8');
+  const c = Certificate.fromPem(pem);
+  assert.ok(c instanceof Certificate);
+  assert.ok(c.notBefore instanceof Date && c.notAfter instanceof Date);
+  assert.ok(c.notAfter > c.notBefore);
+  assert.equal(c.isCa, true);
+  assert.match(c.spkiPin, /^sha256\//);
+  assert.ok(Buffer.isBuffer(c.der));
+  const d = Certificate.fromDer(fs.readFileSync(pki.root_ca_der));
+  assert.equal(d.fingerprintSha256, c.fingerprintSha256);
+  assert.equal(Certificate.fromPem(Buffer.from(pem)).subject, c.subject);
+  const chain = loadCertificates(pki.fullchain);
+  assert.ok(chain.length >= 2);
+  assert.ok(chain.every((x) => x instanceof Certificate));
+  assert.equal(loadCertificates(fs.readFileSync(pki.fullchain)).length, chain.length);
+  assert.equal(loadCertificates(fs.readFileSync(pki.fullchain, 'utf8')).length, chain.length);
+});
+
+test('verifyChain: ok, refused with the code a request gives, `at` as a Date', () => {
+  const opts = { roots: 'none', caFile: pki.root_ca, hostname: 'localhost' };
+  const ok = verifyChain(fs.readFileSync(pki.server_good_chain, 'utf8'), opts);
+  assert.equal(ok.ok, true, ok.error && ok.error.message);
+  assert.equal(ok.error, null);
+  assert.ok(ok.at instanceof Date);
+  assert.ok(ok.path[0] instanceof Certificate);
+  const expired = verifyChain(fs.readFileSync(pki.server_expired_chain), opts);
+  assert.equal(expired.ok, false);
+  assert.ok(expired.error instanceof TlsGuardError);
+  assert.equal(expired.error.code, 'CERT_EXPIRED');
+  // The same chain, verified an hour before the leaf expired, was fine.
+  const leaf = loadCertificates(pki.server_expired_chain)[0];
+  const past = verifyChain(fs.readFileSync(pki.server_expired_chain), { ...opts, at: new Date(leaf.notAfter.getTime() - 3600e3) });
+  assert.equal(past.ok, true, past.error && past.error.message);
+  const wrong = verifyChain(loadCertificates(pki.server_good_chain), { ...opts, hostname: 'other.example' });
+  assert.equal(wrong.error.code, 'CERT_HOSTNAME_MISMATCH');
+  const missing = verifyChain(fs.readFileSync(pki.server_missing_intermediate_chain), opts);
+  assert.equal(missing.error.code, 'CERT_INCOMPLETE_CHAIN');
+});
+
+test('lint finds deployment problems', () => {
+  const codes = new Set(lintCodes().map((c) => c.code));
+  const findings = lint(fs.readFileSync(pki.server_good_chain, 'utf8'), {
+    key: pki.server_expired_key,
+    hostnames: ['localhost', 'other.example'],
+    warnDays: 3650,
+  });
+  assert.ok(findings.length > 0);
+  for (const f of findings) {
+    assert.ok(codes.has(f.code), f.code);
+    assert.ok(['info', 'warning', 'error'].includes(f.severity));
+  }
+  assert.ok(findings.some((f) => f.code === 'KEY_MISMATCH'), JSON.stringify(findings.map((f) => f.code)));
+});
+
+test('trustReport', () => {
+  const r = trustReport({ roots: 'none', caFile: pki.root_ca });
+  assert.equal(r.roots, 'none');
+  assert.equal(r.total, 1);
+  assert.ok(r.summary.length >= 1);
+});
+
+test('inspect: a verified server and a refused one', async () => {
+  const trust = { roots: 'none', caFile: pki.root_ca };
+  const port = (name) => Number(new URL(kit.manifest.servers[name]).port);
+  const good = await inspect('localhost', { port: port('good'), ...trust });
+  assert.equal(good.verified, true);
+  assert.equal(good.verdict, null);
+  assert.ok(good.chain[0] instanceof Certificate);
+  assert.equal(good.httpStatus, 200);
+  const expired = await inspect('localhost', { port: port('expired'), ...trust });
+  assert.equal(expired.verified, false);
+  assert.ok(expired.verdict instanceof TlsGuardError);
+  assert.equal(expired.verdict.code, 'CERT_EXPIRED');
+  const old = await inspect('localhost', { port: port('tls10_only'), ...trust, audit: true, timeout: 5000 }).catch((e) => e);
+  // A TLS 1.0-only server: inspect refuses with TLS_PROTOCOL_VERSION (the audit is in `audit()`).
+  if (old instanceof Error) assert.equal(old.code, 'TLS_PROTOCOL_VERSION');
+  else assert.ok(old.audit);
+});

@@ -1,0 +1,59 @@
+'use strict';
+// The shared scenario suite (crates/tlsguard-testkit): every scenario of the manifest must
+// reject with its expected code and message facts, or succeed with its status etc.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { fetch, Client, TlsGuardError } = require('..');
+const { startKit, jsOptions } = require('./kit.js');
+
+let kit;
+test.before(async () => {
+  kit = await startKit();
+});
+test.after(() => kit && kit.stop());
+
+function init(sc) {
+  return { method: sc.method, headers: sc.request.headers, body: sc.request.body };
+}
+
+async function check(sc, run) {
+  const e = sc.expect;
+  if (e.code) {
+    const err = await run().then(
+      (r) => assert.fail(`${sc.name}: expected ${e.code}, got status ${r.status}`),
+      (err) => err,
+    );
+    assert.ok(err instanceof TlsGuardError, `${sc.name}: ${err && err.stack}`);
+    assert.equal(err.code, e.code, `${sc.name}: ${err.message}`);
+    assert.equal(typeof err.hint, 'string');
+    assert.ok(err.hint.length > 0, `${sc.name}: hint`);
+    for (const fact of e.message_contains) assert.ok(err.message.includes(fact), `${sc.name}: ${JSON.stringify(fact)} not in ${err.message}`);
+    if (err.chain.length) assert.ok(err.chain[0].notAfter instanceof Date);
+    return;
+  }
+  const r = await run();
+  if (e.status != null) assert.equal(r.status, e.status, sc.name);
+  const body = await r.text();
+  for (const s of e.body_contains) assert.ok(body.includes(s), `${sc.name}: ${JSON.stringify(s)} not in body`);
+  if (e.http_version) assert.equal(r.httpVersion, e.http_version, sc.name);
+  if (e.tls_version) assert.equal(r.tlsVersion, e.tls_version, sc.name);
+}
+
+test('every scenario through fetch()', async (t) => {
+  for (const sc of kit.manifest.scenarios) {
+    await t.test(sc.name, () => check(sc, () => fetch(sc.url, { ...jsOptions(sc.options), ...init(sc) })));
+  }
+});
+
+test('every scenario through a Client', async (t) => {
+  for (const sc of kit.manifest.scenarios) {
+    await t.test(sc.name, async () => {
+      const client = new Client(jsOptions(sc.options));
+      try {
+        await check(sc, () => client.fetch(sc.url, init(sc)));
+      } finally {
+        client.close();
+      }
+    });
+  }
+});

@@ -1,0 +1,51 @@
+// Type-checked by test/types.test.js (`tsc --noEmit`): proves index.d.ts describes the API.
+import { fetch, Client, Certificate, loadCertificates, verifyChain, lint, inspect, trustReport, TlsGuardError } from 'tlsguard';
+import type { Response, ChainReport, ServerReport } from 'tlsguard';
+
+async function main(): Promise<void> {
+  const controller = new AbortController();
+  const res: Response = await fetch('https://example.com/', {
+    method: 'POST', headers: { 'x-a': '1' }, body: new URLSearchParams({ a: '1' }), signal: controller.signal,
+    timeout: 5000, roots: 'mozilla', caFile: 'ca.pem', caPem: '-----BEGIN CERTIFICATE-----', pins: ['sha256/x'],
+    clientCert: 'c.pem', clientKey: 'k.pem', clientKeyPassword: 'p', crls: ['crl.pem'], minTls: '1.3',
+    maxRedirects: 3, allowHttp: false, proxy: '', fetchMissingIntermediates: true,
+  });
+  const status: number = res.status;
+  const ok: boolean = res.ok;
+  const type: string | null = res.headers.get('content-type');
+  res.headers.forEach((v: string, k: string) => void [v, k]);
+  for (const [k, v] of res.headers.entries()) void [k, v];
+  const text: string = await res.text();
+  const data: { a: number } = await res.json<{ a: number }>();
+  const buf: ArrayBuffer = await res.arrayBuffer();
+  const v: string | null = res.tlsVersion;
+  const h: string = res.httpVersion;
+  const when: Date = res.peerCertificates[0].notAfter;
+  const client = new Client({ roots: 'none', caFile: 'ca.pem', timeout: 1000 });
+  await client.fetch(new URL('https://example.com/'), { body: Buffer.from('x'), timeout: 100 });
+  client.close();
+  const cert: Certificate = Certificate.fromPem('...');
+  const der: Buffer = Certificate.fromDer(cert.der).der;
+  const chain: Certificate[] = loadCertificates('fullchain.pem');
+  const report: ChainReport = verifyChain(chain, { hostname: 'example.com', at: new Date(), roots: 'none' });
+  if (report.error) {
+    const code: string = report.error.code;
+    void code;
+  }
+  const findings = lint('...', { key: 'k.pem', hostnames: ['a'], warnDays: 30 });
+  const sev: string = findings[0].severity;
+  const server: ServerReport = await inspect('example.com', { port: 443, roots: 'mozilla' });
+  const verdict: TlsGuardError | null = server.verdict;
+  const total: number = trustReport({ roots: 'none' }).total;
+  try {
+    await fetch('https://expired.badssl.com/');
+  } catch (e) {
+    if (e instanceof TlsGuardError) {
+      const c: string = e.code, hint: string = e.hint, url: string | null = e.url;
+      const subject: string | undefined = e.chain[0]?.subject;
+      void [c, hint, url, subject];
+    }
+  }
+  void [status, ok, type, text, data, buf, v, h, when, der, sev, verdict, total];
+}
+void main;

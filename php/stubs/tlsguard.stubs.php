@@ -1,0 +1,215 @@
+<?php
+/**
+ * IDE stubs of the tlsguard extension (tlsguard.so). Never include this file at run time:
+ * the extension defines these. php/tests/StubsTest.php checks it against the loaded
+ * extension's reflection.
+ *
+ * Option arrays use the core's snake_case names. Durations are seconds (float); times are
+ * Unix seconds (int) or DateTimeInterface.
+ */
+
+namespace TlsGuard {
+
+    /** The extension's version. */
+    function version(): string {}
+
+    /** The rustls version compiled in. */
+    function rustls_version(): string {}
+
+    /**
+     * Every certificate of a PEM bundle (or one DER certificate), in order.
+     * @return list<Certificate>
+     * @throws InvalidArgumentException INVALID_PEM
+     */
+    function load_certificates(string $pem): mixed {}
+
+    /**
+     * Verifies a chain offline with the client's verifier. A refused chain is not thrown: it is `error`.
+     * @param array{hostname?: string, at?: int|\DateTimeInterface, purpose?: 'server'|'client', max_chain_depth?: int,
+     *   fetch_missing_intermediates?: bool, roots?: string, ca_file?: string|list<string>, ca_pem?: string|list<string>,
+     *   pins?: list<string>, crls?: list<string>, use_env?: bool}|null $options
+     * @return array{ok: bool, error: ?TlsGuardException, path: list<Certificate>, presented: list<Certificate>, at: int, warnings: list<string>}
+     * @throws InvalidArgumentException bad input (INVALID_PEM, INVALID_ARGUMENT, IO)
+     */
+    function verify_chain(string $chain, ?array $options = null): mixed {}
+
+    /**
+     * Lints a deployment bundle (leaf first, then intermediates).
+     * @param array{key?: string, hostnames?: string|list<string>, warn_days?: int, at?: int|\DateTimeInterface}|null $options
+     * @return list<array{code: string, severity: 'info'|'warning'|'error', certificate: ?int, subject: ?string, message: string, fix: string}>
+     */
+    function lint(string $bundle, ?array $options = null): mixed {}
+
+    /**
+     * Inspects a live server like a request would. Certificate problems are in `verdict`.
+     * @param array{port?: int, audit?: bool, http_request?: bool, path?: string, timeout?: float, connect_timeout?: float,
+     *   roots?: string, ca_file?: string|list<string>, ca_pem?: string|list<string>, pins?: list<string>, crls?: list<string>,
+     *   client_cert?: string, client_key?: string, client_key_password?: string, use_env?: bool}|null $options
+     * @return array<string, mixed>
+     */
+    function inspect(string $host, ?array $options = null): mixed {}
+
+    /**
+     * What a trust configuration loads.
+     * @param array{roots?: string, ca_file?: string|list<string>, ca_pem?: string|list<string>, pins?: list<string>, crls?: list<string>, use_env?: bool}|null $options
+     * @return array{roots: string, sources: list<array{kind: string, location: string, loaded: int, skipped: int, skipped_reasons: list<string>, summary: string}>, total: int, pins: int, crls: int, pin_only: bool, summary: list<string>}
+     */
+    function trust_report(?array $options = null): mixed {}
+
+    /**
+     * The exception a request failing with `$code` throws (tests, mocks).
+     * @return TlsGuardException
+     */
+    function error_from_code(string $code, ?string $message = null): mixed {}
+
+    /** Base of every tlsguard exception. */
+    class TlsGuardException extends \Exception
+    {
+        protected $errorCode = null;
+        protected $hint = null;
+        protected $chain = null;
+        protected $url = null;
+        protected $trustSources = null;
+        protected $category = null;
+
+        /** @param list<Certificate> $chain @param list<string> $trustSources */
+        public function __construct(string $message = '', string $errorCode = '', string $hint = '', array $chain = [], ?string $url = null, array $trustSources = [], string $category = '') {}
+        /** The stable code, e.g. CERT_EXPIRED (tests/errors.json). */
+        public function getErrorCode(): string {}
+        /** Whose side must fix what. */
+        public function getHint(): string {}
+        /** @return list<Certificate> the chain the server presented, leaf first */
+        public function getChain(): array {}
+        /** The URL of the failed request. */
+        public function getUrl(): ?string {}
+        /** @return list<string> */
+        public function getTrustSources(): array {}
+        /** certificate, tls, network, timeout, policy, http or invalid_input. */
+        public function getCategory(): string {}
+    }
+
+    class CertificateException extends TlsGuardException {}
+    class TlsException extends TlsGuardException {}
+    class NetworkException extends TlsGuardException {}
+    class TimeoutException extends TlsGuardException {}
+    class PolicyException extends TlsGuardException {}
+    class HttpException extends TlsGuardException {}
+    /** Category invalid_input: INVALID_URL, INVALID_ARGUMENT, INVALID_PEM, IO. */
+    class InvalidArgumentException extends TlsGuardException {}
+    /** Category internal: INTERNAL, a bug in tlsguard (a Rust panic) caught at the boundary. */
+    class InternalException extends TlsGuardException {}
+
+    /** A parsed X.509 certificate (read-only). */
+    class Certificate
+    {
+        public function __construct() {}
+        public static function fromPem(string $pem): Certificate {}
+        public static function fromDer(string $der): Certificate {}
+        public function getSubject(): string {}
+        public function getIssuer(): string {}
+        public function getSubjectCn(): ?string {}
+        public function getIssuerCn(): ?string {}
+        public function getSerial(): string {}
+        /** @return \DateTimeImmutable */
+        public function getNotBefore(): mixed {}
+        /** @return \DateTimeImmutable */
+        public function getNotAfter(): mixed {}
+        public function getNotBeforeTimestamp(): int {}
+        public function getNotAfterTimestamp(): int {}
+        public function daysRemaining(?int $now = null): int {}
+        /** @return list<string> */
+        public function getDnsNames(): array {}
+        /** @return list<string> */
+        public function getIpAddresses(): array {}
+        /** @return list<string> */
+        public function getEmails(): array {}
+        public function isCa(): bool {}
+        public function isSelfSigned(): bool {}
+        /** @return list<string> */
+        public function getKeyUsage(): array {}
+        /** @return list<string> */
+        public function getExtendedKeyUsage(): array {}
+        public function getKeyType(): string {}
+        public function getKeyBits(): int {}
+        public function getCurve(): ?string {}
+        public function getSignatureAlgorithm(): string {}
+        public function getFingerprintSha256(): string {}
+        /** sha256/<base64>, the format of the `pins` option. */
+        public function getSpkiPin(): string {}
+        /** @return list<string> */
+        public function getOcspUrls(): array {}
+        /** @return list<string> */
+        public function getCaIssuerUrls(): array {}
+        /** @return list<string> */
+        public function getCrlUrls(): array {}
+        public function getDisplayName(): string {}
+        public function toPem(): string {}
+        /** @return string binary DER */
+        public function toDer(): mixed {}
+        /** @return array<string, mixed> every field, times as Unix seconds */
+        public function toArray(): mixed {}
+        public function __toString(): string {}
+    }
+
+    /** An HTTPS client: TLS 1.2+, verification always on. Keep it alive to reuse connections. */
+    class Client
+    {
+        /**
+         * @param array{roots?: 'mozilla'|'system'|'mozilla+system'|'none', ca_file?: string|list<string>, ca_pem?: string|list<string>,
+         *   pins?: list<string>, client_cert?: string, client_key?: string, client_key_password?: string, crls?: list<string>,
+         *   min_tls?: '1.2'|'1.3', timeout?: float, connect_timeout?: float, max_redirects?: int, allow_http?: bool, proxy?: string,
+         *   headers?: array<string, string|list<string>>, fetch_missing_intermediates?: bool, http2?: bool, max_response_bytes?: int,
+         *   use_env?: bool}|null $options
+         */
+        public function __construct(?array $options = null) {}
+        /**
+         * @param array{headers?: array<string, string|list<string>>, query?: array<string, scalar|list<scalar>>, json?: mixed,
+         *   body?: string, form_params?: array<string, scalar>, timeout?: float}|null $options
+         */
+        public function request(string $method, string $url, ?array $options = null): Response {}
+        public function get(string $url, ?array $options = null): Response {}
+        public function head(string $url, ?array $options = null): Response {}
+        public function post(string $url, ?array $options = null): Response {}
+        public function put(string $url, ?array $options = null): Response {}
+        public function patch(string $url, ?array $options = null): Response {}
+        public function delete(string $url, ?array $options = null): Response {}
+        /**
+         * Concurrent requests, results in order; a failed request's slot holds its exception.
+         * @param list<array{0: string, 1: string, 2?: array}> $requests
+         * @return list<Response|TlsGuardException>
+         */
+        public function requestMany(array $requests, ?int $concurrency = null): mixed {}
+        /** @return array<string, mixed> the same shape as trust_report() */
+        public function trustReport(): mixed {}
+    }
+
+    /** A complete response (body decoded). */
+    class Response
+    {
+        public function __construct() {}
+        public function getStatusCode(): int {}
+        public function getReasonPhrase(): string {}
+        /** @return array<string, list<string>> */
+        public function getHeaders(): mixed {}
+        /** @return list<string> */
+        public function getHeader(string $name): array {}
+        public function getHeaderLine(string $name): string {}
+        public function hasHeader(string $name): bool {}
+        /** @return string binary */
+        public function getBody(): mixed {}
+        /** The body parsed as JSON (objects as arrays). @throws HttpException */
+        public function json(): mixed {}
+        public function getEffectiveUrl(): string {}
+        public function getRedirectCount(): int {}
+        public function getHttpVersion(): string {}
+        public function getTlsVersion(): ?string {}
+        public function getCipherSuite(): ?string {}
+        public function getAlpn(): ?string {}
+        /** @return list<string> */
+        public function getWarnings(): array {}
+        /** @return list<Certificate> */
+        public function getPeerCertificates(): mixed {}
+        /** Seconds. */
+        public function getElapsed(): float {}
+    }
+}

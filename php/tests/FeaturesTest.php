@@ -1,0 +1,201 @@
+<?php
+declare(strict_types=1);
+
+namespace TlsGuard\Tests;
+
+use PHPUnit\Framework\TestCase;
+use TlsGuard\Client;
+use TlsGuard\Response;
+use TlsGuard\TlsGuardException;
+
+final class FeaturesTest extends TestCase
+{
+    private static function trust(): array
+    {
+        return Kit::get()->scenario('good')['options'];
+    }
+
+    private static function url(string $scenario): string
+    {
+        return Kit::get()->scenario($scenario)['url'];
+    }
+
+    public function testResponseAccessors(): void
+    {
+        $r = (new Client(self::trust()))->get(self::url('good'), ['headers' => ['x-test' => ['a', 'b']], 'query' => ['q' => 'a b', 'n' => 1]]);
+        $this->assertSame(200, $r->getStatusCode());
+        $this->assertSame('OK', $r->getReasonPhrase());
+        $this->assertStringContainsString('q=a+b&n=1', $r->getEffectiveUrl());
+        $this->assertContains($r->getTlsVersion(), ['TLSv1.2', 'TLSv1.3']);
+        $this->assertNotSame('', $r->getCipherSuite());
+        $this->assertContains($r->getHttpVersion(), ['HTTP/1.1', 'HTTP/2']);
+        $certs = $r->getPeerCertificates();
+        $this->assertContainsOnlyInstancesOf(\TlsGuard\Certificate::class, $certs);
+        $this->assertContains('localhost', $certs[0]->getDnsNames());
+        $this->assertInstanceOf(\DateTimeImmutable::class, $certs[0]->getNotAfter());
+        $this->assertSame($certs[0]->getNotAfterTimestamp(), $certs[0]->getNotAfter()->getTimestamp());
+        foreach ($r->getHeaders() as $name => $values) {
+            $this->assertIsString($name);
+            $this->assertSame(array_values($values), $values);
+            $this->assertSame(implode(', ', $values), $r->getHeaderLine($name));
+        }
+        $this->assertGreaterThan(0.0, $r->getElapsed());
+    }
+
+    public function testJsonAndPost(): void
+    {
+        $client = new Client(self::trust());
+        $json = Kit::get()->scenario('json');
+        $r = $client->get($json['url']);
+        $this->assertIsArray($r->json());
+        $echo = Kit::get()->scenario('post_echo');
+        $r = $client->request('POST', $echo['url'], ['json' => ['a' => 1, 'list' => [1, 2], 'o' => new \stdClass()]]);
+        $this->assertSame(200, $r->getStatusCode());
+        $seen = $r->json();
+        $this->assertSame(['a' => 1, 'list' => [1, 2], 'o' => []], json_decode($seen['body'], true));
+        $this->assertSame(['application/json'], $seen['headers']['content-type']);
+        $seen = $client->post($echo['url'], ['form_params' => ['x' => 'y z']])->json();
+        $this->assertSame('x=y+z', $seen['body']);
+        $this->assertSame(['application/x-www-form-urlencoded'], $seen['headers']['content-type']);
+        $seen = $client->post($echo['url'], ['body' => "\x00\xffbinary"])->json();
+        $this->assertSame(['8'], $seen['headers']['content-length']);
+        $this->expectException(\TlsGuard\HttpException::class);
+        $client->get(self::url('good'))->json();
+    }
+
+    public function testRequestManyKeepsOrderAndFailures(): void
+    {
+        $client = new Client(self::trust());
+        $good = self::url('good');
+        $out = $client->requestMany([
+            ['GET', $good],
+            ['GET', self::url('expired')],
+            ['POST', Kit::get()->scenario('post_echo')['url'], ['json' => ['x' => 1]]],
+            ['GET', self::url('connect_refused')],
+        ], 2);
+        $this->assertCount(4, $out);
+        $this->assertInstanceOf(Response::class, $out[0]);
+        $this->assertInstanceOf(\TlsGuard\CertificateException::class, $out[1]);
+        $this->assertSame('CERT_EXPIRED', $out[1]->getErrorCode());
+        $this->assertInstanceOf(Response::class, $out[2]);
+        $this->assertInstanceOf(\TlsGuard\NetworkException::class, $out[3]);
+        $many = $client->requestMany(array_fill(0, 50, ['GET', $good]), 32);
+        $this->assertCount(50, $many);
+        $this->assertContainsOnlyInstancesOf(Response::class, $many);
+        $this->assertSame([], $client->requestMany([]));
+    }
+
+    public function testForkedChildUsesAClientMadeBeforeFork(): void
+    {
+        if (!function_exists('pcntl_fork')) {
+            $this->markTestSkipped('pcntl is not available');
+        }
+        $client = new Client(self::trust());
+        $this->assertSame(200, $client->get(self::url('good'))->getStatusCode());
+        $pid = pcntl_fork();
+        if ($pid === 0) {
+            $ok = false;
+            try {
+                $ok = $client->get(self::url('good'))->getStatusCode() === 200
+                    && count($client->requestMany([['GET', self::url('good')], ['GET', self::url('good')]])) === 2;
+            } catch (\Throwable $e) {
+                fwrite(STDERR, "child: $e\n");
+            }
+            posix_kill(posix_getpid(), $ok ? SIGUSR1 : SIGUSR2); // leave without running PHPUnit's shutdown
+            exit($ok ? 0 : 1);
+        }
+        pcntl_waitpid($pid, $status);
+        $this->assertTrue(pcntl_wifsignaled($status) && pcntl_wtermsig($status) === SIGUSR1, 'the child request failed');
+        $this->assertSame(200, $client->get(self::url('good'))->getStatusCode(), 'the parent still works');
+    }
+
+    public function testOfflineFunctions(): void
+    {
+        $kit = Kit::get();
+        $chain = file_get_contents($kit->pki('server_good_chain'));
+        $certs = \TlsGuard\load_certificates($chain);
+        $this->assertGreaterThanOrEqual(2, count($certs));
+        $this->assertSame($certs[0]->getSubject(), \TlsGuard\Certificate::fromPem($chain)->getSubject());
+        $this->assertSame($certs[0]->getFingerprintSha256(), \TlsGuard\Certificate::fromDer($certs[0]->toDer())->getFingerprintSha256());
+        $this->assertSame($certs[0]->getSpkiPin(), $certs[0]->toArray()['spki_pin']);
+
+        $ok = \TlsGuard\verify_chain($chain, ['hostname' => 'localhost', 'roots' => 'none', 'ca_file' => $kit->pki('root_ca')]);
+        $this->assertTrue($ok['ok']);
+        $this->assertNull($ok['error']);
+        $later = \TlsGuard\verify_chain($chain, ['hostname' => 'localhost', 'roots' => 'none', 'ca_file' => $kit->pki('root_ca'),
+            'at' => new \DateTimeImmutable('+20 years')]);
+        $this->assertFalse($later['ok']);
+        $this->assertSame('CERT_EXPIRED', $later['error']->getErrorCode());
+        $wrong = \TlsGuard\verify_chain($chain, ['hostname' => 'example.com', 'roots' => 'none', 'ca_file' => $kit->pki('root_ca')]);
+        $this->assertInstanceOf(\TlsGuard\CertificateException::class, $wrong['error']);
+
+        $findings = \TlsGuard\lint(file_get_contents($kit->pki('server_expired_chain')), ['hostnames' => ['localhost'], 'warn_days' => 30]);
+        $this->assertNotEmpty($findings);
+        $this->assertSame('error', $findings[0]['severity']);
+
+        $report = \TlsGuard\trust_report(['roots' => 'none', 'ca_file' => $kit->pki('root_ca'), 'use_env' => false]);
+        $this->assertSame(1, $report['total']);
+        $this->assertSame('none', $report['roots']);
+
+        $host = parse_url(self::url('expired'));
+        $inspect = \TlsGuard\inspect($host['host'], ['port' => $host['port'], 'roots' => 'none', 'ca_file' => $kit->pki('root_ca')]);
+        $this->assertFalse($inspect['verified']);
+        $this->assertSame('CERT_EXPIRED', $inspect['verdict']->getErrorCode());
+        $this->assertNotEmpty($inspect['chain']);
+    }
+
+    public function testIniDefaultsApplyToEveryClient(): void
+    {
+        $kit = Kit::get();
+        $so = self::extensionPath();
+        $script = sprintf('$c = new TlsGuard\Client(); echo $c->get(%s)->getStatusCode(), " ", json_encode(TlsGuard\trust_report()["roots"]);'
+            . ' try { (new TlsGuard\Client(["ca_file" => %s]))->get(%s); } catch (TlsGuard\CertificateException $e) { echo " ", $e->getErrorCode(); }',
+            var_export(self::url('good'), true), var_export($kit->pki('untrusted_root_ca'), true), var_export(self::url('good'), true));
+        // "none" must be quoted in php.ini syntax (a bare none is the empty string).
+        $cmd = [PHP_BINARY, '-n', '-d', "extension=$so", '-d', 'tlsguard.roots="none"', '-d', 'tlsguard.ca_file=' . $kit->pki('root_ca'),
+            '-d', 'tlsguard.timeout=5', '-r', $script];
+        $out = self::exec($cmd);
+        // Both come from php.ini; the second client's own ca_file replaces the ini one.
+        $this->assertSame('200 "none" CERT_UNKNOWN_ISSUER', $out);
+        // PHP_INI_SYSTEM: ini_set() cannot change it at run time.
+        $out = self::exec([PHP_BINARY, '-n', '-d', "extension=$so", '-r', 'var_dump(ini_set("tlsguard.roots", "none"));']);
+        $this->assertSame('bool(false)', $out);
+        $out = self::exec([PHP_BINARY, '-n', '-d', "extension=$so", '-d', 'tlsguard.timeout=-3', '-r',
+            'try { new TlsGuard\Client(); } catch (TlsGuard\InvalidArgumentException $e) { echo $e->getErrorCode(); }']);
+        $this->assertSame('INVALID_ARGUMENT', $out);
+    }
+
+    public function testModuleInfo(): void
+    {
+        $out = self::exec([PHP_BINARY, '-n', '-d', 'extension=' . self::extensionPath(), '--ri', 'tlsguard']);
+        $this->assertStringContainsString('version => ' . \TlsGuard\version(), $out);
+        $this->assertStringContainsString('rustls version => ' . \TlsGuard\rustls_version(), $out);
+        $this->assertMatchesRegularExpression('/trust source 1 => \w+/', $out);
+        $this->assertMatchesRegularExpression('/^0\.23\.\d+/', \TlsGuard\rustls_version());
+        $this->assertContains('tlsguard', get_loaded_extensions());
+    }
+
+    /** The .so this process loaded (so subprocess checks test the same build). */
+    public static function extensionPath(): string
+    {
+        $env = getenv('TLSGUARD_PHP_EXT');
+        if ($env) {
+            return $env;
+        }
+        foreach (file('/proc/self/maps') ?: [] as $line) {
+            if (preg_match('#\s(/\S*(?:libtlsguard_php|tlsguard)\.so)$#', trim($line), $m)) {
+                return $m[1];
+            }
+        }
+        self::markTestSkipped('set TLSGUARD_PHP_EXT to the path of the loaded libtlsguard_php.so');
+    }
+
+    public static function exec(array $cmd): string
+    {
+        $p = proc_open($cmd, [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes);
+        $out = stream_get_contents($pipes[1]);
+        $err = stream_get_contents($pipes[2]);
+        proc_close($p);
+        return trim($out . ($err !== '' ? "\n[stderr] $err" : ''));
+    }
+}

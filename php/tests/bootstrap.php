@@ -1,0 +1,24 @@
+<?php
+// PHPUnit bootstrap: the extension must be loaded (php -d extension=/abs/libtlsguard_php.so),
+// the PSR packages come from Debian's /usr/share/php, the adapter from ../src.
+declare(strict_types=1);
+
+if (!extension_loaded('tlsguard')) {
+    fwrite(STDERR, "tlsguard is not loaded: run php -d extension=/abs/path/libtlsguard_php.so /usr/bin/phpunit ...\n");
+    exit(2);
+}
+foreach (['Psr/Http/Message/autoload.php', 'Psr/Http/Client/autoload.php', 'Nyholm/Psr7/autoload.php'] as $f) {
+    if (is_file("/usr/share/php/$f")) {
+        require_once "/usr/share/php/$f";
+    }
+}
+spl_autoload_register(function (string $class): void {
+    $prefix = 'TlsGuard\\Psr18\\';
+    if (str_starts_with($class, $prefix)) {
+        $file = __DIR__ . '/../src/Psr18/' . str_replace('\\', '/', substr($class, strlen($prefix))) . '.php';
+        if (is_file($file)) {
+            require $file;
+        }
+    }
+});
+require_once __DIR__ . '/Kit.php';

@@ -1,0 +1,447 @@
+"""tlsguard: secure-by-default HTTPS and certificate diagnosis (rustls).
+
+TLS 1.2/1.3 only, certificate verification always on (there is no switch to turn it off),
+and every refusal is a :class:`TlsGuardError` with a stable ``code``, a message naming the
+certificate and the fact, and a ``hint`` saying whose side must fix what.
+
+All behaviour lives in the Rust core; this module only names things the Python way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from os import PathLike
+from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+
+from . import _native
+from ._native import (
+    Certificate,
+    ChainReport,
+    Finding,
+    Headers,
+    AuditReport,
+    ProtocolSupport,
+    Response,
+    ServerReport,
+    SuiteSupport,
+    TrustReport,
+    TrustSource,
+    load_certificates,
+)
+from .exceptions import (
+    CertificateError,
+    HTTPProtocolError,
+    HTTPStatusError,
+    InternalError,
+    InvalidInput,
+    NetworkError,
+    PolicyError,
+    RequestTimeout,
+    TLSHandshakeError,
+    TlsGuardError,
+)
+
+__version__: str = _native.__version__
+
+__all__ = [
+    # HTTPS
+    "Client",
+    "AsyncClient",
+    "Response",
+    "Headers",
+    "request",
+    "get",
+    "head",
+    "options",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    # certificates
+    "Certificate",
+    "load_certificates",
+    "verify_chain",
+    "ChainReport",
+    "lint",
+    "Finding",
+    "trust_report",
+    "TrustReport",
+    "inspect",
+    "ServerReport",
+    "AuditReport",
+    "ProtocolSupport",
+    "SuiteSupport",
+    "TrustSource",
+    # errors
+    "TlsGuardError",
+    "CertificateError",
+    "TLSHandshakeError",
+    "NetworkError",
+    "RequestTimeout",
+    "PolicyError",
+    "HTTPProtocolError",
+    "HTTPStatusError",
+    "InvalidInput",
+    "InternalError",
+    "__version__",
+]
+
+StrPath = Union[str, "PathLike[str]"]
+PemInput = Union[str, bytes, StrPath]
+Params = Union[Mapping[str, Any], Iterable[Tuple[str, Any]]]
+HeadersInput = Union[Mapping[str, Union[str, Sequence[str]]], Iterable[Tuple[str, str]]]
+Data = Union[bytes, bytearray, memoryview, str, Mapping[str, Any], List[Tuple[str, Any]]]
+Time = Union[datetime, int, float]
+
+
+class _ClientBase:
+    """The options shared by :class:`Client` and :class:`AsyncClient`.
+
+    Every option is validated by the core (``INVALID_ARGUMENT`` for a bad value); options not
+    named here (``max_response_bytes``, ``use_env``) are passed through by keyword.
+    """
+
+    def __init__(
+        self,
+        *,
+        roots: str = "mozilla+system",
+        ca_file: Optional[Union[StrPath, Sequence[StrPath]]] = None,
+        ca_pem: Optional[Union[str, bytes, Sequence[Union[str, bytes]]]] = None,
+        pins: Optional[Union[str, Sequence[str]]] = None,
+        client_cert: Optional[PemInput] = None,
+        client_key: Optional[PemInput] = None,
+        client_key_password: Optional[str] = None,
+        crls: Optional[Union[PemInput, Sequence[PemInput]]] = None,
+        min_tls: str = "1.2",
+        timeout: float = 30.0,
+        connect_timeout: float = 10.0,
+        max_redirects: int = 10,
+        allow_http: bool = False,
+        proxy: Optional[str] = None,
+        http2: bool = True,
+        headers: Optional[Mapping[str, Union[str, Sequence[str]]]] = None,
+        fetch_missing_intermediates: bool = False,
+        **other: Any,
+    ) -> None:
+        opts = dict(
+            roots=roots,
+            ca_file=ca_file,
+            ca_pem=ca_pem,
+            pins=pins,
+            client_cert=client_cert,
+            client_key=client_key,
+            client_key_password=client_key_password,
+            crls=crls,
+            min_tls=min_tls,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            max_redirects=max_redirects,
+            allow_http=allow_http,
+            proxy=proxy,
+            http2=http2,
+            headers=headers,
+            fetch_missing_intermediates=fetch_missing_intermediates,
+        )
+        opts.update(other)  # unknown names are refused by the core, with an explanation
+        self._native = _native.Client(opts)
+
+    def _client(self) -> _native.Client:
+        return self._native
+
+    @property
+    def closed(self) -> bool:
+        """Whether the client was closed (later requests raise :class:`InvalidInput`)."""
+        return self._native.closed
+
+    def trust_report(self) -> TrustReport:
+        """What this client trusts: every source loaded, with counts."""
+        return self._client().trust_report()
+
+    def __repr__(self) -> str:
+        return f"<tlsguard.{type(self).__name__} {'closed' if self.closed else 'open'}>"
+
+
+class Client(_ClientBase):
+    """An HTTPS client with a connection pool. Thread-safe: share one across threads.
+
+    ``with tlsguard.Client(ca_file="ca.pem") as client: client.get(url)``.
+    """
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Optional[Params] = None,
+        headers: Optional[HeadersInput] = None,
+        data: Optional[Data] = None,
+        json: Any = None,
+        timeout: Optional[float] = None,
+    ) -> Response:
+        """Sends a request and reads the whole response (the GIL is released meanwhile)."""
+        return self._client().request(method, url, params, headers, data, json, timeout)
+
+    def get(self, url: str, **kwargs: Any) -> Response:
+        return self.request("GET", url, **kwargs)
+
+    def head(self, url: str, **kwargs: Any) -> Response:
+        return self.request("HEAD", url, **kwargs)
+
+    def options(self, url: str, **kwargs: Any) -> Response:
+        return self.request("OPTIONS", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> Response:
+        return self.request("POST", url, **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> Response:
+        return self.request("PUT", url, **kwargs)
+
+    def patch(self, url: str, **kwargs: Any) -> Response:
+        return self.request("PATCH", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> Response:
+        return self.request("DELETE", url, **kwargs)
+
+    def close(self) -> None:
+        """Closes the pooled connections; later requests raise :class:`InvalidInput`."""
+        self._native.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncClient(_ClientBase):
+    """The asyncio client: same options as :class:`Client`, ``await client.get(url)``.
+
+    The request runs on the core's I/O runtime; the event loop is woken through a socket it
+    watches (``loop.add_reader``), so no thread is blocked per request and cancelling the
+    ``await`` cancels the request. Needs a loop with ``add_reader`` (the default loop on
+    Linux/macOS, uvloop).
+    """
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Optional[Params] = None,
+        headers: Optional[HeadersInput] = None,
+        data: Optional[Data] = None,
+        json: Any = None,
+        timeout: Optional[float] = None,
+    ) -> Response:
+        pending = self._client().start(method, url, params, headers, data, json, timeout)
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[Response] = loop.create_future()
+
+        def step() -> None:
+            if done.done():
+                return
+            try:
+                response = pending.poll()
+            except BaseException as e:  # noqa: B902 - delivered to the awaiting task
+                done.set_exception(e)
+                return
+            if response is not None:
+                done.set_result(response)
+
+        fd = pending.fileno
+        loop.add_reader(fd, step)
+        try:
+            step()
+            return await done
+        finally:
+            loop.remove_reader(fd)
+            pending.cancel()
+
+    async def get(self, url: str, **kwargs: Any) -> Response:
+        return await self.request("GET", url, **kwargs)
+
+    async def head(self, url: str, **kwargs: Any) -> Response:
+        return await self.request("HEAD", url, **kwargs)
+
+    async def options(self, url: str, **kwargs: Any) -> Response:
+        return await self.request("OPTIONS", url, **kwargs)
+
+    async def post(self, url: str, **kwargs: Any) -> Response:
+        return await self.request("POST", url, **kwargs)
+
+    async def put(self, url: str, **kwargs: Any) -> Response:
+        return await self.request("PUT", url, **kwargs)
+
+    async def patch(self, url: str, **kwargs: Any) -> Response:
+        return await self.request("PATCH", url, **kwargs)
+
+    async def delete(self, url: str, **kwargs: Any) -> Response:
+        return await self.request("DELETE", url, **kwargs)
+
+    async def aclose(self) -> None:
+        """Closes the pooled connections; later requests raise :class:`InvalidInput`."""
+        self._native.close()
+
+    async def __aenter__(self) -> "AsyncClient":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+def request(
+    method: str,
+    url: str,
+    *,
+    params: Optional[Params] = None,
+    headers: Optional[HeadersInput] = None,
+    data: Optional[Data] = None,
+    json: Any = None,
+    **options: Any,
+) -> Response:
+    """One request with a one-off :class:`Client`; ``options`` are the Client's options."""
+    with Client(**options) as client:
+        return client.request(method, url, params=params, headers=headers, data=data, json=json)
+
+
+def get(url: str, **kwargs: Any) -> Response:
+    return request("GET", url, **kwargs)
+
+
+def head(url: str, **kwargs: Any) -> Response:
+    return request("HEAD", url, **kwargs)
+
+
+def options(url: str, **kwargs: Any) -> Response:
+    return request("OPTIONS", url, **kwargs)
+
+
+def post(url: str, **kwargs: Any) -> Response:
+    return request("POST", url, **kwargs)
+
+
+def put(url: str, **kwargs: Any) -> Response:
+    return request("PUT", url, **kwargs)
+
+
+def patch(url: str, **kwargs: Any) -> Response:
+    return request("PATCH", url, **kwargs)
+
+
+def delete(url: str, **kwargs: Any) -> Response:
+    return request("DELETE", url, **kwargs)
+
+
+def verify_chain(
+    chain: Union[str, bytes, Certificate, Sequence[Certificate]],
+    hostname: Optional[str] = None,
+    *,
+    roots: Optional[str] = None,
+    ca_file: Optional[Union[StrPath, Sequence[StrPath]]] = None,
+    ca_pem: Optional[Union[str, bytes, Sequence[Union[str, bytes]]]] = None,
+    pins: Optional[Union[str, Sequence[str]]] = None,
+    crls: Optional[Union[PemInput, Sequence[PemInput]]] = None,
+    use_env: Optional[bool] = None,
+    purpose: Optional[str] = None,
+    max_chain_depth: Optional[int] = None,
+    fetch_missing_intermediates: Optional[bool] = None,
+    at: Optional[Time] = None,
+) -> ChainReport:
+    """Verifies a chain (leaf first) offline, with the same verifier as the client.
+
+    A refused chain is not raised: ``report.ok`` is False and ``report.error`` is the
+    :class:`TlsGuardError` a request would raise (``report.raise_for_error()`` raises it).
+    Bad input (unparsable PEM, unreadable ``ca_file``) raises :class:`InvalidInput`.
+    ``purpose`` is ``"server"`` (default) or ``"client"``; ``at`` a datetime or Unix seconds.
+    """
+    opts = dict(
+        hostname=hostname,
+        roots=roots,
+        ca_file=ca_file,
+        ca_pem=ca_pem,
+        pins=pins,
+        crls=crls,
+        use_env=use_env,
+        purpose=purpose,
+        max_chain_depth=max_chain_depth,
+        fetch_missing_intermediates=fetch_missing_intermediates,
+    )
+    return _native.verify_chain(chain, opts, at)
+
+
+def trust_report(
+    *,
+    roots: Optional[str] = None,
+    ca_file: Optional[Union[StrPath, Sequence[StrPath]]] = None,
+    ca_pem: Optional[Union[str, bytes, Sequence[Union[str, bytes]]]] = None,
+    pins: Optional[Union[str, Sequence[str]]] = None,
+    crls: Optional[Union[PemInput, Sequence[PemInput]]] = None,
+    use_env: Optional[bool] = None,
+) -> TrustReport:
+    """What a trust configuration loads (every source with its counts), without a client."""
+    return _native.trust_report(
+        dict(roots=roots, ca_file=ca_file, ca_pem=ca_pem, pins=pins, crls=crls, use_env=use_env)
+    )
+
+
+def lint(
+    chain_pem: Union[str, bytes],
+    key: Optional[PemInput] = None,
+    hostnames: Union[str, Sequence[str]] = (),
+    warn_days: int = 30,
+    *,
+    at: Optional[Time] = None,
+) -> List[Finding]:
+    """Checks a deployment bundle (leaf first, then intermediates) and optionally its key
+    (PEM, or a path: then its file permissions are checked too).
+
+    Problems of the deployment are findings (errors first); unparsable input raises
+    :class:`InvalidInput`.
+    """
+    return _native.lint(chain_pem, dict(key=key, hostnames=hostnames, warn_days=warn_days), at)
+
+
+def inspect(
+    host: str,
+    port: int = 443,
+    *,
+    audit: Optional[bool] = None,
+    http_request: Optional[bool] = None,
+    path: Optional[str] = None,
+    timeout: Optional[float] = None,
+    connect_timeout: Optional[float] = None,
+    roots: Optional[str] = None,
+    ca_file: Optional[Union[StrPath, Sequence[StrPath]]] = None,
+    ca_pem: Optional[Union[str, bytes, Sequence[Union[str, bytes]]]] = None,
+    pins: Optional[Union[str, Sequence[str]]] = None,
+    crls: Optional[Union[PemInput, Sequence[PemInput]]] = None,
+    use_env: Optional[bool] = None,
+    client_cert: Optional[PemInput] = None,
+    client_key: Optional[PemInput] = None,
+    client_key_password: Optional[str] = None,
+) -> ServerReport:
+    """Connects to ``host:port`` like a request would and reports what the server presented
+    and negotiated, whether a request would verify it (``verdict``), how the chain is
+    deployed, HSTS and cookies, and with ``audit=True`` which old TLS versions and legacy
+    suites it still accepts. Certificate problems are in the report; connection failures
+    (DNS, CONNECT, TIMEOUT, TLS_*) raise.
+    """
+    opts = dict(
+        port=port,
+        audit=audit,
+        http_request=http_request,
+        path=path,
+        timeout=timeout,
+        connect_timeout=connect_timeout,
+        roots=roots,
+        ca_file=ca_file,
+        ca_pem=ca_pem,
+        pins=pins,
+        crls=crls,
+        use_env=use_env,
+        client_cert=client_cert,
+        client_key=client_key,
+        client_key_password=client_key_password,
+    )
+    return _native.inspect(host, opts)
