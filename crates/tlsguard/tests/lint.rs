@@ -455,13 +455,16 @@ fn expired_not_yet_valid_and_expiring_soon() {
     let f = one(&findings, "NOT_YET_VALID", Severity::Error, Some(0));
     assert!(f.message.contains("UTC") && f.message.contains("in 2 days"), "{f}");
 
-    // The kit's leaf expires in 30 days: inside the default 30-day threshold.
-    let findings = run(&kit("fullchain"), &opts(&[], None));
+    // The kit's leaf is valid for 30 days from its creation: an hour later it is inside the
+    // default 30-day threshold (`at` pins the time: the test must not depend on how fast it runs).
+    let leaf = tlsguard::CertificateInfo::from_pem(&kit("fullchain")).unwrap();
+    let mut soon = opts(&[], None);
+    soon.at = Some(leaf.not_after - 30 * 86_400 + 3_600);
+    let findings = run(&kit("fullchain"), &soon);
     let f = one(&findings, "EXPIRES_SOON", Severity::Warning, Some(0));
     assert!(f.message.contains("29 days left"), "{f}");
 
     // `at`: two days after the leaf's notAfter (the intermediate is still fine).
-    let leaf = tlsguard::CertificateInfo::from_pem(&kit("fullchain")).unwrap();
     let mut o = opts(&[], None);
     o.at = Some(leaf.not_after + 2 * 86_400);
     let findings = run(&kit("fullchain"), &o);

@@ -163,7 +163,8 @@ fn build_testkit() -> Result {
     run(in_root(&cargo()).args(["build", "-p", "tlsguard-testkit"]))
 }
 
-/// A virtualenv in target/py with the package built from python/ (and pytest, mypy).
+/// A virtualenv in target/py with the package built from python/ (and pytest, mypy, requests,
+/// httpx).
 fn python_env() -> Result<PathBuf> {
     let venv = root().join("target/py");
     if !venv.join("bin/python").exists() {
@@ -171,7 +172,8 @@ fn python_env() -> Result<PathBuf> {
     }
     // An absolute target dir of its own: maturin's pyo3 settings differ from plain cargo's.
     run(in_root(&venv.join("bin/pip").to_string_lossy())
-        .args(["install", "-q", "./python", "pytest", "mypy"])
+        // requests and httpx: the adapters' optional dependencies, installed so they are tested.
+        .args(["install", "-q", "./python", "pytest", "mypy", "requests", "httpx"])
         .env("CARGO_TARGET_DIR", root().join("target/maturin")))?;
     Ok(venv.join("bin"))
 }
