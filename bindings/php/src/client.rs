@@ -1,7 +1,6 @@
 //! `TlsGuard\Client` and `TlsGuard\Response`: the core's `Client`, `Request` and `Response`.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use ext_php_rs::convert::IntoZval;
 use ext_php_rs::exception::PhpException;
@@ -17,9 +16,6 @@ use crate::errors::{OrThrow, exception_zval, guard, internal, invalid, type_erro
 /// php.ini settings that give a client its defaults.
 const CLIENT_INI: &[&str] = &["roots", "ca_file", "timeout"];
 
-/// Per-request option names (the `$options` of `get()`, `request()`, ...).
-const REQUEST_OPTIONS: &[&str] = &["headers", "query", "json", "body", "form_params", "timeout"];
-
 /// An HTTPS client: trust, options and a connection pool. Keep it alive to reuse connections.
 #[php_class]
 #[php(name = "TlsGuard\\Client")]
@@ -27,139 +23,49 @@ pub struct Client {
     inner: tlsguard::Client,
 }
 
-/// One request, converted from PHP values, ready to build on the core.
-struct Prepared {
-    method: Method,
-    url: String,
-    headers: Vec<(String, String)>,
-    query: Vec<(String, String)>,
-    body: Option<Body>,
-    timeout: Option<Duration>,
-}
-
-enum Body {
-    Bytes(Vec<u8>),
-    Json(Value),
-    Form(Vec<(String, String)>),
-}
-
-impl Prepared {
-    fn build(self, client: &tlsguard::Client) -> tlsguard::Request {
-        let mut r = client.request(self.method, &self.url).headers(self.headers);
-        for (k, v) in self.query {
-            r = r.query(k, v);
-        }
-        r = match self.body {
-            None => r,
-            Some(Body::Bytes(b)) => r.body(b),
-            Some(Body::Json(v)) => r.json(&v),
-            Some(Body::Form(f)) => r.form(&f),
-        };
-        if let Some(t) = self.timeout {
-            r = r.timeout(t);
-        }
-        r
-    }
-}
-
-/// A scalar option value as text (header values, query values, form fields).
-fn scalar_text(what: &str, zv: &Zval) -> Result<String, PhpException> {
-    let zv = zv.dereference();
-    if let Some(b) = zv.bool() {
-        return Ok(if b { "1" } else { "0" }.to_owned());
-    }
-    if zv.is_long() || zv.is_double() {
-        return Ok(zv.coerce_to_string().unwrap_or_default());
-    }
-    if let Some(s) = zv.zend_str() {
-        return s.as_str().map(str::to_owned).map_err(|_| invalid(format!("{what}: the value is not valid UTF-8")));
-    }
-    Err(type_error(format!("{what} must be a string, int, float or bool, {} given", zv.get_type())))
-}
-
-fn key_name(what: &str, k: &ArrayKey<'_>) -> Result<String, PhpException> {
-    Ok(match k {
-        ArrayKey::Long(i) => i.to_string(),
-        ArrayKey::String(s) => s.clone(),
-        ArrayKey::Str(s) => (*s).to_owned(),
-        ArrayKey::ZendString(s) => {
-            s.as_str().map(str::to_owned).map_err(|_| invalid(format!("{what}: a key is not valid UTF-8")))?
-        }
-    })
-}
-
-/// `name => value` or `name => [values]` pairs.
-fn pairs(what: &str, zv: &Zval, multi: bool) -> Result<Vec<(String, String)>, PhpException> {
-    let ht = zv
-        .dereference()
-        .array()
-        .ok_or_else(|| type_error(format!("{what} must be an array of names to values, {} given", zv.get_type())))?;
-    let mut out = Vec::with_capacity(ht.len());
-    for (k, v) in ht.iter() {
-        let name = key_name(what, &k)?;
-        match v.dereference().array() {
-            Some(list) if multi => {
-                for item in list.values() {
-                    out.push((name.clone(), scalar_text(&format!("{what}[{name}]"), item)?));
-                }
-            }
-            _ => out.push((name.clone(), scalar_text(&format!("{what}[{name}]"), v)?)),
-        }
-    }
-    Ok(out)
-}
-
-fn seconds(what: &str, zv: &Zval) -> Result<Duration, PhpException> {
-    let zv = zv.dereference();
-    let secs = match (zv.long(), zv.double()) {
-        (Some(i), _) => i as f64,
-        (_, Some(f)) => f,
-        _ => return Err(type_error(format!("{what} must be a number of seconds, {} given", zv.get_type()))),
-    };
-    tlsguard::options::timeout_from_secs(what, secs).or_throw()
-}
-
-fn prepare(method: &str, url: &str, options: Option<&ZendHashTable>) -> Result<Prepared, PhpException> {
+/// Builds a request from Guzzle-style `$options`: the names are the core's request options
+/// (`headers`, `query`, `json`, `body`, `timeout`), with Guzzle's `form_params` for the core's
+/// `form`; the core validates them. `body` is passed as bytes (PHP strings may be binary).
+fn prepare(
+    client: &tlsguard::Client,
+    method: &str,
+    url: &str,
+    options: Option<&ZendHashTable>,
+) -> Result<tlsguard::Request, PhpException> {
     let method: Method = method.parse().or_throw()?;
-    let mut p =
-        Prepared { method, url: url.to_owned(), headers: Vec::new(), query: Vec::new(), body: None, timeout: None };
+    let mut request = client.request(method, url);
     let Some(options) = options else {
-        return Ok(p);
+        return Ok(request);
     };
+    let mut json = serde_json::Map::new();
+    let mut body: Option<Vec<u8>> = None;
     for (k, v) in options.iter() {
-        let name = key_name("options", &k)?;
-        if v.dereference().is_null() {
+        let name = match &k {
+            ArrayKey::Long(i) => i.to_string(),
+            ArrayKey::String(s) => s.clone(),
+            ArrayKey::Str(s) => (*s).to_owned(),
+            ArrayKey::ZendString(s) => {
+                s.as_str().map(str::to_owned).map_err(|_| invalid("options: a key is not valid UTF-8"))?
+            }
+        };
+        if name == "body" && !v.dereference().is_null() {
+            let bytes = v
+                .dereference()
+                .zend_str()
+                .map(|s| s.as_bytes().to_vec())
+                .ok_or_else(|| type_error(format!("body must be a string, {} given", v.get_type())))?;
+            body = Some(bytes);
+            json.insert("body".to_owned(), Value::String(String::new())); // counted by the core's one-body rule
             continue;
         }
-        let set_body = |p: &mut Prepared, b: Body| {
-            if p.body.is_some() {
-                return Err(invalid("options: give only one of body, json and form_params"));
-            }
-            p.body = Some(b);
-            Ok(())
-        };
-        match name.as_str() {
-            "headers" => p.headers = pairs("headers", v, true)?,
-            "query" => p.query = pairs("query", v, true)?,
-            "json" => set_body(&mut p, Body::Json(to_json("json", v)?))?,
-            "body" => {
-                let bytes = match v.dereference().zend_str() {
-                    Some(s) => s.as_bytes().to_vec(),
-                    None => return Err(type_error(format!("body must be a string, {} given", v.get_type()))),
-                };
-                set_body(&mut p, Body::Bytes(bytes))?
-            }
-            "form_params" => set_body(&mut p, Body::Form(pairs("form_params", v, false)?))?,
-            "timeout" => p.timeout = Some(seconds("timeout", v)?),
-            other => {
-                return Err(invalid(format!(
-                    "unknown request option {other:?}; known options: {}",
-                    REQUEST_OPTIONS.join(", ")
-                )));
-            }
-        }
+        let core_name = if name == "form_params" { "form".to_owned() } else { name.clone() };
+        json.insert(core_name, to_json(&format!("options[{name}]"), v)?);
     }
-    Ok(p)
+    request = request.options_json(&Value::Object(json));
+    if let Some(bytes) = body {
+        request = request.body(bytes);
+    }
+    Ok(request)
 }
 
 #[php_impl]
@@ -178,8 +84,7 @@ impl Client {
     /// Sends a request and returns the whole response.
     pub fn request(&self, method: &str, url: &str, options: Option<&ZendHashTable>) -> PhpResult<Response> {
         guard(|| {
-            let p = prepare(method, url, options)?;
-            let r = p.build(&self.inner).send_blocking().or_throw()?;
+            let r = prepare(&self.inner, method, url, options)?.send_blocking().or_throw()?;
             Ok(Response { inner: Arc::new(r) })
         })
     }
@@ -243,9 +148,9 @@ impl Client {
                 if spec.len() > 3 {
                     return Err(invalid(format!("{what}: expected [method, url] or [method, url, options]")));
                 }
-                prepared.push(prepare(&method, &url, options)?.build(&self.inner));
+                prepared.push(prepare(&self.inner, &method, &url, options)?);
             }
-            let results = send_all(prepared, limit)?;
+            let results = self.inner.send_many_blocking(prepared, limit);
             let mut out = ZendHashTable::with_capacity(results.len().min(u32::MAX as usize) as u32);
             for r in results {
                 let zv = match r {
@@ -264,40 +169,6 @@ impl Client {
     pub fn trust_report(&self) -> PhpResult<Zval> {
         guard(|| crate::trust::report_zval(self.inner.trust_report()))
     }
-}
-
-/// Runs the core's async `send()` for every request (on the core's runtime), at most `limit`
-/// at once, and waits for all of them. The waiting happens on a current-thread runtime of this
-/// call: no thread is started here.
-fn send_all(
-    requests: Vec<tlsguard::Request>,
-    limit: usize,
-) -> Result<Vec<tlsguard::Result<tlsguard::Response>>, PhpException> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .map_err(|e| internal(format!("cannot start a runtime: {e}")))?;
-    Ok(rt.block_on(async move {
-        let permits = Arc::new(tokio::sync::Semaphore::new(limit));
-        let mut tasks = Vec::with_capacity(requests.len());
-        for r in requests {
-            let permits = permits.clone();
-            tasks.push(tokio::spawn(async move {
-                let _permit = permits.acquire_owned().await;
-                r.send().await
-            }));
-        }
-        let mut out = Vec::with_capacity(tasks.len());
-        for t in tasks {
-            out.push(match t.await {
-                Ok(r) => r,
-                Err(e) => {
-                    Err(tlsguard::Error::new(tlsguard::Code::HttpProtocol, format!("the request task failed: {e}")))
-                }
-            });
-        }
-        out
-    }))
 }
 
 /// A complete response.

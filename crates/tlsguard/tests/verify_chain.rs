@@ -134,7 +134,14 @@ fn request_options_by_name_and_send_many() {
         .send_blocking()
         .unwrap();
     assert_eq!(r.json().unwrap()["body"], json!("a=1&b=true"));
-    for bad in [json!({"verify": false}), json!({"query": 5}), json!({"timeout": -1}), json!({"body": 3}), json!("x")] {
+    for bad in [
+        json!({"verify": false}),
+        json!({"query": 5}),
+        json!({"timeout": -1}),
+        json!({"body": 3}),
+        json!("x"),
+        json!({"json": 1, "form": {"a": 1}}),
+    ] {
         let e = client.get(&kit.good_url("/")).options_json(&bad).send_blocking().unwrap_err();
         assert_eq!(e.code(), Code::InvalidArgument, "{bad}: {e}");
     }

@@ -407,6 +407,10 @@ impl Request {
             serde_json::Value::Array(a) if a.is_empty() => return self,
             _ => return self.fail(Error::invalid("request options must be a mapping of option names to values")),
         };
+        let bodies = ["json", "body", "form"].iter().filter(|b| map.get(**b).is_some_and(|v| !v.is_null())).count();
+        if bodies > 1 {
+            return self.fail(Error::invalid("give only one of the request options body, json and form"));
+        }
         for (name, v) in map {
             if v.is_null() {
                 continue;
