@@ -384,28 +384,19 @@ impl Response {
     fn ok(&self) -> bool {
         self.inner.status() < 400
     }
-    /// Raises `HTTPStatusError` (an `HTTPProtocolError`, code `HTTP_STATUS`) for a 4xx/5xx
-    /// status; returns the response otherwise.
-    // TODO(core): the message and code belong in the core (`Response::error_for_status()` with a
-    // `Code::HttpStatus`); this is the only error the binding words itself.
+    /// Raises `HTTPStatusError` (an `HTTPProtocolError`, code `HTTP_STATUS`, from the core's
+    /// `error_for_status`) for a 4xx/5xx status; returns the response otherwise.
     fn raise_for_status(slf: &Bound<'_, Self>) -> PyResult<Py<Self>> {
         let r = &slf.get().inner;
-        let status = r.status();
-        if status < 400 {
-            return Ok(slf.clone().unbind());
+        match r.error_for_status() {
+            Ok(()) => Ok(slf.clone().unbind()),
+            Err(e) => {
+                let err = crate::errors::exception_instance(slf.py(), &e)?;
+                err.setattr("response", slf)?;
+                err.setattr("status_code", r.status())?;
+                Err(PyErr::from_value(err))
+            }
         }
-        let py = slf.py();
-        let side = if status < 500 { "client error" } else { "server error" };
-        let text = format!("HTTP_STATUS: {status} {} ({side}) for {}", r.reason(), r.url());
-        let kwargs = pyo3::types::PyDict::new(py);
-        kwargs.set_item("code", "HTTP_STATUS")?;
-        kwargs.set_item("category", "http")?;
-        kwargs.set_item("message", &text["HTTP_STATUS: ".len()..])?;
-        kwargs.set_item("url", r.url())?;
-        kwargs.set_item("response", slf)?;
-        kwargs.set_item("status_code", status)?;
-        let class = py.import("tlsguard.exceptions")?.getattr("HTTPStatusError")?;
-        Err(PyErr::from_value(class.call((text,), Some(&kwargs))?))
     }
     fn __repr__(&self) -> String {
         format!("<Response [{}]>", self.inner.status())

@@ -32,10 +32,19 @@ pub fn class_name(category: Category) -> &'static str {
     }
 }
 
+/// The class of `err`: its category's, except `HTTP_STATUS`, whose `HTTPStatusError` (an
+/// `HTTPProtocolError`) also carries the response, like requests' `HTTPError`.
+pub fn class_for(err: &Error) -> &'static str {
+    match err.code() {
+        tlsguard::Code::HttpStatus => "HTTPStatusError",
+        _ => class_name(err.category()),
+    }
+}
+
 /// The exception instance for `err` (not raised).
 pub fn exception_instance<'py>(py: Python<'py>, err: &Error) -> PyResult<Bound<'py, PyAny>> {
     let module = py.import(EXCEPTIONS_MODULE)?;
-    let class = module.getattr(class_name(err.category()))?;
+    let class = module.getattr(class_for(err))?;
     let chain = PyList::empty(py);
     for c in err.chain() {
         chain.append(Certificate::from_info(c.clone()))?;
