@@ -1,0 +1,305 @@
+"""A requests transport adapter that sends through tlsguard.
+
+    import requests
+    from tlsguard.adapters.requests import TlsGuardAdapter
+
+    session = requests.Session()
+    session.mount("https://", TlsGuardAdapter(ca_file="ca.pem"))
+
+``TlsGuardAdapter(**options)`` takes the options of :class:`tlsguard.Client` (``roots``,
+``ca_file``, ``pins``, ``client_cert``/``client_key``, ``proxy``, ``timeout``,
+``connect_timeout``, ...) and owns one tlsguard client (thread-safe, pooled) until
+``close()`` (``session.close()`` closes it). Behaviour:
+
+- **One hop per send.** The tlsguard client has ``max_redirects=0``; requests follows redirects
+  (``session.max_redirects``, ``allow_redirects=``) with its own logic, calling the adapter
+  once per hop. A redirect from https:// to http:// is refused by the adapter itself
+  (``requests.exceptions.InvalidSchema`` caused by a ``tlsguard.PolicyError`` with code
+  ``HTTP_DOWNGRADE``), because requests would send the http:// hop through whichever adapter
+  is mounted for ``http://`` (also with ``allow_redirects=False``: the adapter cannot tell).
+  ``max_redirects`` and ``allow_http=True`` are refused.
+- **No per-request TLS overrides.** ``verify=False``, ``verify="/path"`` and ``cert=`` raise
+  :class:`tlsguard.InvalidInput`: the adapter's options decide what is trusted (``ca_file``,
+  ``pins``, ``client_cert``). The one exception: a ``verify`` path that requests took from
+  ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` (``trust_env``) is ignored, not refused.
+- **Proxies**: a proxy requests would use for the URL raises :class:`tlsguard.InvalidInput`
+  (configure ``TlsGuardAdapter(proxy=...)``), unless it is the one the environment
+  (``HTTPS_PROXY``/``NO_PROXY``) gives, which tlsguard reads itself when ``proxy`` is not set.
+- **Timeout**: tlsguard has one deadline per request. ``timeout=t`` and the read part of
+  ``timeout=(connect, read)`` become that deadline; the connect phase is bounded by the
+  adapter's ``connect_timeout``. ``None`` means the adapter's ``timeout`` (default 30 s).
+- **Bodies**: the request body is sent as bytes (an iterator or file is read first); the
+  response is read whole (``stream=True`` then iterates over memory). The body is already
+  decoded: see :func:`tlsguard.adapters.response_headers` for how ``Content-Encoding`` /
+  ``Content-Length`` are rewritten. ``response.headers`` joins repeated headers with ``", "``
+  like requests does; ``response.raw.headers.getlist(name)`` has every value, and cookies
+  (every ``Set-Cookie``) go to ``response.cookies`` and the session's jar.
+- ``response.tlsguard_response`` is the :class:`tlsguard.Response` (TLS version, cipher suite,
+  peer certificates, ...).
+
+Errors are requests' exception types, chained to the tlsguard error (``raise ... from e``) and
+also available as ``err.tlsguard_error``; see :data:`ERROR_MAP`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from datetime import timedelta
+from http.client import HTTPMessage
+from typing import Any, List, Mapping, Optional, Tuple, Type, Union, cast
+
+try:
+    import requests  # type: ignore[import-untyped, import-not-found, unused-ignore]
+    from requests.adapters import BaseAdapter  # type: ignore[import-untyped, import-not-found, unused-ignore]
+    from requests.cookies import extract_cookies_to_jar  # type: ignore[import-untyped, import-not-found, unused-ignore]
+    from requests.exceptions import (  # type: ignore[import-untyped, import-not-found, unused-ignore]
+        ConnectionError,
+        InvalidSchema,
+        InvalidURL,
+        ReadTimeout,
+        RequestException,
+        SSLError,
+        TooManyRedirects,
+    )
+    from requests.structures import CaseInsensitiveDict  # type: ignore[import-untyped, import-not-found, unused-ignore]
+    from requests.utils import (  # type: ignore[import-untyped, import-not-found, unused-ignore]
+        get_encoding_from_headers,
+        get_environ_proxies,
+        select_proxy,
+    )
+    from urllib3 import HTTPResponse  # type: ignore[import-untyped, import-not-found, unused-ignore]
+    from urllib3._collections import HTTPHeaderDict  # type: ignore[import-untyped, import-not-found, unused-ignore]
+except ImportError as e:  # pragma: no cover - exercised in a subprocess by the tests
+    raise ImportError(
+        "tlsguard.adapters.requests needs the 'requests' package: pip install tlsguard[requests]"
+    ) from e
+
+from .. import Client, Response
+from ..exceptions import (
+    CertificateError,
+    HTTPProtocolError,
+    NetworkError,
+    PolicyError,
+    RequestTimeout,
+    TLSHandshakeError,
+    TlsGuardError,
+)
+from . import client_options, downgrade_error, invalid, request_headers, response_headers
+
+__all__ = ["TlsGuardAdapter", "ERROR_MAP"]
+
+#: tlsguard error -> requests exception. An entry is an error ``code`` or a tlsguard
+#: exception class (the error's category); the first entry that matches wins. Anything else is a
+#: ``requests.exceptions.RequestException``.
+#:
+#: TIMEOUT is always ``ReadTimeout``: tlsguard's timeout is one deadline for the whole request
+#: (its connect phase has its own ``connect_timeout``), and the error does not say which one
+#: expired other than in its message. ``except requests.Timeout`` catches it.
+ERROR_MAP: List[Tuple[Union[str, Type[TlsGuardError]], Type[RequestException]]] = [
+    ("INSECURE_URL", InvalidSchema),
+    ("HTTP_DOWNGRADE", InvalidSchema),
+    ("TOO_MANY_REDIRECTS", TooManyRedirects),
+    ("INVALID_URL", InvalidURL),
+    (CertificateError, SSLError),
+    (TLSHandshakeError, SSLError),
+    (NetworkError, ConnectionError),  # DNS, CONNECT
+    (RequestTimeout, ReadTimeout),
+    (HTTPProtocolError, ConnectionError),  # what requests raises for urllib3's ProtocolError
+    (PolicyError, RequestException),  # RESPONSE_TOO_LARGE
+]
+
+
+def _matches(error: TlsGuardError, key: Union[str, Type[TlsGuardError]]) -> bool:
+    return error.code == key if isinstance(key, str) else isinstance(error, key)
+
+
+def translate_error(error: TlsGuardError, request: Any = None) -> RequestException:
+    """The requests exception for a tlsguard error (with ``tlsguard_error`` set; not chained)."""
+    cls = next((peer for key, peer in ERROR_MAP if _matches(error, key)), RequestException)
+    text = str(error)
+    if error.hint:
+        text += f" (hint: {error.hint})"
+    exc = cls(text, request=request)
+    exc.tlsguard_error = error  # type: ignore[attr-defined, unused-ignore]
+    return exc
+
+
+class _OriginalResponse:
+    """What requests' cookie handling reads from ``raw._original_response`` (``msg``)."""
+
+    def __init__(self, msg: HTTPMessage, status: int, reason: str, version: int) -> None:
+        self.msg = msg
+        self.status = status
+        self.reason = reason
+        self.version = version
+
+    def isclosed(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
+
+
+class TlsGuardAdapter(BaseAdapter):  # type: ignore[misc, unused-ignore]  # (BaseAdapter is Any without stubs)
+    """A ``requests`` adapter sending every request through one :class:`tlsguard.Client`.
+
+    ``TlsGuardAdapter(**options)``: the options of :class:`tlsguard.Client`, except
+    ``max_redirects`` (requests follows redirects) and ``allow_http=True``.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__()
+        opts = client_options(
+            "TlsGuardAdapter", "requests", "session.max_redirects, or allow_redirects=False", options
+        )
+        self._proxy: Optional[str] = options.get("proxy")
+        self.client = Client(**opts)
+
+    # -- requests' adapter interface -------------------------------------------------------
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Union[None, float, Tuple[Optional[float], Optional[float]], Any] = None,
+        verify: Union[bool, str] = True,
+        cert: Any = None,
+        proxies: Optional[Mapping[str, str]] = None,
+    ) -> requests.Response:
+        self._check_tls(verify, cert)
+        self._check_proxies(request.url, proxies)
+        url = request.url or ""
+        try:
+            native = self.client.request(
+                request.method or "GET",
+                url,
+                headers=request_headers(request.headers.items()),
+                data=_body_bytes(request.body),
+                timeout=_read_timeout(timeout),
+            )
+        except TlsGuardError as e:
+            raise translate_error(e, request) from e
+        downgrade = downgrade_error(url, native.status_code, native.headers)
+        if downgrade is not None:
+            raise translate_error(downgrade, request) from downgrade
+        return self.build_response(request, native)
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def build_response(self, request: requests.PreparedRequest, native: Response) -> requests.Response:
+        """A ``requests.Response`` from a tlsguard one (the body already read and decoded)."""
+        content = native.content
+        headers = response_headers(native.headers.multi_items(), content)
+        raw_headers = HTTPHeaderDict()
+        msg = HTTPMessage()
+        for name, value in headers:
+            raw_headers.add(name, value)
+            msg[name] = value  # appends: repeated headers are all kept
+        version = 20 if native.http_version == "HTTP/2" else 11
+        raw = HTTPResponse(
+            body=io.BytesIO(content),
+            headers=raw_headers,
+            status=native.status_code,
+            version=version,
+            reason=native.reason,
+            preload_content=False,
+            decode_content=False,
+            original_response=cast(Any, _OriginalResponse(msg, native.status_code, native.reason, version)),
+            enforce_content_length=False,
+            request_method=request.method,
+            request_url=request.url,
+        )
+        response: Any = requests.Response()  # Any: it gets private fields set
+        response.status_code = native.status_code
+        response.headers = CaseInsensitiveDict(raw_headers)
+        response.encoding = get_encoding_from_headers(response.headers)
+        response.raw = raw
+        response.reason = native.reason
+        response.url = request.url or ""
+        response.request = request
+        response.connection = self
+        response.elapsed = timedelta(seconds=native.elapsed)  # Session.send replaces it with its own clock
+        response._content = content
+        response._content_consumed = True
+        response.tlsguard_response = native
+        extract_cookies_to_jar(response.cookies, request, raw)  # type: ignore[no-untyped-call, unused-ignore]
+        r: requests.Response = response
+        return r
+
+    def _check_tls(self, verify: Union[bool, str, None], cert: Any) -> None:
+        if verify is False:
+            raise invalid(
+                "verify=False: tlsguard has no switch to turn certificate verification off",
+                "To trust a self-signed certificate, pin its key: TlsGuardAdapter(roots='none', "
+                "pins=['sha256/...']); to trust your own CA: TlsGuardAdapter(ca_file='ca.pem').",
+            )
+        if isinstance(verify, (str, os.PathLike)) and not _from_environment(verify):
+            raise invalid(
+                f"verify={str(verify)!r}: the adapter decides what is trusted, not the request",
+                f"Pass the CA file to the adapter: TlsGuardAdapter(ca_file={str(verify)!r}).",
+            )
+        if cert is not None:
+            raise invalid(
+                "cert=...: the adapter holds the client certificate, not the request",
+                "Pass it to the adapter: TlsGuardAdapter(client_cert='cert.pem', client_key='key.pem').",
+            )
+
+    def _check_proxies(self, url: Optional[str], proxies: Optional[Mapping[str, str]]) -> None:
+        if not proxies or not url:
+            return
+        proxy = select_proxy(url, dict(proxies))
+        if not proxy:
+            return
+        if self._proxy is not None:
+            if proxy == self._proxy:
+                return
+        elif proxy == select_proxy(url, get_environ_proxies(url)):
+            return  # HTTPS_PROXY & co.: tlsguard reads the environment itself
+        raise invalid(
+            f"requests would send {url} through the proxy {proxy}, but the adapter does not take "
+            "per-request proxies",
+            "Configure the proxy on the adapter: TlsGuardAdapter(proxy='http://host:port'), and "
+            "leave session.proxies / proxies= empty.",
+        )
+
+    def __repr__(self) -> str:
+        return f"<TlsGuardAdapter {'closed' if self.client.closed else 'open'}>"
+
+
+def _from_environment(verify: Any) -> bool:
+    """Whether requests took this ``verify`` path from the environment (``trust_env``)."""
+    env = {os.environ.get("REQUESTS_CA_BUNDLE"), os.environ.get("CURL_CA_BUNDLE")} - {None, ""}
+    return str(verify) in env
+
+
+def _read_timeout(timeout: Any) -> Optional[float]:
+    """tlsguard's per-request deadline from requests' ``timeout`` (see the module docstring)."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, tuple):
+        if len(timeout) != 2:
+            raise ValueError(f"timeout must be a float or a (connect, read) tuple, not {timeout!r}")
+        return None if timeout[1] is None else float(timeout[1])
+    read = getattr(timeout, "read_timeout", timeout)  # urllib3.Timeout
+    if read is None or not isinstance(read, (int, float)):
+        return None
+    return float(read)
+
+
+def _body_bytes(body: Any) -> Optional[bytes]:
+    """The request body as bytes (None for none): iterators and files are read whole."""
+    if body is None:
+        return None
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    elif hasattr(body, "read"):
+        body = body.read()
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+    elif not isinstance(body, (bytes, bytearray, memoryview)):
+        body = b"".join(c.encode("utf-8") if isinstance(c, str) else bytes(c) for c in body)
+    return bytes(body) or None
