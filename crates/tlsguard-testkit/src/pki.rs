@@ -312,6 +312,12 @@ impl Out<'_> {
     fn write(&mut self, name: &str, file: &str, contents: impl AsRef<[u8]>) -> io::Result<PathBuf> {
         let path = self.dir.join(file);
         fs::write(&path, contents)?;
+        // Private keys readable by their owner only, as a deployment should have them (the
+        // linter flags anything looser).
+        if file.contains("key") {
+            use std::os::unix::fs::PermissionsExt as _;
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o600))?;
+        }
         self.files.insert(name.to_string(), path.clone());
         Ok(path)
     }

@@ -1,0 +1,603 @@
+//! `tlsguard`: the command line of the tlsguard library.
+//!
+//! Every behaviour lives in the core crate; this binary only parses arguments, maps them to the
+//! core's option names (validated by the core's `from_json` functions), calls the core and
+//! formats what it returns.
+
+/// `print!` that ignores a closed stdout (`tlsguard ... | head` must not panic).
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
+/// `println!` that ignores a closed stdout.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
+mod output;
+
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
+
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use serde_json::{Map, Value, json};
+use tlsguard::{ClientOptions, Error, InspectOptions, LintOptions, Method, Severity};
+
+use output::{Style, error_json, print_error, report_json};
+
+/// Secure-by-default HTTPS requests and certificate diagnosis.
+///
+/// TLS 1.2/1.3 only, verification always on; every refusal is explained with a stable code,
+/// a message, a hint saying who must fix what, and the certificates the server presented.
+#[derive(Parser, Debug)]
+#[command(name = "tlsguard", propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Send an HTTPS request and print the response body.
+    ///
+    /// On failure, prints the error code, message, hint and the presented chain to stderr and
+    /// exits 1.
+    Get(GetArgs),
+    /// Connect to a server and show what it presents and negotiates, and what a request would say.
+    ///
+    /// Exit 0 if the chain verified, 1 if a request would be refused (or the connection failed).
+    Inspect(InspectArgs),
+    /// Lint a deployment bundle (PEM: leaf first, then intermediates).
+    ///
+    /// Exit 0 if clean, 1 if there are warnings, 2 if there are errors (or the bundle is unreadable).
+    Check(CheckArgs),
+    /// Print the certificates of a PEM or DER file (`-` reads stdin).
+    Cert(CertArgs),
+    /// Show what is trusted with the given trust options.
+    Trust(TrustCmdArgs),
+}
+
+/// Options deciding what is trusted and how connections are made (shared by get, inspect, trust).
+///
+/// They are passed to the core under its own option names; the core validates them (an option a
+/// command does not use is refused with INVALID_ARGUMENT).
+#[derive(Args, Debug, Default, Clone)]
+struct TrustArgs {
+    /// Built-in roots: `mozilla`, `system` (the OS store), `mozilla+system` (default), or `none` (only --ca-file/--pin).
+    #[arg(long, value_name = "ROOTS")]
+    roots: Option<String>,
+    /// Additional CA certificates (PEM file) to trust, added to the roots. Repeatable.
+    #[arg(long = "ca-file", value_name = "FILE")]
+    ca_file: Vec<String>,
+    /// SPKI pin `sha256/<base64>`: a certificate of the chain must have this key. Repeatable.
+    #[arg(long = "pin", value_name = "PIN")]
+    pins: Vec<String>,
+    /// Client certificate chain (PEM) for servers requiring mutual TLS (with --client-key).
+    #[arg(long = "client-cert", value_name = "FILE")]
+    client_cert: Option<String>,
+    /// Private key of the client certificate (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long = "client-key", value_name = "FILE")]
+    client_key: Option<String>,
+    /// Certificate revocation list (PEM or DER file) to check the chain against. Repeatable.
+    #[arg(long = "crl", value_name = "FILE")]
+    crls: Vec<String>,
+    /// Lowest TLS version to accept: `1.2` (default) or `1.3` (requests only).
+    #[arg(long = "min-tls", value_name = "VERSION")]
+    min_tls: Option<String>,
+    /// Overall time limit in seconds (decimals allowed).
+    #[arg(long, value_name = "SECONDS")]
+    timeout: Option<f64>,
+    /// Download a missing intermediate from the leaf's AIA URL (requests only; off by default).
+    #[arg(long = "fetch-missing-intermediates")]
+    fetch_missing_intermediates: bool,
+}
+
+impl TrustArgs {
+    /// The options as a JSON object with the core's names (only what was given).
+    fn to_json(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        if let Some(r) = &self.roots {
+            m.insert("roots".into(), json!(r));
+        }
+        if !self.ca_file.is_empty() {
+            m.insert("ca_file".into(), json!(self.ca_file));
+        }
+        if !self.pins.is_empty() {
+            m.insert("pins".into(), json!(self.pins));
+        }
+        if let Some(c) = &self.client_cert {
+            m.insert("client_cert".into(), json!(c));
+        }
+        if let Some(k) = &self.client_key {
+            m.insert("client_key".into(), json!(k));
+        }
+        if !self.crls.is_empty() {
+            m.insert("crls".into(), json!(self.crls));
+        }
+        if let Some(v) = &self.min_tls {
+            m.insert("min_tls".into(), json!(v));
+        }
+        if let Some(t) = self.timeout {
+            m.insert("timeout".into(), json!(t));
+        }
+        if self.fetch_missing_intermediates {
+            m.insert("fetch_missing_intermediates".into(), json!(true));
+        }
+        m
+    }
+}
+
+#[derive(Args, Debug)]
+struct GetArgs {
+    /// The https:// URL to request.
+    url: String,
+    /// HTTP method (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS); POST when -d is given.
+    #[arg(short = 'X', long = "request", value_name = "METHOD")]
+    method: Option<String>,
+    /// Request header `Name: value`. Repeatable.
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    headers: Vec<String>,
+    /// Request body; `@FILE` reads a file, `@-` reads stdin.
+    #[arg(short = 'd', long = "data", value_name = "DATA")]
+    data: Option<String>,
+    #[command(flatten)]
+    trust: TrustArgs,
+    /// Print a JSON object (status, headers, body, TLS facts; or the error) to stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct InspectArgs {
+    /// HOST or HOST:PORT (port 443 by default; `[::1]:8443` for IPv6).
+    #[arg(required_unless_present = "from", conflicts_with = "from")]
+    target: Option<String>,
+    /// Inspect every host listed in FILE (one HOST[:PORT] a line; `#` comments), `-` for stdin.
+    #[arg(long, value_name = "FILE")]
+    from: Option<String>,
+    /// With --from: how many hosts to inspect at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    concurrency: u16,
+    /// Also probe which TLS versions and legacy cipher suites the server accepts.
+    #[arg(long)]
+    audit: bool,
+    #[command(flatten)]
+    trust: TrustArgs,
+    /// Print JSON: one object (with --from: one object per host per line, as hosts complete).
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct CheckArgs {
+    /// The bundle (PEM: leaf first, then intermediates).
+    file: String,
+    /// The private key deployed with the bundle (checked to match the leaf).
+    #[arg(long, value_name = "KEY")]
+    key: Option<String>,
+    /// A host name the leaf must cover. Repeatable.
+    #[arg(long = "host", value_name = "NAME")]
+    hosts: Vec<String>,
+    /// Warn when a certificate expires within N days (default 30).
+    #[arg(long = "warn-days", value_name = "N")]
+    warn_days: Option<u32>,
+    /// Print the findings as a JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct CertArgs {
+    /// PEM or DER file; `-` reads stdin.
+    file: String,
+    /// Print the certificates as a JSON array.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct TrustCmdArgs {
+    #[command(flatten)]
+    trust: TrustArgs,
+    /// Print the report as a JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    let v = tlsguard::versions();
+    let version: &'static str = Box::leak(
+        format!("{} (rustls {}, {}, webpki-roots {})", v.tlsguard, v.rustls, v.provider, v.webpki_roots)
+            .into_boxed_str(),
+    );
+    let matches = Cli::command().version(version).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    let code = match cli.command {
+        Command::Get(a) => cmd_get(a),
+        Command::Inspect(a) => cmd_inspect(a),
+        Command::Check(a) => cmd_check(a),
+        Command::Cert(a) => cmd_cert(a),
+        Command::Trust(a) => cmd_trust(a),
+    };
+    ExitCode::from(code)
+}
+
+/// Exit code for an error from the core: 2 for invalid arguments (a usage error), else 1.
+fn fail(e: &Error, json: bool) -> u8 {
+    print_error(e, Style::stderr());
+    if json {
+        outln!("{}", json!({ "ok": false, "error": error_json(e) }));
+    }
+    if e.code() == tlsguard::Code::InvalidArgument { 2 } else { 1 }
+}
+
+fn read_input(path: &str) -> std::io::Result<Vec<u8>> {
+    if path == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf)?;
+        Ok(buf)
+    } else {
+        std::fs::read(path)
+    }
+}
+
+fn io_error(what: &str, e: std::io::Error) -> Error {
+    Error::new(tlsguard::Code::InvalidArgument, format!("{what}: {e}"))
+}
+
+fn cmd_get(a: GetArgs) -> u8 {
+    let opts = match ClientOptions::from_json(&Value::Object(a.trust.to_json())) {
+        Ok(o) => o,
+        Err(e) => return fail(&e, a.json),
+    };
+    let client = match tlsguard::Client::new(opts) {
+        Ok(c) => c,
+        Err(e) => return fail(&e, a.json),
+    };
+    let method_name = a.method.clone().unwrap_or_else(|| if a.data.is_some() { "POST" } else { "GET" }.to_owned());
+    let method: Method = match method_name.to_ascii_uppercase().parse() {
+        Ok(m) => m,
+        Err(e) => return fail(&e, a.json),
+    };
+    let mut req = client.request(method, &a.url);
+    for h in &a.headers {
+        match h.split_once(':') {
+            Some((k, v)) => req = req.header(k.trim(), v.trim()),
+            None => {
+                let e = Error::new(tlsguard::Code::InvalidArgument, format!("header {h:?}: expected `Name: value`"));
+                return fail(&e, a.json);
+            }
+        }
+    }
+    if let Some(d) = &a.data {
+        let body = match d.strip_prefix('@') {
+            Some(path) => match read_input(path) {
+                Ok(b) => b,
+                Err(e) => return fail(&io_error(&format!("-d @{path}"), e), a.json),
+            },
+            None => d.clone().into_bytes(),
+        };
+        req = req.body(body);
+    }
+    match req.send_blocking() {
+        Ok(resp) => {
+            if a.json {
+                let tls = resp.tls().map(|t| {
+                    json!({ "version": t.version, "cipher_suite": t.cipher_suite, "alpn": t.alpn, "warnings": t.warnings })
+                });
+                let headers: Vec<Value> = resp.headers().iter().map(|(k, v)| json!([k, v])).collect();
+                let out = json!({
+                    "ok": true,
+                    "url": resp.url(),
+                    "status": resp.status(),
+                    "reason": resp.reason(),
+                    "http_version": resp.http_version(),
+                    "redirects": resp.redirects(),
+                    "headers": headers,
+                    "body": resp.text(),
+                    "tls": tls,
+                    "elapsed_ms": resp.elapsed().as_millis() as u64,
+                });
+                outln!("{out}");
+            } else {
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(resp.body());
+                let _ = out.flush();
+            }
+            0
+        }
+        Err(e) => fail(&e, a.json),
+    }
+}
+
+/// Splits `HOST[:PORT]` (also `[v6]:PORT`, a bare IPv6 address, or an https:// URL).
+fn split_target(t: &str) -> (String, Option<u16>, Option<String>) {
+    let t = t.trim();
+    let t = t.strip_prefix("https://").unwrap_or(t);
+    let t = t.split('/').next().unwrap_or(t);
+    let bad = |p: &str| Some(format!("{t}: {p:?} is not a port"));
+    if let Some((host, after)) = t.strip_prefix('[').and_then(|rest| rest.split_once(']')) {
+        return match after.strip_prefix(':') {
+            Some(p) => match p.parse() {
+                Ok(port) => (host.to_owned(), Some(port), None),
+                Err(_) => (host.to_owned(), None, bad(p)),
+            },
+            None => (host.to_owned(), None, None),
+        };
+    }
+    if t.matches(':').count() == 1 {
+        let (host, p) = t.split_once(':').unwrap_or((t, ""));
+        return match p.parse() {
+            Ok(port) => (host.to_owned(), Some(port), None),
+            Err(_) => (host.to_owned(), None, bad(p)),
+        };
+    }
+    (t.to_owned(), None, None)
+}
+
+fn inspect_options(a: &InspectArgs, port: Option<u16>) -> tlsguard::Result<InspectOptions> {
+    let mut m = a.trust.to_json();
+    if let Some(p) = port {
+        m.insert("port".into(), json!(p));
+    }
+    if a.audit {
+        m.insert("audit".into(), json!(true));
+    }
+    InspectOptions::from_json(&Value::Object(m))
+}
+
+fn cmd_inspect(a: InspectArgs) -> u8 {
+    if let Some(from) = a.from.clone() {
+        return inspect_many(&a, &from);
+    }
+    let target = a.target.clone().unwrap_or_default();
+    let (host, port, bad) = split_target(&target);
+    if let Some(msg) = bad {
+        return fail(&Error::new(tlsguard::Code::InvalidArgument, msg), a.json);
+    }
+    let opts = match inspect_options(&a, port) {
+        Ok(o) => o,
+        Err(e) => return fail(&e, a.json),
+    };
+    match tlsguard::inspect(&host, &opts) {
+        Ok(report) => {
+            if a.json {
+                outln!("{}", report_json(&report));
+            } else {
+                output::print_report(&report, Style::stdout());
+            }
+            if report.is_verified() { 0 } else { 1 }
+        }
+        Err(e) => {
+            if a.json {
+                print_error(&e, Style::stderr());
+                outln!("{}", failed_host_json(&host, opts.port, &e));
+                if e.code() == tlsguard::Code::InvalidArgument { 2 } else { 1 }
+            } else {
+                fail(&e, false)
+            }
+        }
+    }
+}
+
+fn failed_host_json(host: &str, port: u16, e: &Error) -> Value {
+    json!({ "host": host, "port": port, "ok": false, "verified": false, "code": e.code().as_str(), "error": error_json(e) })
+}
+
+/// One host's outcome in a `--from` run.
+struct HostResult {
+    target: String,
+    host: String,
+    port: u16,
+    outcome: Result<tlsguard::ServerReport, Error>,
+}
+
+fn inspect_many(a: &InspectArgs, from: &str) -> u8 {
+    let text = match read_input(from) {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(e) => return fail(&io_error(&format!("--from {from}"), e), a.json),
+    };
+    let targets: Vec<String> = text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect();
+    // Validate the shared options once, before any connection.
+    if let Err(e) = inspect_options(a, None) {
+        return fail(&e, a.json);
+    }
+    let total = targets.len();
+    let targets = Arc::new(targets);
+    let next = Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = mpsc::channel::<HostResult>();
+    let workers = (a.concurrency as usize).min(total.max(1));
+    let mut handles = Vec::new();
+    for _ in 0..workers {
+        let targets = Arc::clone(&targets);
+        let next = Arc::clone(&next);
+        let tx = tx.clone();
+        let trust = a.trust.clone();
+        let audit = a.audit;
+        handles.push(std::thread::spawn(move || {
+            let args = InspectArgs { target: None, from: None, concurrency: 1, audit, trust, json: false };
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(target) = targets.get(i) else { break };
+                let (host, port, bad) = split_target(target);
+                let outcome = match bad {
+                    Some(msg) => Err(Error::new(tlsguard::Code::InvalidArgument, msg)),
+                    None => inspect_options(&args, port).and_then(|o| {
+                        std::panic::catch_unwind(|| tlsguard::inspect(&host, &o))
+                            .unwrap_or_else(|p| Err(Error::from_panic(&*p)))
+                    }),
+                };
+                let port = port.unwrap_or(443);
+                if tx.send(HostResult { target: target.clone(), host, port, outcome }).is_err() {
+                    break;
+                }
+            }
+        }));
+    }
+    drop(tx);
+    let progress = std::io::stderr().is_terminal();
+    let mut results = Vec::with_capacity(total);
+    for r in rx {
+        if a.json {
+            let line = match &r.outcome {
+                Ok(report) => {
+                    let mut v = report_json(report);
+                    v["target"] = json!(r.target);
+                    v
+                }
+                Err(e) => {
+                    let mut v = failed_host_json(&r.host, r.port, e);
+                    v["target"] = json!(r.target);
+                    v
+                }
+            };
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{line}");
+            let _ = out.flush();
+        }
+        results.push(r);
+        if progress {
+            eprint!(
+                "\r\x1b[2K[{}/{}] {}",
+                results.len(),
+                total,
+                results.last().map(|r| r.target.as_str()).unwrap_or("")
+            );
+        }
+    }
+    for h in handles {
+        let _ = h.join();
+    }
+    if progress {
+        eprint!("\r\x1b[2K");
+    }
+    let failed = results.iter().filter(|r| !matches!(&r.outcome, Ok(rep) if rep.is_verified())).count();
+    if !a.json {
+        output::print_summary(&mut results, Style::stdout());
+    }
+    eprintln!("{} hosts: {} verified, {} refused or failed", total, total - failed, failed);
+    if failed > 0 { 1 } else { 0 }
+}
+
+fn cmd_check(a: CheckArgs) -> u8 {
+    let bundle = match read_input(&a.file) {
+        Ok(b) => b,
+        Err(e) => {
+            print_error(&io_error(&a.file, e), Style::stderr());
+            return 2;
+        }
+    };
+    let mut m = Map::new();
+    if let Some(k) = &a.key {
+        m.insert("key".into(), json!(k));
+    }
+    if !a.hosts.is_empty() {
+        m.insert("hostnames".into(), json!(a.hosts));
+    }
+    if let Some(d) = a.warn_days {
+        m.insert("warn_days".into(), json!(d));
+    }
+    let result = LintOptions::from_json(&Value::Object(m)).and_then(|o| tlsguard::lint(&bundle, &o));
+    let findings = match result {
+        Ok(f) => f,
+        Err(e) => {
+            fail(&e, a.json);
+            return 2;
+        }
+    };
+    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+    let warnings = findings.iter().filter(|f| f.severity == Severity::Warning).count();
+    if a.json {
+        let list: Vec<Value> = findings.iter().map(output::finding_json).collect();
+        outln!("{}", json!({ "file": a.file, "errors": errors, "warnings": warnings, "findings": list }));
+    } else {
+        let style = Style::stdout();
+        for f in &findings {
+            output::print_finding(f, style, "");
+        }
+        if findings.is_empty() {
+            outln!("{}: clean", a.file);
+        } else {
+            outln!("{}: {} errors, {} warnings", a.file, errors, warnings);
+        }
+    }
+    if errors > 0 {
+        2
+    } else if warnings > 0 {
+        1
+    } else {
+        0
+    }
+}
+
+fn cmd_cert(a: CertArgs) -> u8 {
+    let data = match read_input(&a.file) {
+        Ok(b) => b,
+        Err(e) => return fail(&io_error(&a.file, e), a.json),
+    };
+    match tlsguard::parse_certificates(&data) {
+        Ok(certs) => {
+            if a.json {
+                let list: Vec<Value> = certs.iter().map(output::cert_json).collect();
+                outln!("{}", Value::Array(list));
+            } else {
+                output::print_chain(&certs, Style::stdout());
+            }
+            0
+        }
+        Err(e) => fail(&e, a.json),
+    }
+}
+
+fn cmd_trust(a: TrustCmdArgs) -> u8 {
+    let report = tlsguard::options::trust_options_from_json(&Value::Object(a.trust.to_json()))
+        .and_then(|o| tlsguard::trust_report(&o));
+    match report {
+        Ok(r) => {
+            if a.json {
+                let sources: Vec<Value> = r
+                    .sources
+                    .iter()
+                    .map(|s| {
+                        json!({ "kind": s.kind, "location": s.location, "loaded": s.loaded,
+                                "skipped": s.skipped, "skipped_reasons": s.skipped_reasons })
+                    })
+                    .collect();
+                outln!(
+                    "{}",
+                    json!({ "roots": r.roots, "sources": sources, "total": r.total, "pins": r.pins,
+                            "crls": r.crls, "pin_only": r.pin_only })
+                );
+            } else {
+                outln!("roots: {}", r.roots);
+                for line in r.summary_lines() {
+                    outln!("  {line}");
+                }
+                for s in &r.sources {
+                    for reason in &s.skipped_reasons {
+                        outln!("  skipped in {}: {reason}", s.location);
+                    }
+                }
+                outln!("total trust anchors: {}", r.total);
+            }
+            0
+        }
+        Err(e) => fail(&e, a.json),
+    }
+}

@@ -1,0 +1,364 @@
+//! Formatting of what the core returns: readable text (ANSI colours only on a terminal) and JSON.
+
+use std::io::IsTerminal;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{Value, json};
+use tlsguard::cert::format_time;
+use tlsguard::{CertificateInfo, Error, Finding, ServerReport, Severity};
+
+use crate::HostResult;
+
+/// Whether to colour a stream: only a terminal, and never with `NO_COLOR` set.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn for_terminal(is_terminal: bool) -> Self {
+        Style { color: is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) }
+    }
+    pub fn stdout() -> Self {
+        Self::for_terminal(std::io::stdout().is_terminal())
+    }
+    pub fn stderr() -> Self {
+        Self::for_terminal(std::io::stderr().is_terminal())
+    }
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+    }
+    fn red(self, t: &str) -> String {
+        self.paint("31", t)
+    }
+    fn yellow(self, t: &str) -> String {
+        self.paint("33", t)
+    }
+    fn green(self, t: &str) -> String {
+        self.paint("32", t)
+    }
+    fn bold(self, t: &str) -> String {
+        self.paint("1", t)
+    }
+    fn dim(self, t: &str) -> String {
+        self.paint("2", t)
+    }
+    /// Colours a text by the urgency of `days` left.
+    fn by_days(self, days: i64, t: &str) -> String {
+        if days < 7 {
+            self.red(t)
+        } else if days < 30 {
+            self.yellow(t)
+        } else {
+            self.green(t)
+        }
+    }
+    fn severity(self, s: Severity) -> String {
+        match s {
+            Severity::Error => self.red("error"),
+            Severity::Warning => self.yellow("warning"),
+            _ => self.dim(s.as_str()),
+        }
+    }
+}
+
+pub fn now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+fn days_text(days: i64) -> String {
+    // `days` is floored (-1 within the first day after expiry).
+    match days {
+        -1 => "expired today".to_owned(),
+        d if d < 0 => format!("expired {} days ago", -d - 1),
+        d => format!("{d} days left"),
+    }
+}
+
+fn sans(c: &CertificateInfo) -> Vec<String> {
+    let mut v: Vec<String> = c.dns_names.iter().map(|d| format!("DNS:{d}")).collect();
+    v.extend(c.ip_addresses.iter().map(|i| format!("IP:{i}")));
+    v.extend(c.emails.iter().map(|e| format!("email:{e}")));
+    v
+}
+
+fn key_text(c: &CertificateInfo) -> String {
+    match &c.curve {
+        Some(curve) => format!("{} {} ({} bits)", c.key_type, curve, c.key_bits),
+        None => format!("{} {} bits", c.key_type, c.key_bits),
+    }
+}
+
+/// The chain as a tree: leaf first, each certificate under the one it presents.
+pub fn print_chain(chain: &[CertificateInfo], style: Style) {
+    out!("{}", chain_text(chain, style, ""));
+}
+
+fn chain_text(chain: &[CertificateInfo], style: Style, indent: &str) -> String {
+    let now = now();
+    let mut out = String::new();
+    for (i, c) in chain.iter().enumerate() {
+        let pad = format!("{indent}{}", "   ".repeat(i));
+        let branch = if i == 0 { "" } else { "└─ " };
+        let inner = format!("{pad}   ");
+        let days = c.days_remaining(now);
+        let role = if i == 0 && !c.is_ca {
+            "leaf"
+        } else if c.self_signed {
+            "root"
+        } else if c.is_ca {
+            "CA"
+        } else {
+            "cert"
+        };
+        out += &format!(
+            "{pad}{branch}{} {} {}\n",
+            style.bold(&format!("[{i}]")),
+            style.bold(&c.subject),
+            style.dim(&format!("({role})"))
+        );
+        out += &format!("{inner}issuer:    {}\n", c.issuer);
+        let s = sans(c);
+        if !s.is_empty() {
+            out += &format!("{inner}SANs:      {}\n", s.join(", "));
+        }
+        out += &format!("{inner}key:       {}\n", key_text(c));
+        out += &format!("{inner}signature: {}\n", c.signature_algorithm);
+        out += &format!(
+            "{inner}validity:  {} .. {} ({})\n",
+            format_time(c.not_before),
+            format_time(c.not_after),
+            style.by_days(days, &days_text(days))
+        );
+        if let Some(w) = c.weakness() {
+            out += &format!("{inner}{}\n", style.red(&format!("weak: {w}")));
+        }
+        out += &format!("{inner}pin:       {}\n", style.dim(&c.spki_pin));
+    }
+    out
+}
+
+/// Code, message, hint and presented chain of an error (to stderr).
+pub fn print_error(e: &Error, style: Style) {
+    eprintln!("{} {}", style.red(&format!("error {}:", e.code())), e.message());
+    if !e.hint().is_empty() {
+        eprintln!("  hint: {}", e.hint());
+    }
+    if let Some(url) = e.url() {
+        eprintln!("  url: {url}");
+    }
+    for s in e.trust_sources() {
+        eprintln!("  trusted: {s}");
+    }
+    if !e.chain().is_empty() {
+        eprintln!("  presented chain:");
+        eprint!("{}", chain_text(e.chain(), style, "    "));
+    }
+}
+
+pub fn print_finding(f: &Finding, style: Style, indent: &str) {
+    let whom = match (&f.certificate, &f.subject) {
+        (Some(i), Some(s)) => format!(" [{i}] {s}:"),
+        (Some(i), None) => format!(" [{i}]:"),
+        (None, Some(s)) => format!(" {s}:"),
+        (None, None) => String::new(),
+    };
+    outln!("{indent}{} {}{whom} {}", style.severity(f.severity), f.code, f.message);
+    if !f.fix.is_empty() {
+        outln!("{indent}  fix: {}", f.fix);
+    }
+}
+
+pub fn print_report(r: &ServerReport, style: Style) {
+    outln!("{} {}", style.bold(&format!("{}:{}", r.host, r.port)), style.dim(&format!("({})", r.address)));
+    outln!(
+        "  protocol: {}   suite: {}   ALPN: {}",
+        r.tls_version.as_deref().unwrap_or("-"),
+        r.cipher_suite.as_deref().unwrap_or("-"),
+        r.alpn.as_deref().unwrap_or("none")
+    );
+    match (&r.http_status, &r.http_error) {
+        (Some(s), _) => outln!("  HTTP: {s} ({})", r.http_version.as_deref().unwrap_or("-")),
+        (None, Some(e)) => outln!("  HTTP: {}", style.yellow(&format!("failed: {e}"))),
+        (None, None) => {}
+    }
+    match &r.hsts {
+        Some(h) => outln!("  HSTS: {h}"),
+        None => outln!("  HSTS: {}", style.yellow("not sent")),
+    }
+    if !r.insecure_cookies.is_empty() {
+        outln!("  {}", style.yellow(&format!("cookies without Secure: {}", r.insecure_cookies.join(", "))));
+    }
+    if r.ocsp_stapled {
+        outln!("  OCSP: stapled");
+    }
+    outln!(
+        "\nchain: {} presented, {}, {}",
+        r.chain.len(),
+        if r.chain_complete { "complete".to_owned() } else { style.red("incomplete") },
+        if r.chain_ordered { "ordered".to_owned() } else { style.yellow("out of order") }
+    );
+    out!("{}", chain_text(&r.chain, style, "  "));
+    outln!();
+    match &r.verdict {
+        None => outln!("verdict: {}", style.green("verified")),
+        Some(e) => {
+            outln!("verdict: {} {}", style.red(&format!("REFUSED {}", e.code())), e.message());
+            if !e.hint().is_empty() {
+                outln!("  hint: {}", e.hint());
+            }
+        }
+    }
+    if let Some((subject, days)) = &r.soonest_expiry {
+        outln!("soonest expiry: {subject} ({})", style.by_days(*days, &days_text(*days)));
+    }
+    if !r.lint.is_empty() {
+        outln!("\nlint:");
+        for f in &r.lint {
+            print_finding(f, style, "  ");
+        }
+    }
+    if let Some(a) = &r.audit {
+        outln!("\naudit:");
+        for v in &a.versions {
+            let mark = if v.accepted {
+                if v.version.contains("1.0") || v.version.contains("1.1") {
+                    style.red("accepted")
+                } else {
+                    style.green("accepted")
+                }
+            } else {
+                style.dim("refused")
+            };
+            outln!("  {:<10} {mark}  {}", v.version, style.dim(&v.detail));
+        }
+        for s in &a.legacy_suites {
+            let mark = if s.accepted { style.red("accepted") } else { style.green("refused") };
+            outln!("  {:<10} {mark}  {}", s.category, style.dim(&s.detail));
+        }
+    }
+}
+
+/// The `--from` summary: one line per host, sorted by days left (failures last).
+pub fn print_summary(results: &mut [HostResult], style: Style) {
+    let key = |r: &HostResult| match &r.outcome {
+        Ok(rep) => (0, rep.soonest_expiry.as_ref().map(|s| s.1).or(rep.leaf_days_remaining).unwrap_or(i64::MAX)),
+        Err(_) => (1, 0),
+    };
+    results.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.target.cmp(&b.target)));
+    let width = results.iter().map(|r| r.target.len()).max().unwrap_or(4).max(4);
+    outln!("{:<width$}  {:>9}  {:<8}  {}", "HOST", "DAYS LEFT", "TLS", "VERDICT");
+    for r in results.iter() {
+        match &r.outcome {
+            Ok(rep) => {
+                let days = rep.soonest_expiry.as_ref().map(|s| s.1).or(rep.leaf_days_remaining);
+                let days_s = days.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
+                let days_s = match days {
+                    Some(d) => style.by_days(d, &format!("{days_s:>9}")),
+                    None => format!("{days_s:>9}"),
+                };
+                let verdict = match &rep.verdict {
+                    None => style.green("verified"),
+                    Some(e) => style.red(&format!("{}: {}", e.code(), e.message())),
+                };
+                outln!("{:<width$}  {days_s}  {:<8}  {verdict}", r.target, rep.tls_version.as_deref().unwrap_or("-"));
+            }
+            Err(e) => {
+                outln!(
+                    "{:<width$}  {:>9}  {:<8}  {}",
+                    r.target,
+                    "-",
+                    "-",
+                    style.red(&format!("{}: {}", e.code(), e.message()))
+                );
+            }
+        }
+    }
+}
+
+pub fn cert_json(c: &CertificateInfo) -> Value {
+    json!({
+        "subject": c.subject,
+        "issuer": c.issuer,
+        "subject_cn": c.subject_cn,
+        "issuer_cn": c.issuer_cn,
+        "serial": c.serial,
+        "not_before": format_time(c.not_before),
+        "not_after": format_time(c.not_after),
+        "not_after_unix": c.not_after,
+        "days_remaining": c.days_remaining(now()),
+        "dns_names": c.dns_names,
+        "ip_addresses": c.ip_addresses,
+        "emails": c.emails,
+        "is_ca": c.is_ca,
+        "self_signed": c.self_signed,
+        "key_usage": c.key_usage,
+        "extended_key_usage": c.extended_key_usage,
+        "key_type": c.key_type,
+        "key_bits": c.key_bits,
+        "curve": c.curve,
+        "signature_algorithm": c.signature_algorithm,
+        "spki_pin": c.spki_pin,
+        "ocsp_urls": c.ocsp_urls,
+        "ca_issuer_urls": c.ca_issuer_urls,
+        "crl_urls": c.crl_urls,
+        "weakness": c.weakness(),
+    })
+}
+
+pub fn error_json(e: &Error) -> Value {
+    json!({
+        "code": e.code().as_str(),
+        "category": e.category().as_str(),
+        "message": e.message(),
+        "hint": e.hint(),
+        "url": e.url(),
+        "chain": e.chain().iter().map(cert_json).collect::<Vec<_>>(),
+    })
+}
+
+pub fn finding_json(f: &Finding) -> Value {
+    json!({
+        "code": f.code,
+        "severity": f.severity.as_str(),
+        "certificate": f.certificate,
+        "subject": f.subject,
+        "message": f.message,
+        "fix": f.fix,
+    })
+}
+
+pub fn report_json(r: &ServerReport) -> Value {
+    let audit = r.audit.as_ref().map(|a| {
+        json!({
+            "versions": a.versions.iter().map(|v| json!({"version": v.version, "accepted": v.accepted, "detail": v.detail})).collect::<Vec<_>>(),
+            "legacy_suites": a.legacy_suites.iter().map(|s| json!({"category": s.category, "accepted": s.accepted,
+                "suite": s.suite, "probed_with": s.probed_with, "detail": s.detail})).collect::<Vec<_>>(),
+        })
+    });
+    json!({
+        "host": r.host,
+        "port": r.port,
+        "ok": true,
+        "verified": r.is_verified(),
+        "code": r.verdict.as_ref().map(|e| e.code().as_str()),
+        "address": r.address,
+        "tls_version": r.tls_version,
+        "cipher_suite": r.cipher_suite,
+        "alpn": r.alpn,
+        "verdict": r.verdict.as_ref().map(error_json),
+        "chain_complete": r.chain_complete,
+        "chain_ordered": r.chain_ordered,
+        "ocsp_stapled": r.ocsp_stapled,
+        "http_status": r.http_status,
+        "http_version": r.http_version,
+        "hsts": r.hsts,
+        "insecure_cookies": r.insecure_cookies,
+        "http_error": r.http_error.as_ref().map(error_json),
+        "leaf_days_remaining": r.leaf_days_remaining,
+        "soonest_expiry": r.soonest_expiry.as_ref().map(|(s, d)| json!({"subject": s, "days_remaining": d})),
+        "chain": r.chain.iter().map(cert_json).collect::<Vec<_>>(),
+        "lint": r.lint.iter().map(finding_json).collect::<Vec<_>>(),
+        "audit": audit,
+    })
+}

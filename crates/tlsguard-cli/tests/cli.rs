@@ -1,0 +1,352 @@
+//! Runs the built `tlsguard` binary against the test kit's servers and PKI.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+use tlsguard_testkit::Kit;
+
+fn kit() -> &'static Kit {
+    static KIT: OnceLock<Kit> = OnceLock::new();
+    KIT.get_or_init(|| Kit::start_temp().expect("test kit"))
+}
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Out {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tlsguard"))
+        .args(args)
+        .env_remove("SSL_CERT_FILE")
+        .env_remove("SSL_CERT_DIR")
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn tlsguard");
+    if let Some(data) = stdin {
+        child.stdin.take().unwrap().write_all(data).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    Out {
+        code: out.status.code().expect("exit code"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn run(args: &[&str]) -> Out {
+    run_with_stdin(args, None)
+}
+
+/// `--roots none --ca-file <kit root>` plus `args`.
+fn trusted(args: &[&str]) -> Out {
+    let ca = kit().pki("root_ca");
+    let mut v: Vec<&str> = args.to_vec();
+    v.extend(["--roots", "none", "--ca-file", ca.to_str().unwrap()]);
+    run(&v)
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// `localhost:PORT` of a scenario's URL.
+fn host_port(scenario: &str) -> String {
+    let url = kit().scenario(scenario).url.clone();
+    url.trim_start_matches("https://").trim_end_matches('/').split('/').next().unwrap().to_owned()
+}
+
+const FAILURES: &[(&str, &str)] = &[
+    ("expired", "CERT_EXPIRED"),
+    ("missing_intermediate", "CERT_INCOMPLETE_CHAIN"),
+    ("wrong_host", "CERT_HOSTNAME_MISMATCH"),
+    ("tls10_only", "TLS_PROTOCOL_VERSION"),
+];
+
+#[test]
+fn get_good_prints_the_body() {
+    let url = kit().url("good");
+    let o = trusted(&["get", &url]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("hello"), "{}", o.stdout);
+    assert!(o.stderr.is_empty(), "{}", o.stderr);
+
+    let o = trusted(&["get", &url, "--json"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v = json(&o.stdout);
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["status"], 200);
+    assert!(v["body"].as_str().unwrap().contains("hello"));
+    assert!(v["tls"]["version"].as_str().unwrap().starts_with("TLSv1."));
+}
+
+#[test]
+fn get_post_with_headers_and_data() {
+    let url = kit().good_url("/echo");
+    let o = trusted(&["get", &url, "-H", "X-Test: yes", "-d", "payload-123", "--json"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let body = json(&o.stdout)["body"].as_str().unwrap().to_owned();
+    assert!(body.contains("payload-123"), "{body}");
+    assert!(body.contains("POST"), "{body}");
+    assert!(body.to_ascii_lowercase().contains("x-test"), "{body}");
+}
+
+#[test]
+fn get_failures_explain_and_exit_1() {
+    for (scenario, code) in FAILURES {
+        let url = kit().url(scenario);
+        let o = trusted(&["get", &url]);
+        assert_eq!(o.code, 1, "{scenario}: {}", o.stderr);
+        assert!(o.stdout.is_empty(), "{scenario}: {}", o.stdout);
+        assert!(o.stderr.contains(code), "{scenario}: {}", o.stderr);
+        assert!(o.stderr.contains("hint:"), "{scenario}: {}", o.stderr);
+        if *scenario != "tls10_only" {
+            assert!(o.stderr.contains("presented chain:"), "{scenario}: {}", o.stderr);
+            assert!(o.stderr.contains("CN="), "{scenario}: {}", o.stderr);
+        }
+
+        let o = trusted(&["get", &url, "--json"]);
+        assert_eq!(o.code, 1, "{scenario}");
+        let v = json(&o.stdout);
+        assert_eq!(v["ok"], false);
+        assert_eq!(v["error"]["code"], *code, "{scenario}");
+        assert!(!v["error"]["message"].as_str().unwrap().is_empty());
+        assert!(!v["error"]["hint"].as_str().unwrap().is_empty());
+        assert!(v["error"]["chain"].is_array());
+    }
+    let v = json(&trusted(&["get", &kit().url("expired"), "--json"]).stdout);
+    assert!(!v["error"]["chain"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn inspect_good_is_verified() {
+    let target = host_port("good");
+    let o = trusted(&["inspect", &target]);
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    for needle in [
+        "verdict: verified",
+        "protocol: TLSv1.",
+        "suite: ",
+        "ALPN: ",
+        "HSTS",
+        "issuer:",
+        "SANs:",
+        "DNS:localhost",
+        "days left",
+        "key:",
+        "signature:",
+    ] {
+        assert!(o.stdout.contains(needle), "missing {needle:?}: {}", o.stdout);
+    }
+    assert!(!o.stdout.contains("\x1b["), "no colours when piped");
+
+    let o = trusted(&["inspect", &target, "--json"]);
+    assert_eq!(o.code, 0);
+    let v = json(&o.stdout);
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["host"], "localhost");
+    assert_eq!(v["port"], kit().port("good"));
+    assert!(v["verdict"].is_null());
+    assert!(v["tls_version"].as_str().unwrap().starts_with("TLSv1."));
+    let chain = v["chain"].as_array().unwrap();
+    assert!(!chain.is_empty());
+    assert!(chain[0]["dns_names"].as_array().unwrap().iter().any(|d| d == "localhost"));
+    assert!(chain[0]["days_remaining"].as_i64().unwrap() > 0);
+    assert!(v["lint"].is_array());
+}
+
+#[test]
+fn inspect_refusals_exit_1() {
+    for (scenario, code) in FAILURES {
+        let target = host_port(scenario);
+        let o = trusted(&["inspect", &target, "--json"]);
+        assert_eq!(o.code, 1, "{scenario}: {}", o.stderr);
+        let v = json(&o.stdout);
+        assert_eq!(v["verified"], false, "{scenario}");
+        assert_eq!(v["code"], *code, "{scenario}: {v}");
+        if *scenario == "tls10_only" {
+            assert_eq!(v["ok"], false);
+            assert_eq!(v["error"]["code"], *code);
+        } else {
+            assert_eq!(v["verdict"]["code"], *code);
+            assert!(!v["chain"].as_array().unwrap().is_empty());
+        }
+
+        let o = trusted(&["inspect", &target]);
+        assert_eq!(o.code, 1, "{scenario}");
+        if *scenario == "tls10_only" {
+            assert!(o.stderr.contains(code), "{}", o.stderr);
+        } else {
+            assert!(o.stdout.contains(&format!("REFUSED {code}")), "{}", o.stdout);
+        }
+    }
+    let o = trusted(&["inspect", &host_port("missing_intermediate")]);
+    assert!(o.stdout.contains("incomplete"), "{}", o.stdout);
+    assert!(o.stdout.contains("CHAIN_MISSING_INTERMEDIATE"), "{}", o.stdout);
+}
+
+#[test]
+fn inspect_option_validation_is_the_cores() {
+    let o = trusted(&["inspect", &host_port("good"), "--min-tls", "1.3"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("INVALID_ARGUMENT"), "{}", o.stderr);
+    let o = run(&["get", &kit().url("good"), "--roots", "everything"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("INVALID_ARGUMENT"), "{}", o.stderr);
+}
+
+#[test]
+fn check_exit_codes() {
+    let k = kit();
+    let fullchain = k.pki("fullchain");
+    // A deployed key is private: the linter warns about a group/world-readable key file.
+    let dir = k.dir().join("cli-check");
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = dir.join("leaf_key.pem");
+    std::fs::copy(k.pki("leaf_key"), &key).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let (fullchain, key) = (fullchain.to_str().unwrap(), key.to_str().unwrap());
+
+    let o = run(&["check", fullchain, "--key", key, "--host", "localhost", "--warn-days", "1"]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("clean"), "{}", o.stdout);
+
+    let o = run(&["check", fullchain, "--key", key, "--warn-days", "60", "--json"]);
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    let v = json(&o.stdout);
+    assert_eq!(v["errors"], 0);
+    assert!(v["warnings"].as_u64().unwrap() >= 1);
+    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["severity"] == "warning"));
+
+    let leaf = k.pki("leaf_cert");
+    let o = run(&["check", leaf.to_str().unwrap(), "--warn-days", "1"]);
+    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("error"), "{}", o.stdout);
+
+    let o = run(&["check", "/nonexistent/bundle.pem"]);
+    assert_eq!(o.code, 2);
+}
+
+#[test]
+fn inspect_from_many_hosts() {
+    let port = kit().port("good");
+    let mut lines = String::from("# hosts\n");
+    for _ in 0..45 {
+        lines += &format!("localhost:{port}\n");
+    }
+    for _ in 0..5 {
+        // A port that was free a moment ago: nothing listens there.
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let closed = l.local_addr().unwrap().port();
+        drop(l);
+        lines += &format!("127.0.0.1:{closed}\n");
+    }
+    let dir = kit().dir().join("cli-from");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("hosts.txt");
+    std::fs::write(&file, &lines).unwrap();
+    let file = file.to_str().unwrap();
+
+    let o = trusted(&["inspect", "--from", file, "--concurrency", "8", "--json"]);
+    assert_eq!(o.code, 1, "some hosts failed: {}", o.stderr);
+    let rows: Vec<Value> = o.stdout.lines().map(json).collect();
+    assert_eq!(rows.len(), 50, "{}", o.stdout);
+    let verified = rows.iter().filter(|r| r["verified"] == true).count();
+    assert_eq!(verified, 45);
+    let failed: Vec<&Value> = rows.iter().filter(|r| r["ok"] == false).collect();
+    assert_eq!(failed.len(), 5);
+    for f in failed {
+        assert!(f["code"].is_string() && f["error"]["code"] == f["code"], "{f}");
+    }
+    assert!(!o.stderr.contains('\r'), "no progress line when stderr is piped");
+
+    // The readable summary, from stdin.
+    let o = {
+        let ca = kit().pki("root_ca");
+        run_with_stdin(
+            &["inspect", "--from", "-", "--concurrency", "4", "--roots", "none", "--ca-file", ca.to_str().unwrap()],
+            Some(lines.as_bytes()),
+        )
+    };
+    assert_eq!(o.code, 1);
+    let table: Vec<&str> = o.stdout.lines().collect();
+    assert_eq!(table.len(), 51, "{}", o.stdout);
+    assert!(table[0].starts_with("HOST"));
+    assert!(table[1..46].iter().all(|l| l.contains("verified")), "{}", o.stdout);
+    assert!(table[46..].iter().all(|l| l.starts_with("127.0.0.1:")), "{}", o.stdout);
+    assert!(o.stderr.contains("50 hosts: 45 verified, 5 refused or failed"), "{}", o.stderr);
+}
+
+#[test]
+fn cert_prints_pem_and_der() {
+    let o = run(&["cert", kit().pki("fullchain").to_str().unwrap()]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("CN=localhost"), "{}", o.stdout);
+    assert!(o.stdout.contains("tlsguard Test Intermediate CA"), "{}", o.stdout);
+
+    let der = std::fs::read(kit().pki("root_ca_der")).unwrap();
+    let o = run_with_stdin(&["cert", "-", "--json"], Some(&der));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v = json(&o.stdout);
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    assert_eq!(v[0]["is_ca"], true);
+    assert!(v[0]["subject"].as_str().unwrap().contains("tlsguard Test Root CA"));
+
+    let o = run_with_stdin(&["cert", "-"], Some(b"not a certificate"));
+    assert_eq!(o.code, 1);
+    assert!(o.stderr.contains("error"), "{}", o.stderr);
+}
+
+#[test]
+fn trust_report() {
+    let o = trusted(&["trust", "--json"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v = json(&o.stdout);
+    assert_eq!(v["roots"], "none");
+    assert_eq!(v["total"], 1);
+    let o = trusted(&["trust"]);
+    assert_eq!(o.code, 0);
+    assert!(o.stdout.contains("root_ca.pem"), "{}", o.stdout);
+}
+
+#[test]
+fn help_version_and_usage_errors() {
+    let o = run(&["--version"]);
+    assert_eq!(o.code, 0);
+    assert!(o.stdout.contains("rustls") && o.stdout.contains("webpki-roots"), "{}", o.stdout);
+    for cmd in ["get", "inspect", "check", "cert", "trust"] {
+        let o = run(&[cmd, "--help"]);
+        assert_eq!(o.code, 0, "{cmd}");
+        assert!(o.stdout.contains("Usage:"), "{cmd}");
+    }
+    let help = run(&["inspect", "--help"]).stdout;
+    for flag in [
+        "--roots",
+        "--ca-file",
+        "--pin",
+        "--client-cert",
+        "--client-key",
+        "--crl",
+        "--min-tls",
+        "--timeout",
+        "--fetch-missing-intermediates",
+        "--from",
+        "--concurrency",
+        "--audit",
+        "--json",
+    ] {
+        assert!(help.contains(flag), "{flag}: {help}");
+    }
+    assert_eq!(run(&["get"]).code, 2);
+    assert_eq!(run(&["inspect"]).code, 2);
+    assert_eq!(run(&["bogus"]).code, 2);
+}
