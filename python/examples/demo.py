@@ -37,7 +37,7 @@ def main() -> int:
                 refused += 1
                 print(f"\nREFUSED {url}  ({name}, {type(e).__name__})")
                 print(f"        code:    {e.code}")
-                print(f"        message: {e}")
+                print(f"        message: {e.message}")
                 print(f"        hint:    {e.hint}")
                 if e.chain:
                     print(f"        chain:   {' <- '.join(c.subject for c in e.chain)}")
