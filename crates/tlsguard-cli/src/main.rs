@@ -89,13 +89,13 @@ struct TrustArgs {
     /// Certificate revocation list (PEM or DER file) to check the chain against. Repeatable.
     #[arg(long = "crl", value_name = "FILE")]
     crls: Vec<String>,
-    /// Lowest TLS version to accept: `1.2` (default) or `1.3` (requests only).
+    /// Lowest TLS version to accept: `1.2` (default) or `1.3`.
     #[arg(long = "min-tls", value_name = "VERSION")]
     min_tls: Option<String>,
     /// Overall time limit in seconds (decimals allowed).
     #[arg(long, value_name = "SECONDS")]
     timeout: Option<f64>,
-    /// Download a missing intermediate from the leaf's AIA URL (requests only; off by default).
+    /// Download a missing intermediate from the leaf's AIA URL (off by default).
     #[arg(long = "fetch-missing-intermediates")]
     fetch_missing_intermediates: bool,
 }

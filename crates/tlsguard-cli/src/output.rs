@@ -186,6 +186,9 @@ pub fn print_report(r: &ServerReport, style: Style) {
         Some(h) => outln!("  HSTS: {h}"),
         None => outln!("  HSTS: {}", style.yellow("not sent")),
     }
+    for w in &r.warnings {
+        outln!("  {}", style.yellow(&format!("warning: {w}")));
+    }
     if !r.insecure_cookies.is_empty() {
         outln!("  {}", style.yellow(&format!("cookies without Secure: {}", r.insecure_cookies.join(", "))));
     }
@@ -354,6 +357,7 @@ pub fn report_json(r: &ServerReport) -> Value {
         "http_version": r.http_version,
         "hsts": r.hsts,
         "insecure_cookies": r.insecure_cookies,
+        "warnings": r.warnings,
         "http_error": r.http_error.as_ref().map(error_json),
         "leaf_days_remaining": r.leaf_days_remaining,
         "soonest_expiry": r.soonest_expiry.as_ref().map(|(s, d)| json!({"subject": s, "days_remaining": d})),

@@ -192,9 +192,13 @@ fn inspect_refusals_exit_1() {
 
 #[test]
 fn inspect_option_validation_is_the_cores() {
-    let o = trusted(&["inspect", &host_port("good"), "--min-tls", "1.3"]);
+    let o = trusted(&["inspect", &host_port("good"), "--min-tls", "1.0"]);
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("INVALID_ARGUMENT"), "{}", o.stderr);
+    // min_tls applies to inspection as to requests: the TLS 1.2-only server is refused.
+    let o = trusted(&["inspect", &host_port("tls12_only"), "--min-tls", "1.3"]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stderr.contains("TLS_PROTOCOL_VERSION"), "{}", o.stderr);
     let o = run(&["get", &kit().url("good"), "--roots", "everything"]);
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("INVALID_ARGUMENT"), "{}", o.stderr);

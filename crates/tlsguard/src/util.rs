@@ -33,6 +33,10 @@ pub(crate) fn read_file(path: &Path, what: &str) -> Result<Vec<u8>> {
     Ok(data)
 }
 
+fn io_error(path: &Path, what: &str, e: &std::io::Error) -> Error {
+    Error::new(Code::Io, format!("{what}: cannot read {}: {e}", path.display()))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -41,8 +45,4 @@ mod tests {
         assert_eq!(err.code(), crate::Code::Io);
         assert!(err.message().contains("larger than"), "{err}");
     }
-}
-
-fn io_error(path: &Path, what: &str, e: &std::io::Error) -> Error {
-    Error::new(Code::Io, format!("{what}: cannot read {}: {e}", path.display()))
 }

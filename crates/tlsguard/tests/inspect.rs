@@ -280,3 +280,24 @@ fn mtls_with_a_certificate_answers() {
     assert!(r.verdict.is_none(), "{:?}", r.verdict);
     assert_eq!(r.http_status, Some(200));
 }
+
+#[test]
+fn request_options_min_tls_and_fetching_apply_to_inspection() {
+    // min_tls 1.3 against the TLS 1.2-only server: refused like a request.
+    let mut o = options("tls12_only");
+    o.min_tls = tlsguard::MinTls::Tls13;
+    let err = inspect("localhost", &o).unwrap_err();
+    assert_eq!(err.code(), Code::TlsProtocolVersion, "{err}");
+
+    // The omitted intermediate is fetched from the leaf's AIA URL: verified, with a warning.
+    let mut o = options("missing_intermediate");
+    o.fetch_missing_intermediates = true;
+    let r = inspect("localhost", &o).unwrap();
+    assert!(r.verdict.is_none(), "{:?}", r.verdict);
+    assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+    assert!(r.warnings[0].contains("tlsguard Test Intermediate CA"));
+    assert_eq!(r.chain.len(), 1, "the report shows the chain as sent");
+    let o =
+        InspectOptions::from_json(&serde_json::json!({"min_tls": "1.3", "fetch_missing_intermediates": true})).unwrap();
+    assert!(o.fetch_missing_intermediates);
+}

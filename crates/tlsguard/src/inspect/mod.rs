@@ -46,7 +46,7 @@ use crate::cert::CertificateInfo;
 use crate::client::connect::{authority, io_message, secs, tcp_connect_addr};
 use crate::error::{Code, Error, Result};
 use crate::lint::Finding;
-use crate::options::{ClientIdentity, ClientOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, TrustOptions};
+use crate::options::{ClientIdentity, ClientOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, MinTls, TrustOptions};
 use crate::pin::wrap_sequence;
 use crate::tls::TlsContext;
 use crate::trust::TrustStore;
@@ -85,6 +85,11 @@ pub struct InspectOptions {
     pub http_request: bool,
     /// The path of that request (default `/`).
     pub path: String,
+    /// Lowest TLS version, as for requests (default 1.2).
+    pub min_tls: MinTls,
+    /// Fetch an intermediate the server omits, as for requests (default false); the verdict
+    /// then names what was fetched in `warnings`.
+    pub fetch_missing_intermediates: bool,
 }
 
 impl Default for InspectOptions {
@@ -98,6 +103,8 @@ impl Default for InspectOptions {
             audit: false,
             http_request: true,
             path: "/".to_owned(),
+            min_tls: MinTls::default(),
+            fetch_missing_intermediates: false,
         }
     }
 }
@@ -112,7 +119,15 @@ impl InspectOptions {
     pub fn from_json(value: &serde_json::Value) -> Result<Self> {
         use crate::options::{TRUST_OPTION_NAMES, opt_bool, opt_str, opt_u64, split_options};
         let mut passed: Vec<&str> = TRUST_OPTION_NAMES.to_vec();
-        passed.extend(["timeout", "connect_timeout", "client_cert", "client_key", "client_key_password"]);
+        passed.extend([
+            "timeout",
+            "connect_timeout",
+            "client_cert",
+            "client_key",
+            "client_key_password",
+            "min_tls",
+            "fetch_missing_intermediates",
+        ]);
         let (own, client) = split_options(value, "inspect", Self::NAMES, &passed)?;
         let defaults = Self::default();
         let port = match opt_u64(&own, "port", u16::MAX as u64)? {
@@ -129,6 +144,8 @@ impl InspectOptions {
             audit: opt_bool(&own, "audit")?.unwrap_or(defaults.audit),
             http_request: opt_bool(&own, "http_request")?.unwrap_or(defaults.http_request),
             path: opt_str(&own, "path")?.unwrap_or(defaults.path),
+            min_tls: client.min_tls,
+            fetch_missing_intermediates: client.fetch_missing_intermediates,
         })
     }
 }
@@ -183,6 +200,9 @@ pub struct ServerReport {
     pub lint: Vec<Finding>,
     /// The protocol audit, when [`InspectOptions::audit`] was set.
     pub audit: Option<AuditReport>,
+    /// What was accepted but must be fixed on the server (e.g. an intermediate it omits that
+    /// `fetch_missing_intermediates` fetched).
+    pub warnings: Vec<String>,
 }
 
 impl ServerReport {
@@ -413,11 +433,17 @@ type Failure = (Error, Option<SocketAddr>);
 /// the address used. A failure carries the address when the TCP connection was made.
 async fn live(target: &Target, opts: &InspectOptions) -> std::result::Result<(ServerReport, SocketAddr), Failure> {
     let started = Instant::now();
-    let client_opts =
-        ClientOptions { trust: opts.trust.clone(), identity: opts.identity.clone(), ..Default::default() };
+    let client_opts = ClientOptions {
+        trust: opts.trust.clone(),
+        identity: opts.identity.clone(),
+        min_tls: opts.min_tls,
+        fetch_missing_intermediates: opts.fetch_missing_intermediates,
+        ..Default::default()
+    };
     let ctx = TlsContext::new(&client_opts).map_err(|e| (e, None))?;
     let recorder = Arc::new(Recorder {
-        inner: Verifier::new(ctx.store.clone(), ctx.config.crypto_provider().clone()),
+        inner: Verifier::new(ctx.store.clone(), ctx.config.crypto_provider().clone())
+            .with_fetch_missing(opts.fetch_missing_intermediates),
         seen: Mutex::new(None),
     });
     let mut config = (*ctx.config).clone();
@@ -486,6 +512,7 @@ async fn live(target: &Target, opts: &InspectOptions) -> std::result::Result<(Se
         insecure_cookies: Vec::new(),
         http_error: None,
         audit: None,
+        warnings: recorder.inner.warnings_for(&target.host),
     };
 
     match handshake {
