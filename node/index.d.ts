@@ -55,6 +55,8 @@ export interface ClientOptions extends TrustOptions {
   proxy?: string;
   /** Offer HTTP/2 by ALPN (default true). */
   http2?: boolean;
+  /** Reuse connections (default true); false makes a new TCP + TLS connection per request. */
+  keepAlive?: boolean;
   /** Headers sent with every request. */
   headers?: HeadersInit;
   /** Cap on a response body after decompression (default 100 MiB). */

@@ -151,11 +151,11 @@ impl Kit {
         for &(name, identity, versions, mtls) in RUSTLS_SERVERS {
             let identity = &pki.identities[identity];
             let config = servers::server_config(identity, versions, mtls.then_some(&pki.client_ca))?;
-            let router = servers::Router { assets: assets.clone(), port: ports[name], tls: true };
+            let router = servers::Router { assets: assets.clone(), port: ports[name], tls: true, conn: 0 };
             let listener = listeners.remove(name).expect("bound above");
             rt.spawn(servers::serve_tls(listener, config, router));
         }
-        let router = servers::Router { assets: assets.clone(), port: ports["plain"], tls: false };
+        let router = servers::Router { assets: assets.clone(), port: ports["plain"], tls: false, conn: 0 };
         rt.spawn(servers::serve_plain(listeners.remove("plain").expect("bound"), router));
         let proxy_connects = Arc::new(AtomicUsize::new(0));
         rt.spawn(proxy::serve(listeners.remove("proxy").expect("bound"), proxy_connects.clone()));

@@ -142,7 +142,12 @@ pub(crate) struct Router {
     pub port: u16,
     /// TLS server (true) or the plain HTTP server (false).
     pub tls: bool,
+    /// The number of the connection this request came on (`/conn` returns it), unique per process.
+    pub conn: u64,
 }
+
+/// Numbers connections for `/conn`.
+static NEXT_CONN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 fn full(b: impl Into<Bytes>) -> Body {
     Full::new(b.into()).boxed_unsync()
@@ -207,6 +212,7 @@ impl Router {
             "/" => text(StatusCode::OK, "hello over http\n"),
             "/echo" => echo(req).await,
             "/json" => json(serde_json::json!({"hello": "world", "n": 1})),
+            "/conn" => text(StatusCode::OK, self.conn.to_string()),
             "/headers" => {
                 let mut r = text(StatusCode::OK, "headers\n");
                 let h = r.headers_mut();
@@ -359,10 +365,11 @@ where
     }
 }
 
-async fn serve_http<I>(io: I, router: Router)
+async fn serve_http<I>(io: I, mut router: Router)
 where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    router.conn = NEXT_CONN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let svc = service_fn(move |req| router.clone().handle(req));
     // Errors are expected: clients under test abort on purpose.
     let _ = auto::Builder::new(TokioExecutor::new()).serve_connection(TokioIo::new(io), svc).await;

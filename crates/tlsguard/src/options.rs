@@ -201,6 +201,9 @@ pub struct ClientOptions {
     pub proxy: Option<String>,
     /// Offer HTTP/2 by ALPN (default true).
     pub http2: bool,
+    /// Reuse connections (default true). `false` closes each connection after its response, so
+    /// every request makes a new TCP + TLS connection (TLS session resumption still applies).
+    pub keep_alive: bool,
     /// Headers sent with every request.
     pub headers: Vec<(String, String)>,
     /// Cap on a response body after decompression.
@@ -221,6 +224,7 @@ impl Default for ClientOptions {
             allow_http: false,
             proxy: None,
             http2: true,
+            keep_alive: true,
             headers: Vec::new(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             fetch_missing_intermediates: false,
@@ -259,6 +263,7 @@ pub const CLIENT_OPTION_NAMES: &[&str] = &[
     "allow_http",
     "proxy",
     "http2",
+    "keep_alive",
     "headers",
     "max_response_bytes",
     "fetch_missing_intermediates",
@@ -286,6 +291,7 @@ impl ClientOptions {
             "allow_http": d.allow_http,
             "proxy": null,
             "http2": d.http2,
+            "keep_alive": d.keep_alive,
             "headers": {},
             "max_response_bytes": d.max_response_bytes,
             "fetch_missing_intermediates": d.fetch_missing_intermediates,
@@ -329,6 +335,7 @@ impl ClientOptions {
                 "allow_http" => opts.allow_http = json_bool(n, v)?,
                 "proxy" => opts.proxy = Some(json_str(n, v)?),
                 "http2" => opts.http2 = json_bool(n, v)?,
+                "keep_alive" => opts.keep_alive = json_bool(n, v)?,
                 "headers" => opts.headers = json_headers(n, v)?,
                 "max_response_bytes" => opts.max_response_bytes = json_u64(n, v, u64::MAX)?,
                 "fetch_missing_intermediates" => opts.fetch_missing_intermediates = json_bool(n, v)?,

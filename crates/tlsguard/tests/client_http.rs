@@ -70,6 +70,29 @@ fn http1_when_http2_is_off() {
     assert_eq!(echo(&r)["version"], "HTTP/1.1");
 }
 
+/// The server's number for the connection a request came on.
+fn conn_id(c: &Client) -> u64 {
+    let r = c.get(&kit().good_url("/conn")).send_blocking().expect("GET /conn");
+    r.text().parse().expect("a connection number")
+}
+
+#[test]
+fn connections_are_reused_unless_keep_alive_is_off() {
+    for http2 in [true, false] {
+        let c = client_with(|o| o.http2 = http2);
+        let ids: Vec<u64> = (0..4).map(|_| conn_id(&c)).collect();
+        assert!(ids.iter().all(|&i| i == ids[0]), "http2={http2}: one reused connection, got {ids:?}");
+
+        let c = client_with(|o| {
+            o.http2 = http2;
+            o.keep_alive = false;
+        });
+        let mut ids: Vec<u64> = (0..4).map(|_| conn_id(&c)).collect();
+        ids.dedup();
+        assert_eq!(ids.len(), 4, "http2={http2}, keep_alive=false: a new connection per request, got {ids:?}");
+    }
+}
+
 #[test]
 fn echo_round_trip_headers_query_json_form() {
     let c = client_with(|o| o.headers = vec![("x-default".into(), "d".into()), ("x-over".into(), "client".into())]);

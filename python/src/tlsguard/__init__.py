@@ -120,6 +120,7 @@ class _ClientBase:
         allow_http: bool = False,
         proxy: Optional[str] = None,
         http2: bool = True,
+        keep_alive: bool = True,
         headers: Optional[Mapping[str, Union[str, Sequence[str]]]] = None,
         fetch_missing_intermediates: bool = False,
         **other: Any,
@@ -140,6 +141,7 @@ class _ClientBase:
             allow_http=allow_http,
             proxy=proxy,
             http2=http2,
+            keep_alive=keep_alive,
             headers=headers,
             fetch_missing_intermediates=fetch_missing_intermediates,
         )

@@ -281,6 +281,7 @@ impl Client {
             .pool_timer(TokioTimer::new())
             .timer(TokioTimer::new())
             .pool_idle_timeout(Duration::from_secs(90))
+            .pool_max_idle_per_host(if self.inner.options.keep_alive { usize::MAX } else { 0 })
             .build(self.inner.connector.clone());
         *slot = Some(Pool { pid, client: client.clone() });
         client
