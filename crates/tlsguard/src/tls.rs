@@ -25,6 +25,8 @@ pub struct TlsInfo {
     /// What was accepted but is wrong on the server's side (e.g. it omits an intermediate that
     /// `fetch_missing_intermediates` fetched).
     pub warnings: Vec<String>,
+    /// Whether the handshake resumed an earlier TLS session (no certificate exchange).
+    pub resumed: bool,
 }
 
 impl TlsInfo {
@@ -41,7 +43,8 @@ impl TlsInfo {
         let alpn = conn.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned());
         let peer_certificates =
             conn.peer_certificates().map(|c| c.iter().map(|c| c.clone().into_owned()).collect()).unwrap_or_default();
-        Self { version, cipher_suite, alpn, peer_certificates, warnings: Vec::new() }
+        let resumed = conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
+        Self { version, cipher_suite, alpn, peer_certificates, warnings: Vec::new(), resumed }
     }
 }
 
@@ -82,6 +85,10 @@ impl TlsContext {
                     .map_err(|e| Error::new(Code::InvalidPem, format!("client_cert/client_key: {e}")))?
             }
         };
+        // One resolver for every connection (so sessions resume), noting per handshake whether
+        // the server asked for a certificate.
+        config.client_auth_cert_resolver =
+            Arc::new(AskProbe { inner: config.client_auth_cert_resolver.clone(), asked: None });
         config.alpn_protocols =
             if opts.http2 { vec![b"h2".to_vec(), b"http/1.1".to_vec()] } else { vec![b"http/1.1".to_vec()] };
         Ok(Self { config: Arc::new(config), store, verifier, min_tls: opts.min_tls })
@@ -95,10 +102,40 @@ impl TlsContext {
 
 /// Wraps the configured client-certificate resolver to learn whether the server asked for a
 /// certificate (see [`crate::diagnose::inferred_client_cert_refusal`]).
+///
+/// With `asked: Some(flag)` (a per-connection config, as `inspect` makes) the flag is set. With
+/// `None` (the one shared config of a client) the flag of the handshake being polled on this
+/// thread is set: see [`Asking`]. The client's config must stay one `Arc` for all connections:
+/// rustls resumes a TLS session only with the same verifier and resolver `Arc`s.
 #[derive(Debug)]
 pub(crate) struct AskProbe {
     pub inner: Arc<dyn rustls::client::ResolvesClientCert>,
+    pub asked: Option<Arc<std::sync::atomic::AtomicBool>>,
+}
+
+thread_local! {
+    /// The flag of the handshake [`Asking`] is polling on this thread.
+    static ASKED: std::cell::RefCell<Option<Arc<std::sync::atomic::AtomicBool>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// A handshake future that, while polled, points the shared [`AskProbe`] at its own flag. rustls
+/// calls the resolver synchronously while processing the server's messages, that is, inside a
+/// poll of the handshake, on the polling thread.
+pub(crate) struct Asking<F> {
     pub asked: Arc<std::sync::atomic::AtomicBool>,
+    pub fut: std::pin::Pin<Box<F>>,
+}
+
+impl<F: std::future::Future> std::future::Future for Asking<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<F::Output> {
+        let previous = ASKED.with(|a| a.replace(Some(self.asked.clone())));
+        let r = self.fut.as_mut().poll(cx);
+        ASKED.with(|a| *a.borrow_mut() = previous);
+        r
+    }
 }
 
 impl rustls::client::ResolvesClientCert for AskProbe {
@@ -107,7 +144,14 @@ impl rustls::client::ResolvesClientCert for AskProbe {
         root_hint_subjects: &[&[u8]],
         sigschemes: &[rustls::SignatureScheme],
     ) -> Option<Arc<rustls::sign::CertifiedKey>> {
-        self.asked.store(true, std::sync::atomic::Ordering::Relaxed);
+        match &self.asked {
+            Some(flag) => flag.store(true, std::sync::atomic::Ordering::Relaxed),
+            None => ASKED.with(|a| {
+                if let Some(flag) = &*a.borrow() {
+                    flag.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            }),
+        }
         self.inner.resolve(root_hint_subjects, sigschemes)
     }
 

@@ -94,6 +94,28 @@ fn connections_are_reused_unless_keep_alive_is_off() {
 }
 
 #[test]
+fn new_connections_resume_the_tls_session() {
+    for http2 in [true, false] {
+        let c = client_with(|o| {
+            o.http2 = http2;
+            o.keep_alive = false;
+        });
+        let resumed: Vec<bool> = (0..3)
+            .map(|_| {
+                let r = c.get(&kit().good_url("/")).send_blocking().expect("GET");
+                assert_eq!(r.status(), 200);
+                assert!(!r.peer_certificates().is_empty(), "a resumed session still names the server's chain");
+                r.tls().expect("tls").resumed
+            })
+            .collect();
+        assert_eq!(resumed, [false, true, true], "http2={http2}");
+    }
+    // Another client has its own session cache: a full handshake.
+    let r = client().get(&kit().good_url("/")).send_blocking().expect("GET");
+    assert!(!r.tls().expect("tls").resumed);
+}
+
+#[test]
 fn echo_round_trip_headers_query_json_form() {
     let c = client_with(|o| o.headers = vec![("x-default".into(), "d".into()), ("x-over".into(), "client".into())]);
     let r = c

@@ -426,15 +426,13 @@ impl Connector {
     async fn handshake(&self, tcp: TcpStream, host: &str, port: u16, direct: Option<SocketAddr>) -> Result<Stream> {
         let name = rustls::pki_types::ServerName::try_from(host.to_owned())
             .map_err(|e| Error::new(Code::InvalidUrl, format!("host {host:?} is not a valid TLS server name: {e}")))?;
-        // A per-connection copy of the config (cheap: Arcs and small vectors; the session
-        // cache is shared) whose certificate resolver notes whether the server asked for one.
+        // The client's one config (sessions resume only with the same config objects); its
+        // certificate resolver notes in `asked` whether the server asked for a certificate.
         let asked = Arc::new(AtomicBool::new(false));
-        let mut config = (*self.tls.config).clone();
-        let has_identity = config.client_auth_cert_resolver.has_certs();
-        config.client_auth_cert_resolver =
-            Arc::new(crate::tls::AskProbe { inner: config.client_auth_cert_resolver.clone(), asked: asked.clone() });
-        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-        match connector.connect(name, tcp).await {
+        let has_identity = self.tls.config.client_auth_cert_resolver.has_certs();
+        let connector = tokio_rustls::TlsConnector::from(self.tls.config.clone());
+        let handshake = crate::tls::Asking { asked: asked.clone(), fut: Box::pin(connector.connect(name, tcp)) };
+        match handshake.await {
             Ok(tls) => {
                 let mut info = TlsInfo::from_connection(tls.get_ref().1);
                 info.warnings = self.tls.verifier.warnings_for(host);

@@ -454,7 +454,7 @@ async fn live(target: &Target, opts: &InspectOptions) -> std::result::Result<(Se
     let asked = Arc::new(AtomicBool::new(false));
     let has_identity = config.client_auth_cert_resolver.has_certs();
     config.client_auth_cert_resolver =
-        Arc::new(crate::tls::AskProbe { inner: config.client_auth_cert_resolver.clone(), asked: asked.clone() });
+        Arc::new(crate::tls::AskProbe { inner: config.client_auth_cert_resolver.clone(), asked: Some(asked.clone()) });
     let config = Arc::new(config);
 
     let target_text = target.authority();
