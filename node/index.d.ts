@@ -34,7 +34,7 @@ export interface TrustOptions {
 
 export type HeadersInit = Record<string, string | string[]> | Array<[string, string]> | { forEach(cb: (value: string, name: string) => void): void; get(name: string): string | null };
 
-/** Options of a Client (and of the one-off client `fetch` makes). Times in milliseconds. */
+/** Options of a Client (and of the client `fetch` shares among calls with the same options). Times in milliseconds. */
 export interface ClientOptions extends TrustOptions {
   /** A client certificate (path or PEM) for mutual TLS, with `clientKey`. */
   clientCert?: string | Buffer;
@@ -177,6 +177,7 @@ export declare class Response {
   buffer(): Promise<Buffer>;
 }
 
+/** One request; calls with the same client options share one client (connections, TLS sessions). */
 export declare function fetch(url: string | URL, init?: FetchInit): Promise<Response>;
 
 export declare class Client {

@@ -187,7 +187,8 @@ pub fn fetch_once<'e>(
     spawn(
         env,
         async move {
-            let client = tlsguard::Client::new(tlsguard::ClientOptions::from_json(&options)?)?;
+            // One client per distinct options, as the global dispatcher of Node's fetch.
+            let client = tlsguard::Client::shared(tlsguard::ClientOptions::from_json(&options)?)?;
             let req = prepared.request(&client, &url).map_err(|e| e.with_url(url.as_str()))?;
             send(req, cancel).await
         },

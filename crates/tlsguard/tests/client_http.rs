@@ -94,6 +94,25 @@ fn connections_are_reused_unless_keep_alive_is_off() {
 }
 
 #[test]
+fn shared_clients_reuse_connections_per_option_set() {
+    let a = Client::shared(options()).expect("shared");
+    let first = conn_id(&a);
+    assert_eq!(conn_id(&Client::shared(options()).expect("shared")), first, "same options: same pool");
+    let mut other = options();
+    other.http2 = false;
+    let b = Client::shared(other.clone()).expect("shared");
+    assert_ne!(conn_id(&b), first, "other options: another client");
+    assert_eq!(conn_id(&Client::shared(options()).expect("shared")), first);
+    // A closed shared client is replaced, not returned.
+    b.close();
+    assert!(!Client::shared(other).expect("shared").is_closed());
+    // Bad options are refused as by Client::new.
+    let mut bad = options();
+    bad.timeout = Duration::ZERO;
+    assert_eq!(Client::shared(bad).expect_err("zero timeout").code(), Code::InvalidArgument);
+}
+
+#[test]
 fn new_connections_resume_the_tls_session() {
     for http2 in [true, false] {
         let c = client_with(|o| {

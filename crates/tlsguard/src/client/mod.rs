@@ -179,6 +179,12 @@ fn build_pool(inner: &ClientInner) -> HyperClient {
         .build(inner.connector.clone())
 }
 
+/// How many option sets [`Client::shared`] keeps a client for.
+pub const SHARED_CLIENTS: usize = 8;
+
+/// How long [`Client::shared`] keeps using one client before it loads the trust again.
+pub const SHARED_CLIENT_TTL: Duration = Duration::from_secs(300);
+
 /// An HTTPS client: TLS configuration, options and a connection pool. Cheap to clone; share it
 /// across threads.
 #[derive(Clone)]
@@ -217,6 +223,27 @@ impl Client {
                 closed: Default::default(),
             }),
         })
+    }
+
+    /// A client shared by one-off requests with the same options (what Node's `fetch()` and
+    /// undici's global dispatcher do): connections and TLS sessions are reused across calls
+    /// instead of a trust load, TCP connection and full handshake per call. Up to
+    /// [`SHARED_CLIENTS`] option sets are kept, the least recently used dropped first, and an
+    /// entry is rebuilt after [`SHARED_CLIENT_TTL`] so a changed `ca_file` is read again.
+    pub fn shared(options: ClientOptions) -> Result<Client> {
+        static CACHE: Mutex<Vec<(ClientOptions, Instant, Client)>> = Mutex::new(Vec::new());
+        let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+        cache.retain(|(_, made, c)| made.elapsed() < SHARED_CLIENT_TTL && !c.is_closed());
+        if let Some(i) = cache.iter().position(|(o, _, _)| *o == options) {
+            let entry = cache.remove(i);
+            let client = entry.2.clone();
+            cache.insert(0, entry);
+            return Ok(client);
+        }
+        let client = Client::new(options.clone())?;
+        cache.insert(0, (options, Instant::now(), client.clone()));
+        cache.truncate(SHARED_CLIENTS);
+        Ok(client)
     }
 
     /// The options the client was made with.
