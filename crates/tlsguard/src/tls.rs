@@ -64,6 +64,10 @@ impl TlsContext {
     pub fn new(opts: &ClientOptions) -> Result<Self> {
         let store = Arc::new(TrustStore::load(&opts.trust)?);
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        // aws-lc seeds its random generator on first use, once per process, from CPU jitter
+        // entropy: about 30 ms of CPU. Pay it here, where trust is loaded, not in the first
+        // request's handshake (the fill is a no-op cost afterwards).
+        let _ = provider.secure_random.fill(&mut [0u8; 1]);
         let versions: &[&'static rustls::SupportedProtocolVersion] = match opts.min_tls {
             MinTls::Tls12 => &[&rustls::version::TLS13, &rustls::version::TLS12],
             MinTls::Tls13 => &[&rustls::version::TLS13],
