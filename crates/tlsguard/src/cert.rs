@@ -144,7 +144,7 @@ impl CertificateInfo {
         info.key_type = key_type;
         info.key_bits = bits;
         info.curve = curve;
-        info.self_signed = cert.subject().as_raw() == cert.issuer().as_raw() && cert.verify_signature(None).is_ok();
+        info.self_signed = is_self_signed(cert, der);
         for ext in cert.extensions() {
             match ext.parsed_extension() {
                 ParsedExtension::SubjectAlternativeName(san) => {
@@ -282,6 +282,9 @@ pub fn parse_certificates(data: &[u8]) -> Result<Vec<CertificateInfo>> {
 
 /// Splits PEM text (or one DER certificate) into DER certificates without parsing them fully.
 pub(crate) fn certificate_ders(data: &[u8]) -> Result<Vec<CertificateDer<'static>>> {
+    if let Some(ders) = plain_certificate_pem(data) {
+        return Ok(ders);
+    }
     if looks_like_pem(data) {
         let mut out = Vec::new();
         for item in CertificateDer::pem_slice_iter(data) {
@@ -308,6 +311,41 @@ pub(crate) fn certificate_ders(data: &[u8]) -> Result<Vec<CertificateDer<'static
 }
 
 /// Whether `data` contains a PEM header.
+/// The fast path of [`certificate_ders`] for the common input: only `CERTIFICATE` blocks of
+/// plain base64 (certificates are public: no need for rustls-pki-types' constant-time decoder,
+/// a fifth of a parse). Anything else (another block type, headers, bad base64, a block without
+/// its end, too many blocks) returns `None`, and the careful path decides and explains.
+fn plain_certificate_pem(data: &[u8]) -> Option<Vec<CertificateDer<'static>>> {
+    const BEGIN: &[u8] = b"-----BEGIN CERTIFICATE-----";
+    const END: &[u8] = b"-----END CERTIFICATE-----";
+    let mut out = Vec::new();
+    let mut body: Option<Vec<u8>> = None;
+    for line in data.split(|&b| b == b'\n') {
+        // Lines exactly as rustls-pki-types reads them (CRLF allowed, no indentation).
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        match &mut body {
+            None if line == BEGIN => body = Some(Vec::with_capacity(2048)),
+            None if line.windows(5).any(|w| w == b"-----") => return None,
+            None => {} // text between blocks is ignored, as by the careful path
+            Some(b64) if line == END => {
+                let der = base64::engine::general_purpose::STANDARD.decode(&b64[..]).ok()?;
+                if der.is_empty() || out.len() >= MAX_BUNDLE_CERTIFICATES {
+                    return None;
+                }
+                out.push(CertificateDer::from(der));
+                body = None;
+            }
+            Some(b64) => {
+                if !line.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'=') {
+                    return None;
+                }
+                b64.extend_from_slice(line);
+            }
+        }
+    }
+    if body.is_some() || out.is_empty() { None } else { Some(out) }
+}
+
 pub(crate) fn looks_like_pem(data: &[u8]) -> bool {
     data.windows(11).any(|w| w == b"-----BEGIN ")
 }
@@ -408,7 +446,41 @@ fn common_name(name: &X509Name<'_>) -> Option<String> {
 }
 
 fn hex_colon(bytes: &[u8], upper: bool) -> String {
-    bytes.iter().map(|b| if upper { format!("{b:02X}") } else { format!("{b:02x}") }).collect::<Vec<_>>().join(":")
+    let digits: &[u8; 16] = if upper { b"0123456789ABCDEF" } else { b"0123456789abcdef" };
+    let mut s = String::with_capacity(bytes.len() * 3);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            s.push(':');
+        }
+        s.push(digits[usize::from(b >> 4)] as char);
+        s.push(digits[usize::from(b & 15)] as char);
+    }
+    s
+}
+
+/// Whether `cert` is self-signed: its subject is its issuer and its own key verifies its
+/// signature. The signature check (an ECDSA/RSA verification, ~60 µs) is remembered per
+/// certificate (by SHA-256 of the DER): the self-signed certificates seen are mostly the same
+/// few roots, checked on every handshake's path and in every report.
+pub(crate) fn is_self_signed(cert: &X509Certificate<'_>, der: &[u8]) -> bool {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static SEEN: Mutex<Option<HashMap<[u8; 32], bool>>> = Mutex::new(None);
+    if cert.subject().as_raw() != cert.issuer().as_raw() {
+        return false;
+    }
+    let key: [u8; 32] = Sha256::digest(der).into();
+    if let Some(&known) = SEEN.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert_default().get(&key) {
+        return known;
+    }
+    let verified = cert.verify_signature(None).is_ok();
+    let mut seen = SEEN.lock().unwrap_or_else(|p| p.into_inner());
+    let seen = seen.get_or_insert_default();
+    if seen.len() >= 1024 {
+        seen.clear(); // bounded; a hostile stream of self-issued certificates only costs a re-check
+    }
+    seen.insert(key, verified);
+    verified
 }
 
 fn ip_text(raw: &[u8]) -> String {
@@ -475,6 +547,38 @@ fn signature_algorithm_name(oid: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast PEM path agrees with rustls-pki-types' reader wherever it answers.
+    #[test]
+    fn fast_pem_path_agrees_with_the_careful_one() {
+        let a = rcgen::generate_simple_self_signed(vec!["a.test".into()]).expect("cert").cert.pem();
+        let b = rcgen::generate_simple_self_signed(vec!["b.test".into()]).expect("cert").cert.pem();
+        let careful = |d: &[u8]| -> Option<Vec<CertificateDer<'static>>> {
+            let v: Vec<_> = CertificateDer::pem_slice_iter(d).collect::<std::result::Result<_, _>>().ok()?;
+            if v.is_empty() { None } else { Some(v) }
+        };
+        let key = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+        let cases: Vec<(String, bool)> = vec![
+            (a.clone(), true),
+            (format!("{a}{b}"), true),
+            (a.replace('\n', "\r\n"), true),
+            (format!("subject=CN=a\n{a}\nissuer: x\n{b}\n"), true),
+            (format!("{a}  {b}"), false), // an indented block: careful path
+            (a.replace("\nMII", "\n MII"), false),
+            (format!("{a}{key}"), false), // another block: careful path
+            (a.replace("-----END CERTIFICATE-----\n", ""), false), // no end
+            (a.replacen('M', "*", 1), false), // not base64
+            (a.replace("-----BEGIN CERTIFICATE-----", "-----BEGIN X509 CRL-----"), false),
+            ("no pem at all".to_owned(), false),
+        ];
+        for (input, fast) in cases {
+            let got = plain_certificate_pem(input.as_bytes());
+            assert_eq!(got.is_some(), fast, "{input:?}");
+            if let Some(got) = got {
+                assert_eq!(Some(got), careful(input.as_bytes()), "{input:?}");
+            }
+        }
+    }
 
     #[test]
     fn relative_times_read_naturally() {

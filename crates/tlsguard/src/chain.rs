@@ -115,8 +115,15 @@ fn verify_ders(ders: Vec<rustls::pki_types::CertificateDer<'static>>, opts: &Ver
         opts.fetch_missing_intermediates,
     ) {
         Ok(verified) => {
-            let path: Vec<CertificateInfo> =
-                verified.path.iter().filter_map(|d| CertificateInfo::from_der(d).ok()).collect();
+            // The path is mostly the presented certificates: reuse their reports.
+            let path: Vec<CertificateInfo> = verified
+                .path
+                .iter()
+                .filter_map(|d| match presented.iter().find(|p| p.der == d.as_ref()) {
+                    Some(p) => Some(p.clone()),
+                    None => CertificateInfo::from_der(d).ok(),
+                })
+                .collect();
             if let Some(max) = opts.max_chain_depth {
                 // Self-issued intermediates (a CA re-keyed under its own name) do not count
                 // (RFC 5280 6.1.4 (l)).

@@ -60,7 +60,7 @@ pub(crate) fn check_certificate(der: &[u8], role: Role, now: i64) -> Result<()> 
         return Err(Error::new(Code::CertInvalid, "a certificate of the chain does not parse"));
     };
     // Self-signed, not merely self-issued (a re-keyed CA issues certificates with its own name).
-    let self_signed = cert.subject().as_raw() == cert.issuer().as_raw() && cert.verify_signature(None).is_ok();
+    let self_signed = crate::cert::is_self_signed(&cert, der);
     let mut ski: Option<&[u8]> = None;
     let mut aki_key: Option<&[u8]> = None;
     let mut has_aki = false;
