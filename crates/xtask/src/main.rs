@@ -8,6 +8,10 @@
 //!   suites (all of them when none is named).
 //! - `demo`: start the test kit's servers on 127.0.0.1 and show, in Rust, Python, Node and PHP,
 //!   a verified request and the diagnosis of refusals.
+//! - `bench [run.py options]`: install what the benchmarks need (nginx, the peers' packages),
+//!   build every tlsguard row in release mode, then run `bench/run.py` (see bench/README.md).
+//!   `cargo xtask bench --write-results` is the full run that writes bench/RESULTS.md;
+//!   `test bench` smoke-runs it with `--quick` (tiny counts; no timing is asserted).
 //! - `prereqs`: only install the prerequisites.
 
 use std::path::{Path, PathBuf};
@@ -29,7 +33,10 @@ const APT_PACKAGES: &[&str] = &[
     "php-nyholm-psr7",
 ];
 
-const SUITES: &[&str] = &["rust", "python", "node", "php", "fuzz"];
+/// Debian packages the benchmarks add: the server, and ext-curl and Guzzle (the PHP peers).
+const BENCH_APT_PACKAGES: &[&str] = &["nginx-light", "php8.2-curl", "php-guzzlehttp-guzzle"];
+
+const SUITES: &[&str] = &["rust", "python", "node", "php", "fuzz", "bench"];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -42,11 +49,13 @@ fn main() -> ExitCode {
             }
         }
         Some("demo") => prereqs().and_then(|()| demo()),
+        Some("bench") => prereqs().and_then(|()| bench(&args[1..])),
         Some("prereqs") => prereqs(),
         _ => {
-            eprintln!("usage: cargo xtask <test [suite...]|demo|prereqs>");
+            eprintln!("usage: cargo xtask <test [suite...]|demo|bench [options]|prereqs>");
             eprintln!("  test     install missing prerequisites, then run the suites ({})", SUITES.join(", "));
             eprintln!("  demo     start local TLS servers and show verified requests and explained refusals");
+            eprintln!("  bench    build and run the benchmarks against a local nginx (bench/README.md)");
             eprintln!("  prereqs  install missing prerequisites (apt, npm packages) only");
             return ExitCode::from(2);
         }
@@ -100,11 +109,16 @@ fn have(program: &str) -> bool {
 
 /// Installs the missing apt packages (Debian/Ubuntu), and Node.js if there is none.
 fn prereqs() -> Result {
+    apt_install(APT_PACKAGES)
+}
+
+/// Installs those of `packages` (and Node.js, Python) that are missing, with apt.
+fn apt_install(packages: &[&str]) -> Result {
     if !have("apt-get") {
-        eprintln!("xtask: no apt-get here; make sure these are installed: {}", APT_PACKAGES.join(" "));
+        eprintln!("xtask: no apt-get here; make sure these are installed: {}", packages.join(" "));
         return Ok(());
     }
-    let mut missing: Vec<&str> = APT_PACKAGES.iter().copied().filter(|p| !dpkg_installed(p)).collect();
+    let mut missing: Vec<&str> = packages.iter().copied().filter(|p| !dpkg_installed(p)).collect();
     if !have("node") || !have("npm") {
         missing.extend(["nodejs", "npm"]);
     }
@@ -139,6 +153,7 @@ fn test(suites: Vec<&str>) -> Result {
             "node" => test_node(),
             "php" => test_php(),
             "fuzz" => test_fuzz(),
+            "bench" => bench(&["--quick".to_owned()]),
             _ => unreachable!("checked in main"),
         };
         if let Err(e) = result {
@@ -227,6 +242,26 @@ fn test_fuzz() -> Result {
         .arg("crates/tlsguard/fuzz/smoke.sh")
         .arg("20")
         .env("CARGO_TARGET_DIR", root().join("target/fuzz")))
+}
+
+/// Installs and builds everything the benchmarks run (idempotent), then runs bench/run.py with
+/// `args`.
+fn bench(args: &[String]) -> Result {
+    apt_install(BENCH_APT_PACKAGES)?;
+    // The Rust rows and the PHP extension (release).
+    run(in_root(&cargo()).args(["build", "--release", "-p", "tlsguard-bench", "-p", "tlsguard-php"]))?;
+    // Python: the peers (pinned) and tlsguard in a venv of their own.
+    let venv = root().join("target/bench/py");
+    if !venv.join("bin/python").exists() {
+        run(in_root("python3").args(["-m", "venv"]).arg(&venv))?;
+    }
+    run(in_root(&venv.join("bin/pip").to_string_lossy())
+        .args(["install", "-q", "-r", "bench/python/requirements.txt", "./python"])
+        .env("CARGO_TARGET_DIR", root().join("target/maturin")))?;
+    // Node: the addon, then the bench package (undici, and tlsguard from node/).
+    node_build()?;
+    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(root().join("bench/node")))?;
+    run(in_root("python3").arg("bench/run.py").args(args))
 }
 
 /// Starts the kit's servers (the `serve` binary) and returns it with its manifest path.
