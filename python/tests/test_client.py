@@ -28,6 +28,20 @@ def test_response_fields(ca_client: tlsguard.Client, good_url: str) -> None:
     assert certs[0].not_after.tzinfo is not None
 
 
+def test_response_conversions_are_kept(ca_client: tlsguard.Client, good_url: str) -> None:
+    """content/headers/peer_certificates are converted once; text/json decode every call."""
+    r = ca_client.get(good_url)
+    assert r.content is r.content and isinstance(r.content, bytes)
+    assert r.headers is r.headers
+    a, b = r.peer_certificates, r.peer_certificates
+    assert a == b and a is not b  # a new list each time (callers may change it) ...
+    assert all(x is y for x, y in zip(a, b))  # ... of the same Certificate objects
+    a.clear()
+    assert r.peer_certificates == b
+    assert r.text == r.content.decode("utf-8", "replace")
+    assert r.http_version is r.http_version  # interned
+
+
 def test_headers_case_insensitive_multi(ca_client: tlsguard.Client, kit: Any) -> None:
     r = ca_client.get(kit.server("good") + "/headers")
     h = r.headers

@@ -148,3 +148,44 @@ def test_asyncio_cancel_and_many(kit: Any) -> None:
                 await client.get(kit.server("good"), headers={"x": "a\r\nb"})
 
     asyncio.run(main())
+
+
+def _open_fds() -> int:
+    import os
+
+    return len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
+
+
+def test_asyncio_one_notifier_per_loop(kit: Any, good_url: str) -> None:
+    """Every client on a loop shares one wake-up socket; a request needs no fd of its own, and
+    nothing is left registered once requests finish, fail or are cancelled."""
+    from tlsguard import _notifiers
+
+    async def main() -> None:
+        a = tlsguard.AsyncClient(roots="none", ca_file=kit.pki("root_ca"), timeout=20.0)
+        b = tlsguard.AsyncClient(roots="none", ca_file=kit.pki("root_ca"), http2=False)
+        assert (await a.get(good_url)).status_code == 200
+        loop = asyncio.get_running_loop()
+        notifier = _notifiers[loop]
+        assert (await b.get(good_url)).status_code == 200
+        assert _notifiers[loop] is notifier and len(notifier) == 0
+        for round in range(3):
+            rs = await asyncio.gather(*(c.get(good_url) for c in (a, b) for _ in range(20)))
+            assert [r.status_code for r in rs] == [200] * 40
+            if round == 0:
+                fds = _open_fds()  # with the pooled connections
+        assert _open_fds() <= fds + 2 and len(notifier) == 0
+        with pytest.raises(tlsguard.InvalidInput):
+            await a.get("not a url")
+        task = asyncio.ensure_future(a.get(kit.server("good") + "/slow"))
+        await asyncio.sleep(0.2)
+        assert len(notifier) == 1
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert len(notifier) == 0
+        await a.aclose()
+        await b.aclose()
+
+    asyncio.run(main())
+    asyncio.run(main())  # a new loop gets its own notifier

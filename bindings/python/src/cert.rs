@@ -1,43 +1,57 @@
 //! `Certificate` (the core's `CertificateInfo`) and `load_certificates`.
 
+use std::sync::OnceLock;
+
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 use tlsguard::CertificateInfo;
 
 use crate::convert;
+use crate::errors::IntoPyResult;
 
-/// A parsed X.509 certificate (immutable).
+/// A parsed X.509 certificate (immutable), compared and hashed by its DER. The summary (the
+/// core's `CertificateInfo`) is built on first use when the certificate was made from DER that
+/// is already known to parse.
 #[pyclass(module = "tlsguard._native", name = "Certificate", frozen, eq, hash)]
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone)]
 pub struct Certificate {
-    info: HashableInfo,
+    der: Vec<u8>,
+    info: OnceLock<CertificateInfo>,
 }
 
-/// `CertificateInfo` compared and hashed by its DER.
-#[derive(Clone)]
-struct HashableInfo(CertificateInfo);
-
-impl PartialEq for HashableInfo {
+impl PartialEq for Certificate {
     fn eq(&self, other: &Self) -> bool {
-        self.0.der == other.0.der
+        self.der == other.der
     }
 }
-impl Eq for HashableInfo {}
-impl std::hash::Hash for HashableInfo {
+impl Eq for Certificate {}
+impl std::hash::Hash for Certificate {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.0.der.hash(state)
+        self.der.hash(state)
     }
 }
 
 impl Certificate {
     /// Wraps a core certificate.
     pub fn from_info(info: CertificateInfo) -> Self {
-        Self { info: HashableInfo(info) }
+        Self { der: info.der.clone(), info: OnceLock::from(info) }
+    }
+
+    /// DER the core checked (`first_der`/`check_der`): the summary is built on first use.
+    fn checked_der(der: Vec<u8>) -> Self {
+        Self { der, info: OnceLock::new() }
+    }
+
+    /// The certificate, DER.
+    pub fn der_bytes(&self) -> &[u8] {
+        &self.der
     }
 
     /// The core certificate.
     pub fn info(&self) -> &CertificateInfo {
-        &self.info.0
+        // Only DER that parsed is ever stored without its summary, and the summary of DER that
+        // parses cannot fail.
+        self.info.get_or_init(|| CertificateInfo::from_der(&self.der).expect("the DER was checked when stored"))
     }
 }
 
@@ -51,15 +65,14 @@ impl Certificate {
     /// Parses the first certificate of PEM text (or DER bytes).
     #[staticmethod]
     fn from_pem(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let data = convert::data("data", data)?;
-        crate::errors::run(py, move || CertificateInfo::from_pem(&data)).map(Self::from_info)
+        // Checked now (same errors as a full parse), summarised on first attribute access.
+        parse(py, data, CertificateInfo::first_der).map(Self::checked_der)
     }
 
     /// Parses one DER certificate.
     #[staticmethod]
     fn from_der(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let data = convert::data("data", data)?;
-        crate::errors::run(py, move || CertificateInfo::from_der(&data)).map(Self::from_info)
+        parse(py, data, |d| CertificateInfo::check_der(d).map(|()| d.to_vec())).map(Self::checked_der)
     }
 
     #[getter]
@@ -174,7 +187,7 @@ impl Certificate {
     /// The certificate, DER.
     #[getter]
     fn der<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.info().der)
+        PyBytes::new(py, &self.der)
     }
     /// The certificate as PEM text.
     #[getter]
@@ -203,7 +216,7 @@ impl Certificate {
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
         let py = slf.py();
         let ctor = py.get_type::<Certificate>().getattr("from_der")?;
-        let args = PyTuple::new(py, [PyBytes::new(py, &slf.get().info().der)])?;
+        let args = PyTuple::new(py, [PyBytes::new(py, &slf.get().der)])?;
         Ok((ctor, args))
     }
 }
@@ -211,6 +224,21 @@ impl Certificate {
 /// Parses every certificate of a PEM bundle (or one DER certificate).
 #[pyfunction]
 pub fn load_certificates(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Vec<Certificate>> {
-    let data = convert::data("data", data)?;
-    crate::errors::run(py, move || tlsguard::parse_certificates(&data)).map(certificate_list)
+    parse(py, data, tlsguard::parse_certificates).map(certificate_list)
+}
+
+/// Runs the core parser `f` on `data` (bytes borrowed, not copied); without the GIL only for
+/// large input (see [`convert::DETACH_INPUT_BYTES`]).
+fn parse<T: Send>(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    f: impl Fn(&[u8]) -> tlsguard::Result<T> + Sync,
+) -> PyResult<T> {
+    convert::with_data("data", data, |bytes| {
+        if bytes.len() >= convert::DETACH_INPUT_BYTES {
+            crate::errors::run(py, || f(bytes))
+        } else {
+            crate::errors::catch(|| f(bytes)).py()
+        }
+    })?
 }

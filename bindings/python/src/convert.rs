@@ -1,6 +1,7 @@
 //! Python values → the core's inputs: JSON values (options, JSON bodies), bytes, times.
 
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
@@ -137,6 +138,23 @@ pub fn data(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     Err(wrong_type(what, "bytes or str", obj))
 }
 
+/// Calls `f` with the bytes of binary or text input (as [`data`] accepts), borrowing a `bytes`
+/// object's buffer instead of copying it.
+pub fn with_data<R>(what: &str, obj: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(f(b.as_bytes()));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(f(s.to_cow()?.as_bytes()));
+    }
+    data(what, obj).map(|d| f(&d))
+}
+
+/// Input at least this large is parsed without the GIL; smaller input is parsed with it held
+/// (releasing it costs more than the work, and with other threads waiting for the GIL, getting
+/// it back can take a whole switch interval).
+pub const DETACH_INPUT_BYTES: usize = 64 * 1024;
+
 /// A point in time: an aware `datetime`, or Unix seconds (int/float) → Unix seconds.
 pub fn unix_time(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
     if obj.is_instance_of::<PyBool>() {
@@ -165,12 +183,17 @@ pub fn unix_time(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
 
 /// Unix seconds → an aware UTC `datetime`.
 pub fn datetime<'py>(py: Python<'py>, unix: i64) -> PyResult<Bound<'py, PyAny>> {
-    let dt = py.import("datetime")?;
-    let utc = dt.getattr("timezone")?.getattr("utc")?;
-    // fromtimestamp(0) + timedelta covers the years before 1970 on every platform.
-    let epoch = dt.getattr("datetime")?.call_method1("fromtimestamp", (0, utc))?;
-    let delta = dt.getattr("timedelta")?.call1((0, unix))?;
-    epoch.call_method1("__add__", (delta,))
+    // The epoch (aware, UTC) and `timedelta`, looked up once.
+    static EPOCH: PyOnceLock<(Py<PyAny>, Py<PyAny>)> = PyOnceLock::new();
+    let (epoch, timedelta) = EPOCH.get_or_try_init(py, || -> PyResult<_> {
+        let dt = py.import("datetime")?;
+        let utc = dt.getattr("timezone")?.getattr("utc")?;
+        // fromtimestamp(0) + timedelta covers the years before 1970 on every platform.
+        let epoch = dt.getattr("datetime")?.call_method1("fromtimestamp", (0, utc))?;
+        Ok((epoch.unbind(), dt.getattr("timedelta")?.unbind()))
+    })?;
+    let delta = timedelta.bind(py).call1((0, unix))?;
+    epoch.bind(py).add(delta)
 }
 
 /// A float number of seconds (not bool) → f64.

@@ -22,7 +22,7 @@ fn tlsguard_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::Client>()?;
     m.add_class::<client::Response>()?;
     m.add_class::<client::Headers>()?;
-    m.add_class::<client::PendingRequest>()?;
+    m.add_class::<client::Notifier>()?;
     m.add_class::<trust::TrustReport>()?;
     m.add_class::<trust::TrustSource>()?;
     m.add_class::<verify::ChainReport>()?;

@@ -54,14 +54,14 @@ fn chain_input(obj: &Bound<'_, PyAny>) -> PyResult<Chain> {
         for item in obj.try_iter()? {
             let item = item?;
             match item.cast::<Certificate>() {
-                Ok(c) => ders.push(c.get().info().der.clone()),
+                Ok(c) => ders.push(c.get().der_bytes().to_vec()),
                 Err(_) => return Err(wrong_type("chain item", "Certificate", &item)),
             }
         }
         return Ok(Chain::Ders(ders));
     }
     if let Ok(c) = obj.cast::<Certificate>() {
-        return Ok(Chain::Ders(vec![c.get().info().der.clone()]));
+        return Ok(Chain::Ders(vec![c.get().der_bytes().to_vec()]));
     }
     convert::data("chain", obj).map(Chain::Data)
 }

@@ -107,6 +107,25 @@ impl CertificateInfo {
             .ok_or_else(|| Error::new(Code::InvalidPem, "no certificate found in the input"))
     }
 
+    /// The DER of the first certificate of PEM text (or of DER bytes), with every certificate
+    /// of the input checked as [`CertificateInfo::from_pem`] checks it (same errors), but
+    /// without building the summary: for callers that build it later, if at all.
+    pub fn first_der(data: &[u8]) -> Result<Vec<u8>> {
+        let ders = certificate_ders(data)?;
+        for der in &ders {
+            check_der(der)?;
+        }
+        ders.into_iter()
+            .next()
+            .map(|d| d.to_vec())
+            .ok_or_else(|| Error::new(Code::InvalidPem, "no certificate found in the input"))
+    }
+
+    /// Checks that `der` is one certificate, as [`CertificateInfo::from_der`] does (same errors).
+    pub fn check_der(der: &[u8]) -> Result<()> {
+        check_der(der)
+    }
+
     fn from_parsed(cert: &X509Certificate<'_>, der: &[u8]) -> Self {
         let mut info = CertificateInfo {
             subject: name_text(cert.subject()),
@@ -272,6 +291,18 @@ impl CertificateInfo {
         out.push_str("-----END CERTIFICATE-----\n");
         out
     }
+}
+
+fn check_der(der: &[u8]) -> Result<()> {
+    let (rest, _) = X509Certificate::from_der(der)
+        .map_err(|e| Error::new(Code::InvalidPem, format!("not a valid DER certificate: {e}")))?;
+    if !rest.is_empty() {
+        return Err(Error::new(
+            Code::InvalidPem,
+            format!("{} bytes of trailing data after the DER certificate", rest.len()),
+        ));
+    }
+    Ok(())
 }
 
 /// Parses certificates from PEM text (any number of `CERTIFICATE` blocks, other blocks ignored)

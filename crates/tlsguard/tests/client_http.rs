@@ -94,6 +94,30 @@ fn connections_are_reused_unless_keep_alive_is_off() {
 }
 
 #[test]
+fn send_blocking_checked_calls_back_and_cancels() {
+    let c = client();
+    let mut calls = 0;
+    let r = c
+        .get(&kit().good_url("/"))
+        .send_blocking_checked(Duration::from_millis(1), || -> Result<(), ()> {
+            calls += 1;
+            Ok(())
+        })
+        .expect("check never fails")
+        .expect("GET");
+    assert_eq!(r.status(), 200);
+    // A slow response: the check runs meanwhile, and its error cancels the request at once.
+    let started = std::time::Instant::now();
+    let mut calls = 0;
+    let r = c.get(&kit().good_url("/slow")).send_blocking_checked(Duration::from_millis(20), || {
+        calls += 1;
+        if calls == 3 { Err("interrupted") } else { Ok(()) }
+    });
+    assert_eq!(r.expect_err("cancelled by the check"), "interrupted");
+    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+}
+
+#[test]
 fn shared_clients_reuse_connections_per_option_set() {
     let a = Client::shared(options()).expect("shared");
     let first = conn_id(&a);

@@ -10,6 +10,7 @@ All behaviour lives in the Rust core; this module only names things the Python w
 from __future__ import annotations
 
 import asyncio
+import weakref as _weakref
 from datetime import datetime
 from os import PathLike
 from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
@@ -216,14 +217,32 @@ class Client(_ClientBase):
         self.close()
 
 
+# One wake-up channel per event loop, shared by every AsyncClient used on it: the loop watches
+# its socket once (add_reader) for as long as the loop lives.
+_notifiers: "_weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _native.Notifier]" = _weakref.WeakKeyDictionary()
+
+
+def _notifier(loop: asyncio.AbstractEventLoop) -> _native.Notifier:
+    notifier = _notifiers.get(loop)
+    if notifier is None:
+        notifier = _native.Notifier()
+        loop.add_reader(notifier.fileno, notifier.dispatch)
+        _notifiers[loop] = notifier
+    return notifier
+
+
 class AsyncClient(_ClientBase):
     """The asyncio client: same options as :class:`Client`, ``await client.get(url)``.
 
-    The request runs on the core's I/O runtime; the event loop is woken through a socket it
-    watches (``loop.add_reader``), so no thread is blocked per request and cancelling the
-    ``await`` cancels the request. Needs a loop with ``add_reader`` (the default loop on
-    Linux/macOS, uvloop).
+    The request runs on the core's I/O runtime; the event loop is woken through one socket per
+    loop that it watches (``loop.add_reader``), so no thread is blocked per request and
+    cancelling the ``await`` cancels the request. Needs a loop with ``add_reader`` (the default
+    loop on Linux/macOS, uvloop).
     """
+
+    # The loop last used and its notifier, as one tuple (read and replaced atomically, so a
+    # client shared by loops in several threads never pairs one loop with another's notifier).
+    _bound: Optional[Tuple[asyncio.AbstractEventLoop, _native.Notifier]] = None
 
     async def request(
         self,
@@ -236,29 +255,18 @@ class AsyncClient(_ClientBase):
         json: Any = None,
         timeout: Optional[float] = None,
     ) -> Response:
-        pending = self._client().start(method, url, params, headers, data, json, timeout)
         loop = asyncio.get_running_loop()
+        bound = self._bound
+        if bound is None or bound[0] is not loop:
+            bound = self._bound = (loop, _notifier(loop))
+        notifier = bound[1]
         done: asyncio.Future[Response] = loop.create_future()
-
-        def step() -> None:
-            if done.done():
-                return
-            try:
-                response = pending.poll()
-            except BaseException as e:  # noqa: B902 - delivered to the awaiting task
-                done.set_exception(e)
-                return
-            if response is not None:
-                done.set_result(response)
-
-        fd = pending.fileno
-        loop.add_reader(fd, step)
+        request_id = self._native.start(notifier, done, method, url, params, headers, data, json, timeout)
         try:
-            step()
             return await done
-        finally:
-            loop.remove_reader(fd)
-            pending.cancel()
+        except BaseException:  # cancelled (or the loop is going away): stop the request
+            notifier.cancel(request_id)
+            raise
 
     async def get(self, url: str, **kwargs: Any) -> Response:
         return await self.request("GET", url, **kwargs)

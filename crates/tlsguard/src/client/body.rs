@@ -29,7 +29,11 @@ pub(crate) fn check_content_length(headers: &http::HeaderMap, cap: u64) -> Resul
 /// Reads the whole raw body, failing as soon as it exceeds `cap`. Errors of the body stream are
 /// returned as they are, for the caller to classify.
 pub(crate) async fn read_capped(mut body: Incoming, cap: u64) -> std::result::Result<Bytes, ReadError> {
-    let mut buf = BytesMut::new();
+    use hyper::body::Body as _;
+    // The announced length (Content-Length), up to the cap and 64 MiB: one allocation instead
+    // of a doubling series of reallocations and copies.
+    let hint = body.size_hint().exact().unwrap_or(0).min(cap).min(64 << 20);
+    let mut buf = BytesMut::with_capacity(hint as usize);
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(ReadError::Hyper)?;
         if let Ok(data) = frame.into_data() {

@@ -591,6 +591,45 @@ impl Request {
         client.with_local(|rt, pool| rt.block_on(self.execute(pool.clone()))).map_err(|e| e.with_url(url))?
     }
 
+    /// [`Request::send_blocking`] that calls `check` every `every` while the request runs (on
+    /// this thread, between polls of the request); an `Err` from `check` cancels the request
+    /// and is returned. For callers that must react to something meanwhile (Python's Ctrl-C).
+    pub fn send_blocking_checked<E>(
+        self,
+        every: Duration,
+        mut check: impl FnMut() -> std::result::Result<(), E>,
+    ) -> std::result::Result<Result<Response>, E> {
+        let url = self.url.clone();
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Ok(Err(Error::invalid(
+                "send_blocking() was called inside an async runtime, where it would block the runtime; use send().await",
+            )
+            .with_url(url)));
+        }
+        if self.client.is_closed() {
+            return Ok(Err(Error::invalid("the client is closed").with_url(url)));
+        }
+        let client = self.client.clone();
+        let ran = client.with_local(|rt, pool| {
+            rt.block_on(async {
+                let fut = self.execute(pool.clone());
+                tokio::pin!(fut);
+                let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+                loop {
+                    tokio::select! {
+                        biased;
+                        r = &mut fut => return Ok(r),
+                        _ = tick.tick() => check()?,
+                    }
+                }
+            })
+        });
+        match ran {
+            Ok(r) => r,
+            Err(e) => Ok(Err(e.with_url(url))),
+        }
+    }
+
     /// The whole request under the whole-request timeout, on `pool` (which belongs to the
     /// runtime this runs on).
     async fn execute(self, pool: HyperClient) -> Result<Response> {
