@@ -15,12 +15,32 @@ use crate::errors::{OrThrow, guard, internal};
 #[php_class]
 #[php(name = "TlsGuard\\Certificate")]
 pub struct Certificate {
-    info: CertificateInfo,
+    /// The DER, checked by the core when the object was made.
+    der: Vec<u8>,
+    /// The summary, built on first use (parsing checks the certificate; summarising it, with
+    /// its fingerprints and names, is most of the cost and often not needed).
+    info: std::cell::OnceCell<CertificateInfo>,
+}
+
+impl Certificate {
+    fn from_info(info: CertificateInfo) -> Self {
+        Certificate { der: info.der.clone(), info: std::cell::OnceCell::from(info) }
+    }
+
+    fn checked_der(der: Vec<u8>) -> Self {
+        Certificate { der, info: std::cell::OnceCell::new() }
+    }
+
+    fn info(&self) -> &CertificateInfo {
+        // Only DER the core checked is stored without its summary, and summarising DER that
+        // parses does not fail; a panic here would still be caught by `guard`.
+        self.info.get_or_init(|| CertificateInfo::from_der(&self.der).expect("the DER was checked when stored"))
+    }
 }
 
 /// The PHP object for a certificate.
 pub fn certificate_zval(info: CertificateInfo) -> Result<Zval, PhpException> {
-    ZendClassObject::new(Certificate { info }).into_zval(false).map_err(internal)
+    ZendClassObject::new(Certificate::from_info(info)).into_zval(false).map_err(internal)
 }
 
 /// A PHP list of certificate objects.
@@ -38,49 +58,52 @@ pub fn certificate_list(infos: &[CertificateInfo]) -> Result<Zval, PhpException>
 impl Certificate {
     /// Parses the first certificate of PEM text (or DER bytes).
     pub fn from_pem(pem: BinarySlice<u8>) -> PhpResult<Certificate> {
-        guard(|| Ok(Certificate { info: CertificateInfo::from_pem(&pem).or_throw()? }))
+        guard(|| Ok(Certificate::checked_der(CertificateInfo::first_der(&pem).or_throw()?)))
     }
 
     /// Parses one DER certificate.
     pub fn from_der(der: BinarySlice<u8>) -> PhpResult<Certificate> {
-        guard(|| Ok(Certificate { info: CertificateInfo::from_der(&der).or_throw()? }))
+        guard(|| {
+            CertificateInfo::check_der(&der).or_throw()?;
+            Ok(Certificate::checked_der(der.to_vec()))
+        })
     }
 
     /// Subject, RFC 4514 text.
     pub fn get_subject(&self) -> String {
-        self.info.subject.clone()
+        self.info().subject.clone()
     }
     /// Issuer, RFC 4514 text.
     pub fn get_issuer(&self) -> String {
-        self.info.issuer.clone()
+        self.info().issuer.clone()
     }
     /// The subject's common name.
     pub fn get_subject_cn(&self) -> Option<String> {
-        self.info.subject_cn.clone()
+        self.info().subject_cn.clone()
     }
     /// The issuer's common name.
     pub fn get_issuer_cn(&self) -> Option<String> {
-        self.info.issuer_cn.clone()
+        self.info().issuer_cn.clone()
     }
     /// Serial number, lowercase hex with colons.
     pub fn get_serial(&self) -> String {
-        self.info.serial.clone()
+        self.info().serial.clone()
     }
     /// Start of validity.
     pub fn get_not_before(&self) -> PhpResult<Zval> {
-        guard(|| datetime(self.info.not_before))
+        guard(|| datetime(self.info().not_before))
     }
     /// End of validity.
     pub fn get_not_after(&self) -> PhpResult<Zval> {
-        guard(|| datetime(self.info.not_after))
+        guard(|| datetime(self.info().not_after))
     }
     /// Start of validity, Unix seconds.
     pub fn get_not_before_timestamp(&self) -> i64 {
-        self.info.not_before
+        self.info().not_before
     }
     /// End of validity, Unix seconds.
     pub fn get_not_after_timestamp(&self) -> i64 {
-        self.info.not_after
+        self.info().not_after
     }
     /// Whole days until notAfter (negative once expired), at `now` (Unix seconds; default now).
     pub fn days_remaining(&self, now: Option<i64>) -> i64 {
@@ -90,91 +113,91 @@ impl Certificate {
                 .map(|d| d.as_secs() as i64)
                 .unwrap_or_default()
         });
-        self.info.days_remaining(now)
+        self.info().days_remaining(now)
     }
     /// DNS names of the subjectAltName.
     pub fn get_dns_names(&self) -> Vec<String> {
-        self.info.dns_names.clone()
+        self.info().dns_names.clone()
     }
     /// IP addresses of the subjectAltName.
     pub fn get_ip_addresses(&self) -> Vec<String> {
-        self.info.ip_addresses.clone()
+        self.info().ip_addresses.clone()
     }
     /// E-mail addresses of the subjectAltName.
     pub fn get_emails(&self) -> Vec<String> {
-        self.info.emails.clone()
+        self.info().emails.clone()
     }
     /// basicConstraints CA:TRUE.
     pub fn is_ca(&self) -> bool {
-        self.info.is_ca
+        self.info().is_ca
     }
     /// Signed by its own key, subject = issuer.
     pub fn is_self_signed(&self) -> bool {
-        self.info.self_signed
+        self.info().self_signed
     }
     /// Key usage names.
     pub fn get_key_usage(&self) -> Vec<String> {
-        self.info.key_usage.clone()
+        self.info().key_usage.clone()
     }
     /// Extended key usage names.
     pub fn get_extended_key_usage(&self) -> Vec<String> {
-        self.info.extended_key_usage.clone()
+        self.info().extended_key_usage.clone()
     }
     /// `RSA`, `EC`, `Ed25519`, ...
     pub fn get_key_type(&self) -> String {
-        self.info.key_type.clone()
+        self.info().key_type.clone()
     }
     /// Key size in bits.
     pub fn get_key_bits(&self) -> i64 {
-        i64::from(self.info.key_bits)
+        i64::from(self.info().key_bits)
     }
     /// EC curve name.
     pub fn get_curve(&self) -> Option<String> {
-        self.info.curve.clone()
+        self.info().curve.clone()
     }
     /// Signature algorithm.
     pub fn get_signature_algorithm(&self) -> String {
-        self.info.signature_algorithm.clone()
+        self.info().signature_algorithm.clone()
     }
     /// SHA-256 fingerprint, uppercase hex with colons.
     pub fn get_fingerprint_sha256(&self) -> String {
-        self.info.fingerprint_sha256.clone()
+        self.info().fingerprint_sha256.clone()
     }
     /// The SPKI pin in the format the `pins` option takes.
     pub fn get_spki_pin(&self) -> String {
-        self.info.spki_pin.clone()
+        self.info().spki_pin.clone()
     }
     /// OCSP responder URLs.
     pub fn get_ocsp_urls(&self) -> Vec<String> {
-        self.info.ocsp_urls.clone()
+        self.info().ocsp_urls.clone()
     }
     /// CA issuers URLs (AIA).
     pub fn get_ca_issuer_urls(&self) -> Vec<String> {
-        self.info.ca_issuer_urls.clone()
+        self.info().ca_issuer_urls.clone()
     }
     /// CRL distribution point URLs.
     pub fn get_crl_urls(&self) -> Vec<String> {
-        self.info.crl_urls.clone()
+        self.info().crl_urls.clone()
     }
     /// A short name for messages (the CN, else the subject).
     pub fn get_display_name(&self) -> String {
-        self.info.display_name()
+        self.info().display_name()
     }
     /// The certificate as PEM.
     pub fn to_pem(&self) -> String {
-        self.info.to_pem()
+        self.info().to_pem()
     }
     /// The certificate as DER (binary string).
     pub fn to_der(&self) -> Zval {
-        binary_zval(&self.info.der)
+        binary_zval(&self.der)
     }
     /// Every field, snake_case keys, times as Unix seconds.
     pub fn to_array(&self) -> PhpResult<Zval> {
-        guard(|| certificate_array(&self.info))
+        guard(|| certificate_array(self.info()))
     }
     /// The display name.
     pub fn __to_string(&self) -> String {
-        self.info.display_name()
+        self.info().display_name()
     }
 }
 
