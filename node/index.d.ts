@@ -4,7 +4,6 @@
 /// <reference types="node" />
 import type {
   AuditReportObject,
-  CertObject,
   CodeInfo,
   FindingObject,
   LintCodeInfo,
@@ -83,8 +82,11 @@ export interface FetchInit extends ClientOptions, Omit<RequestInit, 'headers'> {
   headers?: HeadersInit;
 }
 
-/** A parsed X.509 certificate. */
-export declare class Certificate implements Omit<CertObject, 'notBefore' | 'notAfter'> {
+/**
+ * A parsed X.509 certificate. `der` is an own property; the others are read (all at once) from
+ * the DER the first time one of them is.
+ */
+export declare class Certificate {
   private constructor();
   static fromPem(pem: string | Buffer | Uint8Array): Certificate;
   static fromDer(der: Buffer | Uint8Array | ArrayBuffer): Certificate;

@@ -76,25 +76,53 @@ function fromInfo(info) {
 
 // ---------------------------------------------------------------- certificates
 
+// A Certificate holds its DER; the other properties are getters that ask the addon for all the
+// fields at once, the first time one is read (most certificates, e.g. every response's
+// peerCertificates, are never looked at). The names and their order are the addon's.
+const CERT = Symbol('tlsguard.Certificate');
+const FIELDS = native.certificateFieldNames();
+const DATE_FIELDS = ['notBefore', 'notAfter'].map((n) => FIELDS.indexOf(n));
+/** Property order of toJSON() and util.inspect (`der` where it always was). */
+const SHOWN = [...FIELDS.slice(0, FIELDS.indexOf('pem')), 'der', ...FIELDS.slice(FIELDS.indexOf('pem'))];
+
+function certificateFields(der) {
+  const f = callSync(() => native.certificateFields(der));
+  for (const i of DATE_FIELDS) f[i] = new Date(f[i]);
+  return f;
+}
+
+/** Assigning a property makes it an own property, as on a plain object. */
+function setOwn(obj, name, value) {
+  Object.defineProperty(obj, name, { value, writable: true, enumerable: true, configurable: true });
+}
+
 /** A parsed X.509 certificate (dates as `Date`, `der` as `Buffer`). */
 class Certificate {
-  constructor(obj) {
-    if (obj === null || typeof obj !== 'object') {
+  #der;
+  #fields;
+  constructor(token, der, fields) {
+    if (token === CERT) {
+      this.#der = der;
+      this.#fields = fields;
+    } else if (token !== null && typeof token === 'object') {
+      // A plain object with the properties (what older versions took).
+      this.#der = token.der;
+      this.#fields = FIELDS.map((n) => token[n]);
+      for (const i of DATE_FIELDS) this.#fields[i] = new Date(this.#fields[i]);
+    } else {
       throw new TypeError('use Certificate.fromPem() or Certificate.fromDer()');
     }
-    Object.assign(this, obj);
-    this.notBefore = new Date(obj.notBefore);
-    this.notAfter = new Date(obj.notAfter);
+    this.der = this.#der;
   }
 
   /** The first certificate of PEM text (a string or Buffer); DER bytes are accepted too. */
   static fromPem(pem) {
-    return new Certificate(callSync(() => native.certificateFromPem(data('pem', pem))));
+    return new Certificate(CERT, callSync(() => native.certificateFromPem(data('pem', pem))));
   }
 
   /** Exactly one DER certificate. */
   static fromDer(der) {
-    return new Certificate(callSync(() => native.certificateFromDer(bytes('der', der))));
+    return new Certificate(CERT, callSync(() => native.certificateFromDer(bytes('der', der))));
   }
 
   toString() {
@@ -102,14 +130,41 @@ class Certificate {
   }
 
   toJSON() {
-    const o = { ...this };
+    const o = {};
+    for (const n of SHOWN) o[n] = this[n];
     o.der = undefined;
     return o;
   }
+
+  [Symbol.for('nodejs.util.inspect.custom')](depth, options, inspect) {
+    if (depth < 0) return '[Certificate]';
+    const o = {};
+    for (const n of SHOWN) o[n] = this[n];
+    return `Certificate ${inspect(o, { ...options, depth: options.depth == null ? null : options.depth - 1 })}`;
+  }
+
+  static {
+    FIELDS.forEach((name, i) => {
+      Object.defineProperty(Certificate.prototype, name, {
+        get() {
+          return (this.#fields ??= certificateFields(this.#der))[i];
+        },
+        set(value) {
+          setOwn(this, name, value);
+        },
+        // Enumerable, so `for (const k in cert)` lists the properties as it did.
+        enumerable: true,
+        configurable: true,
+      });
+    });
+  }
 }
 
+/** A Certificate of what the addon returns (DER), or of a Certificate or plain object. */
 function toCertificate(c) {
-  return c instanceof Certificate ? c : new Certificate(c);
+  if (c instanceof Certificate) return c;
+  if (Buffer.isBuffer(c)) return new Certificate(CERT, c);
+  return new Certificate(c);
 }
 
 /** A Buffer view of binary input (Buffer, Uint8Array, ArrayBuffer, DataView). */
@@ -197,98 +252,183 @@ function plainOptions(name, options) {
 
 // ---------------------------------------------------------------- fetch
 
+const PACKED = Symbol('tlsguard.packedHeaders');
+
 /** Response headers: get/has/entries/forEach/keys/values like fetch's Headers (read-only). */
 class ResponseHeaders {
-  #map = new Map();
+  #map;
   #pairs;
-  constructor(pairs) {
-    this.#pairs = pairs;
-    for (const [k, v] of pairs) {
-      const name = k.toLowerCase();
-      if (!this.#map.has(name)) this.#map.set(name, []);
-      this.#map.get(name).push(v);
+  #packed;
+  constructor(pairs, packed) {
+    // From the addon: one string `name NUL value NUL ...`, split when first read.
+    if (pairs === PACKED) this.#packed = packed;
+    else this.#pairs = pairs;
+  }
+  #list() {
+    if (this.#pairs === undefined) {
+      const out = [];
+      if (this.#packed) {
+        const parts = this.#packed.split('\0');
+        for (let i = 0; i + 1 < parts.length; i += 2) out.push([parts[i], parts[i + 1]]);
+      }
+      this.#pairs = out;
+      this.#packed = undefined;
     }
+    return this.#pairs;
+  }
+  #byName() {
+    if (this.#map === undefined) {
+      const map = new Map();
+      for (const [k, v] of this.#list()) {
+        const name = k.toLowerCase();
+        const list = map.get(name);
+        if (list === undefined) map.set(name, [v]);
+        else list.push(v);
+      }
+      this.#map = map;
+    }
+    return this.#map;
   }
   get(name) {
-    const v = this.#map.get(String(name).toLowerCase());
+    const v = this.#byName().get(String(name).toLowerCase());
     return v ? v.join(', ') : null;
   }
   getAll(name) {
-    return [...(this.#map.get(String(name).toLowerCase()) || [])];
+    return [...(this.#byName().get(String(name).toLowerCase()) || [])];
   }
   getSetCookie() {
     return this.getAll('set-cookie');
   }
   has(name) {
-    return this.#map.has(String(name).toLowerCase());
+    return this.#byName().has(String(name).toLowerCase());
   }
   *entries() {
-    for (const [k, v] of this.#map) yield [k, v.join(', ')];
+    for (const [k, v] of this.#byName()) yield [k, v.join(', ')];
   }
   *keys() {
-    yield* this.#map.keys();
+    yield* this.#byName().keys();
   }
   *values() {
-    for (const v of this.#map.values()) yield v.join(', ');
+    for (const v of this.#byName().values()) yield v.join(', ');
   }
   forEach(callback, thisArg) {
     for (const [k, v] of this.entries()) callback.call(thisArg, v, k, this);
   }
   /** The headers as received: `[name, value]` pairs, repeats kept. */
   raw() {
-    return this.#pairs.map((p) => [p[0], p[1]]);
+    return this.#list().map((p) => [p[0], p[1]]);
   }
   [Symbol.iterator]() {
     return this.entries();
   }
 }
 
+const RAW = Symbol('tlsguard.rawResponse');
+
 /** A complete response (the body is already read and decoded). */
 class Response {
   #body;
   #used = false;
-  constructor(o) {
-    this.status = o.status;
-    this.statusText = o.statusText;
-    this.ok = o.status >= 200 && o.status < 300;
-    this.headers = new ResponseHeaders(o.headers);
-    this.url = o.url;
-    this.redirected = o.redirects > 0;
-    this.redirects = o.redirects;
-    this.httpVersion = o.httpVersion;
-    this.tlsVersion = o.tlsVersion == null ? null : o.tlsVersion;
-    this.cipherSuite = o.cipherSuite == null ? null : o.cipherSuite;
-    this.alpn = o.alpn == null ? null : o.alpn;
-    this.peerCertificates = o.peerCertificates.map(toCertificate);
-    this.warnings = o.warnings;
+  #peers;
+  #certificates;
+  constructor(token, r) {
+    if (token !== RAW) {
+      // A plain object with the properties (what older versions took).
+      r = token;
+      this.#certificates = (r.peerCertificates || []).map(toCertificate);
+      const headers = r.headers || [];
+      r = [r.status, r.statusText, undefined, r.url, r.redirects, r.httpVersion, r.tlsVersion, r.cipherSuite,
+        r.alpn, r.warnings || [], r.elapsed, [], r.body || Buffer.alloc(0)];
+      r[2] = headers;
+    }
+    // The addon's array: see `response_value` in bindings/node/src/client.rs.
+    this.status = r[0];
+    this.statusText = r[1];
+    this.ok = r[0] >= 200 && r[0] < 300;
+    this.headers = token === RAW ? new ResponseHeaders(PACKED, r[2]) : new ResponseHeaders(r[2]);
+    this.url = r[3];
+    this.redirected = r[4] > 0;
+    this.redirects = r[4];
+    this.httpVersion = r[5];
+    this.tlsVersion = r[6] == null ? null : r[6];
+    this.cipherSuite = r[7] == null ? null : r[7];
+    this.alpn = r[8] == null ? null : r[8];
+    this.warnings = r[9];
     /** Milliseconds from sending the request to having read the whole body. */
-    this.elapsed = o.elapsed;
-    this.#body = o.body;
+    this.elapsed = r[10];
+    this.#peers = r[11];
+    this.#body = r[12];
+  }
+  /** The certificates the server presented, leaf first (parsed when first read). */
+  get peerCertificates() {
+    if (this.#certificates === undefined) {
+      const out = [];
+      for (const ab of this.#peers) {
+        const der = Buffer.from(ab);
+        let fields;
+        try {
+          fields = certificateFields(der);
+        } catch {
+          continue; // like the core's Response::peer_certificates(): unparsable ones are skipped
+        }
+        out.push(new Certificate(CERT, der, fields));
+      }
+      this.#certificates = out;
+      this.#peers = undefined;
+    }
+    return this.#certificates;
   }
   get bodyUsed() {
     return this.#used;
   }
+  // The body methods return settled Promises without an `await` of their own: the body is
+  // already in memory.
   #take() {
-    if (this.#used) return Promise.reject(new TypeError('Body has already been consumed'));
+    if (this.#used) throw new TypeError('Body has already been consumed');
     this.#used = true;
-    return Promise.resolve(this.#body);
+    const body = this.#body;
+    this.#body = undefined;
+    return body;
   }
-  async text() {
-    return (await this.#take()).toString('utf8');
+  /** The body as a Buffer (a view of the addon's ArrayBuffer, no copy). */
+  #takeBuffer() {
+    const b = this.#take();
+    return Buffer.isBuffer(b) ? b : Buffer.from(b);
   }
-  async json() {
-    return JSON.parse(await this.text());
+  text() {
+    try {
+      return Promise.resolve(this.#takeBuffer().toString('utf8'));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
-  async arrayBuffer() {
-    const b = await this.#take();
-    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+  json() {
+    try {
+      return Promise.resolve(JSON.parse(this.#takeBuffer().toString('utf8')));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
-  async bytes() {
-    return new Uint8Array(await this.arrayBuffer());
+  arrayBuffer() {
+    try {
+      // The body can be taken only once: hand the addon's ArrayBuffer over without a copy.
+      const b = this.#take();
+      if (b instanceof ArrayBuffer) return Promise.resolve(b);
+      return Promise.resolve(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  bytes() {
+    return this.arrayBuffer().then((ab) => new Uint8Array(ab));
   }
   /** The body as a Buffer (may be read once, like the others). */
-  async buffer() {
-    return this.#take();
+  buffer() {
+    try {
+      return Promise.resolve(this.#takeBuffer());
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 }
 
@@ -301,23 +441,34 @@ function urlOf(input) {
 
 const REQUEST_KEYS = ['method', 'headers', 'body', 'signal', 'timeout'];
 
+/** Request headers as a flat `[name, value, name, value, ...]` list (undefined if none). */
+function headerList(headers) {
+  const pairs = headerPairs(headers);
+  if (pairs.length === 0) return undefined;
+  const out = [];
+  for (const [k, v] of pairs) out.push(k, v);
+  return out;
+}
+
+/** The addon's arguments for a request: `{ method, headers, body, form, timeout }`. */
 function requestInit(init) {
-  const out = {};
+  const out = { method: undefined, headers: undefined, body: undefined, form: undefined, timeout: undefined };
   if (init.method !== undefined) {
     if (typeof init.method !== 'string') throw new TypeError('method must be a string');
     out.method = init.method;
   }
-  const headers = headerPairs(init.headers);
-  if (headers.length) out.headers = headers;
+  out.headers = headerList(init.headers);
   const body = init.body;
   if (body === undefined || body === null) {
     // no body
   } else if (typeof body === 'string') {
-    out.text = body;
+    out.body = body;
   } else if (body instanceof URLSearchParams) {
-    out.form = [...body.entries()];
+    const form = [];
+    for (const [k, v] of body) form.push(k, v);
+    out.form = form;
   } else if (Buffer.isBuffer(body) || ArrayBuffer.isView(body) || body instanceof ArrayBuffer) {
-    out.bytes = bytes('body', body);
+    out.body = bytes('body', body);
   } else {
     throw new TypeError('body must be a string, a Buffer/Uint8Array/ArrayBuffer or URLSearchParams (for JSON, pass JSON.stringify(value))');
   }
@@ -336,34 +487,96 @@ function checkSignal(signal) {
   return signal;
 }
 
-/** Runs one native request with its AbortSignal wired to a CancelToken. */
-async function run(signal, start) {
-  signal = checkSignal(signal);
-  if (signal && signal.aborted) throw abortError(signal);
-  const token = signal ? new native.CancelToken() : undefined;
-  const onAbort = () => token.cancel();
-  if (signal) signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    return new Response(await start(token));
-  } catch (e) {
-    throw convertError(e, signal);
-  } finally {
-    if (signal) signal.removeEventListener('abort', onAbort);
+// Requests in flight, by id. The addon reports finished ones in batches through `completions`
+// (one threadsafe function for all requests; see bindings/node/src/hub.rs).
+const inFlight = new Map();
+let lastId = 0;
+
+/** One request in flight: its Promise and its AbortSignal wiring. */
+class Pending {
+  constructor(signal, token) {
+    this.signal = signal;
+    this.onAbort = null;
+    this.promise = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    if (signal) {
+      this.onAbort = () => token.cancel();
+      signal.addEventListener('abort', this.onAbort, { once: true });
+    }
   }
+  detach() {
+    if (this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
+  }
+  settle(ok, value) {
+    this.detach();
+    if (ok) this.resolve(new Response(RAW, value));
+    else this.reject(convertError(value, this.signal));
+  }
+}
+
+// The peer certificates (DER ArrayBuffers) of the last response: the addon sends `true` for a
+// response with the same ones (the same connection), so they cross only once.
+let lastPeers = [];
+
+function onCompletions() {
+  const batch = completions.take();
+  for (let i = 0; i < batch.length; i += 3) {
+    if (batch[i + 1]) {
+      const r = batch[i + 2];
+      if (r[11] === true) r[11] = lastPeers;
+      else lastPeers = r[11];
+    }
+    const p = inFlight.get(batch[i]);
+    if (p === undefined) continue;
+    inFlight.delete(batch[i]);
+    try {
+      p.settle(batch[i + 1], batch[i + 2]);
+    } catch (e) {
+      p.reject(e);
+    }
+  }
+}
+
+const completions = new native.Completions(onCompletions);
+
+/** Starts one native request (`start(id, cancelToken)`) with its AbortSignal wired to a CancelToken. */
+function run(signal, start) {
+  signal = checkSignal(signal);
+  if (signal && signal.aborted) return Promise.reject(abortError(signal));
+  const token = signal ? new native.CancelToken() : undefined;
+  lastId = (lastId + 1) >>> 0;
+  const id = lastId;
+  const p = new Pending(signal, token);
+  inFlight.set(id, p);
+  try {
+    start(id, token);
+  } catch (e) {
+    inFlight.delete(id);
+    p.detach();
+    return Promise.reject(convertError(e, signal));
+  }
+  return p.promise;
 }
 
 /**
  * One HTTPS request with a client made for it. `init` takes the request's `method`, `headers`,
  * `body`, `signal`, `timeout` (ms) and every Client option (`roots`, `caFile`, `pins`, ...).
  */
-async function fetch(input, init) {
-  const url = urlOf(input);
-  const all = checkOptions('init', init);
-  const clientOptions = {};
-  for (const k of Object.keys(all)) if (!REQUEST_KEYS.includes(k) || k === 'timeout') clientOptions[k] = all[k];
-  const req = requestInit({ ...all, timeout: undefined });
-  const options = plainOptions('init', clientOptions);
-  return run(all.signal, (token) => native.fetch(url, options, req, token));
+function fetch(input, init) {
+  try {
+    const url = urlOf(input);
+    const all = checkOptions('init', init);
+    const clientOptions = {};
+    for (const k of Object.keys(all)) if (!REQUEST_KEYS.includes(k) || k === 'timeout') clientOptions[k] = all[k];
+    const r = requestInit({ ...all, timeout: undefined });
+    const options = plainOptions('init', clientOptions);
+    return run(all.signal, (id, token) =>
+      native.fetch(completions, id, url, options, r.method, r.headers, r.body, r.form, r.timeout, token));
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
 /** An HTTPS client: one TLS configuration and one connection pool, for many requests. */
@@ -371,20 +584,29 @@ class Client {
   #native;
   constructor(options) {
     const o = plainOptions('options', options);
-    this.#native = callSync(() => new native.NativeClient(o));
+    this.#native = callSync(() => new native.NativeClient(completions, o));
   }
 
   /** One request through this client: `init` takes `method`, `headers`, `body`, `signal`, `timeout` (ms). */
-  async fetch(input, init) {
-    const url = urlOf(input);
-    const all = checkOptions('init', init);
-    for (const k of Object.keys(all)) {
-      if (!REQUEST_KEYS.includes(k)) {
-        throw new TypeError(`client.fetch: ${JSON.stringify(k)} is not a request option (${REQUEST_KEYS.join(', ')}); client options go to new Client()`);
+  fetch(input, init) {
+    try {
+      const url = urlOf(input);
+      const client = this.#native;
+      if (init === undefined || init === null) {
+        return run(null, (id) => client.request(id, url));
       }
+      const all = checkOptions('init', init);
+      for (const k of Object.keys(all)) {
+        if (!REQUEST_KEYS.includes(k)) {
+          throw new TypeError(`client.fetch: ${JSON.stringify(k)} is not a request option (${REQUEST_KEYS.join(', ')}); client options go to new Client()`);
+        }
+      }
+      const r = requestInit(all);
+      return run(all.signal, (id, token) =>
+        client.request(id, url, r.method, r.headers, r.body, r.form, r.timeout, token));
+    } catch (e) {
+      return Promise.reject(e);
     }
-    const req = requestInit(all);
-    return run(all.signal, (token) => this.#native.request(url, req, token));
   }
 
   /** What this client trusts. */

@@ -16,12 +16,34 @@ export declare class CancelToken {
   cancel(): void
 }
 
+/**
+ * The completion queue of one JS environment (the facade makes one at load time and gives it
+ * to every request). Its callback is called (without arguments) when results are waiting; it
+ * calls `take()`.
+ */
+export declare class Completions {
+  constructor(callback: () => void)
+  /**
+   * The finished requests, as a flat array `[id, ok, value, id, ok, value, ...]`: `value` is
+   * the response (see `client::response_value`) when `ok`, else the error to reject with.
+   * A response's peer certificates are `true` when they are those of the previous response
+   * in this order (the same connection, usually): the facade reuses that list.
+   */
+  take(): Array<number | boolean | unknown>
+}
+
 /** A `tlsguard::Client`: one TLS configuration and one connection pool. */
 export declare class NativeClient {
-  /** Validates the options and loads the trust store (synchronously: it happens once). */
-  constructor(options?: any | undefined | null)
-  /** Sends one request through the client's pool. */
-  request(url: string, init?: RequestInit | undefined | null, cancel?: CancelToken | undefined | null): Promise<ResponseObject>
+  /**
+   * Validates the options and loads the trust store (synchronously: it happens once). The
+   * results of the client's requests are handed over through `hub`.
+   */
+  constructor(hub: Completions, options?: any | undefined | null)
+  /**
+   * Sends one request through the client's pool; the result arrives through the client's
+   * `Completions` under `id`. A closed client or an invalid request throws.
+   */
+  request(id: number, url: string, method?: string | undefined | null, headers?: Array<string> | undefined | null, body?: string | Buffer | undefined | null, form?: Array<string> | undefined | null, timeout?: number | undefined | null, cancel?: CancelToken | undefined | null): void
   /** What the client trusts. */
   trustReport(): TrustReportObject
   /**
@@ -46,58 +68,29 @@ export interface AuditReportObject {
   legacySuites: Array<SuiteSupportObject>
 }
 
-/** Exactly one DER certificate. */
-export declare function certificateFromDer(der: Buffer): CertObject
+/** The names [`certificate_fields`] returns values for, in order. */
+export declare function certificateFieldNames(): Array<string>
 
-/** The first certificate of PEM text (or DER bytes). */
-export declare function certificateFromPem(data: string | Buffer): CertObject
+/** The fields of one DER certificate (see [`FIELDS`]): absent values are `undefined`. */
+export declare function certificateFields(der: Buffer): Array<unknown>
 
-/** `tlsguard::CertificateInfo`, field for field (camelCase), plus `pem` and `displayName`. */
-export interface CertObject {
-  subject: string
-  issuer: string
-  subjectCn?: string
-  issuerCn?: string
-  serial: string
-  /** Epoch milliseconds. */
-  notBefore: number
-  /** Epoch milliseconds. */
-  notAfter: number
-  dnsNames: Array<string>
-  ipAddresses: Array<string>
-  emails: Array<string>
-  hasSan: boolean
-  isCa: boolean
-  basicConstraintsCritical: boolean
-  pathLen?: number
-  keyUsage: Array<string>
-  extendedKeyUsage: Array<string>
-  keyType: string
-  keyBits: number
-  curve?: string
-  signatureAlgorithm: string
-  selfSigned: boolean
-  fingerprintSha256: string
-  spkiPin: string
-  ocspUrls: Array<string>
-  caIssuerUrls: Array<string>
-  crlUrls: Array<string>
-  sctCount: number
-  hasSki: boolean
-  hasAki: boolean
-  der: Buffer
-  pem: string
-  displayName: string
-  /** `CertificateInfo::weakness()`: why the certificate is weak, if it is. */
-  weakness?: string
-}
+/** Exactly one DER certificate (checked, and copied). */
+export declare function certificateFromDer(der: Buffer): Buffer
+
+/**
+ * The first certificate of PEM text (or DER bytes), as DER (every certificate of the input
+ * is checked).
+ */
+export declare function certificateFromPem(data: string | Buffer): Buffer
 
 /** `tlsguard::ChainReport`. */
 export interface ChainReportObject {
   ok: boolean
   error?: ErrorInfo
-  path: Array<CertObject>
-  presented: Array<CertObject>
+  /** The validated path, DER (the facade makes them `Certificate`s). */
+  path: Array<Buffer>
+  /** The certificates given, DER. */
+  presented: Array<Buffer>
   /** The validation time used, epoch milliseconds. */
   at: number
   warnings: Array<string>
@@ -126,7 +119,8 @@ export interface ErrorInfo {
   message: string
   hint: string
   url?: string
-  chain: Array<CertObject>
+  /** The presented certificates, DER (the facade makes them `Certificate`s). */
+  chain: Array<Buffer>
   trustSources: Array<string>
 }
 
@@ -137,9 +131,10 @@ export interface ExpiryObject {
 
 /**
  * One request with a client made for it (`fetch(url, init)` of the facade): the client options
- * are validated and the trust store loaded off the JS thread.
+ * are validated and the trust store loaded off the JS thread. The result arrives through
+ * `hub` under `id`; errors in the arguments are thrown.
  */
-export declare function fetch(url: string, clientOptions?: any | undefined | null, init?: RequestInit | undefined | null, cancel?: CancelToken | undefined | null): Promise<ResponseObject>
+export declare function fetch(hub: Completions, id: number, url: string, clientOptions?: any | undefined | null, method?: string | undefined | null, headers?: Array<string> | undefined | null, body?: string | Buffer | undefined | null, form?: Array<string> | undefined | null, timeout?: number | undefined | null, cancel?: CancelToken | undefined | null): void
 
 /** `tlsguard::Finding`. */
 export interface FindingObject {
@@ -176,57 +171,15 @@ export declare function lintCodes(): Array<LintCodeInfo>
  * Reads a file with the core's reader (`IO` error naming the path) and parses every
  * certificate in it.
  */
-export declare function loadCertificateFile(path: string): Array<CertObject>
+export declare function loadCertificateFile(path: string): Array<Buffer>
 
-/** Every certificate of PEM text (or of one DER certificate), in order. */
-export declare function parseCertificates(data: string | Buffer): Array<CertObject>
+/** Every certificate of PEM text (or of one DER certificate), in order, as DER. */
+export declare function parseCertificates(data: string | Buffer): Array<Buffer>
 
 export interface ProtocolSupportObject {
   version: string
   accepted: boolean
   detail: string
-}
-
-/**
- * What a request sends besides the URL (the facade has already turned `headers` and `body`
- * into these shapes).
- */
-export interface RequestInit {
-  /** `GET` (default), `HEAD`, `POST`, `PUT`, `PATCH`, `DELETE`, `OPTIONS`. */
-  method?: string
-  /** `[name, value]` pairs. */
-  headers?: Array<Array<string>>
-  /** A text body (`content-type: text/plain; charset=utf-8` unless set). */
-  text?: string
-  /** A binary body. */
-  bytes?: Buffer
-  /** `[name, value]` pairs sent as `application/x-www-form-urlencoded`. */
-  form?: Array<Array<string>>
-  /** Whole-request timeout of this request, milliseconds. */
-  timeout?: number
-}
-
-/** `tlsguard::Response` as a plain object. */
-export interface ResponseObject {
-  status: number
-  /** The canonical reason phrase (`OK`), empty if unknown. */
-  statusText: string
-  /** `[name, value]` pairs in the order received (names lowercase, repeats kept). */
-  headers: Array<Array<string>>
-  /** The decoded body. */
-  body: Buffer
-  /** The final URL, after redirects. */
-  url: string
-  redirects: number
-  httpVersion: string
-  tlsVersion?: string
-  cipherSuite?: string
-  alpn?: string
-  peerCertificates: Array<CertObject>
-  /** What was accepted but is wrong on the server's side. */
-  warnings: Array<string>
-  /** Milliseconds from sending to having read the whole body. */
-  elapsed: number
 }
 
 /** `tlsguard::ServerReport`. */
@@ -237,7 +190,8 @@ export interface ServerReportObject {
   tlsVersion?: string
   cipherSuite?: string
   alpn?: string
-  chain: Array<CertObject>
+  /** The presented chain, DER (the facade makes them `Certificate`s). */
+  chain: Array<Buffer>
   verified: boolean
   verdict?: ErrorInfo
   chainComplete: boolean

@@ -836,9 +836,12 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.CancelToken = nativeBinding.CancelToken
+module.exports.Completions = nativeBinding.Completions
 module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.__testPanic = nativeBinding.__testPanic
 module.exports.audit = nativeBinding.audit
+module.exports.certificateFieldNames = nativeBinding.certificateFieldNames
+module.exports.certificateFields = nativeBinding.certificateFields
 module.exports.certificateFromDer = nativeBinding.certificateFromDer
 module.exports.certificateFromPem = nativeBinding.certificateFromPem
 module.exports.errorCodes = nativeBinding.errorCodes

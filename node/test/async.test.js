@@ -73,3 +73,29 @@ test('a closed Client refuses new requests', async () => {
   assert.ok(err instanceof TlsGuardError);
   assert.equal(err.code, 'INVALID_ARGUMENT');
 });
+
+test('response: headers, body (read once), peerCertificates (parsed when read)', async () => {
+  const client = new Client({ roots: 'none', caFile: ca });
+  try {
+    const r = await client.fetch(`${good}/json`, { headers: [['x-test', '1']] });
+    assert.equal(r.status, 200);
+    assert.equal(typeof r.headers.get('content-type'), 'string');
+    assert.ok(r.headers.raw().length > 0);
+    const certs = r.peerCertificates;
+    assert.ok(certs.length >= 1);
+    assert.equal(r.peerCertificates, certs, 'the same array on every read');
+    assert.ok(certs[0].notAfter instanceof Date);
+    assert.ok(Buffer.isBuffer(certs[0].der));
+    assert.deepEqual(Object.keys(certs[0]), ['der']);
+    const ab = await r.arrayBuffer();
+    assert.ok(ab instanceof ArrayBuffer && ab.byteLength > 0);
+    await assert.rejects(r.text(), TypeError);
+    // A second response on the same connection: its certificates are equal, and parsed apart.
+    const r2 = await client.fetch(`${good}/json`);
+    assert.equal(r2.peerCertificates[0].fingerprintSha256, certs[0].fingerprintSha256);
+    assert.notEqual(r2.peerCertificates[0], certs[0]);
+    assert.deepEqual(await r2.json(), JSON.parse(Buffer.from(ab).toString('utf8')));
+  } finally {
+    client.close();
+  }
+});

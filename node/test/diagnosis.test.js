@@ -30,6 +30,18 @@ test('Certificate.fromPem / fromDer / loadCertificates', () => {
   assert.ok(chain.every((x) => x instanceof Certificate));
   assert.equal(loadCertificates(fs.readFileSync(pki.fullchain)).length, chain.length);
   assert.equal(loadCertificates(fs.readFileSync(pki.fullchain, 'utf8')).length, chain.length);
+  // The properties read as before: toJSON (without der), for...in, assignment.
+  const json = JSON.parse(JSON.stringify(c));
+  assert.equal(json.subject, c.subject);
+  assert.equal(json.notAfter, c.notAfter.toISOString());
+  assert.equal('der' in json, false);
+  const keys = [];
+  for (const k in c) keys.push(k);
+  assert.ok(keys.includes('der') && keys.includes('spkiPin') && keys.includes('displayName'));
+  const d2 = Certificate.fromDer(c.der);
+  d2.subject = 'changed';
+  assert.equal(d2.subject, 'changed');
+  assert.equal(Certificate.fromDer(c.der).subject, c.subject);
 });
 
 test('verifyChain: ok, refused with the code a request gives, `at` as a Date', () => {

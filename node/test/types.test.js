@@ -43,3 +43,16 @@ test('the ESM entry point exports the same names', async () => {
   assert.equal(esm.fetch, cjs.fetch);
   assert.equal(esm.default, cjs);
 });
+
+test('index.d.ts declares every Certificate property the addon provides', () => {
+  // The fields come from the addon (certificateFieldNames), `der` from the facade.
+  const native = require('../native.js');
+  const text = fs.readFileSync(path.join(DIR, 'index.d.ts'), 'utf8');
+  const body = /export declare class Certificate \{([\s\S]*?)\n\}/.exec(text)[1];
+  const declared = [...body.matchAll(/^ {2}([A-Za-z]\w*)\??: /gm)].map((m) => m[1]);
+  assert.deepEqual(declared.sort(), [...native.certificateFieldNames(), 'der'].sort());
+  const { Certificate } = require('..');
+  for (const name of native.certificateFieldNames()) {
+    assert.ok(Object.getOwnPropertyDescriptor(Certificate.prototype, name).get, name);
+  }
+});

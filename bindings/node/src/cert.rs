@@ -1,133 +1,243 @@
-//! `tlsguard::cert`: `CertificateInfo` as a plain object (times in epoch milliseconds, which
-//! the facade's `Certificate` turns into `Date`s) and PEM/DER parsing.
+//! `tlsguard::cert`: PEM/DER parsing, and `CertificateInfo` for the facade's `Certificate`.
+//!
+//! A certificate crosses to JavaScript as its DER only (a `Buffer`, which is `Certificate.der`):
+//! building the ~30 JS values of a `CertificateInfo` costs more than parsing it, and most
+//! certificates (every response's `peerCertificates`, a refused chain, `verifyChain`'s path) are
+//! never looked at. The facade asks for the fields with [`certificate_fields`] the first time
+//! one is read. Bad input still throws the core's error where it did before: `fromPem` and
+//! `fromDer` have the core check the certificates without building the summary
+//! (`CertificateInfo::first_der`/`check_der`); the functions that parse several keep the last
+//! few summaries they built (per JS thread), so reading a property of one of them does not
+//! parse it again.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::guard;
 
-/// `tlsguard::CertificateInfo`, field for field (camelCase), plus `pem` and `displayName`.
-#[napi(object)]
-pub struct CertObject {
-    pub subject: String,
-    pub issuer: String,
-    pub subject_cn: Option<String>,
-    pub issuer_cn: Option<String>,
-    pub serial: String,
-    /// Epoch milliseconds.
-    pub not_before: f64,
-    /// Epoch milliseconds.
-    pub not_after: f64,
-    pub dns_names: Vec<String>,
-    pub ip_addresses: Vec<String>,
-    pub emails: Vec<String>,
-    pub has_san: bool,
-    pub is_ca: bool,
-    pub basic_constraints_critical: bool,
-    pub path_len: Option<u32>,
-    pub key_usage: Vec<String>,
-    pub extended_key_usage: Vec<String>,
-    pub key_type: String,
-    pub key_bits: u32,
-    pub curve: Option<String>,
-    pub signature_algorithm: String,
-    pub self_signed: bool,
-    pub fingerprint_sha256: String,
-    pub spki_pin: String,
-    pub ocsp_urls: Vec<String>,
-    pub ca_issuer_urls: Vec<String>,
-    pub crl_urls: Vec<String>,
-    pub sct_count: u32,
-    pub has_ski: bool,
-    pub has_aki: bool,
-    pub der: Buffer,
-    pub pem: String,
-    pub display_name: String,
-    /// `CertificateInfo::weakness()`: why the certificate is weak, if it is.
-    pub weakness: Option<String>,
-}
+/// The fields of `tlsguard::CertificateInfo` in the order [`certificate_fields`] returns them
+/// (camelCase, `notBefore`/`notAfter` as epoch milliseconds), plus `pem`, `displayName` and
+/// `weakness` (`CertificateInfo::weakness()`). The facade's `Certificate` has one property for
+/// each, and `der`.
+pub const FIELDS: &[&str] = &[
+    "subject",
+    "issuer",
+    "subjectCn",
+    "issuerCn",
+    "serial",
+    "notBefore",
+    "notAfter",
+    "dnsNames",
+    "ipAddresses",
+    "emails",
+    "hasSan",
+    "isCa",
+    "basicConstraintsCritical",
+    "pathLen",
+    "keyUsage",
+    "extendedKeyUsage",
+    "keyType",
+    "keyBits",
+    "curve",
+    "signatureAlgorithm",
+    "selfSigned",
+    "fingerprintSha256",
+    "spkiPin",
+    "ocspUrls",
+    "caIssuerUrls",
+    "crlUrls",
+    "sctCount",
+    "hasSki",
+    "hasAki",
+    "pem",
+    "displayName",
+    "weakness",
+];
 
 /// Unix seconds -> epoch milliseconds.
 pub fn ms(unix: i64) -> f64 {
     unix as f64 * 1000.0
 }
 
-pub fn cert_object(c: &tlsguard::CertificateInfo) -> CertObject {
-    CertObject {
-        subject: c.subject.clone(),
-        issuer: c.issuer.clone(),
-        subject_cn: c.subject_cn.clone(),
-        issuer_cn: c.issuer_cn.clone(),
-        serial: c.serial.clone(),
-        not_before: ms(c.not_before),
-        not_after: ms(c.not_after),
-        dns_names: c.dns_names.clone(),
-        ip_addresses: c.ip_addresses.clone(),
-        emails: c.emails.clone(),
-        has_san: c.has_san,
-        is_ca: c.is_ca,
-        basic_constraints_critical: c.basic_constraints_critical,
-        path_len: c.path_len,
-        key_usage: c.key_usage.clone(),
-        extended_key_usage: c.extended_key_usage.clone(),
-        key_type: c.key_type.clone(),
-        key_bits: c.key_bits,
-        curve: c.curve.clone(),
-        signature_algorithm: c.signature_algorithm.clone(),
-        self_signed: c.self_signed,
-        fingerprint_sha256: c.fingerprint_sha256.clone(),
-        spki_pin: c.spki_pin.clone(),
-        ocsp_urls: c.ocsp_urls.clone(),
-        ca_issuer_urls: c.ca_issuer_urls.clone(),
-        crl_urls: c.crl_urls.clone(),
-        sct_count: c.sct_count,
-        has_ski: c.has_ski,
-        has_aki: c.has_aki,
-        der: c.der.clone().into(),
-        pem: c.to_pem(),
-        display_name: c.display_name(),
-        weakness: c.weakness(),
+/// The names [`certificate_fields`] returns values for, in order.
+#[napi(catch_unwind)]
+pub fn certificate_field_names() -> Vec<&'static str> {
+    FIELDS.to_vec()
+}
+
+/// How many recently parsed certificates [`RECENT`] keeps per JS thread.
+const RECENT_MAX: usize = 8;
+
+thread_local! {
+    /// The certificates this thread parsed last (`loadCertificates(...)[0].subject` parses once,
+    /// not twice: `CertificateInfo::from_der` is a pure function of the DER).
+    static RECENT: RefCell<VecDeque<tlsguard::CertificateInfo>> = const { RefCell::new(VecDeque::new()) };
+}
+
+/// Remembers `c` as recently parsed.
+fn remember(c: tlsguard::CertificateInfo) {
+    RECENT.with_borrow_mut(|recent| {
+        if let Some(i) = recent.iter().position(|r| r.der == c.der) {
+            recent.remove(i);
+        }
+        if recent.len() == RECENT_MAX {
+            recent.pop_front();
+        }
+        recent.push_back(c);
+    });
+}
+
+/// `CertificateInfo::from_der`, or the recently parsed one with this DER.
+fn parsed(der: &[u8]) -> tlsguard::Result<tlsguard::CertificateInfo> {
+    let hit = RECENT.with_borrow_mut(|recent| {
+        let i = recent.iter().rposition(|r| r.der == der)?;
+        recent.remove(i)
+    });
+    match hit {
+        Some(c) => Ok(c),
+        None => tlsguard::CertificateInfo::from_der(der),
     }
 }
 
-pub fn cert_objects(list: &[tlsguard::CertificateInfo]) -> Vec<CertObject> {
-    list.iter().map(cert_object).collect()
+/// The fields of one DER certificate (see [`FIELDS`]): absent values are `undefined`.
+#[napi(catch_unwind, ts_return_type = "Array<unknown>")]
+pub fn certificate_fields<'e>(env: &'e Env, der: BufferSlice) -> Result<Array<'e>> {
+    let c = guard(env, || Ok(parsed(&der)?))?;
+    let mut a = env.create_array(FIELDS.len() as u32)?;
+    let mut i = 0;
+    let mut put = |a: &mut Array, v: Unknown| -> Result<()> {
+        a.set(i, v)?;
+        i += 1;
+        Ok(())
+    };
+    macro_rules! put {
+        ($v:expr) => {
+            put(&mut a, IntoJs::js($v, env)?)?
+        };
+    }
+    put!(c.subject.as_str());
+    put!(c.issuer.as_str());
+    put!(c.subject_cn.as_deref());
+    put!(c.issuer_cn.as_deref());
+    put!(c.serial.as_str());
+    put!(ms(c.not_before));
+    put!(ms(c.not_after));
+    put!(c.dns_names.as_slice());
+    put!(c.ip_addresses.as_slice());
+    put!(c.emails.as_slice());
+    put!(c.has_san);
+    put!(c.is_ca);
+    put!(c.basic_constraints_critical);
+    put!(c.path_len);
+    put!(c.key_usage.as_slice());
+    put!(c.extended_key_usage.as_slice());
+    put!(c.key_type.as_str());
+    put!(c.key_bits);
+    put!(c.curve.as_deref());
+    put!(c.signature_algorithm.as_str());
+    put!(c.self_signed);
+    put!(c.fingerprint_sha256.as_str());
+    put!(c.spki_pin.as_str());
+    put!(c.ocsp_urls.as_slice());
+    put!(c.ca_issuer_urls.as_slice());
+    put!(c.crl_urls.as_slice());
+    put!(c.sct_count);
+    put!(c.has_ski);
+    put!(c.has_aki);
+    put!(c.to_pem());
+    put!(c.display_name());
+    put!(c.weakness());
+    Ok(a)
 }
 
-/// Every certificate of PEM text (or of one DER certificate), in order.
-#[napi(catch_unwind)]
-pub fn parse_certificates(env: &Env, data: Either<String, Buffer>) -> Result<Vec<CertObject>> {
-    let bytes = bytes_of(data);
-    guard(env, || Ok(cert_objects(&tlsguard::parse_certificates(&bytes)?)))
+/// A JS value of a certificate field (`None` is `undefined`, as an absent property was).
+trait IntoJs {
+    fn js(self, env: &Env) -> Result<Unknown<'_>>;
 }
 
-/// The first certificate of PEM text (or DER bytes).
-#[napi(catch_unwind)]
-pub fn certificate_from_pem(env: &Env, data: Either<String, Buffer>) -> Result<CertObject> {
-    let bytes = bytes_of(data);
-    guard(env, || Ok(cert_object(&tlsguard::CertificateInfo::from_pem(&bytes)?)))
+macro_rules! via_to_napi {
+    ($($t:ty),*) => {$(
+        impl IntoJs for $t {
+            fn js(self, env: &Env) -> Result<Unknown<'_>> {
+                ToNapiValue::into_unknown(self, env)
+            }
+        }
+    )*};
+}
+via_to_napi!(&str, String, f64, u32, bool);
+
+impl<T: IntoJs> IntoJs for Option<T> {
+    fn js(self, env: &Env) -> Result<Unknown<'_>> {
+        match self {
+            Some(v) => v.js(env),
+            None => ToNapiValue::into_unknown((), env),
+        }
+    }
 }
 
-/// Exactly one DER certificate.
+impl IntoJs for &[String] {
+    fn js(self, env: &Env) -> Result<Unknown<'_>> {
+        ToNapiValue::into_unknown(Array::from_ref_vec_string(env, self)?, env)
+    }
+}
+
+/// The DER of each certificate, as `Buffer`s without a copy (for results that are rarely many).
+pub fn der_buffers(list: &[tlsguard::CertificateInfo]) -> Vec<Buffer> {
+    list.iter().map(|c| Buffer::from(c.der.clone())).collect()
+}
+
+/// The DER of each certificate, copied into JS-owned `Buffer`s; the last few are remembered.
+fn der_slices(env: &Env, list: Vec<tlsguard::CertificateInfo>) -> Result<Vec<BufferSlice<'_>>> {
+    let skip = list.len().saturating_sub(RECENT_MAX);
+    let mut out = Vec::with_capacity(list.len());
+    for (i, c) in list.into_iter().enumerate() {
+        out.push(BufferSlice::copy_from(env, &c.der)?);
+        if i >= skip {
+            remember(c);
+        }
+    }
+    Ok(out)
+}
+
+/// Every certificate of PEM text (or of one DER certificate), in order, as DER.
 #[napi(catch_unwind)]
-pub fn certificate_from_der(env: &Env, der: Buffer) -> Result<CertObject> {
-    guard(env, || Ok(cert_object(&tlsguard::CertificateInfo::from_der(&der)?)))
+pub fn parse_certificates<'e>(env: &'e Env, data: Either<String, BufferSlice>) -> Result<Vec<BufferSlice<'e>>> {
+    let list = guard(env, || Ok(tlsguard::parse_certificates(bytes_of(&data))?))?;
+    der_slices(env, list)
+}
+
+/// The first certificate of PEM text (or DER bytes), as DER (every certificate of the input
+/// is checked).
+#[napi(catch_unwind)]
+pub fn certificate_from_pem<'e>(env: &'e Env, data: Either<String, BufferSlice>) -> Result<BufferSlice<'e>> {
+    let der = guard(env, || Ok(tlsguard::CertificateInfo::first_der(bytes_of(&data))?))?;
+    BufferSlice::copy_from(env, der)
+}
+
+/// Exactly one DER certificate (checked, and copied).
+#[napi(catch_unwind)]
+pub fn certificate_from_der<'e>(env: &'e Env, der: BufferSlice) -> Result<BufferSlice<'e>> {
+    guard(env, || Ok(tlsguard::CertificateInfo::check_der(&der)?))?;
+    BufferSlice::copy_from(env, &der)
 }
 
 /// Reads a file with the core's reader (`IO` error naming the path) and parses every
 /// certificate in it.
 #[napi(catch_unwind)]
-pub fn load_certificate_file(env: &Env, path: String) -> Result<Vec<CertObject>> {
-    guard(env, || {
+pub fn load_certificate_file<'e>(env: &'e Env, path: String) -> Result<Vec<BufferSlice<'e>>> {
+    let list = guard(env, || {
         let bytes = tlsguard::Source::Path(path.into()).read("certificates")?;
-        Ok(cert_objects(&tlsguard::parse_certificates(&bytes)?))
-    })
+        Ok(tlsguard::parse_certificates(&bytes)?)
+    })?;
+    der_slices(env, list)
 }
 
-pub fn bytes_of(data: Either<String, Buffer>) -> Vec<u8> {
+pub fn bytes_of<'a>(data: &'a Either<String, BufferSlice>) -> &'a [u8] {
     match data {
-        Either::A(s) => s.into_bytes(),
-        Either::B(b) => b.to_vec(),
+        Either::A(s) => s.as_bytes(),
+        Either::B(b) => b,
     }
 }
-

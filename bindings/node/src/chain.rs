@@ -3,7 +3,7 @@
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::cert::{CertObject, bytes_of, cert_objects, ms};
+use crate::cert::{der_buffers, ms};
 use crate::errors::{ErrorInfo, error_info};
 use crate::{convert, guard};
 
@@ -12,8 +12,10 @@ use crate::{convert, guard};
 pub struct ChainReportObject {
     pub ok: bool,
     pub error: Option<ErrorInfo>,
-    pub path: Vec<CertObject>,
-    pub presented: Vec<CertObject>,
+    /// The validated path, DER (the facade makes them `Certificate`s).
+    pub path: Vec<Buffer>,
+    /// The certificates given, DER.
+    pub presented: Vec<Buffer>,
     /// The validation time used, epoch milliseconds.
     pub at: f64,
     pub warnings: Vec<String>,
@@ -24,14 +26,14 @@ pub struct ChainReportObject {
 #[napi(catch_unwind)]
 pub fn verify_chain(
     env: &Env,
-    chain: Either3<String, Buffer, Vec<Buffer>>,
+    chain: Either3<String, BufferSlice, Vec<BufferSlice>>,
     options: Option<serde_json::Value>,
 ) -> Result<ChainReportObject> {
     let options = convert::options(options.unwrap_or_default());
     guard(env, || {
         let data = match chain {
-            Either3::A(s) => bytes_of(Either::A(s)),
-            Either3::B(b) => bytes_of(Either::B(b)),
+            Either3::A(s) => s.into_bytes(),
+            Either3::B(b) => b.to_vec(),
             // The core takes PEM text for several certificates: re-encode each DER with it.
             Either3::C(list) => {
                 let mut pem = String::new();
@@ -46,8 +48,8 @@ pub fn verify_chain(
         Ok(ChainReportObject {
             ok: r.ok,
             error: r.error.as_ref().map(error_info),
-            path: cert_objects(&r.path),
-            presented: cert_objects(&r.presented),
+            path: der_buffers(&r.path),
+            presented: der_buffers(&r.presented),
             at: ms(r.at),
             warnings: r.warnings,
         })

@@ -1,90 +1,76 @@
-//! `tlsguard::client`: the `Client`, one request, and the response as a plain object.
+//! `tlsguard::client`: the `Client`, one request, and the response.
 //!
-//! A request runs on tlsguard's own runtime (`Request::send()`); the Promise is settled on the
-//! JS thread. An `AbortSignal` reaches us as a [`CancelToken`]: when it fires, the core's
-//! `send()` future is dropped, which aborts the request task.
+//! A request runs on tlsguard's own runtime (`Request::send()`); its future is driven by
+//! [`crate::hub`], which hands the result to the JS thread in batches. An `AbortSignal` reaches
+//! us as a [`CancelToken`]: when it fires, the core's `send()` future is dropped, which aborts
+//! the request task.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use tokio::sync::watch;
 
-use crate::cert::{CertObject, cert_objects};
 use crate::errors::Failure;
+use crate::hub::{Completions, Hub, Outcome};
 use crate::trust::{TrustReportObject, trust_report_object};
-use crate::{convert, guard, spawn};
+use crate::{convert, guard};
 
-/// What a request sends besides the URL (the facade has already turned `headers` and `body`
-/// into these shapes).
-#[napi(object)]
-pub struct RequestInit {
-    /// `GET` (default), `HEAD`, `POST`, `PUT`, `PATCH`, `DELETE`, `OPTIONS`.
-    pub method: Option<String>,
-    /// `[name, value]` pairs.
-    pub headers: Option<Vec<Vec<String>>>,
-    /// A text body (`content-type: text/plain; charset=utf-8` unless set).
-    pub text: Option<String>,
-    /// A binary body.
-    pub bytes: Option<Buffer>,
-    /// `[name, value]` pairs sent as `application/x-www-form-urlencoded`.
-    pub form: Option<Vec<Vec<String>>>,
-    /// Whole-request timeout of this request, milliseconds.
-    pub timeout: Option<f64>,
+/// `[name, value, name, value, ...]` -> pairs.
+fn pairs(flat: Vec<String>) -> Vec<(String, String)> {
+    let mut out = Vec::with_capacity(flat.len() / 2);
+    let mut it = flat.into_iter();
+    while let Some(name) = it.next() {
+        out.push((name, it.next().unwrap_or_default()));
+    }
+    out
 }
 
-/// `RequestInit` with owned, thread-safe data.
+/// What a request sends besides the URL, as the facade passes it (positional arguments: no
+/// options object to look properties up in). `headers` and `form` are flat
+/// `[name, value, ...]` lists; `body` is text (`content-type: text/plain; charset=utf-8`
+/// unless set) or bytes; `timeout` is in milliseconds.
 struct Prepared {
     method: Option<String>,
-    headers: Vec<(String, String)>,
-    text: Option<String>,
-    bytes: Option<Vec<u8>>,
-    form: Option<Vec<(String, String)>>,
+    headers: Option<Vec<String>>,
+    body: Option<Either<String, Vec<u8>>>,
+    form: Option<Vec<String>>,
     timeout: Option<f64>,
 }
 
-fn pairs(list: Vec<Vec<String>>) -> Vec<(String, String)> {
-    list.into_iter()
-        .map(|mut p| {
-            let value = if p.len() > 1 { p.swap_remove(1) } else { String::new() };
-            (p.into_iter().next().unwrap_or_default(), value)
-        })
-        .collect()
-}
-
 impl Prepared {
-    fn new(init: Option<RequestInit>) -> Self {
-        let init = init.unwrap_or(RequestInit {
-            method: None,
-            headers: None,
-            text: None,
-            bytes: None,
-            form: None,
-            timeout: None,
+    fn new(
+        method: Option<String>,
+        headers: Option<Vec<String>>,
+        body: Option<Either<String, BufferSlice>>,
+        form: Option<Vec<String>>,
+        timeout: Option<f64>,
+    ) -> Self {
+        let body = body.map(|b| match b {
+            Either::A(text) => Either::A(text),
+            Either::B(bytes) => Either::B(bytes.to_vec()),
         });
-        Prepared {
-            method: init.method,
-            headers: init.headers.map(pairs).unwrap_or_default(),
-            text: init.text,
-            bytes: init.bytes.map(|b| b.to_vec()),
-            form: init.form.map(pairs),
-            timeout: init.timeout,
-        }
+        Prepared { method, headers, body, form, timeout }
     }
 
     /// The core's request builder; the core validates method, headers and timeout.
     fn request(self, client: &tlsguard::Client, url: &str) -> tlsguard::Result<tlsguard::Request> {
-        let method: tlsguard::Method = self.method.as_deref().unwrap_or("GET").parse()?;
+        let method: tlsguard::Method = match self.method.as_deref() {
+            None | Some("GET") => tlsguard::Method::Get,
+            Some(m) => m.parse()?,
+        };
         let mut req = client.request(method, url);
-        if !self.headers.is_empty() {
-            req = req.headers(self.headers);
+        if let Some(h) = self.headers.filter(|h| !h.is_empty()) {
+            req = req.headers(pairs(h));
         }
-        if let Some(t) = self.text {
-            req = req.text(t);
-        } else if let Some(b) = self.bytes {
-            req = req.body(b);
-        } else if let Some(f) = self.form {
-            req = req.form(&f);
+        match self.body {
+            Some(Either::A(t)) => req = req.text(t),
+            Some(Either::B(b)) => req = req.body(b),
+            None => {
+                if let Some(f) = self.form {
+                    req = req.form(&pairs(f));
+                }
+            }
         }
         if let Some(ms) = self.timeout {
             req = req.timeout(convert::timeout_ms("timeout", ms)?);
@@ -114,7 +100,7 @@ impl CancelToken {
 }
 
 /// Sends `req`, unless `cancel` fires first (then the `send()` future is dropped).
-async fn send(req: tlsguard::Request, cancel: Option<watch::Receiver<bool>>) -> std::result::Result<tlsguard::Response, Failure> {
+async fn send(req: tlsguard::Request, cancel: Option<watch::Receiver<bool>>) -> Outcome {
     let Some(mut rx) = cancel else { return Ok(req.send().await?) };
     let cancelled = async move {
         // If the token is gone (garbage-collected), it can no longer fire: wait forever.
@@ -128,88 +114,120 @@ async fn send(req: tlsguard::Request, cancel: Option<watch::Receiver<bool>>) -> 
     }
 }
 
-/// `tlsguard::Response` as a plain object.
-#[napi(object)]
-pub struct ResponseObject {
-    pub status: u32,
-    /// The canonical reason phrase (`OK`), empty if unknown.
-    pub status_text: String,
-    /// `[name, value]` pairs in the order received (names lowercase, repeats kept).
-    pub headers: Vec<Vec<String>>,
-    /// The decoded body.
-    pub body: Buffer,
-    /// The final URL, after redirects.
-    pub url: String,
-    pub redirects: u32,
-    pub http_version: String,
-    pub tls_version: Option<String>,
-    pub cipher_suite: Option<String>,
-    pub alpn: Option<String>,
-    pub peer_certificates: Vec<CertObject>,
-    /// What was accepted but is wrong on the server's side.
-    pub warnings: Vec<String>,
-    /// Milliseconds from sending to having read the whole body.
-    pub elapsed: f64,
-}
+/// Bodies up to this size are copied into a JS-owned `ArrayBuffer` (cheaper than an external
+/// one and its finalizer); larger ones are handed over without a copy.
+const COPY_BODY_MAX: usize = 64 * 1024;
 
-fn response_object(r: tlsguard::Response) -> ResponseObject {
-    let tls = r.tls();
-    ResponseObject {
-        status: u32::from(r.status()),
-        status_text: r.reason().to_owned(),
-        headers: r.headers().iter().map(|(n, v)| vec![n.clone(), v.clone()]).collect(),
-        url: r.url().to_owned(),
-        redirects: r.redirects(),
-        http_version: r.http_version().to_owned(),
-        tls_version: tls.map(|t| t.version.clone()),
-        cipher_suite: tls.map(|t| t.cipher_suite.clone()),
-        alpn: tls.and_then(|t| t.alpn.clone()),
-        peer_certificates: cert_objects(&r.peer_certificates()),
-        warnings: tls.map(|t| t.warnings.clone()).unwrap_or_default(),
-        elapsed: r.elapsed().as_secs_f64() * 1000.0,
-        body: r.into_body().to_vec().into(),
+/// `tlsguard::Response` as the array the facade's `Response` reads:
+/// `[status, statusText, headers, url, redirects, httpVersion, tlsVersion, cipherSuite, alpn,
+/// warnings, elapsed (ms), peer certificates (DER, leaf first), body]`, binary values as
+/// `ArrayBuffer`s (a `Buffer` made in C costs more than one made by the facade).
+/// The peer certificates are `true` instead when they equal `last_peers` (those of the
+/// previous response handed to the facade, which keeps that list); `last_peers` is updated.
+/// `headers` is one string, `name NUL value NUL name NUL value ...` in the order received
+/// (names lowercase, repeats kept; NUL cannot occur in a header), split by the facade when
+/// the headers are first read. Absent TLS values are `null`.
+pub(crate) fn response_value<'e>(
+    env: &'e Env,
+    r: tlsguard::Response,
+    last_peers: &mut Vec<Vec<u8>>,
+) -> Result<Unknown<'e>> {
+    let mut a = env.create_array(13)?;
+    a.set(0, u32::from(r.status()))?;
+    a.set(1, r.reason())?;
+    let mut headers = String::with_capacity(r.headers().iter().map(|(n, v)| n.len() + v.len() + 2).sum());
+    for (n, v) in r.headers() {
+        if !headers.is_empty() {
+            headers.push('\0');
+        }
+        headers.push_str(n);
+        headers.push('\0');
+        headers.push_str(v);
     }
+    a.set(2, headers)?;
+    a.set(3, r.url())?;
+    a.set(4, r.redirects())?;
+    a.set(5, r.http_version())?;
+    let tls = r.tls();
+    a.set(6, tls.map(|t| t.version.as_str()))?;
+    a.set(7, tls.map(|t| t.cipher_suite.as_str()))?;
+    a.set(8, tls.and_then(|t| t.alpn.as_deref()))?;
+    a.set(9, Array::from_ref_vec_string(env, tls.map(|t| t.warnings.as_slice()).unwrap_or_default())?)?;
+    a.set(10, r.elapsed().as_secs_f64() * 1000.0)?;
+    let ders: &[_] = tls.map(|t| t.peer_certificates.as_slice()).unwrap_or_default();
+    if ders.len() == last_peers.len() && ders.iter().zip(last_peers.iter()).all(|(a, b)| a.as_ref() == b.as_slice()) {
+        a.set(11, true)?;
+    } else {
+        let mut peers = env.create_array(ders.len() as u32)?;
+        for (i, der) in ders.iter().enumerate() {
+            peers.set(i as u32, ArrayBuffer::copy_from(env, der)?)?;
+        }
+        a.set(11, peers)?;
+        *last_peers = ders.iter().map(|d| d.to_vec()).collect();
+    }
+    let body = r.into_body();
+    if body.len() <= COPY_BODY_MAX {
+        a.set(12, ArrayBuffer::copy_from(env, &body)?)?;
+    } else {
+        // Zero-copy when the core's `Bytes` is the sole owner of its allocation.
+        a.set(12, ArrayBuffer::from_data(env, Vec::<u8>::from(body))?)?;
+    }
+    Ok(a.to_unknown())
 }
 
 /// One request with a client made for it (`fetch(url, init)` of the facade): the client options
-/// are validated and the trust store loaded off the JS thread.
-#[napi(catch_unwind, js_name = "fetch", ts_return_type = "Promise<ResponseObject>")]
-pub fn fetch_once<'e>(
-    env: &'e Env,
+/// are validated and the trust store loaded off the JS thread. The result arrives through
+/// `hub` under `id`; errors in the arguments are thrown.
+#[napi(catch_unwind, js_name = "fetch")]
+#[allow(clippy::too_many_arguments)]
+pub fn fetch_once(
+    env: &Env,
+    hub: &Completions,
+    id: u32,
     url: String,
     client_options: Option<serde_json::Value>,
-    init: Option<RequestInit>,
+    method: Option<String>,
+    headers: Option<Vec<String>>,
+    body: Option<Either<String, BufferSlice>>,
+    form: Option<Vec<String>>,
+    timeout: Option<f64>,
     cancel: Option<&CancelToken>,
-) -> Result<PromiseRaw<'e, ResponseObject>> {
+) -> Result<()> {
     let options = convert::options(client_options.unwrap_or_default());
-    let prepared = Prepared::new(init);
+    let prepared = Prepared::new(method, headers, body, form, timeout);
     let cancel = cancel.map(|c| c.tx.subscribe());
-    spawn(
-        env,
-        async move {
-            // One client per distinct options, as the global dispatcher of Node's fetch.
-            let client = tlsguard::Client::shared(tlsguard::ClientOptions::from_json(&options)?)?;
-            let req = prepared.request(&client, &url).map_err(|e| e.with_url(url.as_str()))?;
-            send(req, cancel).await
-        },
-        response_object,
-    )
+    hub.hub.start(env, id, async move {
+        // One client per distinct options, as the global dispatcher of Node's fetch.
+        let shared = napi::bindgen_prelude::spawn_blocking(move || {
+            tlsguard::ClientOptions::from_json(&options).and_then(tlsguard::Client::shared)
+        });
+        let client = match shared.await {
+            Ok(r) => r?,
+            Err(e) if e.is_panic() => return Err(Failure::Panic(crate::errors::panic_message(e.into_panic()))),
+            Err(e) => return Err(Failure::Panic(format!("the task was cancelled: {e}"))),
+        };
+        let req = prepared.request(&client, &url).map_err(|e| e.with_url(url.as_str()))?;
+        send(req, cancel).await
+    })
 }
 
 /// A `tlsguard::Client`: one TLS configuration and one connection pool.
 #[napi]
 pub struct NativeClient {
     inner: Mutex<Option<tlsguard::Client>>,
+    /// Where this client's results go.
+    hub: Arc<Hub>,
 }
 
 #[napi]
 impl NativeClient {
-    /// Validates the options and loads the trust store (synchronously: it happens once).
+    /// Validates the options and loads the trust store (synchronously: it happens once). The
+    /// results of the client's requests are handed over through `hub`.
     #[napi(constructor, catch_unwind)]
-    pub fn new(env: Env, options: Option<serde_json::Value>) -> Result<Self> {
+    pub fn new(env: Env, hub: &Completions, options: Option<serde_json::Value>) -> Result<Self> {
         let options = convert::options(options.unwrap_or_default());
         let client = guard(&env, || Ok(tlsguard::Client::new(tlsguard::ClientOptions::from_json(&options)?)?))?;
-        Ok(NativeClient { inner: Mutex::new(Some(client)) })
+        Ok(NativeClient { inner: Mutex::new(Some(client)), hub: hub.hub.clone() })
     }
 
     fn client(&self, env: &Env) -> Result<tlsguard::Client> {
@@ -226,26 +244,27 @@ impl NativeClient {
         }
     }
 
-    /// Sends one request through the client's pool.
-    #[napi(catch_unwind, ts_return_type = "Promise<ResponseObject>")]
-    pub fn request<'e>(
+    /// Sends one request through the client's pool; the result arrives through the client's
+    /// `Completions` under `id`. A closed client or an invalid request throws.
+    #[napi(catch_unwind)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn request(
         &self,
-        env: &'e Env,
+        env: &Env,
+        id: u32,
         url: String,
-        init: Option<RequestInit>,
+        method: Option<String>,
+        headers: Option<Vec<String>>,
+        body: Option<Either<String, BufferSlice>>,
+        form: Option<Vec<String>>,
+        timeout: Option<f64>,
         cancel: Option<&CancelToken>,
-    ) -> Result<PromiseRaw<'e, ResponseObject>> {
+    ) -> Result<()> {
         let client = self.client(env)?;
-        let prepared = Prepared::new(init);
+        let prepared = Prepared::new(method, headers, body, form, timeout);
+        let req = guard(env, || Ok(prepared.request(&client, &url).map_err(|e| e.with_url(url.as_str()))?))?;
         let cancel = cancel.map(|c| c.tx.subscribe());
-        spawn(
-            env,
-            async move {
-                let req = prepared.request(&client, &url).map_err(|e| e.with_url(url.as_str()))?;
-                send(req, cancel).await
-            },
-            response_object,
-        )
+        self.hub.start(env, id, send(req, cancel))
     }
 
     /// What the client trusts.

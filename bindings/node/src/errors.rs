@@ -5,7 +5,7 @@
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::cert::{CertObject, cert_object};
+use crate::cert::der_buffers;
 
 /// Why a native call failed.
 pub enum Failure {
@@ -37,7 +37,8 @@ pub struct ErrorInfo {
     pub message: String,
     pub hint: String,
     pub url: Option<String>,
-    pub chain: Vec<CertObject>,
+    /// The presented certificates, DER (the facade makes them `Certificate`s).
+    pub chain: Vec<Buffer>,
     pub trust_sources: Vec<String>,
 }
 
@@ -49,7 +50,7 @@ pub fn error_info(e: &tlsguard::Error) -> ErrorInfo {
         message: e.message().to_owned(),
         hint: e.hint().to_owned(),
         url: e.url().map(str::to_owned),
-        chain: e.chain().iter().map(cert_object).collect(),
+        chain: der_buffers(e.chain()),
         trust_sources: e.trust_sources().to_vec(),
     }
 }
@@ -84,19 +85,23 @@ fn failure_info(f: Failure) -> (ErrorInfo, bool) {
     }
 }
 
-/// Builds the JS `Error` for a failure (on the JS thread) and returns it as a napi error, so a
-/// sync export throws it and an async one rejects with it. It carries `tlsguard: true` so the
+/// Builds the JS `Error` for a failure (on the JS thread). It carries `tlsguard: true` so the
 /// facade knows to wrap it in a `TlsGuardError`.
-pub fn to_js(env: &Env, f: Failure) -> napi::Error {
+pub fn error_value<'e>(env: &'e Env, f: Failure) -> Result<Unknown<'e>> {
     let (info, aborted) = failure_info(f);
-    let build = || -> Result<napi::Error> {
-        let mut obj = env.create_error(napi::Error::new(Status::GenericFailure, info.message.clone()))?;
-        obj.set_named_property("tlsguard", true)?;
-        obj.set_named_property("aborted", aborted)?;
-        obj.set_named_property("info", info)?;
-        Ok(napi::Error::from(obj.to_unknown()))
-    };
-    build().unwrap_or_else(|e| e)
+    let mut obj = env.create_error(napi::Error::new(Status::GenericFailure, info.message.clone()))?;
+    obj.set_named_property("tlsguard", true)?;
+    obj.set_named_property("aborted", aborted)?;
+    obj.set_named_property("info", info)?;
+    Ok(obj.to_unknown())
+}
+
+/// [`error_value`] as a napi error, so a sync export throws it and an async one rejects with it.
+pub fn to_js(env: &Env, f: Failure) -> napi::Error {
+    match error_value(env, f) {
+        Ok(v) => napi::Error::from(v),
+        Err(e) => e,
+    }
 }
 
 /// One row of the code table (`tests/errors.json`), from the core.

@@ -3,7 +3,7 @@
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::cert::{CertObject, cert_objects};
+use crate::cert::der_buffers;
 use crate::errors::{ErrorInfo, Failure, error_info};
 use crate::lint::{FindingObject, finding_object};
 use crate::{convert, guard, spawn};
@@ -46,7 +46,8 @@ pub struct ServerReportObject {
     pub tls_version: Option<String>,
     pub cipher_suite: Option<String>,
     pub alpn: Option<String>,
-    pub chain: Vec<CertObject>,
+    /// The presented chain, DER (the facade makes them `Certificate`s).
+    pub chain: Vec<Buffer>,
     pub verified: bool,
     pub verdict: Option<ErrorInfo>,
     pub chain_complete: bool,
@@ -68,7 +69,11 @@ fn audit_object(a: &tlsguard::AuditReport) -> AuditReportObject {
         versions: a
             .versions
             .iter()
-            .map(|v| ProtocolSupportObject { version: v.version.clone(), accepted: v.accepted, detail: v.detail.clone() })
+            .map(|v| ProtocolSupportObject {
+                version: v.version.clone(),
+                accepted: v.accepted,
+                detail: v.detail.clone(),
+            })
             .collect(),
         legacy_suites: a
             .legacy_suites
@@ -93,7 +98,7 @@ fn report_object(r: tlsguard::ServerReport) -> ServerReportObject {
         tls_version: r.tls_version,
         cipher_suite: r.cipher_suite,
         alpn: r.alpn,
-        chain: cert_objects(&r.chain),
+        chain: der_buffers(&r.chain),
         verdict: r.verdict.as_ref().map(error_info),
         chain_complete: r.chain_complete,
         chain_ordered: r.chain_ordered,
@@ -120,11 +125,7 @@ pub fn inspect<'e>(
 ) -> Result<PromiseRaw<'e, ServerReportObject>> {
     let options = convert::options(options.unwrap_or_default());
     let opts = guard(env, || Ok(tlsguard::InspectOptions::from_json(&options)?))?;
-    spawn(
-        env,
-        async move { tlsguard::inspect_async(&host, &opts).await.map_err(Failure::from) },
-        report_object,
-    )
+    spawn(env, async move { tlsguard::inspect_async(&host, &opts).await.map_err(Failure::from) }, report_object)
 }
 
 /// Only the protocol audit of `host` (`port`, `connectTimeout`).
@@ -136,9 +137,5 @@ pub fn audit<'e>(
 ) -> Result<PromiseRaw<'e, AuditReportObject>> {
     let options = convert::options(options.unwrap_or_default());
     let opts = guard(env, || Ok(tlsguard::InspectOptions::from_json(&options)?))?;
-    spawn(
-        env,
-        async move { tlsguard::audit_async(&host, &opts).await.map_err(Failure::from) },
-        |a| audit_object(&a),
-    )
+    spawn(env, async move { tlsguard::audit_async(&host, &opts).await.map_err(Failure::from) }, |a| audit_object(&a))
 }

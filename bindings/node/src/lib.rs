@@ -4,11 +4,13 @@
 //!
 //! Panics are caught at every export: in the synchronous part by [`guard`] (and
 //! `#[napi(catch_unwind)]` around the generated glue), in the asynchronous part by running the
-//! work as a task and looking at its `JoinError` ([`spawn`]). A panic becomes a `TlsGuardError`
-//! with code `INTERNAL`, never an aborted process.
+//! work as a task and looking at its `JoinError` ([`spawn`]), or, for requests, by polling
+//! their future inside `catch_unwind` (`hub`). A panic becomes a `TlsGuardError` with code
+//! `INTERNAL`, never an aborted process.
 //!
 //! Modules mirror the core's: `client`, `cert`, `chain`, `lint`, `inspect`, `trust`; `errors`
-//! is the one error mapping; `convert` the option-name conversion.
+//! is the one error mapping; `convert` the option-name conversion; `hub` brings request
+//! results back to the JS thread.
 
 // Under `cargo test` napi-derive registers no exports, so the exports look unused there.
 #![cfg_attr(test, allow(dead_code))]
@@ -24,6 +26,7 @@ mod chain;
 mod client;
 mod convert;
 mod errors;
+mod hub;
 mod inspect;
 mod lint;
 mod trust;

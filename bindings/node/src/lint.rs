@@ -32,12 +32,16 @@ pub fn finding_object(f: &tlsguard::Finding) -> FindingObject {
 
 /// Lints a bundle (`key`, `hostnames`, `warnDays`, `at`).
 #[napi(catch_unwind)]
-pub fn lint(env: &Env, bundle: Either<String, Buffer>, options: Option<serde_json::Value>) -> Result<Vec<FindingObject>> {
-    let bundle = bytes_of(bundle);
+pub fn lint(
+    env: &Env,
+    bundle: Either<String, BufferSlice>,
+    options: Option<serde_json::Value>,
+) -> Result<Vec<FindingObject>> {
+    let bundle = bytes_of(&bundle);
     let options = convert::options(options.unwrap_or_default());
     guard(env, || {
         let opts = tlsguard::LintOptions::from_json(&options)?;
-        Ok(tlsguard::lint(&bundle, &opts)?.iter().map(finding_object).collect())
+        Ok(tlsguard::lint(bundle, &opts)?.iter().map(finding_object).collect())
     })
 }
 

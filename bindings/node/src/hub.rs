@@ -1,0 +1,235 @@
+//! How a request's result gets back to JavaScript, with as few thread hops as possible.
+//!
+//! The core's `Request::send()` already runs the request as a task on tlsguard's own runtime
+//! and awaits its `JoinHandle`. So there is no need for a second runtime (napi's tokio) in the
+//! middle: the `send()` future is polled first on the JS thread (which spawns the core's task),
+//! then again by whoever wakes it, i.e. the core's worker thread the moment the request task
+//! finishes (or the JS thread, when an `AbortSignal` fires). [`Task`] is that "poll where woken"
+//! driver: a future, a state word and `std::task::Wake`; no runtime, no `unsafe`.
+//!
+//! A finished request is pushed onto the [`Completions`] queue of its JS environment, and the
+//! queue's one threadsafe function is called only when the queue goes from empty to non-empty.
+//! On the JS thread, the facade's callback takes the whole batch with [`Completions::take`], so
+//! N requests finishing close together cost one event-loop wake-up and one call into JS, not N
+//! promise/threadsafe-function pairs. The facade keeps the Promise of each request id.
+//!
+//! The event loop is kept alive exactly while requests are in flight: a second threadsafe
+//! function is referenced when the first one starts and unreferenced when the last result is
+//! taken.
+
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+
+use napi::bindgen_prelude::*;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi_derive::napi;
+
+use crate::errors::{self, Failure, panic_message};
+
+/// What a finished request hands back.
+pub(crate) type Outcome = std::result::Result<tlsguard::Response, Failure>;
+
+type Wakeup = ThreadsafeFunction<(), (), (), Status, false, true, 0>;
+
+/// The completion hub of one JS environment.
+pub(crate) struct Hub {
+    queue: Mutex<Vec<(u32, Outcome)>>,
+    /// Called (from any thread, without holding a lock: the call wakes the JS thread, which
+    /// would then wait for that lock) when the queue stops being empty. Never referenced.
+    wakeup: Wakeup,
+    /// State only the JS thread touches (so its lock is never contended).
+    js: Mutex<JsSide>,
+}
+
+struct JsSide {
+    /// A second threadsafe function of the same callback, never called: referenced while
+    /// requests are in flight, it keeps the event loop alive.
+    keep_alive: Wakeup,
+    /// Requests started and not yet taken.
+    in_flight: u32,
+    /// The peer certificates (DER) of the last response handed over.
+    last_peers: Vec<Vec<u8>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Hub {
+    /// Hands a finished request to the JS thread (from any thread).
+    fn complete(&self, id: u32, outcome: Outcome) {
+        let was_empty = {
+            let mut q = lock(&self.queue);
+            let was_empty = q.is_empty();
+            q.push((id, outcome));
+            was_empty
+        };
+        // The callback takes everything queued; a push onto a non-empty queue rides along.
+        if was_empty {
+            self.wakeup.call((), ThreadsafeFunctionCallMode::NonBlocking);
+        }
+    }
+
+    /// Starts `work` for request `id` (JS thread): its first poll happens here.
+    pub(crate) fn start<F>(self: &Arc<Self>, env: &Env, id: u32, work: F) -> Result<()>
+    where
+        F: Future<Output = Outcome> + Send + 'static,
+    {
+        {
+            let mut js = lock(&self.js);
+            if js.in_flight == 0 {
+                #[allow(deprecated)]
+                js.keep_alive.refer(env)?;
+            }
+            js.in_flight += 1;
+        }
+        let task = Arc::new(Task {
+            id,
+            hub: self.clone(),
+            state: AtomicU8::new(IDLE),
+            // Unconstrained: the future is polled inside the core's worker threads (from a
+            // JoinHandle's wake-up), whose tokio coop budget must not make it yield forever.
+            future: Mutex::new(Some(Box::pin(tokio::task::unconstrained(work)))),
+        });
+        task.run();
+        Ok(())
+    }
+}
+
+fn wakeup(callback: &Function<(), ()>) -> Result<Wakeup> {
+    callback.build_threadsafe_function::<()>().callee_handled::<false>().weak::<true>().build_callback(|_ctx| Ok(()))
+}
+
+/// The completion queue of one JS environment (the facade makes one at load time and gives it
+/// to every request). Its callback is called (without arguments) when results are waiting; it
+/// calls `take()`.
+#[napi]
+pub struct Completions {
+    pub(crate) hub: Arc<Hub>,
+}
+
+#[napi]
+impl Completions {
+    #[napi(constructor, catch_unwind)]
+    pub fn new(callback: Function<(), ()>) -> Result<Self> {
+        let js = JsSide { keep_alive: wakeup(&callback)?, in_flight: 0, last_peers: Vec::new() };
+        Ok(Completions {
+            hub: Arc::new(Hub { queue: Mutex::new(Vec::new()), wakeup: wakeup(&callback)?, js: Mutex::new(js) }),
+        })
+    }
+
+    /// The finished requests, as a flat array `[id, ok, value, id, ok, value, ...]`: `value` is
+    /// the response (see `client::response_value`) when `ok`, else the error to reject with.
+    /// A response's peer certificates are `true` when they are those of the previous response
+    /// in this order (the same connection, usually): the facade reuses that list.
+    #[napi(catch_unwind, ts_return_type = "Array<number | boolean | unknown>")]
+    pub fn take<'e>(&self, env: &'e Env) -> Result<Array<'e>> {
+        let batch = std::mem::take(&mut *lock(&self.hub.queue));
+        let mut js = lock(&self.hub.js);
+        let mut out = env.create_array((batch.len() * 3) as u32)?;
+        let mut i = 0;
+        for (id, outcome) in batch {
+            let last_peers = &mut js.last_peers;
+            let converted =
+                catch_unwind(AssertUnwindSafe(|| outcome.map(|r| crate::client::response_value(env, r, last_peers))));
+            let converted = converted.unwrap_or_else(|payload| Err(Failure::Panic(panic_message(payload))));
+            let (ok, value) = match converted {
+                Ok(Ok(v)) => (true, v),
+                Ok(Err(e)) => {
+                    (false, errors::error_value(env, Failure::Panic(format!("cannot convert the response: {e}")))?)
+                }
+                Err(f) => (false, errors::error_value(env, f)?),
+            };
+            out.set(i, id)?;
+            out.set(i + 1, ok)?;
+            out.set(i + 2, value)?;
+            i += 3;
+        }
+        let n = i / 3;
+        js.in_flight = js.in_flight.saturating_sub(n);
+        if js.in_flight == 0 && n > 0 {
+            #[allow(deprecated)]
+            js.keep_alive.unref(env)?;
+        }
+        Ok(out)
+    }
+}
+
+const IDLE: u8 = 0;
+const RUNNING: u8 = 1;
+/// Woken while running: poll once more before going idle.
+const NOTIFIED: u8 = 2;
+const DONE: u8 = 3;
+
+type BoxFuture = Pin<Box<dyn Future<Output = Outcome> + Send>>;
+
+/// One request's future, polled on the thread that wakes it.
+struct Task {
+    id: u32,
+    hub: Arc<Hub>,
+    state: AtomicU8,
+    future: Mutex<Option<BoxFuture>>,
+}
+
+impl Wake for Task {
+    fn wake(self: Arc<Self>) {
+        self.run();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.run();
+    }
+}
+
+impl Task {
+    fn run(self: &Arc<Self>) {
+        // Claim the right to poll; if someone is polling, tell them to poll again.
+        let mut state = self.state.load(Ordering::Acquire);
+        loop {
+            let next = match state {
+                IDLE => RUNNING,
+                RUNNING => NOTIFIED,
+                _ => return,
+            };
+            match self.state.compare_exchange(state, next, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) if next == RUNNING => break,
+                Ok(_) => return,
+                Err(s) => state = s,
+            }
+        }
+        let waker = Waker::from(self.clone());
+        let mut cx = Context::from_waker(&waker);
+        loop {
+            let mut slot = lock(&self.future);
+            let Some(future) = slot.as_mut() else { return };
+            let outcome = match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx))) {
+                Ok(Poll::Pending) => {
+                    drop(slot);
+                    match self.state.compare_exchange(RUNNING, IDLE, Ordering::AcqRel, Ordering::Acquire) {
+                        Ok(_) => return,
+                        Err(_) => {
+                            // NOTIFIED while polling.
+                            self.state.store(RUNNING, Ordering::Release);
+                            continue;
+                        }
+                    }
+                }
+                Ok(Poll::Ready(outcome)) => outcome,
+                Err(payload) => Err(Failure::Panic(panic_message(payload))),
+            };
+            let future = slot.take();
+            self.state.store(DONE, Ordering::Release);
+            drop(slot);
+            // Dropping the finished future runs foreign destructors: keep a panic in here too.
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(future))) {
+                drop(catch_unwind(AssertUnwindSafe(move || drop(payload))));
+            }
+            self.hub.complete(self.id, outcome);
+            return;
+        }
+    }
+}
