@@ -55,6 +55,8 @@ DEFAULT_N = {"W1": 5000, "W2": 500, "W3": 20, "W4": 2000, "CERTS": 10000, "M1": 
 QUICK_N = {"W1": 50, "W2": 10, "W3": 2, "W4": 100, "CERTS": 100, "M1": 2000}
 WIRE_PLAN = [("W1", 20, "WLOG"), ("W2", 5, "WLOG"), ("W2R", 5, "RLOG"), ("W4", 64, "WLOG")]
 CLK = os.sysconf("SC_CLK_TCK")
+# In RESULTS.md, what follows this line is written by hand and kept when the report is rewritten.
+ANALYSIS_MARKER = "<!-- analysis: written by hand, kept by run.py -->"
 NCPU = os.cpu_count() or 1
 
 
@@ -978,7 +980,11 @@ def report(paths, out):
     if skipped:
         L += ["Not supported by the client (exit 3): " + ", ".join(f"{a} {b}" for a, b in skipped) + ".", ""]
     Path(out).parent.mkdir(parents=True, exist_ok=True)
-    Path(out).write_text("\n".join(L).rstrip() + "\n")
+    # A hand-written part (profiles and causes of missed targets) after the marker is kept.
+    kept = ""
+    if Path(out).is_file() and ANALYSIS_MARKER in (old := Path(out).read_text()):
+        kept = "\n" + old[old.index(ANALYSIS_MARKER):]
+    Path(out).write_text("\n".join(L).rstrip() + "\n" + kept)
     return out
 
 

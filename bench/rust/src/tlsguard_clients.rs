@@ -13,8 +13,9 @@
 //!   is C tasks on that runtime. (`Client::send_many` would also run a batch with bounded
 //!   concurrency; 32 tasks are used so every async row has the same shape.)
 //!
-//! Both APIs run the request on tlsguard's own I/O runtime (2 worker threads) and hand the
-//! response back to the caller, so their cost includes that hand-off, as it does for a user.
+//! `send_blocking()` drives the connection on the calling thread (a current-thread runtime and
+//! pool per thread); `send().await` runs the request on tlsguard's own I/O runtime (2 worker
+//! threads) and hands the response back, so its cost includes that hand-off, as for a user.
 //! With h2 (the default), W4's 32 first requests each open a connection before ALPN has said
 //! h2, so there are 32 h2 connections, as with reqwest-h2.
 
