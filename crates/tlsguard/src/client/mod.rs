@@ -578,17 +578,7 @@ impl Request {
     /// `INVALID_ARGUMENT` (blocking there would stall the runtime): use `send().await`.
     pub fn send_blocking(self) -> Result<Response> {
         let url = self.url.clone();
-        if tokio::runtime::Handle::try_current().is_ok() {
-            return Err(Error::invalid(
-                "send_blocking() was called inside an async runtime, where it would block the runtime; use send().await",
-            )
-            .with_url(url));
-        }
-        if self.client.is_closed() {
-            return Err(Error::invalid("the client is closed").with_url(url));
-        }
-        let client = self.client.clone();
-        client.with_local(|rt, pool| rt.block_on(self.execute(pool.clone()))).map_err(|e| e.with_url(url))?
+        self.on_this_thread(|rt, req, pool| rt.block_on(req.execute(pool))).map_err(|e| e.with_url(url))?
     }
 
     /// [`Request::send_blocking`] that calls `check` every `every` while the request runs (on
@@ -600,19 +590,9 @@ impl Request {
         mut check: impl FnMut() -> std::result::Result<(), E>,
     ) -> std::result::Result<Result<Response>, E> {
         let url = self.url.clone();
-        if tokio::runtime::Handle::try_current().is_ok() {
-            return Ok(Err(Error::invalid(
-                "send_blocking() was called inside an async runtime, where it would block the runtime; use send().await",
-            )
-            .with_url(url)));
-        }
-        if self.client.is_closed() {
-            return Ok(Err(Error::invalid("the client is closed").with_url(url)));
-        }
-        let client = self.client.clone();
-        let ran = client.with_local(|rt, pool| {
+        let ran = self.on_this_thread(|rt, req, pool| {
             rt.block_on(async {
-                let fut = self.execute(pool.clone());
+                let fut = req.execute(pool);
                 tokio::pin!(fut);
                 let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
                 loop {
@@ -628,6 +608,21 @@ impl Request {
             Ok(r) => r,
             Err(e) => Ok(Err(e.with_url(url))),
         }
+    }
+
+    /// Runs `f` with this thread's runtime and pool of the request's client, after the checks
+    /// every blocking send makes (not inside an async runtime, client not closed).
+    fn on_this_thread<R>(self, f: impl FnOnce(&tokio::runtime::Runtime, Request, HyperClient) -> R) -> Result<R> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(Error::invalid(
+                "send_blocking() was called inside an async runtime, where it would block the runtime; use send().await",
+            ));
+        }
+        if self.client.is_closed() {
+            return Err(Error::invalid("the client is closed"));
+        }
+        let client = self.client.clone();
+        client.with_local(|rt, pool| f(rt, self, pool.clone()))
     }
 
     /// The whole request under the whole-request timeout, on `pool` (which belongs to the
