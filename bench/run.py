@@ -230,7 +230,10 @@ class Nginx:
 
     def render(self, curve):
         text = (ROOT / "bench" / "nginx.conf").read_text()
-        subs = {"WORK": str(WORK), "CURVE": curve, "PORT_W": self.ports["W"], "PORT_R": self.ports["R"],
+        # Workers run as the user who runs the benchmark (nginx would switch root's workers to
+        # `nobody`, who may not be able to enter the checkout, e.g. a 0700 mktemp dir: 403s).
+        import pwd
+        subs = {"WORK": str(WORK), "CURVE": curve, "USER": pwd.getpwuid(os.geteuid()).pw_name, "PORT_W": self.ports["W"], "PORT_R": self.ports["R"],
                 "PORT_WLOG": self.ports["WLOG"], "PORT_RLOG": self.ports["RLOG"]}
         for k, v in subs.items():
             text = text.replace("{{%s}}" % k, str(v))
