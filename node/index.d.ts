@@ -62,6 +62,11 @@ export interface ClientOptions extends TrustOptions {
   maxResponseBytes?: number;
   /** Fetch an intermediate the server omits from the leaf's AIA URL (opt-in). */
   fetchMissingIntermediates?: boolean;
+  /**
+   * Headers dropped when a redirect leaves the origin (default authorization, cookie,
+   * proxy-authorization, x-api-key, x-auth-token; the first three are always dropped).
+   */
+  sensitiveHeaders?: string[];
 }
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS' | (string & {});

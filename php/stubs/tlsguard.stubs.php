@@ -159,7 +159,7 @@ namespace TlsGuard {
          *   pins?: list<string>, client_cert?: string, client_key?: string, client_key_password?: string, crls?: list<string>,
          *   min_tls?: '1.2'|'1.3', timeout?: float, connect_timeout?: float, max_redirects?: int, allow_http?: bool, proxy?: string,
          *   headers?: array<string, string|list<string>>, fetch_missing_intermediates?: bool, http2?: bool, keep_alive?: bool, max_response_bytes?: int,
-         *   use_env?: bool}|null $options
+         *   use_env?: bool, sensitive_headers?: list<string>}|null $options
          */
         public function __construct(?array $options = null) {}
         /**

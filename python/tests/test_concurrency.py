@@ -126,6 +126,31 @@ def test_ctrl_c_interrupts_a_request(kit: Any) -> None:
     assert client.get(kit.server("good") + "/").status_code == 200
 
 
+def test_close_from_a_signal_handler_during_a_request(kit: Any) -> None:
+    """A SIGTERM handler that closes the client interrupts nothing and deadlocks nothing: the
+    request in flight finishes, later ones raise InvalidInput (the client is closed)."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals are delivered to the main thread only")
+    client = tlsguard.Client(roots="none", ca_file=kit.pki("root_ca"), timeout=20.0)
+    calls = []
+    previous = signal.signal(signal.SIGALRM, lambda *_: (calls.append(1), client.close()))
+    signal.setitimer(signal.ITIMER_REAL, 0.3)
+    start = time.monotonic()
+    try:
+        r = client.get(kit.server("good") + "/slow-body")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert calls == [1]
+    assert r.status_code == 200
+    assert time.monotonic() - start < 15
+    assert client.closed
+    with pytest.raises(tlsguard.InvalidInput):
+        client.get(kit.server("good") + "/")
+
+
 def test_asyncio_cancel_and_many(kit: Any) -> None:
     """Cancelling the await cancels the request; 50 concurrent requests need no threads."""
 

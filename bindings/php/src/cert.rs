@@ -106,14 +106,16 @@ impl Certificate {
         self.info().not_after
     }
     /// Whole days until notAfter (negative once expired), at `now` (Unix seconds; default now).
-    pub fn days_remaining(&self, now: Option<i64>) -> i64 {
-        let now = now.unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or_default()
-        });
-        self.info().days_remaining(now)
+    pub fn days_remaining(&self, now: Option<i64>) -> PhpResult<i64> {
+        guard(|| {
+            let now = now.unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs() as i64)
+                    .unwrap_or_default()
+            });
+            Ok(self.info().days_remaining(now))
+        })
     }
     /// DNS names of the subjectAltName.
     pub fn get_dns_names(&self) -> Vec<String> {

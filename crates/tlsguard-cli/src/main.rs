@@ -242,14 +242,21 @@ fn fail(e: &Error, json: bool) -> u8 {
     if e.code() == tlsguard::Code::InvalidArgument { 2 } else { 1 }
 }
 
+/// Most bytes read from a file or stdin (`-d @FILE`, `--from`, `check`, `cert`): 64 MiB, the
+/// core's limit for certificate and key files. `/dev/zero` or an endless pipe stops there.
+const MAX_INPUT: u64 = 64 * 1024 * 1024;
+
 fn read_input(path: &str) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
     if path == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf)?;
-        Ok(buf)
+        std::io::stdin().lock().take(MAX_INPUT + 1).read_to_end(&mut buf)?;
     } else {
-        std::fs::read(path)
+        std::fs::File::open(path)?.take(MAX_INPUT + 1).read_to_end(&mut buf)?;
     }
+    if buf.len() as u64 > MAX_INPUT {
+        return Err(std::io::Error::other(format!("larger than the {MAX_INPUT} byte limit")));
+    }
+    Ok(buf)
 }
 
 fn io_error(what: &str, e: std::io::Error) -> Error {

@@ -5,7 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 use tlsguard::cert::format_time;
-use tlsguard::{CertificateInfo, Error, Finding, ServerReport, Severity};
+use tlsguard::{CertificateInfo, Error, Finding, ServerReport, Severity, display_safe as safe};
 
 use crate::HostResult;
 
@@ -76,9 +76,10 @@ fn days_text(days: i64) -> String {
 }
 
 fn sans(c: &CertificateInfo) -> Vec<String> {
-    let mut v: Vec<String> = c.dns_names.iter().map(|d| format!("DNS:{d}")).collect();
-    v.extend(c.ip_addresses.iter().map(|i| format!("IP:{i}")));
-    v.extend(c.emails.iter().map(|e| format!("email:{e}")));
+    // Names come from the certificate: shown escaped (raw in the JSON output's fields).
+    let mut v: Vec<String> = c.dns_names.iter().map(|d| format!("DNS:{}", safe(d))).collect();
+    v.extend(c.ip_addresses.iter().map(|i| format!("IP:{}", safe(i))));
+    v.extend(c.emails.iter().map(|e| format!("email:{}", safe(e))));
     v
 }
 
@@ -114,16 +115,16 @@ fn chain_text(chain: &[CertificateInfo], style: Style, indent: &str) -> String {
         out += &format!(
             "{pad}{branch}{} {} {}\n",
             style.bold(&format!("[{i}]")),
-            style.bold(&c.subject),
+            style.bold(&safe(&c.subject)),
             style.dim(&format!("({role})"))
         );
-        out += &format!("{inner}issuer:    {}\n", c.issuer);
+        out += &format!("{inner}issuer:    {}\n", safe(&c.issuer));
         let s = sans(c);
         if !s.is_empty() {
             out += &format!("{inner}SANs:      {}\n", s.join(", "));
         }
         out += &format!("{inner}key:       {}\n", key_text(c));
-        out += &format!("{inner}signature: {}\n", c.signature_algorithm);
+        out += &format!("{inner}signature: {}\n", safe(&c.signature_algorithm));
         out += &format!(
             "{inner}validity:  {} .. {} ({})\n",
             format_time(c.not_before),
@@ -145,7 +146,7 @@ pub fn print_error(e: &Error, style: Style) {
         eprintln!("  hint: {}", e.hint());
     }
     if let Some(url) = e.url() {
-        eprintln!("  url: {url}");
+        eprintln!("  url: {}", safe(url));
     }
     for s in e.trust_sources() {
         eprintln!("  trusted: {s}");
@@ -158,39 +159,39 @@ pub fn print_error(e: &Error, style: Style) {
 
 pub fn print_finding(f: &Finding, style: Style, indent: &str) {
     let whom = match (&f.certificate, &f.subject) {
-        (Some(i), Some(s)) => format!(" [{i}] {s}:"),
+        (Some(i), Some(s)) => format!(" [{i}] {}:", safe(s)),
         (Some(i), None) => format!(" [{i}]:"),
-        (None, Some(s)) => format!(" {s}:"),
+        (None, Some(s)) => format!(" {}:", safe(s)),
         (None, None) => String::new(),
     };
-    outln!("{indent}{} {}{whom} {}", style.severity(f.severity), f.code, f.message);
+    outln!("{indent}{} {}{whom} {}", style.severity(f.severity), f.code, safe(&f.message));
     if !f.fix.is_empty() {
-        outln!("{indent}  fix: {}", f.fix);
+        outln!("{indent}  fix: {}", safe(&f.fix));
     }
 }
 
 pub fn print_report(r: &ServerReport, style: Style) {
-    outln!("{} {}", style.bold(&format!("{}:{}", r.host, r.port)), style.dim(&format!("({})", r.address)));
+    outln!("{} {}", style.bold(&format!("{}:{}", safe(&r.host), r.port)), style.dim(&format!("({})", r.address)));
     outln!(
         "  protocol: {}   suite: {}   ALPN: {}",
         r.tls_version.as_deref().unwrap_or("-"),
         r.cipher_suite.as_deref().unwrap_or("-"),
-        r.alpn.as_deref().unwrap_or("none")
+        safe(r.alpn.as_deref().unwrap_or("none"))
     );
     match (&r.http_status, &r.http_error) {
         (Some(s), _) => outln!("  HTTP: {s} ({})", r.http_version.as_deref().unwrap_or("-")),
-        (None, Some(e)) => outln!("  HTTP: {}", style.yellow(&format!("failed: {e}"))),
+        (None, Some(e)) => outln!("  HTTP: {}", style.yellow(&format!("failed: {}", e))),
         (None, None) => {}
     }
     match &r.hsts {
-        Some(h) => outln!("  HSTS: {h}"),
+        Some(h) => outln!("  HSTS: {}", safe(h)),
         None => outln!("  HSTS: {}", style.yellow("not sent")),
     }
     for w in &r.warnings {
-        outln!("  {}", style.yellow(&format!("warning: {w}")));
+        outln!("  {}", style.yellow(&format!("warning: {}", safe(w))));
     }
     if !r.insecure_cookies.is_empty() {
-        outln!("  {}", style.yellow(&format!("cookies without Secure: {}", r.insecure_cookies.join(", "))));
+        outln!("  {}", style.yellow(&format!("cookies without Secure: {}", safe(&r.insecure_cookies.join(", ")))));
     }
     if r.ocsp_stapled {
         outln!("  OCSP: stapled");
@@ -213,7 +214,7 @@ pub fn print_report(r: &ServerReport, style: Style) {
         }
     }
     if let Some((subject, days)) = &r.soonest_expiry {
-        outln!("soonest expiry: {subject} ({})", style.by_days(*days, &days_text(*days)));
+        outln!("soonest expiry: {} ({})", safe(subject), style.by_days(*days, &days_text(*days)));
     }
     if !r.lint.is_empty() {
         outln!("\nlint:");
@@ -233,11 +234,11 @@ pub fn print_report(r: &ServerReport, style: Style) {
             } else {
                 style.dim("refused")
             };
-            outln!("  {:<10} {mark}  {}", v.version, style.dim(&v.detail));
+            outln!("  {:<10} {mark}  {}", v.version, style.dim(&safe(&v.detail)));
         }
         for s in &a.legacy_suites {
             let mark = if s.accepted { style.red("accepted") } else { style.green("refused") };
-            outln!("  {:<10} {mark}  {}", s.category, style.dim(&s.detail));
+            outln!("  {:<10} {mark}  {}", s.category, style.dim(&safe(&s.detail)));
         }
     }
 }
@@ -249,7 +250,7 @@ pub fn print_summary(results: &mut [HostResult], style: Style) {
         Err(_) => (1, 0),
     };
     results.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.target.cmp(&b.target)));
-    let width = results.iter().map(|r| r.target.len()).max().unwrap_or(4).max(4);
+    let width = results.iter().map(|r| safe(&r.target).chars().count()).max().unwrap_or(4).max(4);
     outln!("{:<width$}  {:>9}  {:<8}  {}", "HOST", "DAYS LEFT", "TLS", "VERDICT");
     for r in results.iter() {
         match &r.outcome {
@@ -264,12 +265,16 @@ pub fn print_summary(results: &mut [HostResult], style: Style) {
                     None => style.green("verified"),
                     Some(e) => style.red(&format!("{}: {}", e.code(), e.message())),
                 };
-                outln!("{:<width$}  {days_s}  {:<8}  {verdict}", r.target, rep.tls_version.as_deref().unwrap_or("-"));
+                outln!(
+                    "{:<width$}  {days_s}  {:<8}  {verdict}",
+                    safe(&r.target),
+                    rep.tls_version.as_deref().unwrap_or("-")
+                );
             }
             Err(e) => {
                 outln!(
                     "{:<width$}  {:>9}  {:<8}  {}",
-                    r.target,
+                    safe(&r.target),
                     "-",
                     "-",
                     style.red(&format!("{}: {}", e.code(), e.message()))

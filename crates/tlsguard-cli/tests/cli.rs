@@ -29,7 +29,10 @@ fn run_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Out {
         .spawn()
         .expect("spawn tlsguard");
     if let Some(data) = stdin {
-        child.stdin.take().unwrap().write_all(data).unwrap();
+        // The command may stop reading early (a size limit): a broken pipe is its answer.
+        if let Err(e) = child.stdin.take().unwrap().write_all(data) {
+            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+        }
     }
     let out = child.wait_with_output().unwrap();
     Out {
@@ -353,4 +356,52 @@ fn help_version_and_usage_errors() {
     assert_eq!(run(&["get"]).code, 2);
     assert_eq!(run(&["inspect"]).code, 2);
     assert_eq!(run(&["bogus"]).code, 2);
+}
+
+/// Nothing a terminal would act on: no control byte but `\n`, no C1 or bidi control.
+fn assert_terminal_safe(what: &str, text: &str) {
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n')
+                || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        })
+        .collect();
+    assert!(bad.is_empty(), "{what}: raw {bad:?} in {text:?}");
+}
+
+#[test]
+fn certificate_text_never_reaches_the_terminal_raw() {
+    // A self-signed certificate whose CN carries an OSC title, BEL, erase-line, CR/LF and a
+    // right-to-left override, and a SAN with an SGR sequence.
+    let hp = host_port("hostile_names");
+    let url = kit().url("hostile_names");
+    let get = trusted(&["get", &url]);
+    assert_eq!(get.code, 1, "{}", get.stderr);
+    let inspect = trusted(&["inspect", &hp]);
+    assert_eq!(inspect.code, 1, "{}", inspect.stderr);
+    for (what, o) in [("get", &get), ("inspect", &inspect)] {
+        assert_terminal_safe(&format!("{what} stdout"), &o.stdout);
+        assert_terminal_safe(&format!("{what} stderr"), &o.stderr);
+        let all = format!("{}{}", o.stdout, o.stderr);
+        assert!(all.contains(r"evil\x1b]0\;pwned\x07\x1b[2K\x0d\x0aOK \u{202e}gpj.exe"), "{what}: {all}");
+        assert!(all.contains(r"DNS:evil\x1b[31m.example"), "{what}: {all}");
+    }
+    // JSON keeps the raw value (escaped by JSON itself).
+    let v = json(&trusted(&["get", &url, "--json"]).stdout);
+    let subject = v["error"]["chain"][0]["subject"].as_str().expect("subject");
+    assert!(subject.contains("\u{1b}]0\\;pwned\u{7}"), "{subject:?}");
+}
+
+#[test]
+fn inputs_are_read_through_a_size_limit() {
+    // 65 MiB on stdin (more than the 64 MiB limit): refused with a message, not buffered whole.
+    let big = vec![b'a'; 65 * 1024 * 1024];
+    let o = run_with_stdin(&["cert", "-"], Some(&big));
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("larger than the 67108864 byte limit"), "{}", o.stderr);
+    // /dev/zero never ends: the limit stops it.
+    let o = run(&["inspect", "--from", "/dev/zero"]);
+    assert_ne!(o.code, 0);
+    assert!(o.stderr.contains("larger than the 67108864 byte limit"), "{}", o.stderr);
 }

@@ -59,6 +59,7 @@ const RUSTLS_SERVERS: &[(&str, &str, &[&SupportedProtocolVersion], bool)] = &[
     ("cn_only", "cn_only", BOTH, false),
     ("self_signed", "self_signed", BOTH, false),
     ("self_signed_expired", "self_signed_expired", BOTH, false),
+    ("hostile_names", "hostile_names", BOTH, false),
     ("ca_as_leaf", "ca_as_leaf", BOTH, false),
     ("untrusted_root", "untrusted_root", BOTH, false),
     ("client_auth_eku", "client_auth_eku", BOTH, false),

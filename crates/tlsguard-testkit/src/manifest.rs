@@ -342,6 +342,24 @@ pub(crate) fn scenarios(f: &Facts<'_>) -> Vec<Scenario> {
         )
         .code("CERT_EXPIRED")
         .msg(&f.pki.expired_date),
+        // --- certificate text that would act on a terminal or a log -------------------
+        // The messages show it escaped (`\x1b`, `\u{202e}`): every language checks the
+        // escaped form of the whole name is there, so no raw byte of it can be.
+        t(
+            "hostile_names",
+            "Self-signed cert whose CN carries ESC sequences, BEL, CR/LF and a bidi override.",
+            f.https("hostile_names", "/"),
+        )
+        .code("CERT_SELF_SIGNED")
+        .msg(r"evil\x1b]0\;pwned\x07\x1b[2K\x0d\x0aOK \u{202e}gpj.exe"),
+        pin_only(
+            "hostile_names_mismatch",
+            "Pinned cert with an ESC in a DNS SAN, reached as 127.0.0.1: the names listed are escaped.",
+            f.https_ip("hostile_names", "/"),
+            &pins.hostile_names,
+        )
+        .code("CERT_HOSTNAME_MISMATCH")
+        .msg(r"evil\x1b[31m.example"),
         // --- HTTP policy ---------------------------------------------------------------
         t("insecure_url", "Plain http:// URL without allow_http.", plain.clone()).code("INSECURE_URL"),
         t("allow_http", "Plain http:// URL with allow_http=true.", plain.clone())

@@ -55,6 +55,11 @@ pub const NC_INTERMEDIATE_CN: &str = "tlsguard Name-Constrained Intermediate CA"
 pub const ORG: &str = "tlsguard test";
 /// Password of `client_key_encrypted`.
 pub const KEY_PASSWORD: &str = "secret";
+/// The CN of the `hostile_names` certificate: an OSC title, BEL, erase-line, CR/LF and a
+/// right-to-left override. Displayed anywhere, it must appear escaped.
+pub const HOSTILE_CN: &str = "evil\x1b]0;pwned\x07\x1b[2K\r\nOK \u{202e}gpj.exe";
+/// A DNS SAN of the `hostile_names` certificate, next to `localhost`.
+pub const HOSTILE_SAN: &str = "evil\x1b[31m.example";
 
 /// A certificate chain and private key that a rustls server presents.
 pub(crate) struct Identity {
@@ -84,6 +89,7 @@ pub(crate) struct Pins {
     pub unrelated: String,
     pub self_signed: String,
     pub self_signed_expired: String,
+    pub hostile_names: String,
 }
 
 /// Everything the servers and the scenario table need from the PKI.
@@ -523,6 +529,10 @@ pub(crate) fn generate(dir: &Path, plain_port: u16) -> io::Result<Pki> {
     let sse = Leaf::server(&["localhost"], now - 30 * day, now - day);
     let (sse_der, sse_key) = sse.self_signed()?;
     add(&mut out, "self_signed_expired", vec![sse_der], &sse_key)?;
+    // Self-signed, with terminal escapes, CR/LF and a bidi override in its CN and one SAN.
+    let hostile = Leaf { cn: HOSTILE_CN, ..Leaf::server(&["localhost", HOSTILE_SAN], valid.0, valid.1) };
+    let (hn_der, hn_key) = hostile.self_signed()?;
+    add(&mut out, "hostile_names", vec![hn_der], &hn_key)?;
 
     // --- CRLs ----------------------------------------------------------------
     let crl = CertificateRevocationListParams {
@@ -679,6 +689,7 @@ pub(crate) fn generate(dir: &Path, plain_port: u16) -> io::Result<Pki> {
         unrelated: pin_of(&ec_key()?),
         self_signed: pin_of(&ss_key),
         self_signed_expired: pin_of(&sse_key),
+        hostile_names: pin_of(&hn_key),
     };
 
     Ok(Pki {

@@ -228,6 +228,20 @@ impl Router {
                 redirect(StatusCode::FOUND, &format!("{scheme}://127.0.0.1:{}/echo", self.port))
             }
             "/redirect/same-origin" => redirect(StatusCode::FOUND, "/echo"),
+            // `/redirect-to?url=<percent-encoded URL>`: a 302 to any URL (httpbin's).
+            "/redirect-to" => {
+                let target = req
+                    .uri()
+                    .query()
+                    .unwrap_or("")
+                    .split('&')
+                    .find_map(|kv| kv.strip_prefix("url="))
+                    .map(percent_decode);
+                match target {
+                    Some(t) => redirect(StatusCode::FOUND, &t),
+                    None => text(StatusCode::BAD_REQUEST, "missing url=\n"),
+                }
+            }
             "/redirect/303" => redirect(StatusCode::SEE_OTHER, "/echo"),
             "/slow" => {
                 tokio::time::sleep(Duration::from_secs(5)).await;
@@ -285,6 +299,27 @@ fn encoded(body: Bytes, encoding: &'static str, content_type: &str) -> Response<
     let mut r = respond(StatusCode::OK, content_type, body);
     r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
     r
+}
+
+/// `%XX` decoded (invalid escapes kept as they are).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (b[i], b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 async fn echo(req: Request<Incoming>) -> Response<Body> {

@@ -257,7 +257,8 @@ impl CertificateInfo {
 
     /// Whole days from `now` (Unix seconds) until `not_after`; negative once expired.
     pub fn days_remaining(&self, now: i64) -> i64 {
-        (self.not_after - now).div_euclid(86_400)
+        // Saturating: `now` may be any i64 a caller passes (an `at` far in the past or future).
+        self.not_after.saturating_sub(now).div_euclid(86_400)
     }
 
     /// Whether subject and issuer are the same name (self-issued; not necessarily self-signed).
@@ -409,11 +410,11 @@ pub fn format_time(unix: i64) -> String {
 
 /// `1 day ago`, `in 3 days`, `5 hours ago`: the distance from `now` to `then`.
 pub(crate) fn relative_time(then: i64, now: i64) -> String {
-    let delta = then - now;
+    let delta = then.saturating_sub(now);
     let abs = delta.unsigned_abs();
     // Rounded to the nearest unit: a certificate made "2 days from now" a moment ago is still
     // 2 days away, not 1.
-    let round = |unit: u64| (abs + unit / 2) / unit;
+    let round = |unit: u64| abs.saturating_add(unit / 2) / unit;
     let (n, unit) = if abs >= 86_400 - 1_800 {
         (round(86_400), "day")
     } else if abs >= 3_600 - 30 {
@@ -616,6 +617,9 @@ mod tests {
         assert_eq!(relative_time(0, 86_400), "1 day ago");
         assert_eq!(relative_time(3 * 86_400 + 5, 0), "in 3 days");
         assert_eq!(relative_time(0, 7_200), "2 hours ago");
+        // Extreme times a caller may pass (`at`): no overflow.
+        assert!(relative_time(i64::MAX, i64::MIN).starts_with("in "));
+        assert!(relative_time(i64::MIN, i64::MAX).ends_with(" ago"));
     }
 
     #[test]

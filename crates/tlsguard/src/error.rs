@@ -10,6 +10,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::cert::CertificateInfo;
+use crate::text::{display_safe, safe_owned};
 
 /// What kind of failure an [`Error`] is. Bindings map each category to one exception class.
 #[non_exhaustive]
@@ -260,11 +261,13 @@ impl Error {
     }
 
     /// A new error with `code` and a one-line `message`; the hint defaults to the code's.
+    /// Control characters and bidi controls in `message` (text from a certificate or a server)
+    /// are shown as escapes ([`crate::display_safe`]).
     pub fn new(code: Code, message: impl Into<String>) -> Self {
         Self {
             inner: Box::new(Inner {
                 code,
-                message: message.into(),
+                message: safe_owned(message.into()),
                 hint: None,
                 url: None,
                 chain: Vec::new(),
@@ -281,14 +284,15 @@ impl Error {
 
     /// Sets a specific hint (instead of the code's default).
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.inner.hint = Some(hint.into());
+        self.inner.hint = Some(safe_owned(hint.into()));
         self
     }
 
-    /// Records the URL the request was for (kept if one is already set).
+    /// Records the URL the request was for (kept if one is already set), without the
+    /// credentials a `user:pass@` part would carry.
     pub fn with_url(mut self, url: impl Into<String>) -> Self {
         if self.inner.url.is_none() {
-            self.inner.url = Some(url.into());
+            self.inner.url = Some(crate::util::url_without_credentials(&url.into()));
         }
         self
     }
@@ -313,7 +317,7 @@ impl Error {
 
     /// Prefixes the message with context, e.g. the option name (`"ca_file: ..."`).
     pub(crate) fn context(mut self, what: &str) -> Self {
-        self.inner.message = format!("{what}: {}", self.inner.message);
+        self.inner.message = format!("{}: {}", display_safe(what), self.inner.message);
         self
     }
 

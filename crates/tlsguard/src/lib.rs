@@ -33,6 +33,7 @@ mod aia;
 mod diagnose;
 mod pin;
 mod policy;
+mod text;
 mod tls;
 mod util;
 mod verify;
@@ -47,6 +48,7 @@ pub use inspect::{
 };
 pub use lint::{Finding, LintOptions, Severity, lint};
 pub use options::{ClientIdentity, ClientOptions, MinTls, Roots, Source, TrustOptions};
+pub use text::display_safe;
 pub use tls::TlsInfo;
 pub use trust::{TrustReport, TrustSource, trust_report};
 

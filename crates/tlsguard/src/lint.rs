@@ -63,9 +63,10 @@ pub struct Finding {
     pub certificate: Option<usize>,
     /// The subject of that certificate (RFC 4514), if any.
     pub subject: Option<String>,
-    /// One line: what is wrong, naming the certificate and the fact.
+    /// One line: what is wrong, naming the certificate and the fact (text from the
+    /// certificate shown escaped, see [`crate::display_safe`]; `subject` is raw).
     pub message: String,
-    /// What to do about it.
+    /// What to do about it (escaped like `message`).
     pub fix: String,
 }
 
@@ -341,6 +342,7 @@ impl Lint<'_> {
 
     fn push_as(&mut self, code: &'static str, severity: Severity, cert: Option<usize>, message: String, fix: String) {
         let subject = cert.map(|i| self.certs[i].subject.clone());
+        let (message, fix) = (crate::text::safe_owned(message), crate::text::safe_owned(fix));
         self.findings.push(Finding { code, severity, certificate: cert, subject, message, fix });
     }
 
@@ -691,7 +693,7 @@ impl Lint<'_> {
                 "Deploy it only from that date on, or check the clock of the machine that issued it (and of this one)."
                     .into(),
             );
-        } else if c.not_after - now < i64::from(warn_days) * 86_400 {
+        } else if c.not_after.saturating_sub(now) < i64::from(warn_days) * 86_400 {
             let days = c.days_remaining(now);
             self.push(
                 "EXPIRES_SOON",

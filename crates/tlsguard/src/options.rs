@@ -3,6 +3,7 @@
 //! Names follow the language-neutral option names the bindings take (`roots`, `ca_file`,
 //! `pins`, ...). Nothing here can lower the TLS floor or turn verification off.
 
+use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
@@ -87,7 +88,9 @@ impl FromStr for MinTls {
 }
 
 /// Data given either as a file path or as bytes (PEM or DER).
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` shows a path, and only the length of bytes (they may be a private key).
+#[derive(Clone, PartialEq, Eq)]
 pub enum Source {
     /// Read from this file.
     Path(PathBuf),
@@ -115,6 +118,15 @@ impl Source {
         match self {
             Self::Path(p) => p.display().to_string(),
             Self::Bytes(b) => format!("<{} bytes>", b.len()),
+        }
+    }
+}
+
+impl fmt::Debug for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Path(p) => f.debug_tuple("Path").field(p).finish(),
+            Self::Bytes(b) => write!(f, "Bytes(<{} bytes>)", b.len()),
         }
     }
 }
@@ -151,7 +163,9 @@ impl Default for TrustOptions {
 }
 
 /// A client certificate and its key, for servers that require mutual TLS.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` redacts the key and the password.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ClientIdentity {
     /// The certificate chain (PEM or DER), leaf first.
@@ -160,6 +174,20 @@ pub struct ClientIdentity {
     pub key: Source,
     /// The password of an encrypted PKCS#8 key.
     pub password: Option<String>,
+}
+
+impl fmt::Debug for ClientIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let key: &dyn fmt::Debug = match &self.key {
+            Source::Path(p) => p,
+            Source::Bytes(_) => &"<redacted>",
+        };
+        f.debug_struct("ClientIdentity")
+            .field("cert", &self.cert)
+            .field("key", key)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 impl ClientIdentity {
@@ -178,8 +206,17 @@ pub const DEFAULT_MAX_REDIRECTS: u32 = 10;
 /// Default cap on a response body after decompression: 100 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 100 * 1024 * 1024;
 
+/// Headers dropped when a redirect leaves the origin, by default (`sensitive_headers`).
+/// `Authorization`, `Cookie`, `Proxy-Authorization` and a caller-set `Host` are dropped whatever
+/// the option says.
+pub const DEFAULT_SENSITIVE_HEADERS: &[&str] =
+    &["authorization", "cookie", "proxy-authorization", "x-api-key", "x-auth-token"];
+
 /// Options of a [`Client`](crate::Client).
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` redacts secrets: the key and its password, proxy credentials, and the values of
+/// `Authorization`, `Proxy-Authorization`, `Cookie` and every `sensitive_headers` header.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ClientOptions {
     /// What is trusted.
@@ -210,6 +247,53 @@ pub struct ClientOptions {
     pub max_response_bytes: u64,
     /// Fetch an intermediate the server omits from the leaf's AIA URL (opt-in).
     pub fetch_missing_intermediates: bool,
+    /// Headers (lowercase names) removed from a request when a redirect leaves the origin,
+    /// besides `Authorization`, `Cookie`, `Proxy-Authorization` and `Host`, which always are.
+    /// Default: [`DEFAULT_SENSITIVE_HEADERS`].
+    pub sensitive_headers: Vec<String>,
+}
+
+impl ClientOptions {
+    /// Whether header `name` is a secret: dropped on a change of origin, redacted by `Debug`.
+    pub fn is_sensitive_header(&self, name: &str) -> bool {
+        ["authorization", "proxy-authorization", "cookie"].iter().any(|s| name.eq_ignore_ascii_case(s))
+            || self.sensitive_headers.iter().any(|s| name.eq_ignore_ascii_case(s))
+    }
+}
+
+impl fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), if self.is_sensitive_header(n) { "<redacted>" } else { v.as_str() }))
+            .collect();
+        f.debug_struct("ClientOptions")
+            .field("trust", &self.trust)
+            .field("identity", &self.identity)
+            .field("min_tls", &self.min_tls)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("max_redirects", &self.max_redirects)
+            .field("allow_http", &self.allow_http)
+            .field("proxy", &self.proxy.as_deref().map(redact_proxy_url))
+            .field("http2", &self.http2)
+            .field("keep_alive", &self.keep_alive)
+            .field("headers", &headers)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("fetch_missing_intermediates", &self.fetch_missing_intermediates)
+            .field("sensitive_headers", &self.sensitive_headers)
+            .finish()
+    }
+}
+
+/// A proxy URL with its password (and user) replaced, for `Debug` and messages.
+pub(crate) fn redact_proxy_url(s: &str) -> String {
+    match (s.find("://"), s.rfind('@')) {
+        (Some(i), Some(at)) if at > i => format!("{}://***@{}", &s[..i], &s[at + 1..]),
+        (None, Some(at)) => format!("***@{}", &s[at + 1..]),
+        _ => s.to_owned(),
+    }
 }
 
 impl Default for ClientOptions {
@@ -228,6 +312,7 @@ impl Default for ClientOptions {
             headers: Vec::new(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             fetch_missing_intermediates: false,
+            sensitive_headers: DEFAULT_SENSITIVE_HEADERS.iter().map(|s| (*s).to_owned()).collect(),
         }
     }
 }
@@ -268,6 +353,7 @@ pub const CLIENT_OPTION_NAMES: &[&str] = &[
     "max_response_bytes",
     "fetch_missing_intermediates",
     "use_env",
+    "sensitive_headers",
 ];
 
 impl ClientOptions {
@@ -296,6 +382,7 @@ impl ClientOptions {
             "max_response_bytes": d.max_response_bytes,
             "fetch_missing_intermediates": d.fetch_missing_intermediates,
             "use_env": d.trust.use_env,
+            "sensitive_headers": d.sensitive_headers,
         })
     }
 
@@ -339,6 +426,7 @@ impl ClientOptions {
                 "headers" => opts.headers = json_headers(n, v)?,
                 "max_response_bytes" => opts.max_response_bytes = json_u64(n, v, u64::MAX)?,
                 "fetch_missing_intermediates" => opts.fetch_missing_intermediates = json_bool(n, v)?,
+                "sensitive_headers" => opts.sensitive_headers = json_header_names(n, v)?,
                 "verify" | "verify_ssl" | "insecure" | "reject_unauthorized" | "verify_peer" => {
                     return Err(Error::invalid(format!(
                         "there is no {n:?} option: verification is always on. To trust a self-signed \
@@ -372,6 +460,19 @@ fn json_str(name: &str, v: &serde_json::Value) -> Result<String> {
         return Err(Error::invalid(format!("{name}: contains a NUL character")));
     }
     Ok(s.to_owned())
+}
+
+/// A list of header names, lowercased; each must be a valid header name.
+fn json_header_names(name: &str, v: &serde_json::Value) -> Result<Vec<String>> {
+    json_str_list(name, v)?
+        .into_iter()
+        .map(|h| match http::HeaderName::from_bytes(h.as_bytes()) {
+            Ok(n) => Ok(n.as_str().to_owned()),
+            Err(_) => {
+                Err(Error::invalid(format!("{name}: {:?} is not a valid header name", crate::text::display_safe(&h))))
+            }
+        })
+        .collect()
 }
 
 fn json_str_list(name: &str, v: &serde_json::Value) -> Result<Vec<String>> {

@@ -33,6 +33,22 @@ pub(crate) fn read_file(path: &Path, what: &str) -> Result<Vec<u8>> {
     Ok(data)
 }
 
+/// `s` without the `user:pass@` of a URL (for messages, `Error::url`, `Response::url`); `s`
+/// itself when it has none or is not a URL.
+pub(crate) fn url_without_credentials(s: &str) -> String {
+    if !s.contains('@') {
+        return s.to_owned();
+    }
+    match url::Url::parse(s) {
+        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.to_string()
+        }
+        _ => s.to_owned(),
+    }
+}
+
 fn io_error(path: &Path, what: &str, e: &std::io::Error) -> Error {
     Error::new(Code::Io, format!("{what}: cannot read {}: {e}", path.display()))
 }

@@ -522,3 +522,210 @@ fn api_types_are_thread_safe() {
     let fut = c.get("https://localhost/").send();
     send(&fut);
 }
+
+fn basic(user_pass: &str) -> String {
+    use base64::Engine as _;
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(user_pass))
+}
+
+#[test]
+fn url_credentials_become_basic_auth_and_leave_the_url() {
+    let port = kit().port("good");
+    // Percent-encoded in the URL, decoded in the header (as curl, requests and Guzzle do).
+    let url = format!("https://us%40er:p%3Ass@localhost:{port}/echo");
+    for http2 in [true, false] {
+        let r = client_with(|o| o.http2 = http2).get(&url).send_blocking().expect("credentials in URL");
+        let e = echo(&r);
+        assert_eq!(e["headers"]["authorization"], json!([basic("us@er:p:ss")]), "http2={http2}");
+        // Never in HTTP/2's :authority or HTTP/1.1's Host, never in the response's URL.
+        assert_eq!(
+            e["authority"].as_str().unwrap_or(""),
+            if http2 { format!("localhost:{port}") } else { String::new() }
+        );
+        assert!(!e.to_string().contains("p%3Ass") && !e.to_string().contains("us%40er"), "{e}");
+        assert_eq!(r.url(), format!("https://localhost:{port}/echo"));
+    }
+    // An Authorization header the caller set wins over the URL's credentials.
+    let r = client().get(&url).header("authorization", "Bearer mine").send_blocking().expect("explicit");
+    assert_eq!(echo(&r)["headers"]["authorization"], json!(["Bearer mine"]));
+
+    // Errors name the URL without its credentials (url and message).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let bad = format!("https://user:hunter2@localhost:{closed}/x");
+    let e = client().get(&bad).send_blocking().expect_err("closed port");
+    assert_eq!(e.url(), Some(format!("https://localhost:{closed}/x").as_str()));
+    assert!(!format!("{e} {e:?}").contains("hunter2"), "{e:?}");
+    let e = client_with(|o| o.timeout = Duration::from_millis(300))
+        .get(&format!("https://user:hunter2@localhost:{port}/slow"))
+        .send_blocking()
+        .expect_err("timeout");
+    assert_eq!(e.code(), Code::Timeout);
+    assert!(!format!("{e} {e:?}").contains("hunter2"), "{e:?}");
+}
+
+#[test]
+fn cross_origin_redirects_drop_host_and_sensitive_headers() {
+    let port = kit().port("good");
+    let send = |c: &Client| {
+        c.get(&kit().good_url("/redirect/cross-origin"))
+            .header("host", format!("localhost:{port}"))
+            .header("x-api-key", "k1")
+            .header("x-auth-token", "t1")
+            .header("x-custom-secret", "c1")
+            .header("authorization", "Bearer secret")
+            .header("x-keep", "yes")
+            .send_blocking()
+            .expect("cross origin")
+    };
+    // Defaults: Authorization, Cookie, Proxy-Authorization, X-Api-Key, X-Auth-Token, and the
+    // caller's Host (the new request names its own host).
+    let c = client_with(|o| {
+        o.http2 = false;
+        o.headers = vec![("X-Api-Key".into(), "from-defaults".into())];
+    });
+    let e = echo(&send(&c));
+    let h = &e["headers"];
+    for gone in ["x-api-key", "x-auth-token", "authorization"] {
+        assert!(h.get(gone).is_none(), "{gone} crossed origins: {h}");
+    }
+    assert_eq!(h["host"], json!([format!("127.0.0.1:{port}")]));
+    assert_eq!(h["x-custom-secret"], json!(["c1"]));
+    assert_eq!(h["x-keep"], json!(["yes"]));
+
+    // sensitive_headers replaces the list of extras; Authorization is dropped regardless.
+    let mut o = options();
+    o.http2 = false;
+    o.sensitive_headers = vec!["x-custom-secret".into()];
+    let e = echo(&send(&Client::new(o).expect("client")));
+    let h = &e["headers"];
+    assert!(h.get("x-custom-secret").is_none() && h.get("authorization").is_none(), "{h}");
+    assert_eq!(h["x-api-key"], json!(["k1"]));
+
+    // The same origin keeps them all.
+    let r = c.get(&kit().good_url("/redirect/same-origin")).header("x-api-key", "k1").send_blocking().expect("same");
+    assert_eq!(echo(&r)["headers"]["x-api-key"], json!(["k1"]));
+
+    // Through from_json, names are validated and lowercased.
+    let o = ClientOptions::from_json(&json!({"sensitive_headers": ["X-Secret", "x-other"]})).expect("valid");
+    assert_eq!(o.sensitive_headers, vec!["x-secret".to_owned(), "x-other".to_owned()]);
+    let e = ClientOptions::from_json(&json!({"sensitive_headers": ["bad header\u{1b}"]})).expect_err("invalid name");
+    assert_eq!(e.code(), Code::InvalidArgument);
+    assert!(!e.message().contains('\u{1b}'), "{}", e.message());
+}
+
+#[test]
+fn client_certificate_is_offered_to_a_redirect_target_on_another_origin() {
+    // Documented (manual/security.md): the identity belongs to the client, as with curl and
+    // requests; a server on another origin that asks for a certificate gets it.
+    let mtls = format!("https://localhost:{}/", kit().port("mtls"));
+    let c = client_with(|o| {
+        o.identity = Some(tlsguard::ClientIdentity::new(
+            tlsguard::Source::Path(kit().pki("client_cert")),
+            tlsguard::Source::Path(kit().pki("client_key_pkcs8")),
+            None,
+        ))
+    });
+    let hop = kit().good_url(&format!("/redirect-to?url={}", mtls.replace(':', "%3A").replace('/', "%2F")));
+    let r = c.get(&hop).send_blocking().expect("redirected to the mTLS server");
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.url(), mtls);
+    assert_eq!(r.redirects(), 1);
+}
+
+#[test]
+fn debug_output_redacts_secrets() {
+    let key_pem = std::fs::read(kit().pki("client_key_encrypted")).expect("key");
+    let mut o = options();
+    o.identity = Some(tlsguard::ClientIdentity::new(
+        tlsguard::Source::Path(kit().pki("client_cert")),
+        tlsguard::Source::Bytes(key_pem.clone()),
+        Some(tlsguard_testkit::pki::KEY_PASSWORD.into()),
+    ));
+    o.proxy = Some("http://proxyuser:proxypass@127.0.0.1:1".into());
+    o.headers = vec![
+        ("Authorization".into(), "Bearer tok-123".into()),
+        ("Cookie".into(), "sid=cookie-456".into()),
+        ("X-Api-Key".into(), "api-789".into()),
+        ("X-Visible".into(), "shown".into()),
+    ];
+    let opts_debug = format!("{o:?}");
+    let client = Client::new(o).expect("client");
+    for text in [opts_debug, format!("{client:?}"), format!("{client:#?}")] {
+        assert!(!text.contains(&format!("{:?}", tlsguard_testkit::pki::KEY_PASSWORD)), "password in {text}");
+        for secret in ["proxypass", "tok-123", "cookie-456", "api-789", "BEGIN", "ENCRYPTED"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert!(text.contains("shown") && text.contains("<redacted>"), "{text}");
+    }
+}
+
+/// No byte a terminal or a log would act on: C0 controls, DEL, C1 controls, bidi controls.
+fn assert_displayable(what: &str, text: &str) {
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|c| {
+            c.is_control()
+                || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        })
+        .collect();
+    assert!(bad.is_empty(), "{what} carries raw {bad:?}: {text:?}");
+}
+
+#[test]
+fn certificate_text_is_escaped_in_messages() {
+    use tlsguard_testkit::pki::{HOSTILE_CN, HOSTILE_SAN};
+    let port = kit().port("hostile_names");
+    // Refused as self-signed: the message names the certificate by its (escaped) CN.
+    let e = client().get(&format!("https://localhost:{port}/")).send_blocking().expect_err("self-signed");
+    assert_eq!(e.code(), Code::CertSelfSigned);
+    for text in [e.message(), e.hint(), &e.to_string()] {
+        assert_displayable("self-signed refusal", text);
+    }
+    // The structured chain keeps the raw names (the subject in RFC 4514 form: `;` escaped).
+    let subject = &e.chain()[0].subject;
+    assert_eq!(subject, &format!("CN={}", HOSTILE_CN.replace(';', "\\;")));
+    assert!(e.message().contains(&*tlsguard::display_safe(subject)), "{}", e.message());
+    assert!(e.chain()[0].dns_names.iter().any(|n| n == HOSTILE_SAN));
+
+    // Pinned, reached by IP: the mismatch lists the presented names, escaped.
+    let pin = e.chain()[0].spki_pin.clone();
+    let e = client_with(|o| {
+        o.trust.ca_files.clear();
+        o.trust.pins = vec![pin];
+    })
+    .get(&format!("https://127.0.0.1:{port}/"))
+    .send_blocking()
+    .expect_err("mismatch");
+    assert_eq!(e.code(), Code::CertHostnameMismatch);
+    assert_displayable("mismatch", e.message());
+    assert!(e.message().contains(&*tlsguard::display_safe(HOSTILE_SAN)), "{}", e.message());
+}
+
+#[test]
+fn close_from_inside_a_request_of_the_same_client_does_not_deadlock() {
+    // What a Python signal handler calling client.close() does: the check of
+    // send_blocking_checked runs on the thread whose request holds its blocking pool.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let c = client();
+        let c2 = c.clone();
+        let mut closed = false;
+        let r = c
+            .get(&kit().good_url("/slow-body"))
+            .send_blocking_checked(Duration::from_millis(10), || -> Result<(), ()> {
+                if !closed {
+                    c2.close();
+                    closed = true;
+                }
+                Ok(())
+            })
+            .expect("the check never fails");
+        let after = c.get(&kit().good_url("/")).send_blocking().map(|r| r.status()).map_err(|e| e.code());
+        let _ = tx.send((closed, r.map(|r| r.status()).map_err(|e| e.code()), after));
+    });
+    let (closed, in_flight, after) = rx.recv_timeout(Duration::from_secs(20)).expect("close() deadlocked");
+    assert!(closed);
+    // The request in flight finishes; the next one is refused: the client is closed.
+    assert_eq!(in_flight, Ok(200));
+    assert_eq!(after, Err(Code::InvalidArgument));
+}

@@ -684,3 +684,26 @@ fn numeric_option_with_deep_nesting_is_refused() {
     assert_code(&err, &[Code::InvalidArgument], "10 MB string as max_redirects");
     assert!(err.message().len() < 4096, "the message echoes {} bytes of the value", err.message().len());
 }
+
+#[test]
+fn extreme_times_are_answers_or_errors_never_panics() {
+    let p = pki();
+    let leaf = CertificateInfo::from_der(&p.leaf_der).unwrap();
+    // Whole days, saturated at the ends of i64 (the release profile checks overflow).
+    assert!(leaf.days_remaining(i64::MIN) > 0);
+    assert!(leaf.days_remaining(i64::MAX) < 0);
+    let chain = format!("{}{}", p.leaf_pem, p.int_pem);
+    for at in [i64::MIN, i64::MIN + 1, -1, 0, i64::MAX - 1, i64::MAX] {
+        let mut v = opts();
+        v.at = Some(at);
+        match verify_chain(chain.as_bytes(), &v) {
+            Ok(report) => assert!(!report.ok, "at={at}: accepted a chain outside its validity"),
+            Err(e) => assert_code(&e, &[Code::InvalidArgument], &format!("verify_chain at={at}")),
+        }
+        let mut l = lint_opts();
+        l.at = Some(at);
+        let findings = lint(chain.as_bytes(), &l).unwrap_or_else(|e| panic!("lint at={at}: {e}"));
+        let want = if at < AT { "NOT_YET_VALID" } else { "EXPIRED" };
+        assert!(findings.iter().any(|f| f.code == want), "lint at={at}: {findings:?}");
+    }
+}

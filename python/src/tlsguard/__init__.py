@@ -100,7 +100,8 @@ class _ClientBase:
     """The options shared by :class:`Client` and :class:`AsyncClient`.
 
     Every option is validated by the core (``INVALID_ARGUMENT`` for a bad value); options not
-    named here (``max_response_bytes``, ``use_env``) are passed through by keyword.
+    named here (``max_response_bytes``, ``use_env``, ``sensitive_headers``) are passed through
+    by keyword.
     """
 
     def __init__(

@@ -133,19 +133,24 @@ pub(crate) fn parse_proxy_url(s: &str) -> Result<Proxy> {
         )));
     }
     let port = url.port_or_known_default().unwrap_or(80);
-    let auth = if url.username().is_empty() && url.password().is_none() {
-        None
-    } else {
-        let user = percent_decode(url.username());
-        let pass = percent_decode(url.password().unwrap_or(""));
-        use base64::Engine as _;
-        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
-        let mut v = HeaderValue::from_str(&format!("Basic {token}"))
-            .map_err(|_| Error::invalid("proxy: credentials cannot be encoded"))?;
-        v.set_sensitive(true);
-        Some(v)
-    };
+    let auth = basic_auth_of(&url);
     Ok(Proxy { host, port, auth })
+}
+
+/// `Basic <base64(user:password)>` for the `user:password@` of `url` (percent-decoded, as curl,
+/// requests and Guzzle do), marked sensitive; `None` when the URL has no credentials.
+pub(crate) fn basic_auth_of(url: &url::Url) -> Option<HeaderValue> {
+    if url.username().is_empty() && url.password().is_none() {
+        return None;
+    }
+    let user = percent_decode(url.username());
+    let pass = percent_decode(url.password().unwrap_or(""));
+    use base64::Engine as _;
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
+    // Base64 is always a valid header value.
+    let mut v = HeaderValue::from_str(&format!("Basic {token}")).ok()?;
+    v.set_sensitive(true);
+    Some(v)
 }
 
 fn percent_decode(s: &str) -> String {
@@ -155,14 +160,7 @@ fn percent_decode(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The proxy URL with any password replaced, for messages.
-fn redact(s: &str) -> String {
-    match (s.find("://"), s.rfind('@')) {
-        (Some(i), Some(at)) if at > i => format!("{}://***@{}", &s[..i], &s[at + 1..]),
-        (None, Some(at)) => format!("***@{}", &s[at + 1..]),
-        _ => s.to_owned(),
-    }
-}
+use crate::options::redact_proxy_url as redact;
 
 /// `host:port`, with brackets around IPv6 literals.
 pub(crate) fn authority(host: &str, port: u16) -> String {

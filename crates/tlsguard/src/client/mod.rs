@@ -252,33 +252,44 @@ impl Client {
     }
 
     /// Closes the client: pooled connections are dropped, and later requests fail with
-    /// `INVALID_ARGUMENT` (like httpx and undici; a `with`/`using` block ends here).
+    /// `INVALID_ARGUMENT` (like httpx and undici; a `with`/`using` block ends here). It never
+    /// waits: a request in flight finishes, and its thread then drops its connections. So
+    /// `close()` may be called from anywhere, a signal handler that interrupted a request of
+    /// this very client included.
     pub fn close(&self) {
         self.inner.closed.store(true, std::sync::atomic::Ordering::SeqCst);
         let pool = self.inner.pool.lock().unwrap_or_else(|p| p.into_inner()).take();
         drop(pool);
-        // Each thread's blocking pool (waits for a request another thread is running on it).
+        // Each thread's blocking pool. A slot that is locked belongs to a request in flight (on
+        // another thread, or on this one below a signal handler): waiting for it could deadlock,
+        // and its thread drops it when the request returns (see `with_local`).
         for slot in self.inner.local.iter() {
-            let local = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
-            drop(local);
+            drop(take_unless_busy(slot));
         }
     }
 
     /// Runs `f` with this thread's runtime and pool for blocking requests, creating them (again,
     /// after a fork) if needed. The slot stays locked meanwhile: only this thread uses it, but
-    /// `close()` may take it from another.
+    /// `close()` may take it from another when it is not in use.
     fn with_local<R>(&self, f: impl FnOnce(&tokio::runtime::Runtime, &HyperClient) -> R) -> Result<R> {
         let slot = self.inner.local.get_or(|| Mutex::new(None));
-        let mut guard = slot.lock().unwrap_or_else(|p| p.into_inner());
-        let pid = std::process::id();
-        if guard.as_ref().is_none_or(|l| l.pid != pid) {
-            *guard = Some(Local::new(&self.inner)?); // a parent's Local leaks in its Drop
+        let result = {
+            let mut guard = slot.lock().unwrap_or_else(|p| p.into_inner());
+            let pid = std::process::id();
+            if guard.as_ref().is_none_or(|l| l.pid != pid) {
+                *guard = Some(Local::new(&self.inner)?); // a parent's Local leaks in its Drop
+            }
+            let local = guard.as_ref().expect("just set");
+            match (&local.rt, &local.pool) {
+                (Some(rt), Some(pool)) => Ok(f(rt, pool)),
+                _ => Err(Error::new(Code::Internal, "the blocking runtime was taken apart")),
+            }
+        };
+        // Closed meanwhile (close() skipped this slot while it was in use): drop it now.
+        if self.is_closed() {
+            drop(take_unless_busy(slot));
         }
-        let local = guard.as_ref().expect("just set");
-        match (&local.rt, &local.pool) {
-            (Some(rt), Some(pool)) => Ok(f(rt, pool)),
-            _ => Err(Error::new(Code::Internal, "the blocking runtime was taken apart")),
-        }
+        result
     }
 
     /// Whether [`Client::close`] was called.
@@ -673,15 +684,14 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// A URL for messages, without user info.
-fn redact_url(s: &str) -> String {
-    match url::Url::parse(s) {
-        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
-            let _ = u.set_username("");
-            let _ = u.set_password(None);
-            u.to_string()
-        }
-        _ => s.to_owned(),
+use crate::util::url_without_credentials as redact_url;
+
+/// The `Local` of `slot`, unless a request is using it right now.
+fn take_unless_busy(slot: &Mutex<Option<Local>>) -> Option<Local> {
+    match slot.try_lock() {
+        Ok(mut g) => g.take(),
+        Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner().take(),
+        Err(std::sync::TryLockError::WouldBlock) => None,
     }
 }
 
@@ -713,6 +723,11 @@ impl Exchange {
             }
         }
         let mut headers = headers::merge(&inner.default_headers, &self.headers, self.body_type)?;
+        // `https://user:pass@host/`: Basic auth (unless the caller set Authorization), and the
+        // credentials leave the URL: never in HTTP/2's :authority, Response::url or messages.
+        if let Some(auth) = policy::take_credentials(&mut url) {
+            headers.entry(http::header::AUTHORIZATION).or_insert(auth);
+        }
         let mut method = self.method;
         let mut body = self.body.unwrap_or_default();
         let mut redirects: u32 = 0;
@@ -754,8 +769,13 @@ impl Exchange {
                     }
                 }
                 if hop.cross_origin {
+                    // Credentials, a caller-set Host, and every header marked sensitive.
                     for h in policy::CREDENTIAL_HEADERS {
                         headers.remove(h);
+                    }
+                    headers.remove(http::header::HOST);
+                    for h in &opts.sensitive_headers {
+                        headers.remove(h.as_str());
                     }
                 }
                 method = hop.method;

@@ -15,6 +15,14 @@ pub(crate) fn parse_url(input: &str, allow_http: bool) -> Result<Url> {
     Ok(url)
 }
 
+/// Removes the `user:pass@` of `url` and returns it as a Basic `Authorization` value.
+pub(crate) fn take_credentials(url: &mut Url) -> Option<http::HeaderValue> {
+    let auth = super::connect::basic_auth_of(url)?;
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    Some(auth)
+}
+
 /// Scheme, host and plaintext checks. `from` is the URL that redirected here, if any.
 fn check_url(url: &Url, allow_http: bool, from: Option<&Url>) -> Result<()> {
     let what = match from {
@@ -64,8 +72,8 @@ pub(crate) struct Hop {
     pub method: Method,
     /// Whether the request body (and its content headers) is sent again.
     pub keep_body: bool,
-    /// Whether the origin changed: `Authorization`, `Cookie` and `Proxy-Authorization` are
-    /// dropped.
+    /// Whether the origin changed: `Authorization`, `Cookie`, `Proxy-Authorization`, a
+    /// caller-set `Host` and the `sensitive_headers` are dropped.
     pub cross_origin: bool,
 }
 
@@ -75,6 +83,9 @@ pub(crate) fn next_hop(current: &Url, status: u16, location: &str, method: Metho
         Error::new(Code::HttpProtocol, format!("redirect from {current} has an invalid Location {location:?}: {e}"))
     })?;
     url.set_fragment(None);
+    // Credentials in a Location are not used (nor kept in the URL): the caller gave none there.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
     check_url(&url, allow_http, Some(current))?;
     let (method, keep_body) = match status {
         // See Other: always GET (HEAD stays HEAD), no body.
