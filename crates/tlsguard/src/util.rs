@@ -34,7 +34,8 @@ pub(crate) fn read_file(path: &Path, what: &str) -> Result<Vec<u8>> {
 }
 
 /// `s` without the `user:pass@` of a URL (for messages, `Error::url`, `Response::url`); `s`
-/// itself when it has none or is not a URL.
+/// itself when it has none. In a string that does not parse as a URL, whatever stands between
+/// `://` and an `@` of the authority is replaced by `***` (it may be credentials).
 pub(crate) fn url_without_credentials(s: &str) -> String {
     if !s.contains('@') {
         return s.to_owned();
@@ -45,7 +46,15 @@ pub(crate) fn url_without_credentials(s: &str) -> String {
             let _ = u.set_password(None);
             u.to_string()
         }
-        _ => s.to_owned(),
+        Ok(_) => s.to_owned(),
+        Err(_) => {
+            let Some(start) = s.find("://").map(|i| i + 3) else { return s.to_owned() };
+            let end = s[start..].find(['/', '?', '#']).map_or(s.len(), |i| start + i);
+            match s[start..end].rfind('@') {
+                Some(at) => format!("{}***{}", &s[..start], &s[start + at..]),
+                None => s.to_owned(),
+            }
+        }
     }
 }
 

@@ -715,7 +715,9 @@ impl Exchange {
     async fn run(self) -> Result<Response> {
         let inner = self.client.inner.clone();
         let opts = &inner.options;
-        let mut url = policy::parse_url(&self.url, opts.allow_http)?;
+        // `https://user:pass@host/`: Basic auth (unless the caller set Authorization), and the
+        // credentials leave the URL: never in HTTP/2's :authority, Response::url or messages.
+        let (mut url, url_auth) = policy::parse_url(&self.url, opts.allow_http)?;
         if !self.query.is_empty() {
             let mut pairs = url.query_pairs_mut();
             for (k, v) in &self.query {
@@ -723,9 +725,7 @@ impl Exchange {
             }
         }
         let mut headers = headers::merge(&inner.default_headers, &self.headers, self.body_type)?;
-        // `https://user:pass@host/`: Basic auth (unless the caller set Authorization), and the
-        // credentials leave the URL: never in HTTP/2's :authority, Response::url or messages.
-        if let Some(auth) = policy::take_credentials(&mut url) {
+        if let Some(auth) = url_auth {
             headers.entry(http::header::AUTHORIZATION).or_insert(auth);
         }
         let mut method = self.method;

@@ -4,23 +4,21 @@ use url::Url;
 
 use super::Method;
 use crate::error::{Code, Error, Result};
+use crate::util::url_without_credentials;
 
 /// Parses a request URL: absolute, `http`/`https`, with a host; `http://` only with
-/// `allow_http`. The fragment is removed (it is never sent).
-pub(crate) fn parse_url(input: &str, allow_http: bool) -> Result<Url> {
-    let mut url = Url::parse(input.trim())
-        .map_err(|e| Error::new(Code::InvalidUrl, format!("cannot parse URL {input:?}: {e}")))?;
-    check_url(&url, allow_http, None)?;
-    url.set_fragment(None);
-    Ok(url)
-}
-
-/// Removes the `user:pass@` of `url` and returns it as a Basic `Authorization` value.
-pub(crate) fn take_credentials(url: &mut Url) -> Option<http::HeaderValue> {
-    let auth = super::connect::basic_auth_of(url)?;
+/// `allow_http`. The fragment is removed (it is never sent), and so is a `user:pass@`, returned
+/// as a Basic `Authorization` value (messages never show it either).
+pub(crate) fn parse_url(input: &str, allow_http: bool) -> Result<(Url, Option<http::HeaderValue>)> {
+    let mut url = Url::parse(input.trim()).map_err(|e| {
+        Error::new(Code::InvalidUrl, format!("cannot parse URL {:?}: {e}", url_without_credentials(input.trim())))
+    })?;
+    let auth = super::connect::basic_auth_of(&url);
     let _ = url.set_username("");
     let _ = url.set_password(None);
-    Some(auth)
+    check_url(&url, allow_http, None)?;
+    url.set_fragment(None);
+    Ok((url, auth))
 }
 
 /// Scheme, host and plaintext checks. `from` is the URL that redirected here, if any.
@@ -124,7 +122,22 @@ mod tests {
 
     #[test]
     fn url_policy() {
-        assert_eq!(parse_url("https://example.com/a#frag", false).expect("ok").as_str(), "https://example.com/a");
+        assert_eq!(parse_url("https://example.com/a#frag", false).expect("ok").0.as_str(), "https://example.com/a");
+        // Credentials leave the URL, and never reach a message.
+        let (u, auth) = parse_url("https://a%20b:c%3Ad@example.com/", false).expect("creds");
+        assert_eq!(u.as_str(), "https://example.com/");
+        assert_eq!(auth.expect("basic").to_str().unwrap(), "Basic YSBiOmM6ZA==");
+        let e = parse_url("http://user:hunter2@example.com/", false).expect_err("http");
+        assert!(!e.message().contains("hunter2") && e.message().contains("http://example.com/"), "{}", e.message());
+        let e = parse_url("https://user:hunter2@exa mple.com/", false).expect_err("unparseable");
+        assert!(
+            !e.message().contains("hunter2") && e.message().contains("https://***@exa mple.com/"),
+            "{}",
+            e.message()
+        );
+        assert_eq!(url_without_credentials("no scheme@x"), "no scheme@x");
+        assert_eq!(url_without_credentials("https://h/p@x"), "https://h/p@x");
+        assert_eq!(url_without_credentials("https://u:p@h/x"), "https://h/x");
         assert_eq!(parse_url("http://example.com/", false).expect_err("http").code(), Code::InsecureUrl);
         let e = parse_url("http://example.com/x", false).expect_err("http");
         assert!(e.message().contains("http://example.com/x"), "{}", e.message());
