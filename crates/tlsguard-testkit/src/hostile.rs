@@ -16,7 +16,7 @@
 //! |------|----------|
 //! | `/ce-chain` | `Content-Encoding` with [`CHAIN_CODINGS`] `gzip` tokens; the body is [`CHAIN_VALID_LAYERS`] nested stored gzip layers (a client that tried would decode thousands of layers) |
 //! | `/te-chain` | `Transfer-Encoding: gzip` × 6 then `chunked` |
-//! | `/gzip-bomb`, `/deflate-bomb`, `/br-bomb` | about 1 MiB (brotli: a few KiB) inflating to [`BOMB_BYTES`] (1 GiB) of zeros |
+//! | `/gzip-bomb`, `/deflate-bomb`, `/br-bomb` | about 1 MiB (brotli: 190 KiB) inflating to [`BOMB_BYTES`] (1 GiB) of zeros |
 //! | `/many-headers` | [`MANY_HEADERS`] response header fields |
 //! | `/big-header` | one header line of [`BIG_HEADER_BYTES`] (1 MiB) |
 //! | `/endless-trailers` | a chunked body `hello` followed by trailer fields that never end |
