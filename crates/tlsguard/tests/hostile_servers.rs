@@ -227,8 +227,77 @@ fn run(kit: &Kit, client: &Client, case: &Case, blocking: bool) -> Result<String
     Ok(line)
 }
 
+/// The tests of this file one at a time (the memory figures of one must not include another).
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// CPU time (user + system) of this process so far.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the ")" of the command name: state is field 3; utime and stime are 14 and 15.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = [11, 12].iter().filter_map(|i| fields.get(*i)?.parse::<u64>().ok()).sum();
+    // USER_HZ is 100 on Linux.
+    Duration::from_millis(ticks * 10)
+}
+
+/// Decoding never runs on tlsguard's runtime threads: while two `send()`s (as many as the
+/// runtime has I/O threads) decode brotli bombs under a cap too large to stop them, a request to
+/// the good server is answered at once; the decodes end with the requests' `TIMEOUT` and stop
+/// working then (the process is idle afterwards).
+#[test]
+fn decoding_does_not_block_the_runtime_and_stops_at_the_deadline() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let kit = Kit::start_temp().expect("test kit starts");
+    let mut o = ClientOptions::default();
+    o.trust.roots = Roots::None;
+    o.trust.ca_files = vec![kit.pki("root_ca")];
+    o.trust.use_env = false;
+    o.proxy = Some(String::new());
+    o.max_response_bytes = 4 << 30;
+    o.timeout = Duration::from_millis(1500);
+    let bombs = Client::new(o).expect("client");
+    let quick = client(&kit);
+    quick.get(&kit.good_url("/")).send_blocking().expect("warm-up");
+    bombs.get(&format!("{}/", kit.manifest().servers["hostile_h1"])).send_blocking().expect("warm-up");
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("rt");
+    let url = format!("{}/br-bomb", kit.manifest().servers["hostile_h1"]);
+    let (results, good_took, total) = rt.block_on(async {
+        let started = Instant::now();
+        let a = tokio::spawn(bombs.get(&url).send());
+        let b = tokio::spawn(bombs.get(&url).send());
+        // Let both reach their decode.
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let t = Instant::now();
+        let good = quick.get(&kit.good_url("/")).send().await.expect("good server during the decodes");
+        assert_eq!(good.status(), 200);
+        let good_took = t.elapsed();
+        let results = [a.await.expect("join"), b.await.expect("join")];
+        (results, good_took, started.elapsed())
+    });
+    for r in &results {
+        let e = r.as_ref().expect_err("the decode cannot finish 1 GiB within 1.5 s in a test build");
+        assert_eq!(e.code().as_str(), "TIMEOUT", "{e}");
+        assert!(e.message().contains("timed out after 1.5 s"), "{e}");
+    }
+    println!(
+        "good request during two decodes: {} ms; the decodes ended after {} ms",
+        good_took.as_millis(),
+        total.as_millis()
+    );
+    assert!(good_took < Duration::from_millis(750), "the good request waited {good_took:?}");
+    assert!(total < Duration::from_millis(1500) + MARGIN, "{total:?}");
+    // The abandoned decodes stopped: the process uses next to no CPU over the next second.
+    let cpu = cpu_time();
+    std::thread::sleep(Duration::from_secs(1));
+    let used = cpu_time().saturating_sub(cpu);
+    println!("CPU used in the second after the timeouts: {} ms", used.as_millis());
+    assert!(used < Duration::from_millis(250), "decoding went on after the deadline: {used:?} of CPU");
+}
+
 #[test]
 fn hostile_servers_are_refused_in_time_with_bounded_memory() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let kit = Kit::start_temp().expect("test kit starts");
     assert!(BOMB_BYTES as u64 > 100 * CAP, "the bombs are far larger than the cap");
     let client = client(&kit);
