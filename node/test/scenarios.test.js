@@ -16,8 +16,24 @@ function init(sc) {
   return { method: sc.method, headers: sc.request.headers, body: sc.request.body };
 }
 
-async function check(sc, run) {
+// A row with max_seconds (the hostile servers) must end within that time, and the client
+// must then still get a 200 from the good server (`next` sends that request).
+async function check(sc, run, next) {
   const e = sc.expect;
+  if (e.max_seconds != null) {
+    const started = process.hrtime.bigint();
+    // The body is in memory once the promise resolves (tlsguard reads it whole).
+    const settled = await run().then(
+      (r) => ({ r }),
+      (err) => ({ err }),
+    );
+    const took = Number(process.hrtime.bigint() - started) / 1e9;
+    assert.ok(took <= e.max_seconds, `${sc.name}: took ${took.toFixed(2)} s > ${e.max_seconds} s`);
+    const after = await next();
+    assert.equal(after.status, 200, `${sc.name}: the next request`);
+    await after.arrayBuffer();
+    run = () => (settled.err ? Promise.reject(settled.err) : Promise.resolve(settled.r));
+  }
   if (e.code) {
     const err = await run().then(
       (r) => assert.fail(`${sc.name}: expected ${e.code}, got status ${r.status}`),
@@ -41,7 +57,14 @@ async function check(sc, run) {
 
 test('every scenario through fetch()', async (t) => {
   for (const sc of kit.manifest.scenarios) {
-    await t.test(sc.name, () => check(sc, () => fetch(sc.url, { ...jsOptions(sc.options), ...init(sc) })));
+    const opts = jsOptions(sc.options);
+    await t.test(sc.name, () =>
+      check(
+        sc,
+        () => fetch(sc.url, { ...opts, ...init(sc) }),
+        () => fetch(`${kit.manifest.servers.good}/`, opts),
+      ),
+    );
   }
 });
 
@@ -50,7 +73,11 @@ test('every scenario through a Client', async (t) => {
     await t.test(sc.name, async () => {
       const client = new Client(jsOptions(sc.options));
       try {
-        await check(sc, () => client.fetch(sc.url, init(sc)));
+        await check(
+          sc,
+          () => client.fetch(sc.url, init(sc)),
+          () => client.fetch(`${kit.manifest.servers.good}/`),
+        );
       } finally {
         client.close();
       }

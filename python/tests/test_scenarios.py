@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any, Dict
 
 import pytest
@@ -21,22 +22,32 @@ CLASS_OF_CATEGORY = {
 }
 
 
-def run(scenario: Dict[str, Any]) -> tlsguard.Response:
+def run(scenario: Dict[str, Any], good_url: str) -> tlsguard.Response:
+    """Sends the scenario's request. A row with `max_seconds` (the hostile servers) must end
+    within that time, and its client must then still get a 200 from the good server."""
     req = scenario["request"]
     kwargs: Dict[str, Any] = {}
     if req.get("headers") is not None:
         kwargs["headers"] = req["headers"]
     if req.get("body") is not None:
         kwargs["data"] = req["body"]
+    max_seconds = scenario["expect"].get("max_seconds")
     with tlsguard.Client(**scenario["options"]) as client:
-        return client.request(scenario["method"], scenario["url"], **kwargs)
+        started = time.monotonic()
+        try:
+            return client.request(scenario["method"], scenario["url"], **kwargs)
+        finally:
+            if max_seconds is not None:
+                took = time.monotonic() - started
+                assert took <= max_seconds, f"{scenario['name']}: took {took:.2f} s > {max_seconds} s"
+                assert client.get(good_url).status_code == 200, "the client no longer works"
 
 
-def test_scenario(scenario: Dict[str, Any], error_table: Any) -> None:
+def test_scenario(scenario: Dict[str, Any], error_table: Any, good_url: str) -> None:
     expect = scenario["expect"]
     if expect["code"]:
         with pytest.raises(tlsguard.TlsGuardError) as info:
-            run(scenario)
+            run(scenario, good_url)
         err = info.value
         assert err.code == expect["code"], f"{scenario['name']}: {err}"
         category = {e["code"]: e["category"] for e in error_table}[err.code]
@@ -49,7 +60,7 @@ def test_scenario(scenario: Dict[str, Any], error_table: Any) -> None:
         if category == "certificate" and err.code != "CERT_PIN_MISMATCH":
             assert err.chain and all(isinstance(c, tlsguard.Certificate) for c in err.chain)
     else:
-        r = run(scenario)
+        r = run(scenario, good_url)
         assert r.status_code == expect["status"], f"{scenario['name']}: {r.status_code} {r.text[:200]}"
         for text in expect["body_contains"]:
             assert text in r.text

@@ -22,6 +22,7 @@
 //! }
 //! ```
 
+pub mod hostile;
 pub mod manifest;
 pub mod openssl;
 pub mod pki;
@@ -119,7 +120,8 @@ impl Kit {
         // Listeners first: the ports go into certificates (AIA) and the manifest.
         let mut ports = BTreeMap::new();
         let mut listeners = BTreeMap::new();
-        for name in RUSTLS_SERVERS.iter().map(|s| s.0).chain(["plain", "proxy"]) {
+        for name in RUSTLS_SERVERS.iter().map(|s| s.0).chain(["plain", "proxy"]).chain(hostile::SERVERS.iter().copied())
+        {
             let l = bind()?;
             ports.insert(name, l.local_addr()?.port());
             listeners.insert(name, l);
@@ -158,6 +160,7 @@ impl Kit {
         }
         let router = servers::Router { assets: assets.clone(), port: ports["plain"], tls: false, conn: 0 };
         rt.spawn(servers::serve_plain(listeners.remove("plain").expect("bound"), router));
+        hostile::spawn(rt, &mut listeners, &pki.identities["good"])?;
         let proxy_connects = Arc::new(AtomicUsize::new(0));
         rt.spawn(proxy::serve(listeners.remove("proxy").expect("bound"), proxy_connects.clone()));
 

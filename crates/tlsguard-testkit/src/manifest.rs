@@ -79,6 +79,10 @@ pub struct Expect {
     pub http_version: Option<String>,
     /// `TLSv1.2` / `TLSv1.3` when asserted.
     pub tls_version: Option<String>,
+    /// When set, the request (error or success) must end within this many seconds, and the
+    /// same client must then still get a 200 from the `good` server (the hostile-server rows).
+    #[serde(default)]
+    pub max_seconds: Option<f64>,
 }
 
 /// Builder for one scenario row.
@@ -132,7 +136,18 @@ impl Row {
         self.0.expect.tls_version = Some(v.to_string());
         self
     }
+    fn within(mut self, seconds: f64) -> Row {
+        self.0.expect.max_seconds = Some(seconds);
+        self
+    }
 }
+
+/// Whole-request timeout of the hostile-server rows.
+const HOSTILE_TIMEOUT: f64 = 2.0;
+/// How long a hostile-server row may take: the timeout plus a margin for a loaded machine.
+const HOSTILE_MAX_SECONDS: f64 = HOSTILE_TIMEOUT + 1.5;
+/// `max_response_bytes` of the hostile-server rows (the bombs inflate to 1 GiB).
+const HOSTILE_CAP: u64 = 8 * 1024 * 1024;
 
 /// What the scenario table needs to know about the running kit.
 pub(crate) struct Facts<'a> {
@@ -402,5 +417,82 @@ pub(crate) fn scenarios(f: &Facts<'_>) -> Vec<Scenario> {
             .status(200)
             .body("hello"),
     ];
-    rows.into_iter().map(|r| r.0).collect()
+    rows.into_iter().chain(hostile_rows(f, &ca)).map(|r| r.0).collect()
+}
+
+/// The hostile-server rows (see `hostile.rs`): each ends with its code within
+/// [`HOSTILE_MAX_SECONDS`], and the client then still works.
+fn hostile_rows(f: &Facts<'_>, ca: &str) -> Vec<Row> {
+    let h = |name: &str, description: &str, server: &str, path: &str| {
+        Row::new(name, description, f.https(server, path))
+            .opt("roots", "none")
+            .opt("ca_file", ca.to_owned())
+            .opt("timeout", HOSTILE_TIMEOUT)
+            .opt("max_response_bytes", HOSTILE_CAP)
+            .within(HOSTILE_MAX_SECONDS)
+    };
+    let h1 = |name: &str, description: &str, path: &str| h(name, description, "hostile_h1", path);
+    vec![
+        h1(
+            "hostile_ce_chain",
+            "Content-Encoding names 50,000 codings (the body: 2,800 nested gzip layers); at most 5 are decoded.",
+            "/ce-chain",
+        )
+        .code("HTTP_PROTOCOL")
+        .msg("(50000 codings)"),
+        h1("hostile_te_chain", "Transfer-Encoding: gzip x6, chunked; at most 5 codings.", "/te-chain")
+            .code("HTTP_PROTOCOL")
+            .msg("Transfer-Encoding"),
+        h1("hostile_gzip_bomb", "1 MiB of gzip inflating to 1 GiB; max_response_bytes=8 MiB.", "/gzip-bomb")
+            .code("RESPONSE_TOO_LARGE")
+            .msg("(gzip)"),
+        h1("hostile_deflate_bomb", "1 MiB of zlib inflating to 1 GiB; max_response_bytes=8 MiB.", "/deflate-bomb")
+            .code("RESPONSE_TOO_LARGE")
+            .msg("(deflate)"),
+        h1("hostile_br_bomb", "A few KiB of brotli inflating to 1 GiB; max_response_bytes=8 MiB.", "/br-bomb")
+            .code("RESPONSE_TOO_LARGE")
+            .msg("(br)"),
+        h1("hostile_many_headers", "100,000 response header fields.", "/many-headers")
+            .code("HTTP_PROTOCOL")
+            .msg("too large"),
+        h1("hostile_big_header", "One 1 MiB response header line.", "/big-header")
+            .code("HTTP_PROTOCOL")
+            .msg("too large"),
+        h1("hostile_endless_trailers", "A chunked body whose trailer fields never end.", "/endless-trailers")
+            .code("HTTP_PROTOCOL")
+            .msg("trailers"),
+        h1("hostile_drip", "Content-Length: 100, one byte a second; timeout=2 holds.", "/drip")
+            .code("TIMEOUT")
+            .msg("timed out after 2 s"),
+        h1("hostile_too_long", "Body longer than its Content-Length: the body ends at Content-Length.", "/too-long")
+            .status(200)
+            .body("hello"),
+        h(
+            "hostile_h2_continuation",
+            "HTTP/2 HEADERS without END_HEADERS, then CONTINUATION frames without end.",
+            "hostile_h2_continuation",
+            "/",
+        )
+        .code("HTTP_PROTOCOL")
+        .msg("too_many_continuations"),
+        h(
+            "hostile_h2_reset",
+            "HTTP/2 server answering every request with RST_STREAM(REFUSED_STREAM) and 10,000 more RST_STREAM.",
+            "hostile_h2_reset",
+            "/",
+        )
+        .code("HTTP_PROTOCOL")
+        .msg("refused stream"),
+        h(
+            "hostile_chain_300",
+            "The server presents 300 certificates (the leaf and 299 copies of the intermediate).",
+            "hostile_chain_300",
+            "/",
+        )
+        .code("TLS_HANDSHAKE")
+        .msg("over 64 KiB"),
+        h("hostile_cert_1mb", "A Certificate message over 1 MiB (a 1 MiB junk entry).", "hostile_cert_1mb", "/")
+            .code("TLS_HANDSHAKE")
+            .msg("over 64 KiB"),
+    ]
 }

@@ -376,7 +376,7 @@ pub(crate) fn server_config(
     Ok(Arc::new(config))
 }
 
-async fn accept_loop<F, Fut>(listener: std::net::TcpListener, mut on_conn: F)
+pub(crate) async fn accept_loop<F, Fut>(listener: std::net::TcpListener, mut on_conn: F)
 where
     F: FnMut(tokio::net::TcpStream) -> Fut,
     Fut: std::future::Future<Output = ()> + Send + 'static,

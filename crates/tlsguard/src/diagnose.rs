@@ -399,6 +399,13 @@ pub(crate) fn handshake_error(err: &rustls::Error, host: &str, min_tls: MinTls, 
         ),
         R::NoCertificatesPresented => Error::new(Code::CertInvalid, format!("{host} presented no certificate")),
         R::AlertReceived(a) => Error::new(Code::TlsHandshake, format!("{host} sent the TLS alert {} during the handshake", alert(a))),
+        R::InvalidMessage(rustls::InvalidMessage::HandshakePayloadTooLarge) => Error::new(
+            Code::TlsHandshake,
+            format!(
+                "{host} sent a TLS handshake message over 64 KiB (usually a certificate chain far too long or too \
+                 large); refused"
+            ),
+        ),
         R::InvalidMessage(m) => Error::new(
             Code::TlsHandshake,
             format!("{host} sent an invalid TLS message ({m:?}); is it speaking TLS on this port?"),

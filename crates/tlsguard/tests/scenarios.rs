@@ -1,15 +1,21 @@
 //! The shared scenario suite, in Rust: every scenario of the test kit's manifest (the same list
 //! the Python, Node and PHP suites run) through the public client API. A scenario either fails
 //! with its expected code, and its message carries the expected facts, or succeeds with its
-//! expected status, body, HTTP version and TLS version.
+//! expected status, body, HTTP version and TLS version. A row with `max_seconds` (the hostile
+//! servers) must end within that time, and its client must then still get a 200 from the good
+//! server.
 
 use tlsguard::{Client, ClientOptions, Method};
 use tlsguard_testkit::{Kit, Scenario};
 
-fn run(s: &Scenario) -> Result<(), String> {
+/// Runs scenario `s`; `good` is the URL of the kit's good server (for the rows with
+/// `max_seconds`, whose client must still work afterwards).
+fn run(s: &Scenario, good: &str) -> Result<(), String> {
     let mut opts = serde_json::Value::Object(s.options.clone());
     // The kit's manifest never relies on the machine's environment.
     opts["use_env"] = serde_json::Value::Bool(false);
+    let started = std::time::Instant::now();
+    let mut used_client = None;
     let outcome = ClientOptions::from_json(&opts).and_then(Client::new).and_then(|client| {
         let method: Method = s.method.parse()?;
         let mut req = client.request(method, &s.url);
@@ -21,9 +27,22 @@ fn run(s: &Scenario) -> Result<(), String> {
         if let Some(body) = s.request.get("body").and_then(|b| b.as_str()) {
             req = req.text(body.to_owned());
         }
+        used_client = Some(client.clone());
         req.send_blocking()
     });
     let e = &s.expect;
+    if let Some(max) = e.max_seconds {
+        let took = started.elapsed().as_secs_f64();
+        if took > max {
+            return Err(format!("took {took:.2} s, more than {max} s"));
+        }
+        let client = used_client.ok_or("no client was made")?;
+        match client.get(&format!("{good}/")).send_blocking() {
+            Ok(r) if r.status() == 200 => {}
+            Ok(r) => return Err(format!("the next request got status {}", r.status())),
+            Err(err) => return Err(format!("the next request failed: {err}")),
+        }
+    }
     match (outcome, &e.code) {
         (Err(err), Some(code)) => {
             if err.code().as_str() != code {
@@ -84,9 +103,10 @@ fn every_scenario_gives_its_expected_result() {
     let kit = Kit::start(&dir).expect("test kit starts");
     let scenarios = kit.manifest().scenarios.clone();
     assert!(scenarios.len() >= 40, "only {} scenarios", scenarios.len());
+    let good = kit.manifest().servers["good"].clone();
     let mut failures = Vec::new();
     for s in &scenarios {
-        match run(s) {
+        match run(s, &good) {
             Ok(()) => println!("ok    {:<28} {}", s.name, s.expect.code.as_deref().unwrap_or("success")),
             Err(why) => {
                 println!("FAIL  {:<28} {why}", s.name);

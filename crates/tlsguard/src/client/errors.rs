@@ -76,7 +76,8 @@ pub(crate) fn classify(
         } else if let Some(ioe) = io_err {
             format!("connection failed: {}", io_message(ioe))
         } else {
-            h.to_string()
+            // "http2 error" alone says nothing: add the h2 reason ("stream error received: ...").
+            chain_message(h)
         };
         return Error::new(Code::HttpProtocol, msg);
     }

@@ -657,18 +657,28 @@ impl Request {
             body: self.body,
             body_type: self.body_type,
             started,
+            deadline: started + timeout,
             pool,
         };
         // Every error names the URL the caller asked for (messages name redirect targets).
         match tokio::time::timeout(timeout, exchange.run()).await {
+            // Decoding that ran past the deadline reports the same timeout as the I/O would.
+            Ok(Err(e)) if e.code() == Code::Timeout && e.message() == body::PAST_DEADLINE => {
+                Err(timed_out(&original, timeout))
+            }
             Ok(r) => r.map_err(|e| e.with_url(original)),
-            Err(_) => Err(Error::new(
-                Code::Timeout,
-                format!("request to {} timed out after {} (timeout)", redact_url(&original), secs(timeout)),
-            )
-            .with_url(original)),
+            Err(_) => Err(timed_out(&original, timeout)),
         }
     }
+}
+
+/// The `TIMEOUT` error of a request to `original` that did not end within `timeout`.
+fn timed_out(original: &str, timeout: Duration) -> Error {
+    Error::new(
+        Code::Timeout,
+        format!("request to {} timed out after {} (timeout)", redact_url(original), secs(timeout)),
+    )
+    .with_url(original)
 }
 
 fn task_failed(e: &tokio::task::JoinError, url: &str) -> Error {
@@ -705,6 +715,8 @@ struct Exchange {
     body: Option<Bytes>,
     body_type: Option<&'static str>,
     started: Instant,
+    /// When the whole-request timeout expires (decoding stops there too).
+    deadline: Instant,
     pool: HyperClient,
 }
 
@@ -791,6 +803,7 @@ impl Exchange {
                 Bytes::new()
             } else {
                 body::check_content_length(&parts.headers, cap)?;
+                body::check_coding_chains(&parts.headers)?;
                 let raw = body::read_capped(incoming, cap).await.map_err(|e| match e {
                     body::ReadError::Ours(e) => e,
                     body::ReadError::Hyper(h) => {
@@ -799,7 +812,7 @@ impl Exchange {
                     }
                 })?;
                 match body::parse_encodings(&parts.headers) {
-                    Some(encs) if !encs.is_empty() => body::decode(raw, &encs, cap)?,
+                    Some(encs) if !encs.is_empty() => body::decode_off_runtime(raw, encs, cap, self.deadline).await?,
                     _ => raw,
                 }
             };
