@@ -621,6 +621,27 @@ mod tests {
     }
 
     #[test]
+    fn probes_end_before_the_connect_deadline() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+        rt.block_on(async {
+            let now = tokio::time::Instant::now();
+            // Plenty of time: the 3 s budget.
+            let d = probe_deadline(now + Duration::from_secs(10));
+            assert!(d <= tokio::time::Instant::now() + PROBE_BUDGET && d >= now + PROBE_BUDGET);
+            // 1 s left: a tenth of it is kept for returning the refusal.
+            let d = probe_deadline(now + Duration::from_secs(1));
+            assert!(d <= now + Duration::from_millis(905), "{:?}", d - now);
+            assert!(d >= now + Duration::from_millis(850), "{:?}", d - now);
+            // 100 ms left: at least 20 ms kept.
+            let d = probe_deadline(now + Duration::from_millis(100));
+            assert!(d <= now + Duration::from_millis(81), "{:?}", d - now);
+            // Past or nearly past: now (no probe waits).
+            let d = probe_deadline(now + Duration::from_millis(5));
+            assert!(d <= tokio::time::Instant::now());
+        });
+    }
+
+    #[test]
     fn dns_and_connect_errors() {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
         rt.block_on(async {

@@ -258,8 +258,8 @@ pub async fn inspect_async(host: &str, opts: &InspectOptions) -> Result<ServerRe
 }
 
 /// Probes which TLS versions (1.0 to 1.3) and legacy cipher-suite categories (CBC, RSA key
-/// exchange, 3DES, RC4) the server accepts, with hand-built ClientHello messages over fresh
-/// connections (no handshake is completed; nothing is verified). Works on servers a request
+/// exchange, 3DES, RC4, finite-field DHE) the server accepts, with hand-built ClientHello
+/// messages over fresh connections (no handshake is completed; nothing is verified). Works on servers a request
 /// refuses (TLS 1.0 only, legacy suites only). Uses `port` and `connect_timeout`.
 ///
 /// Time: after a first TCP connect (bounded by `connect_timeout`), two phases of concurrent

@@ -678,6 +678,61 @@ mod tests {
         kinds
     }
 
+    /// `read_answer` over bytes a server sends.
+    fn answer_of(bytes: &[u8]) -> Answer {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+        let mut input = bytes;
+        rt.block_on(read_answer(&mut input)).expect("answer")
+    }
+
+    #[test]
+    fn reads_answers() {
+        // A fatal handshake_failure alert (GnuTLS' answer to rustls at TLS 1.0-only).
+        assert_eq!(answer_of(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 40]), Answer::Alert(2, 40));
+        assert_eq!(answer_of(&[]), Answer::Closed);
+        assert_eq!(answer_of(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02]), Answer::Closed);
+        assert!(matches!(answer_of(b"HTTP/1.1 400 Bad Request\r\n"), Answer::NotTls(_)));
+        // A ServerHello for TLS 1.0 (suite 0xc009) split over two records, followed by more
+        // handshake data that is never read.
+        let mut hello = vec![0x03, 0x01];
+        hello.extend_from_slice(&[9u8; 32]);
+        hello.extend_from_slice(&[0, 0xc0, 0x09, 0]);
+        let mut msg = vec![0x02, 0, 0, hello.len() as u8];
+        msg.extend_from_slice(&hello);
+        let (a, b) = msg.split_at(10);
+        let mut wire = Vec::new();
+        for part in [a, b] {
+            wire.extend_from_slice(&[0x16, 0x03, 0x01, 0, part.len() as u8]);
+            wire.extend_from_slice(part);
+        }
+        wire.extend_from_slice(&[0x16, 0x03, 0x01, 0x40, 0x00]);
+        assert_eq!(answer_of(&wire), Answer::Hello { version: 0x0301, suite: 0xc009 });
+        // Not a ServerHello first.
+        assert!(matches!(answer_of(&[0x16, 0x03, 0x03, 0, 4, 0x0b, 0, 0, 0]), Answer::NotTls(_)));
+    }
+
+    #[test]
+    fn probes_of_a_phase_run_concurrently_and_stop_at_the_deadline() {
+        // A listener that accepts (backlog) but never answers: every probe runs to the deadline,
+        // all at the same time.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = silent.local_addr().expect("addr");
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+        let started = std::time::Instant::now();
+        let versions = rt.block_on(probe_versions("localhost", addr, Instant::now() + Duration::from_millis(300)));
+        let took = started.elapsed();
+        assert!(took >= Duration::from_millis(290) && took < Duration::from_millis(900), "{took:?}");
+        assert_eq!(versions.len(), 4);
+        assert!(versions.iter().all(|v| !v.accepted && v.detail == "no answer before the timeout"), "{versions:?}");
+        assert_eq!(suite_probe_version(&versions), None);
+        // A deadline already passed: nothing waits.
+        let started = std::time::Instant::now();
+        let suites = rt.block_on(probe_suites("localhost", addr, Some(Version::Tls12), Instant::now()));
+        assert!(started.elapsed() < Duration::from_millis(200));
+        assert_eq!(suites.len(), 5);
+        assert!(suites.iter().all(|s| !s.accepted), "{suites:?}");
+    }
+
     #[test]
     fn parses_server_hello_versions() {
         // version 0303, random, empty sid, suite 1301, compression 0, supported_versions 0304
