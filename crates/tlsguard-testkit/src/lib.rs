@@ -6,13 +6,14 @@
 //! [`Kit::start`] generates a fresh PKI into a directory ([`pki`]), starts
 //! every scenario server on `127.0.0.1` with an ephemeral port — rustls/hyper
 //! servers ([`servers`]), `openssl s_server` processes for what rustls cannot
-//! play ([`openssl`]), a plain HTTP server and a CONNECT proxy ([`proxy`]) —
+//! play ([`openssl`]), `gnutls-serv` processes for the same legacy cases on
+//! another TLS stack ([`gnutls`]), a plain HTTP server and a CONNECT proxy ([`proxy`]) —
 //! and writes `manifest.json` ([`manifest`]): one row per scenario with the
 //! URL, the client options and the expected error code or status.
 //!
 //! The servers run on the kit's own tokio runtime (background threads), so
 //! callers may be sync or async. Dropping the [`Kit`] stops everything and
-//! kills the openssl children.
+//! kills the openssl and gnutls children.
 //!
 //! ```no_run
 //! let dir = std::env::temp_dir().join("tlsguard-kit-doc");
@@ -22,6 +23,7 @@
 //! }
 //! ```
 
+pub mod gnutls;
 pub mod hostile;
 pub mod manifest;
 pub mod openssl;
@@ -82,15 +84,16 @@ impl Drop for RuntimeGuard {
 /// The running scenario servers. Drop stops them all.
 ///
 /// `Kit` is `Send + Sync`: a test suite may share one in a `static OnceLock<Kit>`.
-/// Such a kit is never dropped; its openssl children are then killed by the
+/// Such a kit is never dropped; its openssl and gnutls children are then killed by the
 /// watchdog within a second of the test process exiting.
 pub struct Kit {
     dir: PathBuf,
     manifest: Manifest,
     ports: BTreeMap<&'static str, u16>,
     proxy_connects: Arc<AtomicUsize>,
-    // Field order = drop order: openssl children first, then the runtime.
+    // Field order = drop order: openssl and gnutls children first, then the runtime.
     _openssl: openssl::Fleet,
+    _gnutls: gnutls::Fleet,
     _runtime: RuntimeGuard,
     _temp_dir: Option<TempDir>,
 }
@@ -136,6 +139,11 @@ impl Kit {
         for (name, port) in fleet.ports() {
             ports.insert(name, port);
         }
+        // gnutls-serv servers: the legacy cases on a second TLS stack.
+        let gnutls = gnutls::Fleet::start(&dir, &pki.openssl)?;
+        for (name, port) in gnutls.ports() {
+            ports.insert(name, port);
+        }
 
         let runtime = RuntimeGuard(Some(
             tokio::runtime::Builder::new_multi_thread()
@@ -178,7 +186,16 @@ impl Kit {
         std::fs::write(&tmp, json + "\n")?;
         std::fs::rename(&tmp, dir.join("manifest.json"))?;
 
-        Ok(Kit { dir, manifest, ports, proxy_connects, _openssl: fleet, _runtime: runtime, _temp_dir: None })
+        Ok(Kit {
+            dir,
+            manifest,
+            ports,
+            proxy_connects,
+            _openssl: fleet,
+            _gnutls: gnutls,
+            _runtime: runtime,
+            _temp_dir: None,
+        })
     }
 
     /// Like [`Kit::start`] in a fresh directory under the system temp dir,

@@ -238,6 +238,34 @@ pub(crate) fn scenarios(f: &Facts<'_>) -> Vec<Scenario> {
         t("cbc_only", "openssl s_server with TLS 1.2 RSA key exchange + CBC suites only.", f.https("cbc_only", "/"))
             .code("TLS_NO_SHARED_CIPHER")
             .msg("CBC"),
+        // --- the same legacy cases on GnuTLS (gnutls-serv; see gnutls.rs) -----------
+        t("gnutls_tls10_only", "gnutls-serv speaking only TLS 1.0.", f.https("gnutls_tls10_only", "/"))
+            .code("TLS_PROTOCOL_VERSION")
+            .msg("accepts only TLSv1.0"),
+        t("gnutls_tls11_only", "gnutls-serv speaking only TLS 1.1.", f.https("gnutls_tls11_only", "/"))
+            .code("TLS_PROTOCOL_VERSION")
+            .msg("accepts only TLSv1.1"),
+        t(
+            "gnutls_cbc_only",
+            "gnutls-serv, TLS 1.2, ECDHE-ECDSA with AES-CBC suites only.",
+            f.https("gnutls_cbc_only", "/"),
+        )
+        .code("TLS_NO_SHARED_CIPHER")
+        .msg("CBC (TLS_ECDHE_ECDSA_WITH_AES_"),
+        t(
+            "gnutls_rsa_kex_only",
+            "gnutls-serv, TLS 1.2, RSA key exchange with AES-GCM only.",
+            f.https("gnutls_rsa_kex_only", "/"),
+        )
+        .code("TLS_NO_SHARED_CIPHER")
+        .msg("RSA key exchange (TLS_RSA_WITH_AES_"),
+        t(
+            "gnutls_ffdhe_only",
+            "gnutls-serv, TLS 1.2, finite-field DHE-RSA suites only (rustls offers no FFDHE).",
+            f.https("gnutls_ffdhe_only", "/"),
+        )
+        .code("TLS_NO_SHARED_CIPHER")
+        .msg("DHE key exchange (TLS_DHE_RSA_WITH_"),
         // --- certificate failures ------------------------------------------------
         t("expired", "Leaf notAfter is yesterday.", f.https("expired", "/"))
             .code("CERT_EXPIRED")

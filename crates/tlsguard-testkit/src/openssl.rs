@@ -135,7 +135,7 @@ impl Fleet {
 }
 
 /// `sh` loop that kills the children once this process is gone.
-fn spawn_watchdog(pids: impl Iterator<Item = u32>) -> Option<Child> {
+pub(crate) fn spawn_watchdog(pids: impl Iterator<Item = u32>) -> Option<Child> {
     let pids: Vec<String> = pids.map(|p| p.to_string()).collect();
     if pids.is_empty() {
         return None;

@@ -212,7 +212,7 @@ fn audit_of_the_rustls_server() {
     assert!(a.accepts_version("TLSv1.2"), "{a:?}");
     assert!(a.accepts_version("TLSv1.3"), "{a:?}");
     assert_eq!(a.versions.len(), 4);
-    assert_eq!(a.legacy_suites.len(), 4);
+    assert_eq!(a.legacy_suites.len(), 5);
     assert!(a.legacy_suites.iter().all(|s| !s.accepted), "{a:?}");
     assert!(a.legacy_suites.iter().all(|s| s.probed_with.as_deref() == Some("TLSv1.2")), "{a:?}");
 }
@@ -257,6 +257,57 @@ fn audit_of_cbc_only() {
     assert!(!a.accepts_suites("RC4"), "{a:?}");
     let cbc = a.legacy_suites.iter().find(|s| s.category == "CBC").expect("cbc");
     assert!(cbc.suite.as_deref().is_some_and(|s| s.starts_with("TLS_RSA_WITH_AES_")), "{cbc:?}");
+}
+
+// --- GnuTLS servers (gnutls-serv): the same diagnosis on another TLS stack ---------------------
+
+#[test]
+fn audit_of_gnutls_tls11_only() {
+    let a = audit("localhost", &options("gnutls_tls11_only")).expect("audit");
+    let accepted: Vec<&str> = a.versions.iter().filter(|v| v.accepted).map(|v| v.version.as_str()).collect();
+    assert_eq!(accepted, vec!["TLSv1.1"], "{a:?}");
+    // GnuTLS answers the TLS 1.2 probe (which offers CBC suites too) with a TLS 1.1 ServerHello.
+    let v12 = a.versions.iter().find(|v| v.version == "TLSv1.2").expect("1.2");
+    assert!(v12.detail.starts_with("ServerHello TLSv1.1 "), "{v12:?}");
+    assert!(a.legacy_suites.iter().all(|s| s.probed_with.as_deref() == Some("TLSv1.1")), "{a:?}");
+    assert!(a.accepts_suites("CBC"), "{a:?}");
+}
+
+#[test]
+fn audit_of_gnutls_ffdhe_and_rsa_kex() {
+    let a = audit("localhost", &options("gnutls_ffdhe_only")).expect("audit");
+    assert!(a.accepts_version("TLSv1.2") && !a.accepts_version("TLSv1.3"), "{a:?}");
+    let dhe = a.legacy_suites.iter().find(|s| s.category == "DHE key exchange").expect("dhe");
+    assert!(dhe.accepted && dhe.suite.as_deref().is_some_and(|s| s.starts_with("TLS_DHE_RSA_WITH_")), "{dhe:?}");
+    assert!(!a.accepts_suites("RSA key exchange"), "{a:?}");
+
+    let a = audit("localhost", &options("gnutls_rsa_kex_only")).expect("audit");
+    assert!(a.accepts_suites("RSA key exchange"), "{a:?}");
+    assert!(!a.accepts_suites("CBC") && !a.accepts_suites("DHE key exchange"), "{a:?}");
+}
+
+#[test]
+fn inspect_of_gnutls_tls10_only_names_the_version() {
+    // GnuTLS refuses rustls' ClientHello with handshake_failure, yet the code is the version's.
+    let e = inspect("localhost", &options("gnutls_tls10_only")).expect_err("refused");
+    assert_eq!(e.code(), Code::TlsProtocolVersion, "{e}");
+    assert!(e.message().ends_with("the server accepts only TLSv1.0"), "{e}");
+}
+
+#[test]
+fn audit_time_is_bounded_by_connect_timeout() {
+    // A server that accepts TCP but never answers: each probe phase ends at connect_timeout.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let mut o = options("good");
+    o.port = silent.local_addr().expect("addr").port();
+    o.connect_timeout = Duration::from_millis(300);
+    let started = std::time::Instant::now();
+    let a = audit("127.0.0.1", &o).expect("audit");
+    let took = started.elapsed();
+    assert!(took < Duration::from_millis(2 * 300 + 400), "took {took:?}");
+    assert!(a.versions.iter().all(|v| !v.accepted && v.detail == "no answer before the timeout"), "{a:?}");
+    assert!(a.legacy_suites.iter().all(|s| s.probed_with.is_none()), "{a:?}");
+    drop(silent);
 }
 
 #[test]

@@ -20,6 +20,8 @@ use std::process::{Command, ExitCode, Stdio};
 /// Debian packages the suites need (installed only when missing).
 const APT_PACKAGES: &[&str] = &[
     "openssl",
+    // gnutls-serv: the test kit's legacy servers on a second TLS stack.
+    "gnutls-bin",
     "ca-certificates",
     "xz-utils",
     // PHP extension: headers, php-config, libclang for ext-php-rs' bindgen; PHPUnit and the PSR

@@ -396,6 +396,7 @@ impl Connector {
         let target = authority(&host, port);
         let via = proxy.as_ref().map(|p| format!(" via proxy {}", p.addr())).unwrap_or_default();
         let timeout = self.connect_timeout;
+        let deadline = tokio::time::Instant::now() + timeout;
         let work = async {
             let tcp = match &proxy {
                 None => tcp_connect(&host, port, "").await?,
@@ -410,7 +411,7 @@ impl Connector {
             // The server's own address (not a proxy's), for probing what it speaks if the
             // handshake is refused.
             let direct = if proxy.is_none() { tcp.peer_addr().ok() } else { None };
-            self.handshake(tcp, &host, port, direct).await
+            self.handshake(tcp, &host, port, direct, deadline).await
         };
         match tokio::time::timeout(timeout, work).await {
             Ok(r) => r,
@@ -421,7 +422,14 @@ impl Connector {
         }
     }
 
-    async fn handshake(&self, tcp: TcpStream, host: &str, port: u16, direct: Option<SocketAddr>) -> Result<Stream> {
+    async fn handshake(
+        &self,
+        tcp: TcpStream,
+        host: &str,
+        port: u16,
+        direct: Option<SocketAddr>,
+        deadline: tokio::time::Instant,
+    ) -> Result<Stream> {
         let name = rustls::pki_types::ServerName::try_from(host.to_owned())
             .map_err(|e| Error::new(Code::InvalidUrl, format!("host {host:?} is not a valid TLS server name: {e}")))?;
         // The client's one config (sessions resume only with the same config objects); its
@@ -448,16 +456,13 @@ impl Connector {
                 if let Some(r) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
                     let err = self.tls.handshake_error(r, host);
                     return Err(match (direct, err.code()) {
-                        // Name what the server does speak (a few ClientHello probes; advisory:
-                        // the refusal stands either way). Bounded by the connect timeout.
+                        // Name what the server does speak (at most 9 ClientHello probes, async,
+                        // on this task; advisory: the refusal stands either way). They end by
+                        // `probe_deadline`, before the connect deadline, so the refusal (not a
+                        // TIMEOUT) is what the caller sees; a whole-request timeout that
+                        // fires first drops them with this future, closing their sockets.
                         (Some(addr), Code::TlsProtocolVersion | Code::TlsNoSharedCipher) => {
-                            let (host, timeout) = (host.to_owned(), self.connect_timeout.min(Duration::from_secs(3)));
-                            let fallback = err.clone();
-                            tokio::task::spawn_blocking(move || {
-                                crate::inspect::explain_refusal(err, &host, addr, timeout)
-                            })
-                            .await
-                            .unwrap_or(fallback)
+                            crate::inspect::explain_refusal(err, host, addr, probe_deadline(deadline)).await
                         }
                         _ => err,
                     });
@@ -474,6 +479,19 @@ impl Connector {
             }
         }
     }
+}
+
+/// Most time the probes that explain a refused handshake may take.
+const PROBE_BUDGET: Duration = Duration::from_secs(3);
+
+/// When the diagnostic probes after a refused handshake must end: [`PROBE_BUDGET`] from now,
+/// and in any case a tenth of the remaining time (at least 20 ms) before the connect
+/// `deadline`, so that the refusal is returned before the connect timeout fires.
+fn probe_deadline(deadline: tokio::time::Instant) -> tokio::time::Instant {
+    let now = tokio::time::Instant::now();
+    let left = deadline.saturating_duration_since(now);
+    let margin = (left / 10).max(Duration::from_millis(20));
+    (now + PROBE_BUDGET).min(deadline.checked_sub(margin).unwrap_or(now)).max(now)
 }
 
 /// Resolves `host` and connects to the first address that accepts. `what` prefixes the
@@ -598,6 +616,27 @@ mod tests {
         assert!(!io_message(&e).contains("os error"), "{}", io_message(&e));
         assert_eq!(authority("::1", 443), "[::1]:443");
         assert_eq!(authority("a.b", 80), "a.b:80");
+    }
+
+    #[test]
+    fn probes_end_before_the_connect_deadline() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+        rt.block_on(async {
+            let now = tokio::time::Instant::now();
+            // Plenty of time: the 3 s budget.
+            let d = probe_deadline(now + Duration::from_secs(10));
+            assert!(d <= tokio::time::Instant::now() + PROBE_BUDGET && d >= now + PROBE_BUDGET);
+            // 1 s left: a tenth of it is kept for returning the refusal.
+            let d = probe_deadline(now + Duration::from_secs(1));
+            assert!(d <= now + Duration::from_millis(905), "{:?}", d - now);
+            assert!(d >= now + Duration::from_millis(850), "{:?}", d - now);
+            // 100 ms left: at least 20 ms kept.
+            let d = probe_deadline(now + Duration::from_millis(100));
+            assert!(d <= now + Duration::from_millis(81), "{:?}", d - now);
+            // Past or nearly past: now (no probe waits).
+            let d = probe_deadline(now + Duration::from_millis(5));
+            assert!(d <= tokio::time::Instant::now());
+        });
     }
 
     #[test]

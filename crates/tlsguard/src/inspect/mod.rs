@@ -52,8 +52,6 @@ use crate::tls::TlsContext;
 use crate::trust::TrustStore;
 use crate::verify::Verifier;
 
-#[allow(unused_imports)] // for the client's diagnosis ("the server speaks TLS 1.0 only")
-pub(crate) use probe::offered_versions;
 pub use probe::{AuditReport, ProtocolSupport, SuiteSupport};
 
 use tls_io::{HandshakeError, TlsIo};
@@ -72,13 +70,13 @@ pub struct InspectOptions {
     /// Client certificate for servers that require mutual TLS.
     pub identity: Option<ClientIdentity>,
     /// Bound on DNS + TCP connect + TLS handshake (default 10 s); also the bound of each audit
-    /// probe.
+    /// phase (see [`audit`]) and of the probes that explain a refused handshake.
     pub connect_timeout: Duration,
     /// Bound on the whole inspection: connect, handshake and the HTTP request (default 30 s).
-    /// The audit probes are bounded separately (by `connect_timeout` each).
+    /// The audit probes are bounded separately (see [`audit`]).
     pub timeout: Duration,
     /// Also probe which TLS versions and legacy cipher suites the server accepts (default
-    /// false; 8 extra short connections).
+    /// false; 9 extra short connections).
     pub audit: bool,
     /// After a verified handshake, send `GET <path>` on the same connection to read the status,
     /// `Strict-Transport-Security` and `Set-Cookie` (default true).
@@ -230,17 +228,24 @@ pub fn inspect(host: &str, opts: &InspectOptions) -> Result<ServerReport> {
         .enable_all()
         .build()
         .map_err(|e| Error::new(Code::Io, format!("cannot start an I/O runtime for inspection: {e}")))?;
-    let outcome = rt.block_on(live(&target, opts));
+    let outcome = rt.block_on(async {
+        match live(&target, opts).await {
+            Ok((mut report, addr)) => {
+                if opts.audit {
+                    report.audit = Some(probe::audit_addr(&target.host, addr, opts.connect_timeout).await);
+                }
+                Ok(report)
+            }
+            // The refusal is explained by probes ending `connect_timeout` from now.
+            Err((e, Some(addr))) => {
+                let deadline = tokio::time::Instant::now() + opts.connect_timeout;
+                Err(explain_refusal(e, &target.host, addr, deadline).await)
+            }
+            Err((e, None)) => Err(e),
+        }
+    });
     drop(rt);
-    let (mut report, addr) = match outcome {
-        Ok(r) => r,
-        Err((e, Some(addr))) => return Err(explain_refusal(e, &target.host, addr, opts.connect_timeout)),
-        Err((e, None)) => return Err(e),
-    };
-    if opts.audit {
-        report.audit = Some(probe::audit_addr(&target.host, addr, opts.connect_timeout));
-    }
-    Ok(report)
+    outcome
 }
 
 /// [`inspect`] for async callers, from any runtime or executor: the work runs on a thread of
@@ -253,16 +258,32 @@ pub async fn inspect_async(host: &str, opts: &InspectOptions) -> Result<ServerRe
 }
 
 /// Probes which TLS versions (1.0 to 1.3) and legacy cipher-suite categories (CBC, RSA key
-/// exchange, 3DES, RC4) the server accepts, with hand-built ClientHello messages over fresh
-/// connections (no handshake is completed; nothing is verified). Works on servers a request
-/// refuses (TLS 1.0 only, legacy suites only). Uses `port` and `connect_timeout` (per probe).
+/// exchange, 3DES, RC4, finite-field DHE) the server accepts, with hand-built ClientHello
+/// messages over fresh connections (no handshake is completed; nothing is verified). Works on servers a request
+/// refuses (TLS 1.0 only, legacy suites only). Uses `port` and `connect_timeout`.
 ///
-/// Blocking, like [`inspect`]. `Err` for bad input, DNS failure, or when no address of the
-/// host accepts a TCP connection.
+/// Time: after a first TCP connect (bounded by `connect_timeout`), two phases of concurrent
+/// probes: the four versions, then the five suite categories (CBC, RSA key exchange, 3DES,
+/// RC4, DHE key exchange). Each phase ends `connect_timeout` after it started, probes still
+/// unanswered then count as refused ("no answer before the timeout"), so an audit takes at
+/// most three times `connect_timeout`. `timeout` does not apply.
+///
+/// Blocking, like [`inspect`] (inside an async runtime it returns `INVALID_ARGUMENT`: use
+/// [`audit_async`]). `Err` for bad input, DNS failure, or when no address of the host accepts
+/// a TCP connection.
 pub fn audit(host: &str, opts: &InspectOptions) -> Result<AuditReport> {
     let target = Target::parse(host, opts)?;
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(Error::invalid(
+            "audit() was called inside an async runtime, where it would block the runtime; use audit_async().await",
+        ));
+    }
     let addr = first_reachable(&target.host, opts.port, opts.connect_timeout)?;
-    Ok(probe::audit_addr(&target.host, addr, opts.connect_timeout))
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::new(Code::Io, format!("cannot start an I/O runtime for the audit: {e}")))?;
+    Ok(rt.block_on(probe::audit_addr(&target.host, addr, opts.connect_timeout)))
 }
 
 /// [`audit`] for async callers (runs on a thread of its own).
@@ -607,32 +628,57 @@ fn first_reachable(host: &str, port: u16, timeout: Duration) -> Result<SocketAdd
     Err(Error::new(Code::Connect, format!("connection to {addr} failed: {}", io_message(&e))))
 }
 
-/// Adds what the server does accept to a version or cipher refusal (a few ClientHello probes).
-/// Requests use it too: it only refines the message of a refusal that already happened.
-pub(crate) fn explain_refusal(e: Error, host: &str, addr: SocketAddr, timeout: Duration) -> Error {
+/// Adds what the server does accept to a version or cipher refusal, found with a few
+/// ClientHello probes; requests use it too. Advisory: the refusal stands either way, only
+/// its code and message get more precise.
+///
+/// Versions are probed first (four probes, concurrently): a server that accepts TLS 1.0 or
+/// 1.1 but neither 1.2 nor 1.3 gets `TLS_PROTOCOL_VERSION` naming them, whatever alert it
+/// sent (GnuTLS answers `handshake_failure` there, OpenSSL `protocol_version`). Only then, for
+/// a cipher refusal, the legacy suite categories (five probes, concurrently) at the best
+/// version it accepts. Every probe ends by `deadline`; a probe without an answer by then counts
+/// as refused, and when nothing was learned the refusal is returned unchanged.
+pub(crate) async fn explain_refusal(e: Error, host: &str, addr: SocketAddr, deadline: tokio::time::Instant) -> Error {
+    if !matches!(e.code(), Code::TlsProtocolVersion | Code::TlsNoSharedCipher) {
+        return e;
+    }
+    let versions = probe::probe_versions(host, addr, deadline).await;
+    let accepted: Vec<&str> = versions.iter().filter(|v| v.accepted).map(|v| v.version.as_str()).collect();
+    let modern = accepted.iter().any(|v| *v == "TLSv1.2" || *v == "TLSv1.3");
+    if !accepted.is_empty() && !modern {
+        // Only older versions: that is the cause, whatever the alert said.
+        let only = format!("the server accepts only {}", accepted.join(", "));
+        return if e.code() == Code::TlsProtocolVersion {
+            let hint = e.hint().to_owned();
+            Error::new(e.code(), format!("{}; {only}", e.message())).with_hint(hint)
+        } else {
+            Error::new(
+                Code::TlsProtocolVersion,
+                format!("{host} ended the handshake: it does not speak TLS 1.2 or 1.3; {only}"),
+            )
+        };
+    }
     let extra = match e.code() {
         Code::TlsProtocolVersion => {
-            let versions = probe::offered_versions(host, addr, timeout);
-            if versions.is_empty() {
+            if accepted.is_empty() {
                 return e;
             }
-            format!("the server accepts only {}", versions.join(", "))
+            // min_tls="1.3" against a TLS 1.2 server, for example.
+            format!("the server accepts only {}", accepted.join(", "))
         }
-        Code::TlsNoSharedCipher => {
-            let version = [probe::Version::Tls12, probe::Version::Tls11, probe::Version::Tls10]
-                .into_iter()
-                .find(|v| probe::probe_version(host, addr, *v, timeout).accepted);
-            let accepted: Vec<String> = probe::probe_suites(host, addr, version, timeout)
+        _ => {
+            let version = probe::suite_probe_version(&versions);
+            let legacy: Vec<String> = probe::probe_suites(host, addr, version, deadline)
+                .await
                 .into_iter()
                 .filter(|s| s.accepted)
                 .map(|s| format!("{} ({})", s.category, s.suite.unwrap_or_default()))
                 .collect();
-            if accepted.is_empty() {
+            if legacy.is_empty() {
                 return e;
             }
-            format!("it accepts legacy suites: {}", accepted.join(", "))
+            format!("it accepts legacy suites: {}", legacy.join(", "))
         }
-        _ => return e,
     };
     let hint = e.hint().to_owned();
     Error::new(e.code(), format!("{}; {extra}", e.message())).with_hint(hint)

@@ -32,13 +32,45 @@
 //! ```
 //!
 //! The version probes offer a broad suite list (ECDHE with AES-GCM/ChaCha20, ECDHE-CBC,
-//! DHE-CBC, RSA key exchange with GCM and CBC), so the only variable is the version. The
-//! category probes offer only that category's suites, at TLS 1.2 (or at the highest older
-//! version the server accepts).
+//! DHE with GCM/ChaCha20/CBC, RSA key exchange with GCM and CBC), so the only variable is the
+//! version. The category probes offer only that category's suites, at TLS 1.2 (or at the
+//! highest older version the server accepts).
+//!
+//! # Time and concurrency
+//!
+//! Probes use tokio's asynchronous sockets: they occupy no thread while waiting, and the
+//! probes of one phase (the four versions, then the five suite categories) run concurrently
+//! on the calling task. Every probe ends at a deadline given by the caller (`timeout_at`);
+//! dropping the future ends them all at once and closes their sockets (nothing is spawned,
+//! so nothing outlives the request a diagnosis was for).
+//!
+//! # What servers answer (observed)
+//!
+//! Servers differ in how they refuse a ClientHello they cannot serve, so the diagnosis never
+//! trusts the alert alone: it probes the versions first and the suite categories after.
+//!
+//! * OpenSSL 3 `s_server -tls1` (TLS 1.0 only) answers rustls' TLS 1.2/1.3 ClientHello with a
+//!   `protocol_version` alert.
+//! * GnuTLS 3.7 `gnutls-serv --priority NORMAL:-VERS-ALL:+VERS-TLS1.0` (or `+VERS-TLS1.1`)
+//!   negotiates the version first (TLS 1.0, from the legacy version 0x0303 of a ClientHello
+//!   whose `supported_versions` it does not share), then finds none of rustls' AEAD suites
+//!   usable at TLS 1.0 and answers `handshake_failure` ("No supported cipher suites have been
+//!   found" in its log) - the alert a cipher mismatch gets. To a ClientHello that offers CBC
+//!   suites (`openssl s_client -tls1_2`, or the TLS 1.2 probe here) it answers a ServerHello
+//!   for TLS 1.0, which the probe reads as "TLS 1.2 refused".
+//! * GnuTLS at TLS 1.2 with CBC-only, RSA-key-exchange-only or DHE-RSA-only priorities
+//!   answers rustls with `handshake_failure`, as OpenSSL does.
 
-use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::time::{Duration, Instant};
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::Instant;
 
 use sha2::{Digest, Sha256};
 
@@ -63,7 +95,8 @@ pub struct ProtocolSupport {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SuiteSupport {
-    /// `"CBC"`, `"RSA key exchange"`, `"3DES"` or `"RC4"`.
+    /// `"CBC"`, `"RSA key exchange"`, `"3DES"`, `"RC4"` or `"DHE key exchange"` (finite-field
+    /// Diffie-Hellman).
     pub category: String,
     /// Whether the server chose one of this category's suites when offered only those.
     pub accepted: bool,
@@ -82,7 +115,7 @@ pub struct SuiteSupport {
 pub struct AuditReport {
     /// TLS 1.0, 1.1, 1.2 and 1.3, in that order.
     pub versions: Vec<ProtocolSupport>,
-    /// CBC, RSA key exchange, 3DES and RC4, in that order.
+    /// CBC, RSA key exchange, 3DES, RC4 and DHE key exchange, in that order.
     pub legacy_suites: Vec<SuiteSupport>,
 }
 
@@ -144,6 +177,7 @@ fn version_name(wire: u16) -> String {
 const TLS13: &[u16] = &[0x1301, 0x1302, 0x1303];
 const ECDHE_AEAD: &[u16] = &[0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8];
 const ECDHE_CBC: &[u16] = &[0xc009, 0xc013, 0xc00a, 0xc014, 0xc023, 0xc027, 0xc024, 0xc028];
+const DHE_AEAD: &[u16] = &[0x009e, 0x009f, 0xccaa];
 const DHE_CBC: &[u16] = &[0x0033, 0x0039, 0x0067, 0x006b];
 const RSA_GCM: &[u16] = &[0x009c, 0x009d];
 const RSA_CBC: &[u16] = &[0x002f, 0x0035, 0x003c, 0x003d];
@@ -157,6 +191,9 @@ fn categories() -> Vec<(&'static str, Vec<u16>)> {
         ("RSA key exchange", [RSA_GCM, RSA_CBC, &[0x000a, 0x0005, 0x0004][..]].concat()),
         ("3DES", TRIPLE_DES.to_vec()),
         ("RC4", RC4.to_vec()),
+        // Finite-field Diffie-Hellman (RFC 7919 groups or the server's own): rustls offers
+        // none of these suites.
+        ("DHE key exchange", [DHE_AEAD, DHE_CBC, &[0x0016][..]].concat()),
     ]
 }
 
@@ -180,6 +217,9 @@ pub(crate) fn suite_name(code: u16) -> String {
         0xc027 => "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
         0xc024 => "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
         0xc028 => "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+        0x009e => "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
+        0x009f => "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
+        0xccaa => "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
         0x0033 => "TLS_DHE_RSA_WITH_AES_128_CBC_SHA",
         0x0039 => "TLS_DHE_RSA_WITH_AES_256_CBC_SHA",
         0x0067 => "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256",
@@ -382,11 +422,11 @@ fn parse_server_hello(b: &[u8]) -> Option<Answer> {
 
 /// Reads records until the first handshake message is complete (or an alert, EOF, junk).
 /// Reads only the bytes of that message (at most `MAX_ANSWER`), never the rest of a record.
-fn read_answer(stream: &mut TcpStream) -> io::Result<Answer> {
+async fn read_answer<S: AsyncRead + Unpin>(stream: &mut S) -> io::Result<Answer> {
     let mut hs: Vec<u8> = Vec::new();
     for _record in 0..8 {
         let mut header = [0u8; 5];
-        if !read_or_closed(stream, &mut header)? {
+        if !read_or_closed(stream, &mut header).await? {
             return Ok(Answer::Closed);
         }
         let (kind, major, len) = (header[0], header[1], u16::from_be_bytes([header[3], header[4]]) as usize);
@@ -395,7 +435,7 @@ fn read_answer(stream: &mut TcpStream) -> io::Result<Answer> {
         }
         if kind == 0x15 {
             let mut alert = [0u8; 2];
-            if len < 2 || !read_or_closed(stream, &mut alert)? {
+            if len < 2 || !read_or_closed(stream, &mut alert).await? {
                 return Ok(Answer::Closed);
             }
             return Ok(Answer::Alert(alert[0], alert[1]));
@@ -410,7 +450,7 @@ fn read_answer(stream: &mut TcpStream) -> io::Result<Answer> {
             };
             let take = need.min(left_in_record);
             let mut buf = vec![0u8; take];
-            if !read_or_closed(stream, &mut buf)? {
+            if !read_or_closed(stream, &mut buf).await? {
                 return Ok(Answer::Closed);
             }
             hs.extend_from_slice(&buf);
@@ -434,49 +474,61 @@ fn read_answer(stream: &mut TcpStream) -> io::Result<Answer> {
     Ok(Answer::NotTls("no complete ServerHello in the first records".into()))
 }
 
-/// [`read_full`], with a reset counted as a close.
-fn read_or_closed(stream: &mut TcpStream, buf: &mut [u8]) -> io::Result<bool> {
-    match read_full(stream, buf) {
-        Err(e) if is_reset(&e) => Ok(false),
-        other => other,
+/// Fills `buf`: `Ok(false)` on EOF (before the first byte or in the middle) or a reset.
+async fn read_or_closed<S: AsyncRead + Unpin>(stream: &mut S, buf: &mut [u8]) -> io::Result<bool> {
+    match stream.read_exact(buf).await {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof || is_reset(&e) => Ok(false),
+        Err(e) => Err(e),
     }
-}
-
-/// Fills `buf`; `Ok(false)` on EOF before the first byte or in the middle.
-fn read_full(stream: &mut TcpStream, buf: &mut [u8]) -> io::Result<bool> {
-    let mut n = 0;
-    while n < buf.len() {
-        match stream.read(&mut buf[n..]) {
-            Ok(0) => return Ok(false),
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(true)
 }
 
 fn is_reset(e: &io::Error) -> bool {
     matches!(e.kind(), io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted | io::ErrorKind::BrokenPipe)
 }
 
-/// Sends one ClientHello to `addr` over a fresh connection and reads the answer, all within
-/// `timeout`. `Err` only when the TCP connection cannot be made or the server stays silent.
-pub(crate) fn probe(addr: SocketAddr, hello: &[u8], timeout: Duration) -> io::Result<Answer> {
-    let deadline = Instant::now() + timeout;
-    let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
-    let left = || deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
-    stream.set_nodelay(true)?;
-    stream.set_write_timeout(Some(left()))?;
-    match stream.write_all(hello) {
-        Ok(()) => {}
-        Err(e) if is_reset(&e) => return Ok(Answer::Closed),
-        Err(e) => return Err(e),
+/// Sends one ClientHello to `addr` over a fresh connection and reads the answer, all before
+/// `deadline`; then closes the connection. Asynchronous (tokio): a probe occupies no thread
+/// while it waits, and dropping the future (the request it explains ended) closes its socket
+/// at once. `Err` only when the TCP connection cannot be made or the server stays silent
+/// until the deadline (`TimedOut`).
+pub(crate) async fn probe(addr: SocketAddr, hello: &[u8], deadline: Instant) -> io::Result<Answer> {
+    let exchange = async {
+        let mut stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        match stream.write_all(hello).await {
+            Ok(()) => {}
+            Err(e) if is_reset(&e) => return Ok(Answer::Closed),
+            Err(e) => return Err(e),
+        }
+        read_answer(&mut stream).await
+        // `stream` is dropped (closed) here.
+    };
+    match tokio::time::timeout_at(deadline, exchange).await {
+        Ok(r) => r,
+        Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "no answer before the deadline")),
     }
-    stream.set_read_timeout(Some(left()))?;
-    let answer = read_answer(&mut stream);
-    let _ = stream.shutdown(std::net::Shutdown::Both);
-    answer
+}
+
+/// Runs `futures` concurrently on the current task (no spawning: dropping the returned future
+/// drops every probe, and with it every socket) and returns their outputs in order.
+async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut futures: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (fut, out) in futures.iter_mut().zip(outputs.iter_mut()) {
+            if out.is_none() {
+                match fut.as_mut().poll(cx) {
+                    Poll::Ready(v) => *out = Some(v),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending { Poll::Pending } else { Poll::Ready(()) }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
 }
 
 /// Whether `answer` accepts `version`.
@@ -489,7 +541,7 @@ fn version_suites(version: Version) -> Vec<u16> {
     if version == Version::Tls13 {
         s.extend_from_slice(TLS13);
     }
-    for list in [ECDHE_AEAD, ECDHE_CBC, DHE_CBC, RSA_GCM, RSA_CBC] {
+    for list in [ECDHE_AEAD, ECDHE_CBC, DHE_AEAD, DHE_CBC, RSA_GCM, RSA_CBC] {
         s.extend_from_slice(list);
     }
     s
@@ -506,8 +558,8 @@ fn describe(r: &io::Result<Answer>) -> String {
 }
 
 /// Probes one version.
-pub(crate) fn probe_version(host: &str, addr: SocketAddr, version: Version, timeout: Duration) -> ProtocolSupport {
-    let r = probe(addr, &client_hello(Some(host), version, &version_suites(version)), timeout);
+async fn probe_version(host: &str, addr: SocketAddr, version: Version, deadline: Instant) -> ProtocolSupport {
+    let r = probe(addr, &client_hello(Some(host), version, &version_suites(version)), deadline).await;
     ProtocolSupport {
         version: version.name().to_owned(),
         accepted: r.as_ref().is_ok_and(|a| accepts(a, version)),
@@ -515,57 +567,62 @@ pub(crate) fn probe_version(host: &str, addr: SocketAddr, version: Version, time
     }
 }
 
-/// The versions (`"TLSv1.0"` ... `"TLSv1.3"`) the server at `addr` accepts, oldest first;
-/// for diagnosis ("the server speaks TLS 1.0 only"). Four probes, each within `timeout`.
-pub(crate) fn offered_versions(host: &str, addr: SocketAddr, timeout: Duration) -> Vec<&'static str> {
-    Version::ALL.iter().filter(|v| probe_version(host, addr, **v, timeout).accepted).map(|v| v.name()).collect()
+/// TLS 1.0, 1.1, 1.2 and 1.3 (in that order) and whether the server at `addr` accepts each:
+/// four probes, run concurrently, all ended by `deadline`.
+pub(crate) async fn probe_versions(host: &str, addr: SocketAddr, deadline: Instant) -> Vec<ProtocolSupport> {
+    join_all(Version::ALL.iter().map(|v| probe_version(host, addr, *v, deadline)).collect()).await
 }
 
-/// The legacy suite categories, probed with `version` (`None`: not probed).
-pub(crate) fn probe_suites(
+/// The version the legacy suite categories are probed with: TLS 1.2, or the highest older
+/// version the server accepts (`None`: it accepts none of them).
+pub(crate) fn suite_probe_version(versions: &[ProtocolSupport]) -> Option<Version> {
+    [Version::Tls12, Version::Tls11, Version::Tls10]
+        .into_iter()
+        .find(|v| versions.iter().any(|p| p.accepted && p.version == v.name()))
+}
+
+/// The legacy suite categories, probed with `version` (`None`: not probed); one probe per
+/// category, run concurrently, all ended by `deadline`.
+pub(crate) async fn probe_suites(
     host: &str,
     addr: SocketAddr,
     version: Option<Version>,
-    timeout: Duration,
+    deadline: Instant,
 ) -> Vec<SuiteSupport> {
-    categories()
-        .into_iter()
-        .map(|(category, suites)| {
-            let Some(version) = version else {
-                return SuiteSupport {
-                    category: category.to_owned(),
-                    accepted: false,
-                    suite: None,
-                    probed_with: None,
-                    detail: "not probed: the server accepts none of TLS 1.0 to 1.2".into(),
-                };
-            };
-            let r = probe(addr, &client_hello(Some(host), version, &suites), timeout);
-            let chosen = match &r {
-                Ok(Answer::Hello { version: v, suite }) if *v == version.wire() && suites.contains(suite) => {
-                    Some(*suite)
-                }
-                _ => None,
-            };
-            SuiteSupport {
+    let one = |category: &'static str, suites: Vec<u16>| async move {
+        let Some(version) = version else {
+            return SuiteSupport {
                 category: category.to_owned(),
-                accepted: chosen.is_some(),
-                suite: chosen.map(suite_name),
-                probed_with: Some(version.name().to_owned()),
-                detail: describe(&r),
-            }
-        })
-        .collect()
+                accepted: false,
+                suite: None,
+                probed_with: None,
+                detail: "not probed: the server accepts none of TLS 1.0 to 1.2".into(),
+            };
+        };
+        let r = probe(addr, &client_hello(Some(host), version, &suites), deadline).await;
+        let chosen = match &r {
+            Ok(Answer::Hello { version: v, suite }) if *v == version.wire() && suites.contains(suite) => Some(*suite),
+            _ => None,
+        };
+        SuiteSupport {
+            category: category.to_owned(),
+            accepted: chosen.is_some(),
+            suite: chosen.map(suite_name),
+            probed_with: Some(version.name().to_owned()),
+            detail: describe(&r),
+        }
+    };
+    join_all(categories().into_iter().map(|(category, suites)| one(category, suites)).collect()).await
 }
 
-/// The whole audit of the server at `addr`: four version probes, then the four suite
-/// categories at TLS 1.2 (or the highest older version accepted).
-pub(crate) fn audit_addr(host: &str, addr: SocketAddr, timeout: Duration) -> AuditReport {
-    let versions: Vec<ProtocolSupport> = Version::ALL.iter().map(|v| probe_version(host, addr, *v, timeout)).collect();
-    let suite_version = [Version::Tls12, Version::Tls11, Version::Tls10]
-        .into_iter()
-        .find(|v| versions.iter().any(|p| p.accepted && p.version == v.name()));
-    let legacy_suites = probe_suites(host, addr, suite_version, timeout);
+/// The whole audit of the server at `addr`: the four version probes, then the legacy suite
+/// categories at TLS 1.2 (or the highest older version accepted). Each phase runs its probes
+/// concurrently and ends `phase_timeout` after it started, so an audit takes at most twice
+/// `phase_timeout`.
+pub(crate) async fn audit_addr(host: &str, addr: SocketAddr, phase_timeout: Duration) -> AuditReport {
+    let versions = probe_versions(host, addr, Instant::now() + phase_timeout).await;
+    let suite_version = suite_probe_version(&versions);
+    let legacy_suites = probe_suites(host, addr, suite_version, Instant::now() + phase_timeout).await;
     AuditReport { versions, legacy_suites }
 }
 
@@ -619,6 +676,61 @@ mod tests {
         }
         assert_eq!(i, h.len());
         kinds
+    }
+
+    /// `read_answer` over bytes a server sends.
+    fn answer_of(bytes: &[u8]) -> Answer {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+        let mut input = bytes;
+        rt.block_on(read_answer(&mut input)).expect("answer")
+    }
+
+    #[test]
+    fn reads_answers() {
+        // A fatal handshake_failure alert (GnuTLS' answer to rustls at TLS 1.0-only).
+        assert_eq!(answer_of(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 40]), Answer::Alert(2, 40));
+        assert_eq!(answer_of(&[]), Answer::Closed);
+        assert_eq!(answer_of(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02]), Answer::Closed);
+        assert!(matches!(answer_of(b"HTTP/1.1 400 Bad Request\r\n"), Answer::NotTls(_)));
+        // A ServerHello for TLS 1.0 (suite 0xc009) split over two records, followed by more
+        // handshake data that is never read.
+        let mut hello = vec![0x03, 0x01];
+        hello.extend_from_slice(&[9u8; 32]);
+        hello.extend_from_slice(&[0, 0xc0, 0x09, 0]);
+        let mut msg = vec![0x02, 0, 0, hello.len() as u8];
+        msg.extend_from_slice(&hello);
+        let (a, b) = msg.split_at(10);
+        let mut wire = Vec::new();
+        for part in [a, b] {
+            wire.extend_from_slice(&[0x16, 0x03, 0x01, 0, part.len() as u8]);
+            wire.extend_from_slice(part);
+        }
+        wire.extend_from_slice(&[0x16, 0x03, 0x01, 0x40, 0x00]);
+        assert_eq!(answer_of(&wire), Answer::Hello { version: 0x0301, suite: 0xc009 });
+        // Not a ServerHello first.
+        assert!(matches!(answer_of(&[0x16, 0x03, 0x03, 0, 4, 0x0b, 0, 0, 0]), Answer::NotTls(_)));
+    }
+
+    #[test]
+    fn probes_of_a_phase_run_concurrently_and_stop_at_the_deadline() {
+        // A listener that accepts (backlog) but never answers: every probe runs to the deadline,
+        // all at the same time.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = silent.local_addr().expect("addr");
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+        let started = std::time::Instant::now();
+        let versions = rt.block_on(probe_versions("localhost", addr, Instant::now() + Duration::from_millis(300)));
+        let took = started.elapsed();
+        assert!(took >= Duration::from_millis(290) && took < Duration::from_millis(900), "{took:?}");
+        assert_eq!(versions.len(), 4);
+        assert!(versions.iter().all(|v| !v.accepted && v.detail == "no answer before the timeout"), "{versions:?}");
+        assert_eq!(suite_probe_version(&versions), None);
+        // A deadline already passed: nothing waits.
+        let started = std::time::Instant::now();
+        let suites = rt.block_on(probe_suites("localhost", addr, Some(Version::Tls12), Instant::now()));
+        assert!(started.elapsed() < Duration::from_millis(200));
+        assert_eq!(suites.len(), 5);
+        assert!(suites.iter().all(|s| !s.accepted), "{suites:?}");
     }
 
     #[test]
