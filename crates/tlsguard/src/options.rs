@@ -210,6 +210,9 @@ pub struct ClientOptions {
     pub max_response_bytes: u64,
     /// Fetch an intermediate the server omits from the leaf's AIA URL (opt-in).
     pub fetch_missing_intermediates: bool,
+    /// Let that fetch reach loopback, private, link-local and other non-public addresses
+    /// (default false: public addresses only), for private PKIs.
+    pub aia_allow_private: bool,
 }
 
 impl Default for ClientOptions {
@@ -228,6 +231,7 @@ impl Default for ClientOptions {
             headers: Vec::new(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             fetch_missing_intermediates: false,
+            aia_allow_private: false,
         }
     }
 }
@@ -267,6 +271,7 @@ pub const CLIENT_OPTION_NAMES: &[&str] = &[
     "headers",
     "max_response_bytes",
     "fetch_missing_intermediates",
+    "aia_allow_private",
     "use_env",
 ];
 
@@ -295,6 +300,7 @@ impl ClientOptions {
             "headers": {},
             "max_response_bytes": d.max_response_bytes,
             "fetch_missing_intermediates": d.fetch_missing_intermediates,
+            "aia_allow_private": d.aia_allow_private,
             "use_env": d.trust.use_env,
         })
     }
@@ -339,6 +345,7 @@ impl ClientOptions {
                 "headers" => opts.headers = json_headers(n, v)?,
                 "max_response_bytes" => opts.max_response_bytes = json_u64(n, v, u64::MAX)?,
                 "fetch_missing_intermediates" => opts.fetch_missing_intermediates = json_bool(n, v)?,
+                "aia_allow_private" => opts.aia_allow_private = json_bool(n, v)?,
                 "verify" | "verify_ssl" | "insecure" | "reject_unauthorized" | "verify_peer" => {
                     return Err(Error::invalid(format!(
                         "there is no {n:?} option: verification is always on. To trust a self-signed \
