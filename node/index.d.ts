@@ -62,6 +62,8 @@ export interface ClientOptions extends TrustOptions {
   maxResponseBytes?: number;
   /** Fetch an intermediate the server omits from the leaf's AIA URL (opt-in). */
   fetchMissingIntermediates?: boolean;
+  /** Let that fetch reach loopback and private addresses (default false: public ones only). */
+  aiaAllowPrivate?: boolean;
 }
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS' | (string & {});
@@ -198,6 +200,7 @@ export interface VerifyOptions extends TrustOptions {
   purpose?: 'server' | 'client';
   maxChainDepth?: number;
   fetchMissingIntermediates?: boolean;
+  aiaAllowPrivate?: boolean;
 }
 
 export interface ChainReport {
