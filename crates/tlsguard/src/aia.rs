@@ -534,13 +534,9 @@ pub(crate) async fn fetch_missing(
 /// blocks for at most [`MAX_AIA_DEPTH`] × [`AIA_TIMEOUT`]). The environment's proxies apply, as
 /// for a client without a `proxy` option.
 pub(crate) fn fetch_missing_blocking(
-    store: &TrustStore,
-    provider: &CryptoProvider,
+    check: &ChainCheck<'_>,
     leaf: &CertificateDer<'_>,
     intermediates: &[CertificateDer<'_>],
-    server_name: Option<&ServerName<'_>>,
-    now: UnixTime,
-    purpose: Purpose,
     allow_private: bool,
 ) -> Result<Vec<Fetched>, (String, FetchError)> {
     std::thread::scope(|scope| {
@@ -550,9 +546,8 @@ pub(crate) fn fetch_missing_blocking(
                 .build()
                 .map_err(|_| (String::new(), FetchError::Failed))?;
             let proxy = ProxyPolicy::new(None).map_err(|_| (String::new(), FetchError::Failed))?;
-            let check = ChainCheck { store, provider, server_name, now, purpose };
             let env = FetchEnv { allow_private, proxy: &proxy, net: &SystemNet, deadline: None };
-            let out = rt.block_on(fetch_missing(&check, leaf, intermediates, &env));
+            let out = rt.block_on(fetch_missing(check, leaf, intermediates, &env));
             // A lookup still running on the blocking pool is left behind, not waited for.
             rt.shutdown_background();
             out

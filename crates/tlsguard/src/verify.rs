@@ -62,16 +62,8 @@ pub(crate) fn verify_fetching(
     if !fetch_missing || !matches!(&first, Err(e) if e.code() == Code::CertIncompleteChain) {
         return first;
     }
-    let fetched = match crate::aia::fetch_missing_blocking(
-        store,
-        provider,
-        leaf,
-        intermediates,
-        server_name,
-        now,
-        purpose,
-        allow_private,
-    ) {
+    let check = crate::aia::ChainCheck { store, provider, server_name, now, purpose };
+    let fetched = match crate::aia::fetch_missing_blocking(&check, leaf, intermediates, allow_private) {
         Ok(f) if f.is_empty() => return first,
         Ok(f) => f,
         Err((url, why)) => return first.map_err(|e| crate::aia::explain_failure(e, &url, &why)),
