@@ -415,9 +415,8 @@ impl Connector {
                 // The server's own address (not a proxy's), for probing what it speaks if the
                 // handshake is refused.
                 let direct = if proxy.is_none() { tcp.peer_addr().ok() } else { None };
-                match self.handshake(tcp, &host, port, direct, extras.clone()).await {
-                    Err(e) if e.code() == Code::CertIncompleteChain && !fetched_now && aia.is_some() => {
-                        let aia = aia.expect("checked");
+                match (self.handshake(tcp, &host, port, direct, extras.clone()).await, aia) {
+                    (Err(e), Some(aia)) if e.code() == Code::CertIncompleteChain && !fetched_now => {
                         fetched_now = true;
                         match self.fetch_missing(&e, &host, aia.allow_private, deadline).await {
                             Ok(list) if !list.is_empty() => {
@@ -432,7 +431,7 @@ impl Connector {
                             }
                         }
                     }
-                    r => return r,
+                    (r, _) => return r,
                 }
             }
         };
