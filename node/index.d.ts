@@ -62,6 +62,8 @@ export interface ClientOptions extends TrustOptions {
   maxResponseBytes?: number;
   /** Fetch an intermediate the server omits from the leaf's AIA URL (opt-in). */
   fetchMissingIntermediates?: boolean;
+  /** Let that fetch reach loopback and private addresses (default false: public ones only). */
+  aiaAllowPrivate?: boolean;
   /**
    * Headers dropped when a redirect leaves the origin (default authorization, cookie,
    * proxy-authorization, x-api-key, x-auth-token; the first three are always dropped).
@@ -203,6 +205,7 @@ export interface VerifyOptions extends TrustOptions {
   purpose?: 'server' | 'client';
   maxChainDepth?: number;
   fetchMissingIntermediates?: boolean;
+  aiaAllowPrivate?: boolean;
 }
 
 export interface ChainReport {

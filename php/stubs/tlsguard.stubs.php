@@ -26,7 +26,7 @@ namespace TlsGuard {
     /**
      * Verifies a chain offline with the client's verifier. A refused chain is not thrown: it is `error`.
      * @param array{hostname?: string, at?: int|\DateTimeInterface, purpose?: 'server'|'client', max_chain_depth?: int,
-     *   fetch_missing_intermediates?: bool, roots?: string, ca_file?: string|list<string>, ca_pem?: string|list<string>,
+     *   fetch_missing_intermediates?: bool, aia_allow_private?: bool, roots?: string, ca_file?: string|list<string>, ca_pem?: string|list<string>,
      *   pins?: list<string>, crls?: list<string>, use_env?: bool}|null $options
      * @return array{ok: bool, error: ?TlsGuardException, path: list<Certificate>, presented: list<Certificate>, at: int, warnings: list<string>}
      * @throws InvalidArgumentException bad input (INVALID_PEM, INVALID_ARGUMENT, IO)
@@ -158,7 +158,7 @@ namespace TlsGuard {
          * @param array{roots?: 'mozilla'|'system'|'mozilla+system'|'none', ca_file?: string|list<string>, ca_pem?: string|list<string>,
          *   pins?: list<string>, client_cert?: string, client_key?: string, client_key_password?: string, crls?: list<string>,
          *   min_tls?: '1.2'|'1.3', timeout?: float, connect_timeout?: float, max_redirects?: int, allow_http?: bool, proxy?: string,
-         *   headers?: array<string, string|list<string>>, fetch_missing_intermediates?: bool, http2?: bool, keep_alive?: bool, max_response_bytes?: int,
+         *   headers?: array<string, string|list<string>>, fetch_missing_intermediates?: bool, aia_allow_private?: bool, http2?: bool, keep_alive?: bool, max_response_bytes?: int,
          *   use_env?: bool, sensitive_headers?: list<string>}|null $options
          */
         public function __construct(?array $options = null) {}

@@ -68,7 +68,7 @@ fn chain_input(obj: &Bound<'_, PyAny>) -> PyResult<Chain> {
 
 /// Verifies `chain` (leaf first). `options` has the core's names (`hostname`, `roots`,
 /// `ca_file`, `ca_pem`, `pins`, `crls`, `use_env`, `purpose`, `max_chain_depth`,
-/// `fetch_missing_intermediates`); `at` is a datetime or Unix seconds.
+/// `fetch_missing_intermediates`, `aia_allow_private`); `at` is a datetime or Unix seconds.
 #[pyfunction]
 #[pyo3(signature = (chain, options=None, at=None))]
 pub fn verify_chain(

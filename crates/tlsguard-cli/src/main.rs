@@ -98,6 +98,9 @@ struct TrustArgs {
     /// Download a missing intermediate from the leaf's AIA URL (off by default).
     #[arg(long = "fetch-missing-intermediates")]
     fetch_missing_intermediates: bool,
+    /// Let that download reach loopback and private addresses (public ones only by default).
+    #[arg(long = "aia-allow-private")]
+    aia_allow_private: bool,
 }
 
 impl TrustArgs {
@@ -130,6 +133,9 @@ impl TrustArgs {
         }
         if self.fetch_missing_intermediates {
             m.insert("fetch_missing_intermediates".into(), json!(true));
+        }
+        if self.aia_allow_private {
+            m.insert("aia_allow_private".into(), json!(true));
         }
         m
     }

@@ -346,6 +346,7 @@ fn help_version_and_usage_errors() {
         "--min-tls",
         "--timeout",
         "--fetch-missing-intermediates",
+        "--aia-allow-private",
         "--from",
         "--concurrency",
         "--audit",

@@ -91,6 +91,7 @@ pub struct Kit {
     manifest: Manifest,
     ports: BTreeMap<&'static str, u16>,
     proxy_connects: Arc<AtomicUsize>,
+    assets: Arc<servers::KitAssets>,
     // Field order = drop order: openssl and gnutls children first, then the runtime.
     _openssl: openssl::Fleet,
     _gnutls: gnutls::Fleet,
@@ -191,6 +192,7 @@ impl Kit {
             manifest,
             ports,
             proxy_connects,
+            assets,
             _openssl: fleet,
             _gnutls: gnutls,
             _runtime: runtime,
@@ -264,6 +266,23 @@ impl Kit {
     /// `http://127.0.0.1:<proxy port>`.
     pub fn proxy_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port("proxy"))
+    }
+
+    /// Starts one more HTTPS server on `127.0.0.1` that sends only a fresh leaf (for
+    /// `localhost`, `127.0.0.1` and `::1`, issued by the test intermediate, like the
+    /// `missing_intermediate` server) whose AIA caIssuers URL is `aia_url`; returns its port.
+    /// It serves the same routes as the other servers and stops with the kit.
+    pub fn start_leaf_only_server(&self, aia_url: &str) -> io::Result<u16> {
+        let cert = std::fs::read_to_string(self.pki("intermediate_ca"))?;
+        let key = std::fs::read_to_string(self.pki("intermediate_ca_key"))?;
+        let identity = pki::leaf_with_aia(&cert, &key, aia_url)?;
+        let config = servers::server_config(&identity, BOTH, None)?;
+        let listener = bind()?;
+        let port = listener.local_addr()?.port();
+        let router = servers::Router { assets: self.assets.clone(), port, tls: true, conn: 0 };
+        let rt = self._runtime.0.as_ref().ok_or_else(|| io::Error::other("kit stopped"))?;
+        rt.spawn(servers::serve_tls(listener, config, router));
+        Ok(port)
     }
 
     /// Number of tunnels the CONNECT proxy has established so far.

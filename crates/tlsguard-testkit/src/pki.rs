@@ -394,6 +394,18 @@ fn public_key_of(path: &Path) -> io::Result<SubjectPublicKeyInfo> {
 
 /// Generates the whole PKI into `dir`. `plain_port` is the port of the plain
 /// HTTP server, used in the leaves' AIA caIssuers URL.
+/// A leaf for `localhost`, `127.0.0.1` and `::1` issued by the CA in `ca_pem`/`ca_key_pem`,
+/// whose AIA caIssuers URL is `aia_url`; presented alone (no intermediate).
+pub(crate) fn leaf_with_aia(ca_pem: &str, ca_key_pem: &str, aia_url: &str) -> io::Result<Identity> {
+    let now = OffsetDateTime::now_utc().replace_nanosecond(0).map_err(err)?;
+    let key = KeyPair::from_pem(ca_key_pem).map_err(err)?;
+    let issuer = Issuer::from_ca_cert_pem(ca_pem, key).map_err(err)?;
+    let sans: &[&str] = &["localhost", "127.0.0.1", "::1"];
+    let leaf = Leaf { aia: Some(aia_url), ..Leaf::server(sans, now - Duration::days(1), now + Duration::days(30)) };
+    let (der, key, _) = leaf.issue(&issuer)?;
+    Ok(Identity { chain: vec![der], key_pkcs8: key.serialize_der() })
+}
+
 pub(crate) fn generate(dir: &Path, plain_port: u16) -> io::Result<Pki> {
     let now = OffsetDateTime::now_utc().replace_nanosecond(0).map_err(err)?;
     let day = Duration::days(1);

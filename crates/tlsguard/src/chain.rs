@@ -25,15 +25,18 @@ pub struct VerifyOptions {
     pub max_chain_depth: Option<usize>,
     /// Fetch an intermediate the chain lacks from its CA-issuers URL (opt-in).
     pub fetch_missing_intermediates: bool,
+    /// Let that fetch reach loopback, private and other non-public addresses (default false).
+    pub aia_allow_private: bool,
 }
 
 impl VerifyOptions {
     /// Option names of [`VerifyOptions::from_json`] besides the trust options.
     pub const NAMES: &'static [&'static str] =
-        &["hostname", "at", "purpose", "max_chain_depth", "fetch_missing_intermediates"];
+        &["hostname", "at", "purpose", "max_chain_depth", "fetch_missing_intermediates", "aia_allow_private"];
 
     /// Builds options from a JSON object: `hostname`, `at` (Unix seconds), `purpose`
-    /// (`"server"`/`"client"`), `max_chain_depth`, `fetch_missing_intermediates`, and the trust
+    /// (`"server"`/`"client"`), `max_chain_depth`, `fetch_missing_intermediates`,
+    /// `aia_allow_private`, and the trust
     /// options (`roots`, `ca_file`, `ca_pem`, `pins`, `crls`, `use_env`). Unknown names are
     /// `INVALID_ARGUMENT`.
     pub fn from_json(value: &serde_json::Value) -> Result<Self> {
@@ -51,6 +54,7 @@ impl VerifyOptions {
             purpose,
             max_chain_depth: opt_u64(&own, "max_chain_depth", 64)?.map(|d| d as usize),
             fetch_missing_intermediates: opt_bool(&own, "fetch_missing_intermediates")?.unwrap_or(false),
+            aia_allow_private: opt_bool(&own, "aia_allow_private")?.unwrap_or(false),
         })
     }
 }
@@ -113,6 +117,7 @@ fn verify_ders(ders: Vec<rustls::pki_types::CertificateDer<'static>>, opts: &Ver
         now,
         opts.purpose,
         opts.fetch_missing_intermediates,
+        opts.aia_allow_private,
     ) {
         Ok(verified) => {
             // The path is mostly the presented certificates: reuse their reports.

@@ -247,6 +247,9 @@ pub struct ClientOptions {
     pub max_response_bytes: u64,
     /// Fetch an intermediate the server omits from the leaf's AIA URL (opt-in).
     pub fetch_missing_intermediates: bool,
+    /// Let that fetch reach loopback, private, link-local and other non-public addresses
+    /// (default false: public addresses only), for private PKIs.
+    pub aia_allow_private: bool,
     /// Headers (lowercase names) removed from a request when a redirect leaves the origin,
     /// besides `Authorization`, `Cookie`, `Proxy-Authorization` and `Host`, which always are.
     /// Default: [`DEFAULT_SENSITIVE_HEADERS`].
@@ -282,6 +285,7 @@ impl fmt::Debug for ClientOptions {
             .field("headers", &headers)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("fetch_missing_intermediates", &self.fetch_missing_intermediates)
+            .field("aia_allow_private", &self.aia_allow_private)
             .field("sensitive_headers", &self.sensitive_headers)
             .finish()
     }
@@ -312,6 +316,7 @@ impl Default for ClientOptions {
             headers: Vec::new(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             fetch_missing_intermediates: false,
+            aia_allow_private: false,
             sensitive_headers: DEFAULT_SENSITIVE_HEADERS.iter().map(|s| (*s).to_owned()).collect(),
         }
     }
@@ -352,6 +357,7 @@ pub const CLIENT_OPTION_NAMES: &[&str] = &[
     "headers",
     "max_response_bytes",
     "fetch_missing_intermediates",
+    "aia_allow_private",
     "use_env",
     "sensitive_headers",
 ];
@@ -381,6 +387,7 @@ impl ClientOptions {
             "headers": {},
             "max_response_bytes": d.max_response_bytes,
             "fetch_missing_intermediates": d.fetch_missing_intermediates,
+            "aia_allow_private": d.aia_allow_private,
             "use_env": d.trust.use_env,
             "sensitive_headers": d.sensitive_headers,
         })
@@ -426,6 +433,7 @@ impl ClientOptions {
                 "headers" => opts.headers = json_headers(n, v)?,
                 "max_response_bytes" => opts.max_response_bytes = json_u64(n, v, u64::MAX)?,
                 "fetch_missing_intermediates" => opts.fetch_missing_intermediates = json_bool(n, v)?,
+                "aia_allow_private" => opts.aia_allow_private = json_bool(n, v)?,
                 "sensitive_headers" => opts.sensitive_headers = json_header_names(n, v)?,
                 "verify" | "verify_ssl" | "insecure" | "reject_unauthorized" | "verify_peer" => {
                     return Err(Error::invalid(format!(

@@ -54,8 +54,9 @@ pub(crate) struct TlsContext {
     pub config: Arc<rustls::ClientConfig>,
     /// The trust store behind the verifier.
     pub store: Arc<TrustStore>,
-    /// The verifier (it also keeps warnings of accepted chains).
-    pub verifier: Arc<Verifier>,
+    /// `fetch_missing_intermediates`: how intermediates are fetched, and what was fetched per
+    /// server (`None` when off).
+    pub aia: Option<Arc<crate::aia::AiaFetch>>,
     min_tls: MinTls,
 }
 
@@ -72,14 +73,13 @@ impl TlsContext {
             MinTls::Tls12 => &[&rustls::version::TLS13, &rustls::version::TLS12],
             MinTls::Tls13 => &[&rustls::version::TLS13],
         };
-        let verifier = Arc::new(
-            Verifier::new(store.clone(), provider.clone()).with_fetch_missing(opts.fetch_missing_intermediates),
-        );
+        let verifier = Arc::new(Verifier::new(store.clone(), provider.clone()));
+        let aia = opts.fetch_missing_intermediates.then(|| Arc::new(crate::aia::AiaFetch::new(opts.aia_allow_private)));
         let builder = rustls::ClientConfig::builder_with_provider(provider)
             .with_protocol_versions(versions)
             .map_err(|e| Error::invalid(format!("TLS configuration: {e}")))?
             .dangerous() // a custom verifier: ours, which always verifies (see verify.rs)
-            .with_custom_certificate_verifier(verifier.clone());
+            .with_custom_certificate_verifier(verifier);
         let mut config = match &opts.identity {
             None => builder.with_no_client_auth(),
             Some(id) => {
@@ -95,7 +95,7 @@ impl TlsContext {
             Arc::new(AskProbe { inner: config.client_auth_cert_resolver.clone(), asked: None });
         config.alpn_protocols =
             if opts.http2 { vec![b"h2".to_vec(), b"http/1.1".to_vec()] } else { vec![b"http/1.1".to_vec()] };
-        Ok(Self { config: Arc::new(config), store, verifier, min_tls: opts.min_tls })
+        Ok(Self { config: Arc::new(config), store, aia, min_tls: opts.min_tls })
     }
 
     /// Explains a failed handshake with `host`.

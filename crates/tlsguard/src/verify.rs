@@ -42,9 +42,10 @@ pub(crate) struct VerifiedChain {
     pub warnings: Vec<String>,
 }
 
-/// [`verify_server_chain`], and when `fetch_missing` is set and the server omitted an
-/// intermediate, fetch it from the CA-issuers URL (see `aia.rs`) and verify again with it as an
-/// untrusted intermediate. The result records that the server omits it.
+/// [`verify_server_chain`], and when `fetch_missing` is set and the chain lacks an
+/// intermediate, fetch it from the CA-issuers URL (see `aia.rs`; blocking, for the offline
+/// check) and verify again with it as an untrusted intermediate. The result records that the
+/// chain omits it.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn verify_fetching(
     store: &TrustStore,
@@ -55,57 +56,42 @@ pub(crate) fn verify_fetching(
     now: UnixTime,
     purpose: Purpose,
     fetch_missing: bool,
+    allow_private: bool,
 ) -> Result<VerifiedChain> {
     let first = verify_server_chain(store, provider, leaf, intermediates, server_name, now, purpose);
-    let incomplete = |r: &Result<VerifiedChain>| matches!(r, Err(e) if e.code() == Code::CertIncompleteChain);
-    if !fetch_missing || !incomplete(&first) {
+    if !fetch_missing || !matches!(&first, Err(e) if e.code() == Code::CertIncompleteChain) {
         return first;
     }
-    let mut all: Vec<CertificateDer<'static>> = intermediates.iter().map(|c| c.clone().into_owned()).collect();
-    let mut fetched: Vec<(String, String)> = Vec::new(); // (name, url)
-    let mut result = first;
-    for _ in 0..crate::aia::MAX_AIA_DEPTH {
-        // The certificate whose issuer is missing is the last one on the issuer-name walk.
-        let chain = presented_chain(leaf, &all);
-        let Some(url) = last_on_issuer_walk(&chain).and_then(|c| c.ca_issuer_urls.first().cloned()) else { break };
-        match crate::aia::fetch_certificate(&url) {
-            Ok(der) => {
-                let name = CertificateInfo::from_der(&der).map(|c| c.display_name()).unwrap_or_default();
-                all.push(der);
-                fetched.push((name, url));
-            }
-            Err(why) => {
-                return result.map_err(|e| {
-                    let msg = format!("{} (fetching it failed: {why})", e.message());
-                    Error::new(e.code(), msg).with_hint(e.hint().to_owned()).with_chain(e.chain().to_vec())
-                });
-            }
-        }
-        result = verify_server_chain(store, provider, leaf, &all, server_name, now, purpose);
-        if !incomplete(&result) {
-            break;
-        }
-    }
-    result.map(|mut v| {
-        for (name, url) in fetched {
-            v.warnings.push(format!(
-                "the server omits the intermediate certificate '{name}'; tlsguard fetched it from {url}. The server operator must serve the full chain (leaf, then intermediates)"
-            ));
+    let check = crate::aia::ChainCheck { store, provider, server_name, now, purpose };
+    let fetched = match crate::aia::fetch_missing_blocking(&check, leaf, intermediates, allow_private) {
+        Ok(f) if f.is_empty() => return first,
+        Ok(f) => f,
+        Err((url, why)) => return first.map_err(|e| crate::aia::explain_failure(e, &url, &why)),
+    };
+    verify_with_extras(store, provider, leaf, intermediates, &fetched, server_name, now, purpose)
+}
+
+/// Verifies with `extra` (fetched, untrusted) intermediates after the presented ones; the
+/// result warns about each extra the verified path uses.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn verify_with_extras(
+    store: &TrustStore,
+    provider: &CryptoProvider,
+    leaf: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+    extra: &[crate::aia::Fetched],
+    server_name: Option<&ServerName<'_>>,
+    now: UnixTime,
+    purpose: Purpose,
+) -> Result<VerifiedChain> {
+    let mut all: Vec<CertificateDer<'_>> = intermediates.to_vec();
+    all.extend(extra.iter().map(|f| f.der.clone()));
+    verify_server_chain(store, provider, leaf, &all, server_name, now, purpose).map(|mut v| {
+        for f in extra.iter().filter(|f| v.path.iter().any(|p| p == &f.der)) {
+            v.warnings.push(f.warning());
         }
         v
     })
-}
-
-/// Follows issuer names from the leaf through `chain`; the last certificate reached.
-fn last_on_issuer_walk(chain: &[CertificateInfo]) -> Option<&CertificateInfo> {
-    let mut current = chain.first()?;
-    for _ in 0..chain.len() {
-        match chain.iter().find(|c| c.subject == current.issuer && !std::ptr::eq(*c, current)) {
-            Some(next) => current = next,
-            None => break,
-        }
-    }
-    Some(current)
 }
 
 /// Verifies `leaf` + `intermediates` for `server_name` at `now` against `store`.
@@ -307,30 +293,66 @@ pub(crate) fn name_text(name: &ServerName<'_>) -> String {
     }
 }
 
+/// Intermediates fetched for one handshake (never anchors), and the warnings of the chain
+/// accepted with them.
+#[derive(Debug, Default)]
+pub(crate) struct Extras {
+    pub fetched: Arc<Vec<crate::aia::Fetched>>,
+    /// Set when the accepted chain used some of them: one warning per certificate used.
+    pub warnings: std::sync::Mutex<Option<Vec<String>>>,
+}
+
+impl Extras {
+    pub(crate) fn new(fetched: Arc<Vec<crate::aia::Fetched>>) -> Arc<Self> {
+        Arc::new(Self { fetched, warnings: Default::default() })
+    }
+
+    /// The warnings, if the accepted chain needed the fetched intermediates.
+    pub(crate) fn used(&self) -> Option<Vec<String>> {
+        self.warnings.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+thread_local! {
+    /// The extra intermediates of the handshake [`WithExtras`] is polling on this thread.
+    static EXTRAS: std::cell::RefCell<Option<Arc<Extras>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A handshake future that, while polled, gives the shared [`Verifier`] its extra
+/// intermediates (rustls calls the verifier inside a poll of the handshake, on the polling
+/// thread). The client keeps one `ClientConfig` (and verifier) for all connections, so TLS
+/// sessions resume; what differs per handshake travels this way, as in `tls::Asking`.
+pub(crate) struct WithExtras<F> {
+    pub extras: Option<Arc<Extras>>,
+    pub fut: std::pin::Pin<Box<F>>,
+}
+
+impl<F: std::future::Future> std::future::Future for WithExtras<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<F::Output> {
+        let previous = EXTRAS.with(|x| x.replace(self.extras.clone()));
+        let r = self.fut.as_mut().poll(cx);
+        EXTRAS.with(|x| *x.borrow_mut() = previous);
+        r
+    }
+}
+
 /// The rustls verifier of every tlsguard connection.
+///
+/// It never fetches anything (that would block the runtime inside a handshake): a chain that
+/// lacks an intermediate is refused with `CERT_INCOMPLETE_CHAIN`, and with
+/// `fetch_missing_intermediates` the connector fetches it and retries the handshake with it
+/// as an extra intermediate ([`WithExtras`]).
 #[derive(Debug)]
 pub(crate) struct Verifier {
     store: Arc<TrustStore>,
     provider: Arc<CryptoProvider>,
-    fetch_missing: bool,
-    /// Warnings from accepted chains, by server name, for the connection to pick up.
-    warnings: std::sync::Mutex<std::collections::HashMap<String, Vec<String>>>,
 }
 
 impl Verifier {
     pub(crate) fn new(store: Arc<TrustStore>, provider: Arc<CryptoProvider>) -> Self {
-        Self { store, provider, fetch_missing: false, warnings: Default::default() }
-    }
-
-    /// Fetch intermediates the server omits (`fetch_missing_intermediates`).
-    pub(crate) fn with_fetch_missing(mut self, fetch: bool) -> Self {
-        self.fetch_missing = fetch;
-        self
-    }
-
-    /// The warnings of the last accepted chain of `server_name`.
-    pub(crate) fn warnings_for(&self, server_name: &str) -> Vec<String> {
-        self.warnings.lock().unwrap_or_else(|p| p.into_inner()).get(server_name).cloned().unwrap_or_default()
+        Self { store, provider }
     }
 }
 
@@ -343,24 +365,28 @@ impl ServerCertVerifier for Verifier {
         _ocsp_response: &[u8],
         now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        let result = verify_fetching(
-            &self.store,
-            &self.provider,
-            end_entity,
-            intermediates,
-            Some(server_name),
-            now,
-            Purpose::Server,
-            self.fetch_missing,
-        );
-        match result {
-            Ok(verified) => {
-                if self.fetch_missing {
-                    let mut map = self.warnings.lock().unwrap_or_else(|p| p.into_inner());
-                    map.insert(name_text(server_name), verified.warnings);
-                }
-                Ok(ServerCertVerified::assertion())
+        let (store, provider, name) = (&self.store, &self.provider, Some(server_name));
+        let mut result = verify_server_chain(store, provider, end_entity, intermediates, name, now, Purpose::Server);
+        if matches!(&result, Err(e) if e.code() == Code::CertIncompleteChain)
+            && let Some(extras) = EXTRAS.with(|x| x.borrow().clone())
+            && !extras.fetched.is_empty()
+        {
+            result = verify_with_extras(
+                store,
+                provider,
+                end_entity,
+                intermediates,
+                &extras.fetched,
+                name,
+                now,
+                Purpose::Server,
+            );
+            if let Ok(v) = &result {
+                *extras.warnings.lock().unwrap_or_else(|p| p.into_inner()) = Some(v.warnings.clone());
             }
+        }
+        match result {
+            Ok(_) => Ok(ServerCertVerified::assertion()),
             // The diagnosed error travels inside rustls' error; the client takes it out again.
             Err(e) => Err(rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(e))))),
         }

@@ -340,15 +340,23 @@ fn request_options_min_tls_and_fetching_apply_to_inspection() {
     let err = inspect("localhost", &o).unwrap_err();
     assert_eq!(err.code(), Code::TlsProtocolVersion, "{err}");
 
-    // The omitted intermediate is fetched from the leaf's AIA URL: verified, with a warning.
+    // The omitted intermediate is fetched from the leaf's AIA URL (on 127.0.0.1: only with
+    // aia_allow_private): verified, with a warning.
     let mut o = options("missing_intermediate");
     o.fetch_missing_intermediates = true;
+    let r = inspect("localhost", &o).unwrap();
+    let refused = r.verdict.expect("the AIA URL is on loopback");
+    assert_eq!(refused.code(), Code::CertIncompleteChain);
+    assert!(refused.message().contains("127.0.0.1 is not a public address"), "{refused}");
+    o.aia_allow_private = true;
     let r = inspect("localhost", &o).unwrap();
     assert!(r.verdict.is_none(), "{:?}", r.verdict);
     assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
     assert!(r.warnings[0].contains("tlsguard Test Intermediate CA"));
     assert_eq!(r.chain.len(), 1, "the report shows the chain as sent");
-    let o =
-        InspectOptions::from_json(&serde_json::json!({"min_tls": "1.3", "fetch_missing_intermediates": true})).unwrap();
-    assert!(o.fetch_missing_intermediates);
+    let o = InspectOptions::from_json(
+        &serde_json::json!({"min_tls": "1.3", "fetch_missing_intermediates": true, "aia_allow_private": true}),
+    )
+    .unwrap();
+    assert!(o.fetch_missing_intermediates && o.aia_allow_private);
 }

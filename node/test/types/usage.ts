@@ -8,7 +8,7 @@ async function main(): Promise<void> {
     method: 'POST', headers: { 'x-a': '1' }, body: new URLSearchParams({ a: '1' }), signal: controller.signal,
     timeout: 5000, roots: 'mozilla', caFile: 'ca.pem', caPem: '-----BEGIN CERTIFICATE-----', pins: ['sha256/x'],
     clientCert: 'c.pem', clientKey: 'k.pem', clientKeyPassword: 'p', crls: ['crl.pem'], minTls: '1.3',
-    maxRedirects: 3, allowHttp: false, proxy: '', fetchMissingIntermediates: true,
+    maxRedirects: 3, allowHttp: false, proxy: '', fetchMissingIntermediates: true, aiaAllowPrivate: false,
   });
   const status: number = res.status;
   const ok: boolean = res.ok;

@@ -125,6 +125,7 @@ class _ClientBase:
         keep_alive: bool = True,
         headers: Optional[Mapping[str, Union[str, Sequence[str]]]] = None,
         fetch_missing_intermediates: bool = False,
+        aia_allow_private: bool = False,
         **other: Any,
     ) -> None:
         opts = dict(
@@ -146,6 +147,7 @@ class _ClientBase:
             keep_alive=keep_alive,
             headers=headers,
             fetch_missing_intermediates=fetch_missing_intermediates,
+            aia_allow_private=aia_allow_private,
         )
         opts.update(other)  # unknown names are refused by the core, with an explanation
         self._native = _native.Client(opts)
@@ -357,6 +359,7 @@ def verify_chain(
     purpose: Optional[str] = None,
     max_chain_depth: Optional[int] = None,
     fetch_missing_intermediates: Optional[bool] = None,
+    aia_allow_private: Optional[bool] = None,
     at: Optional[Time] = None,
 ) -> ChainReport:
     """Verifies a chain (leaf first) offline, with the same verifier as the client.
@@ -377,6 +380,7 @@ def verify_chain(
         purpose=purpose,
         max_chain_depth=max_chain_depth,
         fetch_missing_intermediates=fetch_missing_intermediates,
+        aia_allow_private=aia_allow_private,
     )
     return _native.verify_chain(chain, opts, at)
 

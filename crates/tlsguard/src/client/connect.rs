@@ -25,6 +25,7 @@ use tokio_rustls::client::TlsStream;
 
 use crate::error::{Code, Error, Result};
 use crate::tls::{TlsContext, TlsInfo};
+use crate::verify::{Extras, WithExtras};
 
 /// Formats a duration for messages: `10 s`, `0.5 s`.
 pub(crate) fn secs(d: Duration) -> String {
@@ -47,9 +48,9 @@ pub(crate) fn io_message(e: &io::Error) -> String {
 /// A proxy to tunnel through.
 #[derive(Clone, Debug)]
 pub(crate) struct Proxy {
-    host: String,
-    port: u16,
-    auth: Option<HeaderValue>,
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) auth: Option<HeaderValue>,
 }
 
 impl Proxy {
@@ -82,7 +83,7 @@ impl ProxyPolicy {
 
     /// The proxy for `dst`, if any. An environment proxy that is not an `http://` proxy gives
     /// `INVALID_ARGUMENT` (only HTTP CONNECT proxies are supported).
-    fn for_uri(&self, dst: &Uri) -> Result<Option<Proxy>> {
+    pub(crate) fn for_uri(&self, dst: &Uri) -> Result<Option<Proxy>> {
         match self {
             Self::Explicit(p) => Ok(Some(p.clone())),
             Self::Direct => Ok(None),
@@ -398,20 +399,39 @@ impl Connector {
         let timeout = self.connect_timeout;
         let deadline = tokio::time::Instant::now() + timeout;
         let work = async {
-            let tcp = match &proxy {
-                None => tcp_connect(&host, port, "").await?,
-                Some(p) => {
-                    let tcp = tcp_connect(&p.host, p.port, "proxy ").await?;
-                    tunnel(tcp, p, &host, port).await?
-                }
-            };
             if !https {
-                return Ok(Stream::Plain(tcp));
+                return Ok(Stream::Plain(self.open(&host, port, proxy.as_ref()).await?));
             }
-            // The server's own address (not a proxy's), for probing what it speaks if the
-            // handshake is refused.
-            let direct = if proxy.is_none() { tcp.peer_addr().ok() } else { None };
-            self.handshake(tcp, &host, port, direct, deadline).await
+            // With fetch_missing_intermediates: intermediates fetched earlier for this server
+            // are offered at once; a handshake refused for an incomplete chain fetches them
+            // (asynchronously, within this deadline) and is retried once with them.
+            let aia = self.tls.aia.as_ref();
+            let mut extras = aia.and_then(|a| a.known(&target)).map(Extras::new);
+            let mut fetched_now = false;
+            loop {
+                let tcp = self.open(&host, port, proxy.as_ref()).await?;
+                // The server's own address (not a proxy's), for probing what it speaks if the
+                // handshake is refused.
+                let direct = if proxy.is_none() { tcp.peer_addr().ok() } else { None };
+                match (self.handshake(tcp, &host, port, direct, extras.clone(), deadline).await, aia) {
+                    (Err(e), Some(aia)) if e.code() == Code::CertIncompleteChain && !fetched_now => {
+                        fetched_now = true;
+                        match self.fetch_missing(&e, &host, aia.allow_private, deadline).await {
+                            Ok(list) if !list.is_empty() => {
+                                let list = Arc::new(list);
+                                aia.remember(&target, list.clone());
+                                extras = Some(Extras::new(list));
+                            }
+                            Ok(_) => return Err(e),
+                            Err((url, why)) => {
+                                aia.forget(&target);
+                                return Err(crate::aia::explain_failure(e, &url, &why));
+                            }
+                        }
+                    }
+                    (r, _) => return r,
+                }
+            }
         };
         match tokio::time::timeout(timeout, work).await {
             Ok(r) => r,
@@ -422,12 +442,53 @@ impl Connector {
         }
     }
 
+    /// TCP to the server, or a tunnel to it through `proxy`.
+    async fn open(&self, host: &str, port: u16, proxy: Option<&Proxy>) -> Result<TcpStream> {
+        match proxy {
+            None => tcp_connect(host, port, "").await,
+            Some(p) => {
+                let tcp = tcp_connect(&p.host, p.port, "proxy ").await?;
+                tunnel(tcp, p, host, port).await
+            }
+        }
+    }
+
+    /// Fetches the intermediates the chain in `refusal` (`CERT_INCOMPLETE_CHAIN`) lacks,
+    /// through this client's proxy policy, by `deadline` (see `aia.rs`).
+    async fn fetch_missing(
+        &self,
+        refusal: &Error,
+        host: &str,
+        allow_private: bool,
+        deadline: tokio::time::Instant,
+    ) -> std::result::Result<Vec<crate::aia::Fetched>, (String, crate::aia::FetchError)> {
+        let ders: Vec<rustls::pki_types::CertificateDer<'static>> =
+            refusal.chain().iter().map(|c| c.der.clone().into()).collect();
+        let Some((leaf, intermediates)) = ders.split_first() else { return Ok(Vec::new()) };
+        let Ok(name) = rustls::pki_types::ServerName::try_from(host.to_owned()) else { return Ok(Vec::new()) };
+        let check = crate::aia::ChainCheck {
+            store: &self.tls.store,
+            provider: self.tls.config.crypto_provider(),
+            server_name: Some(&name),
+            now: rustls::pki_types::UnixTime::now(),
+            purpose: crate::verify::Purpose::Server,
+        };
+        let env = crate::aia::FetchEnv {
+            allow_private,
+            proxy: &self.proxy,
+            net: &crate::aia::SystemNet,
+            deadline: Some(deadline),
+        };
+        crate::aia::fetch_missing(&check, leaf, intermediates, &env).await
+    }
+
     async fn handshake(
         &self,
         tcp: TcpStream,
         host: &str,
         port: u16,
         direct: Option<SocketAddr>,
+        extras: Option<Arc<Extras>>,
         deadline: tokio::time::Instant,
     ) -> Result<Stream> {
         let name = rustls::pki_types::ServerName::try_from(host.to_owned())
@@ -438,10 +499,19 @@ impl Connector {
         let has_identity = self.tls.config.client_auth_cert_resolver.has_certs();
         let connector = tokio_rustls::TlsConnector::from(self.tls.config.clone());
         let handshake = crate::tls::Asking { asked: asked.clone(), fut: Box::pin(connector.connect(name, tcp)) };
+        let handshake = WithExtras { extras: extras.clone(), fut: Box::pin(handshake) };
         match handshake.await {
             Ok(tls) => {
                 let mut info = TlsInfo::from_connection(tls.get_ref().1);
-                info.warnings = self.tls.verifier.warnings_for(host);
+                // The fetched intermediates the chain needed; a resumed session (no
+                // certificates) is the server of the last handshake with them.
+                info.warnings = match extras.as_ref().and_then(|x| x.used()) {
+                    Some(w) => w,
+                    None if info.resumed => {
+                        extras.map(|x| x.fetched.iter().map(|f| f.warning()).collect()).unwrap_or_default()
+                    }
+                    None => Vec::new(),
+                };
                 let failure = TlsFailure(Arc::new(FailureInner {
                     alert: std::sync::Mutex::new(None),
                     cert_requested: asked,

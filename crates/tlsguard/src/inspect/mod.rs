@@ -50,7 +50,7 @@ use crate::options::{ClientIdentity, ClientOptions, DEFAULT_CONNECT_TIMEOUT, DEF
 use crate::pin::wrap_sequence;
 use crate::tls::TlsContext;
 use crate::trust::TrustStore;
-use crate::verify::Verifier;
+use crate::verify::{Extras, Verifier, WithExtras};
 
 pub use probe::{AuditReport, ProtocolSupport, SuiteSupport};
 
@@ -88,6 +88,8 @@ pub struct InspectOptions {
     /// Fetch an intermediate the server omits, as for requests (default false); the verdict
     /// then names what was fetched in `warnings`.
     pub fetch_missing_intermediates: bool,
+    /// Let that fetch reach non-public addresses, as for requests (default false).
+    pub aia_allow_private: bool,
 }
 
 impl Default for InspectOptions {
@@ -103,6 +105,7 @@ impl Default for InspectOptions {
             path: "/".to_owned(),
             min_tls: MinTls::default(),
             fetch_missing_intermediates: false,
+            aia_allow_private: false,
         }
     }
 }
@@ -125,6 +128,7 @@ impl InspectOptions {
             "client_key_password",
             "min_tls",
             "fetch_missing_intermediates",
+            "aia_allow_private",
         ]);
         let (own, client) = split_options(value, "inspect", Self::NAMES, &passed)?;
         let defaults = Self::default();
@@ -144,6 +148,7 @@ impl InspectOptions {
             path: opt_str(&own, "path")?.unwrap_or(defaults.path),
             min_tls: client.min_tls,
             fetch_missing_intermediates: client.fetch_missing_intermediates,
+            aia_allow_private: client.aia_allow_private,
         })
     }
 }
@@ -452,6 +457,31 @@ type Failure = (Error, Option<SocketAddr>);
 
 /// Connects, handshakes, optionally sends the request; returns the report (without audit) and
 /// the address used. A failure carries the address when the TCP connection was made.
+/// Fetches what the chain of `refusal` (`CERT_INCOMPLETE_CHAIN`) lacks; the environment's
+/// proxies apply, as for a client without a `proxy` option.
+async fn fetch_for_inspect(
+    refusal: &Error,
+    target: &Target,
+    ctx: &TlsContext,
+    allow_private: bool,
+    deadline: tokio::time::Instant,
+) -> std::result::Result<Vec<crate::aia::Fetched>, (String, crate::aia::FetchError)> {
+    let ders: Vec<CertificateDer<'static>> = refusal.chain().iter().map(|c| c.der.clone().into()).collect();
+    let Some((leaf, intermediates)) = ders.split_first() else { return Ok(Vec::new()) };
+    let proxy =
+        crate::client::connect::ProxyPolicy::new(None).map_err(|_| (String::new(), crate::aia::FetchError::Failed))?;
+    let check = crate::aia::ChainCheck {
+        store: &ctx.store,
+        provider: ctx.config.crypto_provider(),
+        server_name: Some(&target.name),
+        now: UnixTime::now(),
+        purpose: crate::verify::Purpose::Server,
+    };
+    let env =
+        crate::aia::FetchEnv { allow_private, proxy: &proxy, net: &crate::aia::SystemNet, deadline: Some(deadline) };
+    crate::aia::fetch_missing(&check, leaf, intermediates, &env).await
+}
+
 async fn live(target: &Target, opts: &InspectOptions) -> std::result::Result<(ServerReport, SocketAddr), Failure> {
     let started = Instant::now();
     let client_opts = ClientOptions {
@@ -459,12 +489,12 @@ async fn live(target: &Target, opts: &InspectOptions) -> std::result::Result<(Se
         identity: opts.identity.clone(),
         min_tls: opts.min_tls,
         fetch_missing_intermediates: opts.fetch_missing_intermediates,
+        aia_allow_private: opts.aia_allow_private,
         ..Default::default()
     };
     let ctx = TlsContext::new(&client_opts).map_err(|e| (e, None))?;
     let recorder = Arc::new(Recorder {
-        inner: Verifier::new(ctx.store.clone(), ctx.config.crypto_provider().clone())
-            .with_fetch_missing(opts.fetch_missing_intermediates),
+        inner: Verifier::new(ctx.store.clone(), ctx.config.crypto_provider().clone()),
         seen: Mutex::new(None),
     });
     let mut config = (*ctx.config).clone();
@@ -481,14 +511,38 @@ async fn live(target: &Target, opts: &InspectOptions) -> std::result::Result<(Se
     let target_text = target.authority();
     let connect_budget = opts.connect_timeout.min(opts.timeout);
     let mut addr_slot: Option<SocketAddr> = None;
+    let deadline = tokio::time::Instant::now() + connect_budget;
+    // With fetch_missing_intermediates, a chain refused as incomplete makes the intermediates
+    // be fetched (asynchronously, within the connect budget; see aia.rs) and the handshake
+    // be retried once with them as extra, untrusted intermediates.
+    let mut extras: Option<Arc<Extras>> = None;
+    let mut fetch_failure: Option<(String, crate::aia::FetchError)> = None;
     let connect = async {
-        let (tcp, addr) = tcp_connect_addr(&target.host, target.port, "").await?;
-        addr_slot = Some(addr);
-        let conn = rustls::ClientConnection::new(config.clone(), target.name.clone())
-            .map_err(|e| Error::new(Code::TlsHandshake, format!("cannot start a TLS connection: {e}")))?;
-        let mut io = TlsIo::new(tcp, conn);
-        let hs = io.handshake().await;
-        Ok::<_, Error>((io, addr, hs))
+        loop {
+            let (tcp, addr) = tcp_connect_addr(&target.host, target.port, "").await?;
+            addr_slot = Some(addr);
+            let conn = rustls::ClientConnection::new(config.clone(), target.name.clone())
+                .map_err(|e| Error::new(Code::TlsHandshake, format!("cannot start a TLS connection: {e}")))?;
+            let mut io = TlsIo::new(tcp, conn);
+            let hs = WithExtras { extras: extras.clone(), fut: Box::pin(io.handshake()) }.await;
+            let refusal = match &hs {
+                Err(HandshakeError::Tls(e)) if opts.fetch_missing_intermediates && extras.is_none() => {
+                    Some(ctx.handshake_error(e, &target.host))
+                }
+                _ => None,
+            };
+            let Some(refusal) = refusal.filter(|r| r.code() == Code::CertIncompleteChain) else {
+                return Ok::<_, Error>((io, addr, hs));
+            };
+            match fetch_for_inspect(&refusal, target, &ctx, opts.aia_allow_private, deadline).await {
+                Ok(list) if !list.is_empty() => extras = Some(Extras::new(Arc::new(list))),
+                Ok(_) => return Ok((io, addr, hs)),
+                Err(failure) => {
+                    fetch_failure = Some(failure);
+                    return Ok((io, addr, hs));
+                }
+            }
+        }
     };
     let (io, addr, handshake) = match tokio::time::timeout(connect_budget, connect).await {
         Ok(Ok(v)) => v,
@@ -533,7 +587,7 @@ async fn live(target: &Target, opts: &InspectOptions) -> std::result::Result<(Se
         insecure_cookies: Vec::new(),
         http_error: None,
         audit: None,
-        warnings: recorder.inner.warnings_for(&target.host),
+        warnings: extras.as_ref().and_then(|x| x.used()).unwrap_or_default(),
     };
 
     match handshake {
@@ -542,7 +596,11 @@ async fn live(target: &Target, opts: &InspectOptions) -> std::result::Result<(Se
             // A refused certificate: the report carries the request's error. Anything else
             // (no shared version or suite, alerts) is a connection-level failure.
             if seen.as_ref().is_some_and(|s| s.refusal.is_some()) {
-                report.verdict = Some(ctx.handshake_error(&e, &target.host));
+                let verdict = ctx.handshake_error(&e, &target.host);
+                report.verdict = Some(match &fetch_failure {
+                    Some((url, why)) => crate::aia::explain_failure(verdict, url, why),
+                    None => verdict,
+                });
                 return Ok((report, addr));
             }
             return Err((ctx.handshake_error(&e, &target.host), Some(addr)));
