@@ -145,12 +145,14 @@ fn verify_webpki(
     let revocation = if crl_refs.is_empty() {
         None
     } else {
-        // Unknown status is allowed (a CRL covers only its issuer's certificates) and an
-        // out-of-date CRL is still used: the caller chose these CRLs.
+        // Unknown status is allowed (a CRL covers only its issuer's certificates; a chain no
+        // CRL covers gets a warning below). A CRL past its nextUpdate is refused where it
+        // applies (CERT_REVOCATION_UNKNOWN), checked at each verification because a CRL goes
+        // out of date while a client lives.
         webpki::RevocationOptionsBuilder::new(&crl_refs).ok().map(|b| {
             b.with_depth(webpki::RevocationCheckDepth::Chain)
                 .with_status_policy(webpki::UnknownStatusPolicy::Allow)
-                .with_expiration_policy(webpki::ExpirationPolicy::Ignore)
+                .with_expiration_policy(webpki::ExpirationPolicy::Enforce)
                 .build()
         })
     };
@@ -228,7 +230,31 @@ fn verify_webpki(
             ));
         }
     }
-    Ok(VerifiedChain { path, warnings: Vec::new() })
+    let warnings = uncovered_leaf_warning(store, &path).into_iter().collect();
+    Ok(VerifiedChain { path, warnings })
+}
+
+/// With CRLs configured, a warning when none of them is from the leaf's issuer: its revocation
+/// status was not checked (webpki's `UnknownStatusPolicy::Allow` passes it silently).
+fn uncovered_leaf_warning(store: &TrustStore, path: &[CertificateDer<'static>]) -> Option<String> {
+    use x509_parser::prelude::FromDer;
+    if store.crl_info.is_empty() {
+        return None;
+    }
+    let (_, leaf) = x509_parser::certificate::X509Certificate::from_der(path.first()?.as_ref()).ok()?;
+    let issuer = leaf.issuer().as_raw();
+    if store.crl_info.iter().any(|c| c.issuer_der == issuer) {
+        return None;
+    }
+    let name = leaf.issuer().iter_common_name().next().and_then(|cn| cn.as_str().ok()).map(str::to_owned);
+    let from: Vec<String> = store.crl_info.iter().map(|c| format!("'{}'", c.issuer)).collect();
+    let leaf_name = CertificateInfo::from_der(path.first()?).map(|i| i.display_name()).unwrap_or_default();
+    Some(format!(
+        "the revocation status of the certificate for {leaf_name} was not checked: none of the {} supplied CRLs (from {}) is from its issuer '{}'",
+        from.len(),
+        from.join(", "),
+        name.unwrap_or_else(|| leaf.issuer().to_string())
+    ))
 }
 
 /// Pin-only trust: no CA at all; the leaf's key must match a pin, and its names, dates and
