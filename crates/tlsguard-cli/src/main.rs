@@ -582,7 +582,7 @@ fn cmd_trust(a: TrustCmdArgs) -> u8 {
                 outln!(
                     "{}",
                     json!({ "roots": r.roots, "sources": sources, "total": r.total, "pins": r.pins,
-                            "crls": r.crls, "pin_only": r.pin_only })
+                            "crls": r.crls, "pin_only": r.pin_only, "warnings": r.warnings })
                 );
             } else {
                 outln!("roots: {}", r.roots);
@@ -595,6 +595,9 @@ fn cmd_trust(a: TrustCmdArgs) -> u8 {
                     }
                 }
                 outln!("total trust anchors: {}", r.total);
+                for w in &r.warnings {
+                    outln!("warning: {w}");
+                }
             }
             0
         }
