@@ -381,7 +381,8 @@ impl ServerCertVerifier for Verifier {
         );
         match result {
             Ok(verified) => {
-                if self.fetch_missing {
+                // Warnings come from fetched intermediates and from CRLs (a leaf no CRL covers).
+                if self.fetch_missing || !self.store.crls.is_empty() {
                     let mut map = self.warnings.lock().unwrap_or_else(|p| p.into_inner());
                     map.insert(name_text(server_name), verified.warnings);
                 }

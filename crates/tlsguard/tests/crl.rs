@@ -116,6 +116,21 @@ fn a_chain_no_crl_covers_gets_a_warning() {
 }
 
 #[test]
+fn a_request_no_crl_covers_says_so_in_its_tls_warnings() {
+    let mut o = ClientOptions::default();
+    o.trust = trust(&["crl_foreign"]);
+    let client = tlsguard::Client::new(o).unwrap();
+    let r = client.get(&kit().good_url("/")).send_blocking().unwrap();
+    let w = &r.tls().unwrap().warnings;
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].contains("revocation status of the certificate for localhost was not checked"), "{}", w[0]);
+    let mut o = ClientOptions::default();
+    o.trust = trust(&["crl"]);
+    let r = tlsguard::Client::new(o).unwrap().get(&kit().good_url("/")).send_blocking().unwrap();
+    assert!(r.tls().unwrap().warnings.is_empty(), "{:?}", r.tls().unwrap().warnings);
+}
+
+#[test]
 fn pin_only_trust_refuses_crls() {
     // Pinning the revoked leaf's key with its CRL: refused when the client is built, never a
     // silent acceptance of a revoked certificate.
