@@ -195,7 +195,8 @@ impl TrustStore {
             if !env_set.is_empty() {
                 warnings.push(format!("{} not used: use_env is false", env_set.join(" and ")));
             }
-        } else if !env_set.is_empty() && opts.use_env {
+        } else if !env_set.is_empty() && opts.use_env && opts.roots != Roots::None {
+            // (roots="none" means exactly the caller's CAs: nothing to say.)
             warnings.push(format!(
                 "{} not used: roots=\"{}\" does not include \"system\" (the environment's CA files replace the system store only)",
                 env_set.join(" and "),
@@ -666,6 +667,7 @@ mod tests {
         let opts = TrustOptions { roots: Roots::None, ca_files: vec![file.clone()], ..Default::default() };
         let none = TrustStore::load_with(&opts, &env, Instant::now(), 0).unwrap();
         assert_eq!(kinds(&none), ["ca_file"]);
+        assert!(none.report.warnings.is_empty(), "{:?}", none.report.warnings);
         // Nothing set: the OS store, no warning.
         let opts = TrustOptions { roots: Roots::System, ..Default::default() };
         let plain = TrustStore::load_with(&opts, &|_| None, Instant::now(), 0).unwrap();
