@@ -228,6 +228,8 @@ export interface TrustReportObject {
   crls: number
   pinOnly: boolean
   summary: Array<string>
+  /** What the caller may not expect: an out-of-date CRL, `SSL_CERT_FILE` not used, ... */
+  warnings: Array<string>
 }
 
 /** `tlsguard::TrustSource`. */

@@ -85,6 +85,9 @@ test('trustReport', () => {
   assert.equal(r.roots, 'none');
   assert.equal(r.total, 1);
   assert.ok(r.summary.length >= 1);
+  assert.deepEqual(r.warnings, []);
+  const stale = trustReport({ roots: 'none', caFile: pki.root_ca, crls: [pki.crl_expired] });
+  assert.ok(stale.warnings.some((w) => w.includes('out of date') && w.includes('tlsguard Test Intermediate CA')), stale.warnings.join('\n'));
 });
 
 test('inspect: a verified server and a refused one', async () => {

@@ -52,7 +52,7 @@ namespace TlsGuard {
     /**
      * What a trust configuration loads.
      * @param array{roots?: string, ca_file?: string|list<string>, ca_pem?: string|list<string>, pins?: list<string>, crls?: list<string>, use_env?: bool}|null $options
-     * @return array{roots: string, sources: list<array{kind: string, location: string, loaded: int, skipped: int, skipped_reasons: list<string>, summary: string}>, total: int, pins: int, crls: int, pin_only: bool, summary: list<string>}
+     * @return array{roots: string, sources: list<array{kind: string, location: string, loaded: int, skipped: int, skipped_reasons: list<string>, summary: string}>, total: int, pins: int, crls: int, pin_only: bool, summary: list<string>, warnings: list<string>}
      */
     function trust_report(?array $options = null): mixed {}
 

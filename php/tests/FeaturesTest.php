@@ -136,6 +136,9 @@ final class FeaturesTest extends TestCase
         $report = \TlsGuard\trust_report(['roots' => 'none', 'ca_file' => $kit->pki('root_ca'), 'use_env' => false]);
         $this->assertSame(1, $report['total']);
         $this->assertSame('none', $report['roots']);
+        $this->assertSame([], $report['warnings']);
+        $stale = \TlsGuard\trust_report(['roots' => 'none', 'ca_file' => $kit->pki('root_ca'), 'crls' => [$kit->pki('crl_expired')], 'use_env' => false]);
+        $this->assertStringContainsString('out of date', implode("\n", $stale['warnings']));
 
         $host = parse_url(self::url('expired'));
         $inspect = \TlsGuard\inspect($host['host'], ['port' => $host['port'], 'roots' => 'none', 'ca_file' => $kit->pki('root_ca')]);

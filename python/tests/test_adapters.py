@@ -233,7 +233,11 @@ def test_requests_timeout(session: Any, requests_mod: Any, kit: Any) -> None:
     "kwargs, needle",
     [
         ({"verify": False}, "pins"),
-        ({"verify": "/etc/ssl/ca.pem"}, "ca_file"),
+        ({"verify": 0}, "no switch"),
+        ({"verify": ""}, "no switch"),
+        ({"verify": "/etc/ssl/ca.pem"}, "ca_file='/etc/ssl/ca.pem'"),
+        ({"verify": b"/etc/ssl/ca.pem"}, "ca_file='/etc/ssl/ca.pem'"),
+        ({"verify": Path("/etc/ssl/ca.pem")}, "ca_file='/etc/ssl/ca.pem'"),
         ({"cert": ("c.pem", "k.pem")}, "client_cert"),
         ({"proxies": {"https": "http://127.0.0.1:3128"}}, "proxy="),
     ],
@@ -252,6 +256,40 @@ def test_requests_session_verify_false_refused(session: Any, kit: Any, monkeypat
     session.verify = False
     with pytest.raises(ValueError, match="no switch"):
         session.get(kit.server("good") + "/")
+
+
+def test_requests_verify_path_only_the_environments_own(
+    requests_mod: Any, kit: Any, monkeypatch: Any
+) -> None:
+    # requests passes REQUESTS_CA_BUNDLE (else CURL_CA_BUNDLE) as verify= on every call: that one
+    # path is not refused; any other, CURL_CA_BUNDLE's included when REQUESTS_CA_BUNDLE wins, is.
+    from tlsguard.adapters.requests import TlsGuardAdapter
+
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/env/requests.pem")
+    monkeypatch.setenv("CURL_CA_BUNDLE", "/env/curl.pem")
+    url = kit.server("good") + "/"
+    with requests_mod.Session() as s:
+        s.mount("https://", TlsGuardAdapter(roots="none", ca_file=kit.pki("root_ca")))
+        assert s.get(url).status_code == 200
+        assert s.get(url, verify="/env/requests.pem").status_code == 200  # the same path
+        with pytest.raises(tlsguard.InvalidInput, match="verify='/env/curl.pem'") as info:
+            s.get(url, verify="/env/curl.pem")
+        assert "TlsGuardAdapter(ca_file='/env/curl.pem')" in info.value.hint
+        # (requests prefers the environment's bundle over a session-wide verify path.)
+        s.verify = "/mine/ca.pem"
+        assert s.get(url).status_code == 200
+        monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+        monkeypatch.delenv("CURL_CA_BUNDLE")
+        with pytest.raises(tlsguard.InvalidInput, match="would replace the trusted CAs"):
+            s.get(url)
+    # A certificate error while the environment's bundle is ignored says so.
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/env/requests.pem")
+    with requests_mod.Session() as s:
+        s.mount("https://", TlsGuardAdapter(roots="none", pins=["sha256/" + "A" * 43 + "="]))
+        with pytest.raises(requests_mod.exceptions.SSLError) as info:
+            s.get(url)
+    assert "REQUESTS_CA_BUNDLE" in str(info.value) and "ca_file" in str(info.value)
+    assert info.value.tlsguard_error.code == "CERT_PIN_MISMATCH"
 
 
 def test_requests_env_ca_bundle_and_proxy_tolerated(requests_mod: Any, kit: Any, monkeypatch: Any) -> None:
@@ -378,6 +416,43 @@ def test_httpx_verify_false_does_not_reach_transport(httpx_mod: Any, kit: Any) -
         TlsGuardTransport(verify=False)
     with pytest.raises(tlsguard.InvalidInput, match="max_redirects"):
         TlsGuardTransport(max_redirects=3)
+
+
+def test_httpx_proxy_and_mounts_cannot_bypass_the_transport(httpx_mod: Any, kit: Any) -> None:
+    from tlsguard.adapters.httpx import TlsGuardAsyncTransport, TlsGuardTransport
+
+    good = kit.server("good") + "/"
+    trust = dict(roots="none", ca_file=kit.pki("root_ca"))
+    # proxy=: httpx mounts its own proxy transport for all://; refused when the client is entered.
+    client = httpx_mod.Client(transport=TlsGuardTransport(**trust), proxy="http://127.0.0.1:9")
+    with pytest.raises(tlsguard.InvalidInput, match="'all://'") as info:
+        client.__enter__()
+    assert "TlsGuardTransport(proxy=" in info.value.hint
+    client.close()
+    # mounts= for one https host, without `with`: refused at the first request the transport sees.
+    with pytest.raises(tlsguard.InvalidInput, match="'https://127.0.0.1'"):
+        httpx_mod.Client(
+            transport=TlsGuardTransport(**trust),
+            mounts={"https://127.0.0.1": httpx_mod.HTTPTransport(verify=False)},
+        ).get(good)
+    # tlsguard mounted for every https:// URL: an http-only proxy mount does not bypass it.
+    with httpx_mod.Client(
+        mounts={"https://": TlsGuardTransport(**trust)}, proxy="http://127.0.0.1:9", trust_env=False
+    ) as c:
+        assert c.get(good).status_code == 200
+        assert c.get(good).status_code == 200  # checked once per client
+    with httpx_mod.Client(transport=TlsGuardTransport(**trust)) as c:
+        assert c.get(good).status_code == 200
+
+    async def main() -> None:
+        transport = TlsGuardAsyncTransport(**trust)
+        with pytest.raises(tlsguard.InvalidInput, match="TlsGuardAsyncTransport"):
+            async with httpx_mod.AsyncClient(transport=transport, proxy="http://127.0.0.1:9"):
+                pass
+        async with httpx_mod.AsyncClient(transport=TlsGuardAsyncTransport(**trust)) as c:
+            assert (await c.get(good)).status_code == 200
+
+    asyncio.run(main())
 
 
 def test_httpx_async_transport(httpx_mod: Any, kit: Any) -> None:

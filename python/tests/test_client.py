@@ -198,3 +198,13 @@ def test_trust_report_and_pins(kit: Any) -> None:
     assert rep.total > 100 and rep.summary_lines()
     pin = tlsguard.Certificate.from_pem(Path(kit.pki("self_signed")).read_bytes()).spki_pin
     assert tlsguard.trust_report(roots="none", pins=[pin]).pin_only
+    assert tlsguard.trust_report(roots="none", ca_file=kit.pki("root_ca")).warnings == []
+
+
+def test_trust_report_warns_about_an_out_of_date_crl(kit: Any) -> None:
+    rep = tlsguard.trust_report(roots="none", ca_file=kit.pki("root_ca"), crls=[kit.pki("crl_expired")])
+    assert any("out of date" in w and "tlsguard Test Intermediate CA" in w for w in rep.warnings), rep.warnings
+    assert any(line.startswith("CRL of 'tlsguard Test Intermediate CA'") for line in rep.summary_lines())
+    pin = tlsguard.Certificate.from_pem(Path(kit.pki("self_signed")).read_bytes()).spki_pin
+    with pytest.raises(tlsguard.InvalidInput, match="pin-only"):
+        tlsguard.Client(roots="none", pins=[pin], crls=[kit.pki("crl")])

@@ -26,6 +26,8 @@ pub struct TrustReportObject {
     pub crls: u32,
     pub pin_only: bool,
     pub summary: Vec<String>,
+    /// What the caller may not expect: an out-of-date CRL, `SSL_CERT_FILE` not used, ...
+    pub warnings: Vec<String>,
 }
 
 pub fn trust_report_object(r: &tlsguard::TrustReport) -> TrustReportObject {
@@ -48,6 +50,7 @@ pub fn trust_report_object(r: &tlsguard::TrustReport) -> TrustReportObject {
         crls: r.crls as u32,
         pin_only: r.pin_only,
         summary: r.summary_lines(),
+        warnings: r.warnings.clone(),
     }
 }
 

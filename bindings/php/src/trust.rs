@@ -32,6 +32,7 @@ pub fn report_zval(r: &TrustReport) -> Result<Zval, PhpException> {
         .set("crls", r.crls as i64)?
         .set("pin_only", r.pin_only)?
         .set("summary", string_list(&r.summary_lines())?)?
+        .set("warnings", string_list(&r.warnings)?)?
         .into_zval())
 }
 

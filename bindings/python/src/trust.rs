@@ -71,6 +71,11 @@ impl TrustReport {
     fn pin_only(&self) -> bool {
         self.inner.pin_only
     }
+    /// What the caller may not expect: an out-of-date CRL, `SSL_CERT_FILE` not used, ...
+    #[getter]
+    fn warnings(&self) -> Vec<String> {
+        self.inner.warnings.clone()
+    }
     /// One line per source.
     fn summary_lines(&self) -> Vec<String> {
         self.inner.summary_lines()

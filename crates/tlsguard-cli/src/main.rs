@@ -595,7 +595,7 @@ fn cmd_trust(a: TrustCmdArgs) -> u8 {
                 outln!(
                     "{}",
                     json!({ "roots": r.roots, "sources": sources, "total": r.total, "pins": r.pins,
-                            "crls": r.crls, "pin_only": r.pin_only })
+                            "crls": r.crls, "pin_only": r.pin_only, "warnings": r.warnings })
                 );
             } else {
                 outln!("roots: {}", r.roots);
@@ -608,6 +608,9 @@ fn cmd_trust(a: TrustCmdArgs) -> u8 {
                     }
                 }
                 outln!("total trust anchors: {}", r.total);
+                for w in &r.warnings {
+                    outln!("warning: {w}");
+                }
             }
             0
         }

@@ -323,6 +323,13 @@ fn trust_report() {
     let o = trusted(&["trust"]);
     assert_eq!(o.code, 0);
     assert!(o.stdout.contains("root_ca.pem"), "{}", o.stdout);
+    assert_eq!(v["warnings"], serde_json::json!([]));
+    // An out-of-date CRL: listed, and warned about.
+    let crl = kit().pki("crl_expired");
+    let o = trusted(&["trust", "--crl", crl.to_str().unwrap()]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("CRL of 'tlsguard Test Intermediate CA'"), "{}", o.stdout);
+    assert!(o.stdout.contains("warning: the CRL of 'tlsguard Test Intermediate CA' is out of date"), "{}", o.stdout);
 }
 
 #[test]

@@ -319,6 +319,10 @@ pub(crate) fn scenarios(f: &Facts<'_>) -> Vec<Scenario> {
             .code("CERT_REVOKED"),
         t("revoked_no_crl", "Same revoked leaf without CRLs: no revocation checking.", f.https("revoked", "/"))
             .status(200),
+        t("crl_out_of_date", "The intermediate's CRL is past its nextUpdate: status unknown.", f.https("good", "/"))
+            .opt("crls", json!([f.file("crl_expired")]))
+            .code("CERT_REVOCATION_UNKNOWN")
+            .msg(INTERMEDIATE_CN),
         // --- client certificates -------------------------------------------------
         t("client_cert_required", "mTLS server, no client certificate.", f.https("mtls", "/"))
             .code("TLS_CLIENT_CERT_REQUIRED"),

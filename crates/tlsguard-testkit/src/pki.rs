@@ -574,6 +574,30 @@ pub(crate) fn generate(dir: &Path, plain_port: u16) -> io::Result<Pki> {
     .signed_by(&root)
     .map_err(err)?;
     out.write("crl_root", "crl_root.pem", crl_root.pem().map_err(err)?)?;
+    // The intermediate's CRL as a broken refresh job leaves it: past its nextUpdate.
+    let crl_expired = CertificateRevocationListParams {
+        this_update: now - 8 * day,
+        next_update: now - day,
+        crl_number: SerialNumber::from(1u64),
+        issuing_distribution_point: None,
+        revoked_certs: vec![],
+        key_identifier_method: KeyIdMethod::Sha256,
+    }
+    .signed_by(&inter)
+    .map_err(err)?;
+    out.write("crl_expired", "crl_expired.pem", crl_expired.pem().map_err(err)?)?;
+    // A current CRL of a CA that issues nothing the scenarios trust.
+    let crl_foreign = CertificateRevocationListParams {
+        this_update: now - Duration::hours(1),
+        next_update: now + 7 * day,
+        crl_number: SerialNumber::from(1u64),
+        issuing_distribution_point: None,
+        revoked_certs: vec![],
+        key_identifier_method: KeyIdMethod::Sha256,
+    }
+    .signed_by(&uinter)
+    .map_err(err)?;
+    out.write("crl_foreign", "crl_foreign.pem", crl_foreign.pem().map_err(err)?)?;
 
     // --- client certificates (mTLS) -----------------------------------------
     let client = Leaf {

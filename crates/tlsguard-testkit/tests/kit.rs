@@ -331,6 +331,7 @@ fn manifest_is_written_and_complete() {
         "name_constrained",
         "revoked",
         "revoked_no_crl",
+        "crl_out_of_date",
         "client_cert_required",
         "client_cert_ok",
         "client_cert_pkcs1",

@@ -149,7 +149,14 @@ fn verify_ders(ders: Vec<rustls::pki_types::CertificateDer<'static>>, opts: &Ver
                     });
                 }
             }
-            Ok(ChainReport { ok: true, error: None, path, presented, at, warnings: verified.warnings })
+            Ok(ChainReport {
+                ok: true,
+                error: None,
+                path,
+                presented,
+                at,
+                warnings: verified.warnings.into_iter().map(crate::text::safe_owned).collect(),
+            })
         }
         Err(e) => Ok(ChainReport { ok: false, error: Some(e), path: Vec::new(), presented, at, warnings: Vec::new() }),
     }

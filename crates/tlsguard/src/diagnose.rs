@@ -145,6 +145,8 @@ pub(crate) fn certificate_error(
             ),
         ),
         W::CertRevoked => revoked(&chain, store),
+        W::CrlExpired { next_update, .. } => crl_out_of_date(&chain, store, next_update.as_secs() as i64, now_secs),
+        W::InvalidCrlSignatureForPublicKey | W::IssuerNotCrlSigner => crl_not_usable(&chain, store, err),
         W::RequiredEkuNotFound | W::RequiredEkuNotFoundContext(_) | W::EmptyEkuExtension => {
             invalid_purpose(leaf_info, "serverAuth")
         }
@@ -228,6 +230,65 @@ fn revoked(chain: &[CertificateInfo], store: &TrustStore) -> Error {
         }
     }
     Error::new(Code::CertRevoked, "a certificate of the chain is revoked by a supplied CRL")
+}
+
+/// The certificates of `chain` that a loaded CRL is from the issuer of, with that CRL (first
+/// match; `pick` filters the CRLs).
+fn covered<'a>(
+    chain: &'a [CertificateInfo],
+    store: &'a TrustStore,
+    pick: impl Fn(&crate::trust::CrlInfo) -> bool,
+) -> Option<(usize, &'a CertificateInfo, &'a crate::trust::CrlInfo)> {
+    chain.iter().enumerate().find_map(|(i, info)| {
+        let issuer = issuer_raw(&info.der);
+        store.crl_info.iter().find(|c| c.issuer_der == issuer && pick(c)).map(|c| (i, info, c))
+    })
+}
+
+/// `CERT_REVOCATION_UNKNOWN` for a CRL past its nextUpdate, naming its issuer and that date.
+fn crl_out_of_date(chain: &[CertificateInfo], store: &TrustStore, next_update: i64, now: i64) -> Error {
+    let found = covered(chain, store, |c| c.next_update == next_update);
+    let (what, issuer) = match found {
+        Some((i, info, crl)) => (format!("the {}", label(info, i == 0)), crl.issuer.clone()),
+        None => (
+            "a certificate of the chain".to_owned(),
+            store
+                .crl_info
+                .iter()
+                .find(|c| c.next_update == next_update)
+                .map(|c| c.issuer.clone())
+                .unwrap_or_else(|| "its issuer".into()),
+        ),
+    };
+    Error::new(
+        Code::CertRevocationUnknown,
+        format!(
+            "the revocation status of {what} is unknown: the supplied CRL of '{issuer}' is out of date (its next update was due {}, {})",
+            format_time(next_update),
+            relative_time(next_update, now)
+        ),
+    )
+    .with_hint(format!(
+        "Fetch a current CRL from '{issuer}' and pass it in crls (the job that refreshes it may have stopped); a client reads its CRLs when it is built. If the date looks wrong, check this machine's clock."
+    ))
+}
+
+/// `CERT_REVOCATION_UNKNOWN` for a CRL that its issuer in the chain did not sign (or may not sign).
+fn crl_not_usable(chain: &[CertificateInfo], store: &TrustStore, err: &webpki::Error) -> Error {
+    let why = match err {
+        webpki::Error::IssuerNotCrlSigner => "its issuer's keyUsage does not allow signing CRLs (no cRLSign)",
+        _ => {
+            "its signature does not verify with the key of that issuer in the chain (a CRL of another CA with the same name?)"
+        }
+    };
+    let (what, issuer) = match covered(chain, store, |_| true) {
+        Some((i, info, crl)) => (format!("the {}", label(info, i == 0)), crl.issuer.clone()),
+        None => ("a certificate of the chain".to_owned(), "its issuer".to_owned()),
+    };
+    Error::new(
+        Code::CertRevocationUnknown,
+        format!("the revocation status of {what} is unknown: the supplied CRL of '{issuer}' is not usable: {why}"),
+    )
 }
 
 /// Whether `issuer` signed `subject` (both DER).

@@ -124,6 +124,10 @@ codes! {
     CertRevoked = "CERT_REVOKED", Certificate,
         "A certificate in the chain is listed as revoked by a supplied CRL.",
         "The server operator must replace the revoked certificate.";
+    /// A supplied CRL cannot give a certificate's revocation status (out of date, bad signature).
+    CertRevocationUnknown = "CERT_REVOCATION_UNKNOWN", Certificate,
+        "A supplied CRL cannot say whether a certificate of the chain is revoked: it is past its nextUpdate date, or its signature does not verify with the issuer's key.",
+        "Fetch a current CRL from the CA named in the message (the job refreshing it may have stopped) and pass it in crls; this machine's clock may also be wrong.";
     /// A signature in the chain does not verify.
     CertBadSignature = "CERT_BAD_SIGNATURE", Certificate,
         "A signature in the chain does not verify.",

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 
-/// Which root stores to trust. CAs from `ca_file`/`ca_pem`/`SSL_CERT_FILE`/`SSL_CERT_DIR` are
-/// always **added** to these.
+/// Which root stores to trust. CAs from `ca_file`/`ca_pem` are always **added** to these;
+/// `SSL_CERT_FILE`/`SSL_CERT_DIR` are the `system` store when set (see `use_env`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Roots {
@@ -145,7 +145,8 @@ pub struct TrustOptions {
     pub pins: Vec<String>,
     /// Certificate revocation lists (PEM or DER).
     pub crls: Vec<Source>,
-    /// Whether `SSL_CERT_FILE` / `SSL_CERT_DIR` add CAs (default true).
+    /// Whether `SSL_CERT_FILE` / `SSL_CERT_DIR` (when set) replace the OS store as the `system`
+    /// roots (default true). They are never used without `system` in `roots`.
     pub use_env: bool,
 }
 

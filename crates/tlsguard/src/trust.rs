@@ -2,13 +2,22 @@
 //! CAs **added** to them, pins, CRLs, and a report of what was loaded.
 //!
 //! Sources, in order: `roots` (webpki-roots for `mozilla`; the OS bundle for `system`),
-//! `SSL_CERT_FILE` / `SSL_CERT_DIR` (added, like `ca_file`), `ca_file`, `ca_pem`. An OS root
-//! that does not parse is skipped and counted, never fatal; a CA the caller passed explicitly
-//! that does not parse is an `INVALID_PEM` error, because silently ignoring it would leave the
-//! caller wondering why their CA is not trusted.
+//! `ca_file`, `ca_pem`. `SSL_CERT_FILE` / `SSL_CERT_DIR` are part of `system`: when set (and
+//! `use_env` is on) they replace the OS bundle, as they do for OpenSSL; with `roots` `mozilla`
+//! or `none` they are not used, and the report says so. An OS root that does not parse is
+//! skipped and counted, never fatal; a CA the caller passed explicitly that does not parse is an
+//! `INVALID_PEM` error, because silently ignoring it would leave the caller wondering why their
+//! CA is not trusted.
+//!
+//! The OS bundle and the environment's files are cached for [`SYSTEM_TTL`] (5 minutes, the
+//! lifetime of `Client::shared`), then read again, so a root removed from the OS store stops
+//! being trusted by clients built after that.
 
+use std::collections::HashMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer, TrustAnchor};
@@ -16,7 +25,7 @@ use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKey
 use crate::cert::{certificate_ders, looks_like_pem};
 use crate::error::{Code, Error, Result};
 use crate::options::{ClientIdentity, Roots, Source, TrustOptions};
-use crate::pin::Pin;
+use crate::pin::{Pin, wrap_sequence};
 
 /// One source of trust anchors and what it gave.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,6 +70,12 @@ pub struct TrustReport {
     pub crls: usize,
     /// Pin-only trust: no anchors, the leaf's key must match a pin.
     pub pin_only: bool,
+    /// Each CRL, one line: its issuer, nextUpdate and number of revoked serials.
+    pub crl_lines: Vec<String>,
+    /// What the caller may not expect: a CRL already past its nextUpdate, a CRL that names a
+    /// trusted root as its issuer but is not signed by it, `SSL_CERT_FILE`/`SSL_CERT_DIR` set
+    /// but not used (and why).
+    pub warnings: Vec<String>,
 }
 
 impl TrustReport {
@@ -72,9 +87,7 @@ impl TrustReport {
         } else if self.pins > 0 {
             lines.push(format!("{} pins", self.pins));
         }
-        if self.crls > 0 {
-            lines.push(format!("{} CRLs", self.crls));
-        }
+        lines.extend(self.crl_lines.iter().cloned());
         lines
     }
 }
@@ -87,8 +100,31 @@ pub(crate) struct TrustStore {
     pub supplied_anchor_certs: std::collections::HashMap<Vec<u8>, Vec<u8>>,
     pub pins: Vec<Pin>,
     pub crls: Vec<webpki::CertRevocationList<'static>>,
+    /// What tlsguard needs to explain a CRL, in the order of `crls`.
+    pub crl_info: Vec<CrlInfo>,
     pub report: TrustReport,
 }
+
+/// A loaded CRL as messages name it.
+#[derive(Clone, Debug)]
+pub(crate) struct CrlInfo {
+    /// The issuer as a name to show (its CN, else the whole name).
+    pub issuer: String,
+    /// The issuer's DER Name (with its SEQUENCE header), as in a certificate's issuer field.
+    pub issuer_der: Vec<u8>,
+    /// nextUpdate, Unix seconds.
+    pub next_update: i64,
+    /// How many serials it revokes.
+    pub revoked: usize,
+    /// A loaded trust anchor has the issuer's name.
+    pub issuer_is_anchor: bool,
+    /// A loaded trust anchor has the issuer's name but did not sign the CRL.
+    pub not_from_anchor: bool,
+}
+
+/// How long the OS bundle and the files named by `SSL_CERT_FILE`/`SSL_CERT_DIR` are reused
+/// before they are read again.
+pub const SYSTEM_TTL: Duration = Duration::from_secs(300);
 
 impl std::fmt::Debug for TrustStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -99,8 +135,20 @@ impl std::fmt::Debug for TrustStore {
 impl TrustStore {
     /// Loads every source named by `opts`.
     pub fn load(opts: &TrustOptions) -> Result<Self> {
+        Self::load_with(opts, &|name| std::env::var_os(name), Instant::now(), crate::cert::unix_now())
+    }
+
+    /// [`TrustStore::load`] with the environment, the cache clock and the wall clock given
+    /// (tests).
+    pub(crate) fn load_with(
+        opts: &TrustOptions,
+        env: &dyn Fn(&str) -> Option<OsString>,
+        now: Instant,
+        unix_now: i64,
+    ) -> Result<Self> {
         let mut anchors: Vec<TrustAnchor<'static>> = Vec::new();
         let mut sources = Vec::new();
+        let mut warnings = Vec::new();
 
         if matches!(opts.roots, Roots::Mozilla | Roots::MozillaAndSystem) {
             anchors.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -112,28 +160,48 @@ impl TrustStore {
                 skipped_reasons: Vec::new(),
             });
         }
-        if matches!(opts.roots, Roots::System | Roots::MozillaAndSystem) {
-            let (system, report) = system_roots();
-            anchors.extend(system.iter().cloned());
-            sources.push(report.clone());
-        }
-        // SSL_CERT_FILE / SSL_CERT_DIR add to the selected built-in roots, like ca_file. With
-        // roots="none" they are ignored: "none" plus a CA means exactly that CA, and many images
-        // point SSL_CERT_FILE at the whole OS bundle.
-        if opts.use_env && opts.roots != Roots::None {
-            if let Some(file) = std::env::var_os("SSL_CERT_FILE").filter(|v| !v.is_empty()) {
+        // SSL_CERT_FILE / SSL_CERT_DIR are the "system" store when set: they replace the OS
+        // bundle (as for OpenSSL and rustls-native-certs), and are not used without `system`:
+        // many images point them at the whole OS bundle, which "mozilla only" must not include.
+        let env_file = env("SSL_CERT_FILE").filter(|v| !v.is_empty());
+        let env_dirs = env("SSL_CERT_DIR").filter(|v| !v.is_empty());
+        let env_set: Vec<String> = [("SSL_CERT_FILE", &env_file), ("SSL_CERT_DIR", &env_dirs)]
+            .iter()
+            .filter_map(|(n, v)| v.as_ref().map(|v| format!("{n}={}", v.to_string_lossy())))
+            .collect();
+        let with_system = matches!(opts.roots, Roots::System | Roots::MozillaAndSystem);
+        if with_system && opts.use_env && !env_set.is_empty() {
+            if let Some(file) = &env_file {
                 let path = PathBuf::from(file);
-                let (found, src) = cached_from_paths("SSL_CERT_FILE", Some(&path), None);
-                anchors.extend(found);
+                let (found, src) = cached_paths("SSL_CERT_FILE", Some(&path), None, now);
+                anchors.extend(found.iter().cloned());
                 sources.push(src);
             }
-            if let Some(dirs) = std::env::var_os("SSL_CERT_DIR").filter(|v| !v.is_empty()) {
-                for dir in std::env::split_paths(&dirs).filter(|d| !d.as_os_str().is_empty()) {
-                    let (found, src) = cached_from_paths("SSL_CERT_DIR", None, Some(&dir));
-                    anchors.extend(found);
+            if let Some(dirs) = &env_dirs {
+                for dir in std::env::split_paths(dirs).filter(|d| !d.as_os_str().is_empty()) {
+                    let (found, src) = cached_paths("SSL_CERT_DIR", None, Some(&dir), now);
+                    anchors.extend(found.iter().cloned());
                     sources.push(src);
                 }
             }
+            warnings.push(format!(
+                "{} replaces the OS certificate store as the \"system\" roots (use_env=false uses the OS store instead)",
+                env_set.join(" and ")
+            ));
+        } else if with_system {
+            let (system, report) = system_roots(now);
+            anchors.extend(system.iter().cloned());
+            sources.push(report);
+            if !env_set.is_empty() {
+                warnings.push(format!("{} not used: use_env is false", env_set.join(" and ")));
+            }
+        } else if !env_set.is_empty() && opts.use_env && opts.roots != Roots::None {
+            // (roots="none" means exactly the caller's CAs: nothing to say.)
+            warnings.push(format!(
+                "{} not used: roots=\"{}\" does not include \"system\" (the environment's CA files replace the system store only)",
+                env_set.join(" and "),
+                opts.roots.as_str()
+            ));
         }
         let mut supplied: Vec<(TrustAnchor<'static>, Vec<u8>)> = Vec::new();
         for path in &opts.ca_files {
@@ -167,13 +235,19 @@ impl TrustStore {
 
         dedupe(&mut anchors);
         let pins = opts.pins.iter().map(|p| Pin::parse(p)).collect::<Result<Vec<_>>>()?;
-        let crls =
-            opts.crls.iter().map(load_crls).collect::<Result<Vec<_>>>()?.into_iter().flatten().collect::<Vec<_>>();
+        let (crls, crl_info): (Vec<_>, Vec<_>) =
+            opts.crls.iter().map(|c| load_crls(c, &anchors)).collect::<Result<Vec<_>>>()?.into_iter().flatten().unzip();
 
         let pin_only = opts.roots == Roots::None && anchors.is_empty() && !pins.is_empty();
         if opts.roots == Roots::None && anchors.is_empty() && pins.is_empty() {
             return Err(Error::invalid("roots: \"none\" trusts nothing by itself: also give ca_file, ca_pem or pins"));
         }
+        if pin_only && !crls.is_empty() {
+            return Err(Error::invalid(
+                "crls do not apply to pin-only trust (roots: \"none\" with pins and no CA): the pinned key itself is trusted and no issuer is checked, so no CRL could revoke it. To stop trusting a key, remove its pin; to check a CA's CRL, add that CA with ca_file or ca_pem",
+            ));
+        }
+        warnings.extend(crl_warnings(&crl_info, unix_now));
         let report = TrustReport {
             roots: opts.roots.as_str().to_owned(),
             total: anchors.len(),
@@ -181,8 +255,10 @@ impl TrustStore {
             pins: pins.len(),
             crls: crls.len(),
             pin_only,
+            crl_lines: crl_info.iter().map(CrlInfo::summary).collect(),
+            warnings,
         };
-        Ok(Self { anchors, supplied_anchor_certs, pins, crls, report })
+        Ok(Self { anchors, supplied_anchor_certs, pins, crls, crl_info, report })
     }
 
     /// Pin-only trust (no anchors, pins set).
@@ -213,53 +289,87 @@ const SYSTEM_BUNDLES: &[&str] = &[
     "/usr/local/etc/openssl/cert.pem",
 ];
 
-/// The OS store, loaded once per process (it is a ~200 KB file to parse).
+type Loaded = (Arc<Vec<TrustAnchor<'static>>>, TrustSource);
+
+/// A cache whose entries are read again once older than [`SYSTEM_TTL`]. The lock is held for
+/// the lookup only: a load happens outside it (two threads may both reload an expired entry;
+/// the later one wins, and both results are current).
+#[derive(Default)]
+struct TtlCache {
+    entries: Mutex<HashMap<(String, PathBuf), (Instant, Loaded)>>,
+}
+
+impl TtlCache {
+    fn get_or_load(
+        &self,
+        key: (String, PathBuf),
+        now: Instant,
+        ttl: Duration,
+        load: impl FnOnce() -> Loaded,
+    ) -> Loaded {
+        let fresh = |at: Instant| now.checked_duration_since(at).is_none_or(|age| age < ttl);
+        if let Some((at, hit)) = self.entries.lock().unwrap_or_else(|p| p.into_inner()).get(&key)
+            && fresh(*at)
+        {
+            return hit.clone();
+        }
+        let loaded = load();
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).insert(key, (now, loaded.clone()));
+        loaded
+    }
+}
+
+fn cache() -> &'static TtlCache {
+    static CACHE: OnceLock<TtlCache> = OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
+
+/// The OS store, cached for [`SYSTEM_TTL`] (it is a ~200 KB file to parse).
 ///
 /// On Linux this reads the distribution's bundle directly rather than through
-/// `rustls_native_certs::load_native_certs`, because that function *replaces* the OS store with
-/// `SSL_CERT_FILE`/`SSL_CERT_DIR` when they are set, while tlsguard *adds* those.
-fn system_roots() -> &'static (Vec<TrustAnchor<'static>>, TrustSource) {
-    static SYSTEM: OnceLock<(Vec<TrustAnchor<'static>>, TrustSource)> = OnceLock::new();
-    SYSTEM.get_or_init(|| {
-        if cfg!(any(target_os = "macos", target_os = "windows")) {
-            let result = rustls_native_certs::load_native_certs();
-            let (anchors, mut src) = anchors_lenient("system", "OS store".into(), result.certs);
-            for e in result.errors.iter().take(5) {
-                src.skipped += 1;
-                src.skipped_reasons.push(e.to_string());
-            }
-            return (anchors, src);
-        }
-        match SYSTEM_BUNDLES.iter().map(Path::new).find(|p| p.is_file()) {
-            Some(path) => lenient_from_paths("system", Some(path), None),
-            None => (
-                Vec::new(),
-                TrustSource {
-                    kind: "system".into(),
-                    location: "no OS bundle found".into(),
-                    loaded: 0,
-                    skipped: 0,
-                    skipped_reasons: vec![format!("none of {} exists", SYSTEM_BUNDLES.join(", "))],
-                },
-            ),
-        }
+/// `rustls_native_certs::load_native_certs`, because that function reads `SSL_CERT_FILE`/
+/// `SSL_CERT_DIR` from the process environment itself, while tlsguard decides about them (and
+/// `use_env`) in [`TrustStore::load_with`].
+fn system_roots(now: Instant) -> Loaded {
+    cache().get_or_load(("system".into(), PathBuf::new()), now, SYSTEM_TTL, || {
+        let (anchors, src) = load_system_roots();
+        (Arc::new(anchors), src)
     })
 }
 
-/// Loads a file or directory of CAs named by the environment, once per process and path
-/// (a directory such as /etc/ssl/certs holds hundreds of files).
-fn cached_from_paths(kind: &str, file: Option<&Path>, dir: Option<&Path>) -> (Vec<TrustAnchor<'static>>, TrustSource) {
-    type Cache =
-        std::sync::Mutex<std::collections::HashMap<(String, PathBuf), (Vec<TrustAnchor<'static>>, TrustSource)>>;
-    static CACHE: OnceLock<Cache> = OnceLock::new();
-    let key = (kind.to_owned(), file.or(dir).map(Path::to_path_buf).unwrap_or_default());
-    let cache = CACHE.get_or_init(Default::default);
-    if let Some(hit) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
-        return hit.clone();
+fn load_system_roots() -> (Vec<TrustAnchor<'static>>, TrustSource) {
+    if cfg!(any(target_os = "macos", target_os = "windows")) {
+        let result = rustls_native_certs::load_native_certs();
+        let (anchors, mut src) = anchors_lenient("system", "OS store".into(), result.certs);
+        for e in result.errors.iter().take(5) {
+            src.skipped += 1;
+            src.skipped_reasons.push(e.to_string());
+        }
+        return (anchors, src);
     }
-    let loaded = lenient_from_paths(kind, file, dir);
-    cache.lock().unwrap_or_else(|p| p.into_inner()).insert(key, loaded.clone());
-    loaded
+    match SYSTEM_BUNDLES.iter().map(Path::new).find(|p| p.is_file()) {
+        Some(path) => lenient_from_paths("system", Some(path), None),
+        None => (
+            Vec::new(),
+            TrustSource {
+                kind: "system".into(),
+                location: "no OS bundle found".into(),
+                loaded: 0,
+                skipped: 0,
+                skipped_reasons: vec![format!("none of {} exists", SYSTEM_BUNDLES.join(", "))],
+            },
+        ),
+    }
+}
+
+/// A file or directory of CAs named by the environment, cached for [`SYSTEM_TTL`] by path
+/// (a directory such as /etc/ssl/certs holds hundreds of files).
+fn cached_paths(kind: &str, file: Option<&Path>, dir: Option<&Path>, now: Instant) -> Loaded {
+    let key = (kind.to_owned(), file.or(dir).map(Path::to_path_buf).unwrap_or_default());
+    cache().get_or_load(key, now, SYSTEM_TTL, || {
+        let (anchors, src) = lenient_from_paths(kind, file, dir);
+        (Arc::new(anchors), src)
+    })
 }
 
 /// Loads a file or directory of CAs, skipping and counting what does not parse.
@@ -314,7 +424,10 @@ fn strict_anchors(data: &[u8]) -> Result<Vec<(TrustAnchor<'static>, Vec<u8>)>> {
         .collect()
 }
 
-fn load_crls(src: &Source) -> Result<Vec<webpki::CertRevocationList<'static>>> {
+fn load_crls(
+    src: &Source,
+    anchors: &[TrustAnchor<'static>],
+) -> Result<Vec<(webpki::CertRevocationList<'static>, CrlInfo)>> {
     let data = src.read("crls")?;
     let ders: Vec<CertificateRevocationListDer<'static>> = if looks_like_pem(&data) {
         CertificateRevocationListDer::pem_slice_iter(&data)
@@ -328,26 +441,101 @@ fn load_crls(src: &Source) -> Result<Vec<webpki::CertRevocationList<'static>>> {
     }
     ders.iter()
         .map(|der| {
-            check_crl_profile(der)
+            let info = crl_info(der, anchors)
                 .map_err(|why| Error::new(Code::InvalidPem, format!("crls {}: {why}", src.describe())))?;
-            webpki::OwnedCertRevocationList::from_der(der)
-                .map(webpki::CertRevocationList::from)
-                .map_err(|e| Error::new(Code::InvalidPem, format!("crls {}: not a valid CRL: {e:?}", src.describe())))
+            let crl =
+                webpki::OwnedCertRevocationList::from_der(der).map(webpki::CertRevocationList::from).map_err(|e| {
+                    Error::new(Code::InvalidPem, format!("crls {}: not a valid CRL: {e:?}", src.describe()))
+                })?;
+            Ok((crl, info))
         })
         .collect()
 }
 
-/// RFC 5280 5.2.3: a CRL must carry a non-critical CRLNumber. (webpki does not insist.)
-fn check_crl_profile(der: &[u8]) -> std::result::Result<(), String> {
+/// Parses a CRL for its [`CrlInfo`], checking RFC 5280 5.2.3: a CRL must carry a non-critical
+/// CRLNumber (webpki does not insist) and, for tlsguard, a nextUpdate (without one, "out of
+/// date" has no meaning; webpki refuses it too).
+fn crl_info(der: &[u8], anchors: &[TrustAnchor<'static>]) -> std::result::Result<CrlInfo, String> {
     use x509_parser::prelude::FromDer;
     let (_, crl) = x509_parser::revocation_list::CertificateRevocationList::from_der(der)
         .map_err(|e| format!("not a valid CRL: {e}"))?;
     let number = crl.extensions().iter().find(|e| e.oid.to_id_string() == "2.5.29.20");
     match number {
-        None => Err("the CRL has no CRLNumber extension (RFC 5280 5.2.3 requires one)".into()),
-        Some(ext) if ext.critical => Err("the CRL marks CRLNumber critical (RFC 5280 5.2.3 forbids it)".into()),
-        Some(_) => Ok(()),
+        None => return Err("the CRL has no CRLNumber extension (RFC 5280 5.2.3 requires one)".into()),
+        Some(ext) if ext.critical => {
+            return Err("the CRL marks CRLNumber critical (RFC 5280 5.2.3 forbids it)".into());
+        }
+        Some(_) => {}
     }
+    let next_update = crl.next_update().ok_or("the CRL has no nextUpdate date")?.timestamp();
+    let name = crl.issuer();
+    let issuer = name
+        .iter_common_name()
+        .next()
+        .and_then(|cn| cn.as_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| name.to_string());
+    // A trusted root of the CRL's issuer name that did not sign it.
+    let named: Vec<&TrustAnchor<'static>> =
+        anchors.iter().filter(|a| wrap_sequence(a.subject.as_ref()) == name.as_raw()).collect();
+    let not_from_anchor = !named.is_empty()
+        && !named.iter().any(|a| {
+            let spki = wrap_sequence(a.subject_public_key_info.as_ref());
+            x509_parser::x509::SubjectPublicKeyInfo::from_der(&spki)
+                .is_ok_and(|(_, key)| crl.verify_signature(&key).is_ok())
+        });
+    Ok(CrlInfo {
+        issuer,
+        issuer_der: name.as_raw().to_vec(),
+        next_update,
+        revoked: crl.iter_revoked_certificates().count(),
+        issuer_is_anchor: !named.is_empty(),
+        not_from_anchor,
+    })
+}
+
+impl CrlInfo {
+    /// `CRL of 'tlsguard Test Intermediate CA' (not a trusted root: applies to chains through
+    /// an intermediate of that name): 1 revoked, next update 2026-12-09 10:00:00 UTC`.
+    pub(crate) fn summary(&self) -> String {
+        format!(
+            "CRL of '{}' ({}): {} revoked, next update {}",
+            self.issuer,
+            if self.issuer_is_anchor {
+                "a trusted root"
+            } else {
+                "not a trusted root: applies to chains through an intermediate of that name"
+            },
+            self.revoked,
+            crate::cert::format_time(self.next_update)
+        )
+    }
+}
+
+/// Warnings about the loaded CRLs: one already past its nextUpdate (every chain through its
+/// issuer will be refused with `CERT_REVOCATION_UNKNOWN`), and one whose issuer is named like a
+/// loaded trust anchor that did not sign it (it will never apply, or refuse that anchor's
+/// chains). A CRL of an intermediate cannot be checked here: intermediates arrive with the
+/// server's chain, and a verified chain that no CRL covers gets its own warning.
+fn crl_warnings(infos: &[CrlInfo], now: i64) -> Vec<String> {
+    let mut out = Vec::new();
+    for info in infos {
+        if now >= info.next_update {
+            out.push(format!(
+                "the CRL of '{}' is out of date (its next update was due {}): every chain through '{}' is refused with CERT_REVOCATION_UNKNOWN until a current CRL is loaded",
+                info.issuer,
+                crate::cert::format_time(info.next_update),
+                info.issuer
+            ));
+        }
+        if info.not_from_anchor {
+            out.push(format!(
+                "the CRL of '{}' is not signed by the trusted root of that name: a chain through that root is refused with CERT_REVOCATION_UNKNOWN",
+                info.issuer
+            ));
+        }
+    }
+    out
 }
 
 /// Loads a client certificate chain and its private key (PKCS#8, PKCS#1, SEC1, or encrypted
@@ -422,6 +610,182 @@ mod tests {
         let opts =
             TrustOptions { roots: Roots::Mozilla, crls: vec![Source::Bytes(b"nope".to_vec())], ..Default::default() };
         assert_eq!(TrustStore::load(&opts).unwrap_err().code(), Code::InvalidPem);
+    }
+
+    /// A self-signed CA certificate (PEM) named `cn`, and its key.
+    fn ca(cn: &str) -> (String, rcgen::KeyPair) {
+        let mut p = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.distinguished_name.push(rcgen::DnType::CommonName, cn);
+        p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        p.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign, rcgen::KeyUsagePurpose::CrlSign];
+        let key = rcgen::KeyPair::generate().unwrap();
+        (p.self_signed(&key).unwrap().pem(), key)
+    }
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("tlsguard-trust-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn env_of(vars: &[(&str, &Path)]) -> impl Fn(&str) -> Option<OsString> + use<> {
+        let vars: Vec<(String, OsString)> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.as_os_str().to_owned())).collect();
+        move |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+
+    fn kinds(store: &TrustStore) -> Vec<&str> {
+        store.report.sources.iter().map(|s| s.kind.as_str()).collect()
+    }
+
+    #[test]
+    fn ssl_cert_env_is_the_system_store_only() {
+        let dir = temp_dir("env");
+        let file = dir.join("env-ca.pem");
+        std::fs::write(&file, ca("tlsguard env CA").0).unwrap();
+        let env = env_of(&[("SSL_CERT_FILE", &file), ("SSL_CERT_DIR", &dir)]);
+        let load = |roots, use_env| {
+            let opts = TrustOptions { roots, use_env, ..Default::default() };
+            TrustStore::load_with(&opts, &env, Instant::now(), crate::cert::unix_now()).unwrap()
+        };
+        // mozilla only: the environment's CAs are not added, and the report says so.
+        let moz = load(Roots::Mozilla, true);
+        assert_eq!(kinds(&moz), ["mozilla"]);
+        assert_eq!(moz.anchors.len(), webpki_roots::TLS_SERVER_ROOTS.len());
+        assert!(moz.report.warnings.iter().any(|w| w.contains("SSL_CERT_FILE=") && w.contains("roots=\"mozilla\"")));
+        // mozilla+system: they replace the OS bundle.
+        let both = load(Roots::MozillaAndSystem, true);
+        assert_eq!(kinds(&both), ["mozilla", "SSL_CERT_FILE", "SSL_CERT_DIR"]);
+        assert_eq!(both.report.sources[1].loaded, 1);
+        assert_eq!(both.anchors.len(), webpki_roots::TLS_SERVER_ROOTS.len() + 1); // the same CA twice: deduplicated
+        assert!(both.report.warnings.iter().any(|w| w.contains("replaces the OS certificate store")));
+        // use_env=false: the OS store, and the report says the variables were not used.
+        let off = load(Roots::MozillaAndSystem, false);
+        assert_eq!(kinds(&off), ["mozilla", "system"]);
+        assert!(off.report.warnings.iter().any(|w| w.contains("not used: use_env is false")));
+        // roots=none + a CA: exactly that CA.
+        let opts = TrustOptions { roots: Roots::None, ca_files: vec![file.clone()], ..Default::default() };
+        let none = TrustStore::load_with(&opts, &env, Instant::now(), 0).unwrap();
+        assert_eq!(kinds(&none), ["ca_file"]);
+        assert!(none.report.warnings.is_empty(), "{:?}", none.report.warnings);
+        // Nothing set: the OS store, no warning.
+        let opts = TrustOptions { roots: Roots::System, ..Default::default() };
+        let plain = TrustStore::load_with(&opts, &|_| None, Instant::now(), 0).unwrap();
+        assert_eq!(kinds(&plain), ["system"]);
+        assert!(plain.report.warnings.is_empty(), "{:?}", plain.report.warnings);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn environment_bundles_are_read_again_after_the_ttl() {
+        let dir = temp_dir("ttl");
+        let file = dir.join("bundle.pem");
+        std::fs::write(&file, ca("tlsguard TTL CA 1").0).unwrap();
+        let env = env_of(&[("SSL_CERT_FILE", &file)]);
+        let opts = TrustOptions { roots: Roots::System, ..Default::default() };
+        let t0 = Instant::now();
+        let count = |at: Instant| TrustStore::load_with(&opts, &env, at, 0).unwrap().anchors.len();
+        assert_eq!(count(t0), 1);
+        std::fs::write(&file, ca("tlsguard TTL CA 1").0 + &ca("tlsguard TTL CA 2").0).unwrap();
+        assert_eq!(count(t0 + Duration::from_secs(10)), 1, "cached within the TTL");
+        assert_eq!(count(t0 + SYSTEM_TTL + Duration::from_secs(1)), 2, "read again after the TTL");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn ttl_cache_reloads_only_when_stale() {
+        let cache = TtlCache::default();
+        let loads = std::cell::Cell::new(0);
+        let key = || ("test".to_owned(), PathBuf::from("/x"));
+        let load = || {
+            loads.set(loads.get() + 1);
+            (
+                Arc::new(Vec::new()),
+                TrustSource {
+                    kind: "test".into(),
+                    location: String::new(),
+                    loaded: loads.get(),
+                    skipped: 0,
+                    skipped_reasons: Vec::new(),
+                },
+            )
+        };
+        let t0 = Instant::now();
+        let ttl = Duration::from_secs(300);
+        assert_eq!(cache.get_or_load(key(), t0, ttl, load).1.loaded, 1);
+        assert_eq!(cache.get_or_load(key(), t0 + Duration::from_secs(299), ttl, load).1.loaded, 1);
+        assert_eq!(cache.get_or_load(key(), t0 + ttl, ttl, load).1.loaded, 2);
+        assert_eq!(cache.get_or_load(key(), t0 + ttl + Duration::from_secs(1), ttl, load).1.loaded, 2);
+        assert_eq!(loads.get(), 2);
+    }
+
+    fn crl_pem(issuer: &rcgen::Issuer<'_, rcgen::KeyPair>, next_update_in: i64, now: i64) -> Vec<u8> {
+        let at = |s: i64| time::OffsetDateTime::from_unix_timestamp(s).unwrap();
+        rcgen::CertificateRevocationListParams {
+            this_update: at(now - 86_400 * 8),
+            next_update: at(now + next_update_in),
+            crl_number: rcgen::SerialNumber::from(7u64),
+            issuing_distribution_point: None,
+            revoked_certs: vec![],
+            key_identifier_method: rcgen::KeyIdMethod::Sha256,
+        }
+        .signed_by(issuer)
+        .unwrap()
+        .pem()
+        .unwrap()
+        .into_bytes()
+    }
+
+    #[test]
+    fn crls_are_reported_and_out_of_date_ones_warned() {
+        let (root_pem, root_key) = ca("tlsguard CRL Root");
+        let root = rcgen::Issuer::from_ca_cert_pem(&root_pem, root_key).unwrap();
+        let (_, other_key) = ca("tlsguard CRL Root");
+        let impostor = rcgen::Issuer::from_ca_cert_pem(&root_pem, other_key).unwrap(); // same name, other key
+        let now = 1_800_000_000;
+        let opts = |crls: Vec<Vec<u8>>| TrustOptions {
+            roots: Roots::None,
+            ca_pem: vec![root_pem.clone().into_bytes()],
+            crls: crls.into_iter().map(Source::Bytes).collect(),
+            ..Default::default()
+        };
+        let load = |o: &TrustOptions| TrustStore::load_with(o, &|_| None, Instant::now(), now).unwrap();
+
+        let current = load(&opts(vec![crl_pem(&root, 86_400, now)]));
+        assert!(current.report.warnings.is_empty(), "{:?}", current.report.warnings);
+        let lines = current.report.summary_lines();
+        assert!(
+            lines.iter().any(
+                |l| l.starts_with("CRL of 'tlsguard CRL Root' (a trusted root): 0 revoked, next update 2027-01-16")
+            ),
+            "{lines:?}"
+        );
+
+        let stale = load(&opts(vec![crl_pem(&root, -3600, now)]));
+        let w = stale.report.warnings.join("\n");
+        assert!(
+            w.contains("the CRL of 'tlsguard CRL Root' is out of date") && w.contains("2027-01-15 07:00:00 UTC"),
+            "{w}"
+        );
+
+        let forged = load(&opts(vec![crl_pem(&impostor, 86_400, now)]));
+        let w = forged.report.warnings.join("\n");
+        assert!(w.contains("is not signed by the trusted root of that name"), "{w}");
+    }
+
+    #[test]
+    fn crls_with_pin_only_trust_are_refused() {
+        let (root_pem, root_key) = ca("tlsguard CRL Root");
+        let root = rcgen::Issuer::from_ca_cert_pem(&root_pem, root_key).unwrap();
+        let opts = TrustOptions {
+            roots: Roots::None,
+            pins: vec![format!("sha256/{}", "A".repeat(43) + "=")],
+            crls: vec![Source::Bytes(crl_pem(&root, 86_400, crate::cert::unix_now()))],
+            ..Default::default()
+        };
+        let err = TrustStore::load(&opts).unwrap_err();
+        assert_eq!(err.code(), Code::InvalidArgument);
+        assert!(err.message().contains("crls do not apply to pin-only trust"), "{err}");
     }
 
     #[test]

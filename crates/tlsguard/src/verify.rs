@@ -131,12 +131,14 @@ fn verify_webpki(
     let revocation = if crl_refs.is_empty() {
         None
     } else {
-        // Unknown status is allowed (a CRL covers only its issuer's certificates) and an
-        // out-of-date CRL is still used: the caller chose these CRLs.
+        // Unknown status is allowed (a CRL covers only its issuer's certificates; a chain no
+        // CRL covers gets a warning below). A CRL past its nextUpdate is refused where it
+        // applies (CERT_REVOCATION_UNKNOWN), checked at each verification because a CRL goes
+        // out of date while a client lives.
         webpki::RevocationOptionsBuilder::new(&crl_refs).ok().map(|b| {
             b.with_depth(webpki::RevocationCheckDepth::Chain)
                 .with_status_policy(webpki::UnknownStatusPolicy::Allow)
-                .with_expiration_policy(webpki::ExpirationPolicy::Ignore)
+                .with_expiration_policy(webpki::ExpirationPolicy::Enforce)
                 .build()
         })
     };
@@ -214,7 +216,31 @@ fn verify_webpki(
             ));
         }
     }
-    Ok(VerifiedChain { path, warnings: Vec::new() })
+    let warnings = uncovered_leaf_warning(store, &path).into_iter().collect();
+    Ok(VerifiedChain { path, warnings })
+}
+
+/// With CRLs configured, a warning when none of them is from the leaf's issuer: its revocation
+/// status was not checked (webpki's `UnknownStatusPolicy::Allow` passes it silently).
+fn uncovered_leaf_warning(store: &TrustStore, path: &[CertificateDer<'static>]) -> Option<String> {
+    use x509_parser::prelude::FromDer;
+    if store.crl_info.is_empty() {
+        return None;
+    }
+    let (_, leaf) = x509_parser::certificate::X509Certificate::from_der(path.first()?.as_ref()).ok()?;
+    let issuer = leaf.issuer().as_raw();
+    if store.crl_info.iter().any(|c| c.issuer_der == issuer) {
+        return None;
+    }
+    let name = leaf.issuer().iter_common_name().next().and_then(|cn| cn.as_str().ok()).map(str::to_owned);
+    let from: Vec<String> = store.crl_info.iter().map(|c| format!("'{}'", c.issuer)).collect();
+    let leaf_name = CertificateInfo::from_der(path.first()?).map(|i| i.display_name()).unwrap_or_default();
+    Some(format!(
+        "the revocation status of the certificate for {leaf_name} was not checked: none of the {} supplied CRLs (from {}) is from its issuer '{}'",
+        from.len(),
+        from.join(", "),
+        name.unwrap_or_else(|| leaf.issuer().to_string())
+    ))
 }
 
 /// Pin-only trust: no CA at all; the leaf's key must match a pin, and its names, dates and
@@ -366,9 +392,10 @@ impl ServerCertVerifier for Verifier {
         now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
         let (store, provider, name) = (&self.store, &self.provider, Some(server_name));
+        let extras = EXTRAS.with(|x| x.borrow().clone());
         let mut result = verify_server_chain(store, provider, end_entity, intermediates, name, now, Purpose::Server);
         if matches!(&result, Err(e) if e.code() == Code::CertIncompleteChain)
-            && let Some(extras) = EXTRAS.with(|x| x.borrow().clone())
+            && let Some(extras) = &extras
             && !extras.fetched.is_empty()
         {
             result = verify_with_extras(
@@ -381,9 +408,13 @@ impl ServerCertVerifier for Verifier {
                 now,
                 Purpose::Server,
             );
-            if let Ok(v) = &result {
-                *extras.warnings.lock().unwrap_or_else(|p| p.into_inner()) = Some(v.warnings.clone());
-            }
+        }
+        // Warnings of the accepted chain (fetched intermediates it needed; a leaf no CRL
+        // covers) travel back to the connection through its `Extras`.
+        if let (Ok(v), Some(extras)) = (&result, &extras)
+            && !v.warnings.is_empty()
+        {
+            *extras.warnings.lock().unwrap_or_else(|p| p.into_inner()) = Some(v.warnings.clone());
         }
         match result {
             Ok(_) => Ok(ServerCertVerified::assertion()),

@@ -499,6 +499,8 @@ impl Connector {
         let has_identity = self.tls.config.client_auth_cert_resolver.has_certs();
         let connector = tokio_rustls::TlsConnector::from(self.tls.config.clone());
         let handshake = crate::tls::Asking { asked: asked.clone(), fut: Box::pin(connector.connect(name, tcp)) };
+        // With CRLs, the verifier may also have a warning to hand back (a leaf no CRL covers).
+        let extras = extras.or_else(|| (!self.tls.store.crls.is_empty()).then(|| Extras::new(Arc::default())));
         let handshake = WithExtras { extras: extras.clone(), fut: Box::pin(handshake) };
         match handshake.await {
             Ok(tls) => {
@@ -512,6 +514,8 @@ impl Connector {
                     }
                     None => Vec::new(),
                 };
+                // They name certificates and URLs: shown escaped, like messages.
+                info.warnings = info.warnings.into_iter().map(crate::text::safe_owned).collect();
                 let failure = TlsFailure(Arc::new(FailureInner {
                     alert: std::sync::Mutex::new(None),
                     cert_requested: asked,

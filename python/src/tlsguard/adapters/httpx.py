@@ -15,9 +15,16 @@ event loop, no thread per request). Both take the options of :class:`tlsguard.Cl
 - **TLS belongs to the transport.** httpx's ``verify=``, ``cert=`` and ``trust_env`` are
   options of the *default* transport; httpx does not hand them to a custom one, so they have no
   effect here (and cannot turn verification off). Configure trust on the transport:
-  ``ca_file=``, ``pins=``, ``client_cert=``. httpx's ``proxy=`` / ``mounts=`` likewise choose
-  transports; use ``TlsGuardTransport(proxy=...)``. Without ``proxy`` tlsguard reads
-  ``HTTPS_PROXY``/``NO_PROXY`` itself.
+  ``ca_file=``, ``pins=``, ``client_cert=``.
+- **Not bypassed by httpx's proxy= / mounts=.** ``httpx.Client(transport=..., proxy=...)`` and
+  ``mounts={"https://host": httpx.HTTPTransport()}`` make httpx send matching https:// URLs
+  through *its own* transport (with its own ``verify=``, which can be False), not through
+  tlsguard. The transports refuse such a client with :class:`tlsguard.InvalidInput`: when the
+  client is entered (``with httpx.Client(...)``) and at its first request through the
+  transport. A client used without ``with`` whose every URL goes elsewhere (``proxy=`` mounts
+  ``all://``) never reaches the transport, so nothing can refuse it: use ``with``, and
+  ``TlsGuardTransport(proxy=...)`` for a proxy. Without ``proxy`` tlsguard reads
+  ``HTTPS_PROXY``/``NO_PROXY`` itself (httpx ignores them for a client given a ``transport``).
 - **One hop per request.** The tlsguard client has ``max_redirects=0``; httpx follows
   redirects itself (``follow_redirects=True``, ``max_redirects``). ``allow_http`` stays False,
   so an http:// hop (e.g. a redirect from https:// to http://) reaching the transport is refused
@@ -41,7 +48,9 @@ Errors are httpx exceptions (all ``httpx.TransportError``), chained to the tlsgu
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Tuple, Type, Union
+import sys
+import weakref
+from typing import Any, Dict, List, Optional, Tuple, Type, Union
 
 try:
     import httpx  # type: ignore[import-not-found, unused-ignore]
@@ -59,7 +68,7 @@ from ..exceptions import (
     TLSHandshakeError,
     TlsGuardError,
 )
-from . import client_options, request_headers, response_headers
+from . import client_options, invalid, request_headers, response_headers
 
 __all__ = ["TlsGuardTransport", "TlsGuardAsyncTransport", "ERROR_MAP"]
 
@@ -125,6 +134,71 @@ def _response(request: httpx.Request, native: Response) -> httpx.Response:
     )
 
 
+def _calling_client(depth: int, transport: Any) -> Optional[Any]:
+    """The httpx client holding ``transport`` whose method called it (found as ``self`` in a
+    caller's frame; httpx calls transports from ``Client._send_single_request`` and
+    ``__enter__``). None for a transport wrapped in another one."""
+    try:
+        frame: Any = sys._getframe(depth + 1)
+    except ValueError:  # pragma: no cover - a shallower stack than httpx ever has
+        return None
+    for _ in range(3):
+        if frame is None:
+            break
+        owner = frame.f_locals.get("self")
+        if isinstance(owner, (httpx.Client, httpx.AsyncClient)):
+            mounts = getattr(owner, "_mounts", None) or {}
+            holds = getattr(owner, "_transport", None) is transport or any(t is transport for t in mounts.values())
+            return owner if holds else None
+        frame = frame.f_back
+    return None
+
+
+def _bypasses(client: Any) -> List[str]:
+    """The mount patterns through which httpx would send https:// URLs to a transport other
+    than tlsguard's (``proxy=`` / ``mounts=``), in httpx's priority order."""
+    mounts = getattr(client, "_mounts", None)
+    if not isinstance(mounts, dict):
+        return []  # an httpx whose internals differ: nothing to check (documented)
+    ours = (TlsGuardTransport, TlsGuardAsyncTransport)
+    default_is_ours = isinstance(getattr(client, "_transport", None), ours)
+    found = []
+    for pattern, transport in mounts.items():  # httpx keeps them sorted, most specific first
+        scheme = getattr(pattern, "scheme", "")
+        if scheme not in ("https", ""):  # "" is all://
+            continue
+        is_ours = default_is_ours if transport is None else isinstance(transport, ours)
+        if is_ours:
+            if not getattr(pattern, "host", "") and getattr(pattern, "port", None) is None:
+                break  # every https:// URL not matched above comes to tlsguard
+            continue
+        found.append(str(getattr(pattern, "pattern", pattern)))
+    return found
+
+
+class _BypassCheck:
+    """Refuses an httpx client that would send https:// URLs around the transport."""
+
+    def __init__(self) -> None:
+        self._checked: "weakref.WeakSet[Any]" = weakref.WeakSet()
+
+    def check(self, transport: Any, depth: int) -> None:
+        cls_name = type(transport).__name__
+        client = _calling_client(depth + 1, transport)
+        if client is None or client in self._checked:
+            return
+        found = _bypasses(client)
+        if found:
+            raise invalid(
+                f"this httpx client sends https:// URLs matching {', '.join(map(repr, found))} through "
+                f"httpx's own transport (proxy= or mounts=), around {cls_name}: those requests would "
+                "not be verified by tlsguard",
+                f"Give the proxy to the transport ({cls_name}(proxy='http://host:port')) and leave "
+                "httpx's proxy= and mounts= unset (or mount only tlsguard transports).",
+            )
+        self._checked.add(client)
+
+
 class TlsGuardTransport(httpx.BaseTransport):  # type: ignore[misc, unused-ignore]  # (Any without httpx)
     """An httpx transport sending every request through one :class:`tlsguard.Client`.
 
@@ -135,8 +209,14 @@ class TlsGuardTransport(httpx.BaseTransport):  # type: ignore[misc, unused-ignor
     def __init__(self, **options: Any) -> None:
         opts = client_options("TlsGuardTransport", "httpx", "httpx.Client(max_redirects=...)", options)
         self.client = Client(**opts)
+        self._bypass = _BypassCheck()
+
+    def __enter__(self) -> "TlsGuardTransport":
+        self._bypass.check(self, 1)
+        return self
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self._bypass.check(self, 1)
         body = request.read()
         try:
             native = self.client.request(request.method, str(request.url), **_arguments(request, body))
@@ -157,8 +237,14 @@ class TlsGuardAsyncTransport(httpx.AsyncBaseTransport):  # type: ignore[misc, un
     def __init__(self, **options: Any) -> None:
         opts = client_options("TlsGuardAsyncTransport", "httpx", "httpx.AsyncClient(max_redirects=...)", options)
         self.client = AsyncClient(**opts)
+        self._bypass = _BypassCheck()
+
+    async def __aenter__(self) -> "TlsGuardAsyncTransport":
+        self._bypass.check(self, 1)
+        return self
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self._bypass.check(self, 1)
         body = await request.aread()
         try:
             native = await self.client.request(request.method, str(request.url), **_arguments(request, body))

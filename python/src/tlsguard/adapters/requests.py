@@ -18,10 +18,14 @@
   ``HTTP_DOWNGRADE``), because requests would send the http:// hop through whichever adapter
   is mounted for ``http://`` (also with ``allow_redirects=False``: the adapter cannot tell).
   ``max_redirects`` and ``allow_http=True`` are refused.
-- **No per-request TLS overrides.** ``verify=False``, ``verify="/path"`` and ``cert=`` raise
-  :class:`tlsguard.InvalidInput`: the adapter's options decide what is trusted (``ca_file``,
-  ``pins``, ``client_cert``). The one exception: a ``verify`` path that requests took from
-  ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` (``trust_env``) is ignored, not refused.
+- **No per-request TLS overrides.** ``verify=False`` (or any other false value),
+  ``verify="/path"`` and ``cert=`` raise :class:`tlsguard.InvalidInput`: the adapter's options
+  decide what is trusted (``ca_file``, ``pins``, ``client_cert``), and a caller who meant "trust
+  only this CA" must not silently get the adapter's roots instead. The one exception: the path
+  requests takes from the environment (``REQUESTS_CA_BUNDLE``, else ``CURL_CA_BUNDLE``, passed
+  on every call when ``trust_env`` is on) is not used and not refused: pass it as
+  ``TlsGuardAdapter(ca_file=...)`` to trust it (a certificate error then says so). An explicit
+  ``verify=`` equal to that path cannot be told apart from it.
 - **Proxies**: a proxy requests would use for the URL raises :class:`tlsguard.InvalidInput`
   (configure ``TlsGuardAdapter(proxy=...)``), unless it is the one the environment
   (``HTTPS_PROXY``/``NO_PROXY``) gives, which tlsguard reads itself when ``proxy`` is not set.
@@ -179,7 +183,14 @@ class TlsGuardAdapter(BaseAdapter):  # type: ignore[misc, unused-ignore]  # (Bas
                 timeout=_read_timeout(timeout),
             )
         except TlsGuardError as e:
-            raise translate_error(e, request) from e
+            exc = translate_error(e, request)
+            if isinstance(e, CertificateError) and _from_environment(verify):
+                exc.args = (
+                    f"{exc.args[0]} (note: verify={os.fsdecode(cast(str, verify))!r} from REQUESTS_CA_BUNDLE/"
+                    "CURL_CA_BUNDLE is not used by TlsGuardAdapter: pass it as TlsGuardAdapter(ca_file=...) "
+                    "to trust it)",
+                ) + exc.args[1:]
+            raise exc from e
         downgrade = downgrade_error(url, native.status_code, native.headers)
         if downgrade is not None:
             raise translate_error(downgrade, request) from downgrade
@@ -230,17 +241,22 @@ class TlsGuardAdapter(BaseAdapter):  # type: ignore[misc, unused-ignore]  # (Bas
         r: requests.Response = response
         return r
 
-    def _check_tls(self, verify: Union[bool, str, None], cert: Any) -> None:
-        if verify is False:
+    def _check_tls(self, verify: Any, cert: Any) -> None:
+        if verify is True or verify is None or _from_environment(verify):
+            pass
+        elif isinstance(verify, (str, bytes, os.PathLike)) and verify:
+            path = os.fsdecode(verify)
             raise invalid(
-                "verify=False: tlsguard has no switch to turn certificate verification off",
+                f"verify={path!r}: the adapter decides what is trusted, not the request (in requests "
+                "this path would replace the trusted CAs; here it would be ignored)",
+                f"Pass the CA file to the adapter: TlsGuardAdapter(ca_file={path!r}) (add roots='none' "
+                "to trust only that CA).",
+            )
+        else:
+            raise invalid(
+                f"verify={verify!r}: tlsguard has no switch to turn certificate verification off",
                 "To trust a self-signed certificate, pin its key: TlsGuardAdapter(roots='none', "
                 "pins=['sha256/...']); to trust your own CA: TlsGuardAdapter(ca_file='ca.pem').",
-            )
-        if isinstance(verify, (str, os.PathLike)) and not _from_environment(verify):
-            raise invalid(
-                f"verify={str(verify)!r}: the adapter decides what is trusted, not the request",
-                f"Pass the CA file to the adapter: TlsGuardAdapter(ca_file={str(verify)!r}).",
             )
         if cert is not None:
             raise invalid(
@@ -271,9 +287,13 @@ class TlsGuardAdapter(BaseAdapter):  # type: ignore[misc, unused-ignore]  # (Bas
 
 
 def _from_environment(verify: Any) -> bool:
-    """Whether requests took this ``verify`` path from the environment (``trust_env``)."""
-    env = {os.environ.get("REQUESTS_CA_BUNDLE"), os.environ.get("CURL_CA_BUNDLE")} - {None, ""}
-    return str(verify) in env
+    """Whether ``verify`` is the path requests takes from the environment (``trust_env``):
+    ``REQUESTS_CA_BUNDLE``, else ``CURL_CA_BUNDLE``, as ``Session.merge_environment_settings``
+    picks it."""
+    if not isinstance(verify, (str, bytes, os.PathLike)):
+        return False
+    env = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    return bool(env) and os.fsdecode(verify) == env
 
 
 def _read_timeout(timeout: Any) -> Optional[float]:
