@@ -301,6 +301,24 @@ pub(crate) fn scenarios(f: &Facts<'_>) -> Vec<Scenario> {
         )
         .code("CERT_INCOMPLETE_CHAIN")
         .msg(INTERMEDIATE_CN),
+        // The AIA URL is on 127.0.0.1: the fetch reaches only public addresses unless
+        // aia_allow_private says otherwise (a private PKI, as here).
+        t(
+            "aia_private_refused",
+            "Leaf only, fetch_missing_intermediates on: its AIA URL on 127.0.0.1 is not fetched.",
+            f.https("missing_intermediate", "/"),
+        )
+        .opt("fetch_missing_intermediates", true)
+        .code("CERT_INCOMPLETE_CHAIN")
+        .msg("could not fetch the intermediate from the CA issuers URL http://127.0.0.1:"),
+        t(
+            "aia_private_allowed",
+            "Leaf only, fetch_missing_intermediates and aia_allow_private on: fetched, accepted.",
+            f.https("missing_intermediate", "/"),
+        )
+        .opt("fetch_missing_intermediates", true)
+        .opt("aia_allow_private", true)
+        .status(200),
         t("rsa1024", "openssl s_server with an RSA-1024 leaf.", f.https("rsa1024", "/"))
             .code("CERT_WEAK_ALGORITHM")
             .msg("1024"),
