@@ -199,7 +199,9 @@ def test_asyncio_one_notifier_per_loop(kit: Any, good_url: str) -> None:
             assert [r.status_code for r in rs] == [200] * 40
             if round == 0:
                 fds = _open_fds()  # with the pooled connections
-        assert _open_fds() <= fds + 2 and len(notifier) == 0
+        # A request needs no fd of its own (40 in flight would add 40); a few new pooled
+        # connections may appear when HTTP/2 requests race the first ALPN answer.
+        assert _open_fds() <= fds + 8 and len(notifier) == 0
         with pytest.raises(tlsguard.InvalidInput):
             await a.get("not a url")
         task = asyncio.ensure_future(a.get(kit.server("good") + "/slow"))
