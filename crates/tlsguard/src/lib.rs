@@ -31,8 +31,10 @@ pub mod trust;
 
 mod aia;
 mod diagnose;
+mod net;
 mod pin;
 mod policy;
+mod probe;
 mod text;
 mod tls;
 mod util;
