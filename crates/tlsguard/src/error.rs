@@ -296,7 +296,7 @@ impl Error {
     /// credentials a `user:pass@` part would carry.
     pub fn with_url(mut self, url: impl Into<String>) -> Self {
         if self.inner.url.is_none() {
-            self.inner.url = Some(crate::util::url_without_credentials(&url.into()));
+            self.inner.url = Some(crate::text::url_without_credentials(&url.into()));
         }
         self
     }

@@ -1,4 +1,5 @@
-//! Text that came from a certificate or a server, made safe to show.
+//! Text that came from a certificate or a server, made safe to show; URLs shown without their
+//! credentials.
 //!
 //! Subjects, SANs, URLs from AIA/CRL extensions, reason phrases and header values are chosen by
 //! whoever made the certificate or runs the server. Printed raw, an ESC sequence rewrites the
@@ -50,6 +51,31 @@ pub(crate) fn safe_owned(s: String) -> String {
     match display_safe(&s) {
         Cow::Borrowed(_) => s,
         Cow::Owned(o) => o,
+    }
+}
+
+/// `s` without the `user:pass@` of a URL (for messages, `Error::url`, `Response::url`); `s`
+/// itself when it has none. In a string that does not parse as a URL, whatever stands between
+/// `://` and an `@` of the authority is replaced by `***` (it may be credentials).
+pub(crate) fn url_without_credentials(s: &str) -> String {
+    if !s.contains('@') {
+        return s.to_owned();
+    }
+    match url::Url::parse(s) {
+        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.to_string()
+        }
+        Ok(_) => s.to_owned(),
+        Err(_) => {
+            let Some(start) = s.find("://").map(|i| i + 3) else { return s.to_owned() };
+            let end = s[start..].find(['/', '?', '#']).map_or(s.len(), |i| start + i);
+            match s[start..end].rfind('@') {
+                Some(at) => format!("{}***{}", &s[..start], &s[start + at..]),
+                None => s.to_owned(),
+            }
+        }
     }
 }
 

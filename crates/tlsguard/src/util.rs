@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use crate::error::{Code, Error, Result};
+pub(crate) use crate::text::url_without_credentials;
 
 /// Largest file tlsguard reads as a CA bundle, key, certificate or CRL (64 MiB).
 pub(crate) const MAX_INPUT_FILE: u64 = 64 * 1024 * 1024;
@@ -31,31 +32,6 @@ pub(crate) fn read_file(path: &Path, what: &str) -> Result<Vec<u8>> {
         ));
     }
     Ok(data)
-}
-
-/// `s` without the `user:pass@` of a URL (for messages, `Error::url`, `Response::url`); `s`
-/// itself when it has none. In a string that does not parse as a URL, whatever stands between
-/// `://` and an `@` of the authority is replaced by `***` (it may be credentials).
-pub(crate) fn url_without_credentials(s: &str) -> String {
-    if !s.contains('@') {
-        return s.to_owned();
-    }
-    match url::Url::parse(s) {
-        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
-            let _ = u.set_username("");
-            let _ = u.set_password(None);
-            u.to_string()
-        }
-        Ok(_) => s.to_owned(),
-        Err(_) => {
-            let Some(start) = s.find("://").map(|i| i + 3) else { return s.to_owned() };
-            let end = s[start..].find(['/', '?', '#']).map_or(s.len(), |i| start + i);
-            match s[start..end].rfind('@') {
-                Some(at) => format!("{}***{}", &s[..start], &s[start + at..]),
-                None => s.to_owned(),
-            }
-        }
-    }
 }
 
 fn io_error(path: &Path, what: &str, e: &std::io::Error) -> Error {
