@@ -1,17 +1,13 @@
-//! `tlsguard::cert`: PEM/DER parsing, and `CertificateInfo` for the facade's `Certificate`.
+//! `tlsguard::cert`: PEM/DER parsing, and the summary of a `tlsguard::Certificate` for the
+//! facade's `Certificate`.
 //!
 //! A certificate crosses to JavaScript as its DER only (a `Buffer`, which is `Certificate.der`):
-//! building the ~30 JS values of a `CertificateInfo` costs more than parsing it, and most
-//! certificates (every response's `peerCertificates`, a refused chain, `verifyChain`'s path) are
-//! never looked at. The facade asks for the fields with [`certificate_fields`] the first time
-//! one is read. Bad input still throws the core's error where it did before: `fromPem` and
-//! `fromDer` have the core check the certificates without building the summary
-//! (`CertificateInfo::first_der`/`check_der`); the functions that parse several keep the last
-//! few summaries they built (per JS thread), so reading a property of one of them does not
-//! parse it again.
-
-use std::cell::RefCell;
-use std::collections::VecDeque;
+//! building the ~30 JS values of a summary costs more than parsing it, and most certificates
+//! (every response's `peerCertificates`, a refused chain, `verifyChain`'s path) are never looked
+//! at. The facade asks for the fields with [`certificate_fields`] the first time one is read
+//! (and keeps them). Bad input still throws the core's error where it did before: `fromPem`,
+//! `fromDer` and the functions that parse several have the core check every certificate
+//! (`tlsguard::Certificate::from_pem`/`from_der`, `parse_certificates`).
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -68,44 +64,10 @@ pub fn certificate_field_names() -> Vec<&'static str> {
     FIELDS.to_vec()
 }
 
-/// How many recently parsed certificates [`RECENT`] keeps per JS thread.
-const RECENT_MAX: usize = 8;
-
-thread_local! {
-    /// The certificates this thread parsed last (`loadCertificates(...)[0].subject` parses once,
-    /// not twice: `CertificateInfo::from_der` is a pure function of the DER).
-    static RECENT: RefCell<VecDeque<tlsguard::CertificateInfo>> = const { RefCell::new(VecDeque::new()) };
-}
-
-/// Remembers `c` as recently parsed.
-fn remember(c: tlsguard::CertificateInfo) {
-    RECENT.with_borrow_mut(|recent| {
-        if let Some(i) = recent.iter().position(|r| r.der == c.der) {
-            recent.remove(i);
-        }
-        if recent.len() == RECENT_MAX {
-            recent.pop_front();
-        }
-        recent.push_back(c);
-    });
-}
-
-/// `CertificateInfo::from_der`, or the recently parsed one with this DER.
-fn parsed(der: &[u8]) -> tlsguard::Result<tlsguard::CertificateInfo> {
-    let hit = RECENT.with_borrow_mut(|recent| {
-        let i = recent.iter().rposition(|r| r.der == der)?;
-        recent.remove(i)
-    });
-    match hit {
-        Some(c) => Ok(c),
-        None => tlsguard::CertificateInfo::from_der(der),
-    }
-}
-
 /// The fields of one DER certificate (see [`FIELDS`]): absent values are `undefined`.
 #[napi(catch_unwind, ts_return_type = "Array<unknown>")]
 pub fn certificate_fields<'e>(env: &'e Env, der: BufferSlice) -> Result<Array<'e>> {
-    let c = guard(env, || Ok(parsed(&der)?))?;
+    let c = guard(env, || Ok(tlsguard::Certificate::from_der(&der)?))?;
     let mut a = env.create_array(FIELDS.len() as u32)?;
     let mut i = 0;
     let mut put = |a: &mut Array, v: Unknown| -> Result<()> {
@@ -184,22 +146,14 @@ impl IntoJs for &[String] {
     }
 }
 
-/// The DER of each certificate, as `Buffer`s without a copy (for results that are rarely many).
-pub fn der_buffers(list: &[tlsguard::CertificateInfo]) -> Vec<Buffer> {
-    list.iter().map(|c| Buffer::from(c.der.clone())).collect()
+/// The DER of each certificate, as `Buffer`s (for results that are rarely many).
+pub fn der_buffers(list: &[tlsguard::Certificate]) -> Vec<Buffer> {
+    list.iter().map(|c| Buffer::from(c.der().to_vec())).collect()
 }
 
-/// The DER of each certificate, copied into JS-owned `Buffer`s; the last few are remembered.
-fn der_slices(env: &Env, list: Vec<tlsguard::CertificateInfo>) -> Result<Vec<BufferSlice<'_>>> {
-    let skip = list.len().saturating_sub(RECENT_MAX);
-    let mut out = Vec::with_capacity(list.len());
-    for (i, c) in list.into_iter().enumerate() {
-        out.push(BufferSlice::copy_from(env, &c.der)?);
-        if i >= skip {
-            remember(c);
-        }
-    }
-    Ok(out)
+/// The DER of each certificate, copied into JS-owned `Buffer`s.
+fn der_slices(env: &Env, list: Vec<tlsguard::Certificate>) -> Result<Vec<BufferSlice<'_>>> {
+    list.iter().map(|c| BufferSlice::copy_from(env, c.der())).collect()
 }
 
 /// Every certificate of PEM text (or of one DER certificate), in order, as DER.
@@ -213,14 +167,14 @@ pub fn parse_certificates<'e>(env: &'e Env, data: Either<String, BufferSlice>) -
 /// is checked).
 #[napi(catch_unwind)]
 pub fn certificate_from_pem<'e>(env: &'e Env, data: Either<String, BufferSlice>) -> Result<BufferSlice<'e>> {
-    let der = guard(env, || Ok(tlsguard::CertificateInfo::first_der(bytes_of(&data))?))?;
-    BufferSlice::copy_from(env, der)
+    let cert = guard(env, || Ok(tlsguard::Certificate::from_pem(bytes_of(&data))?))?;
+    BufferSlice::copy_from(env, cert.der())
 }
 
 /// Exactly one DER certificate (checked, and copied).
 #[napi(catch_unwind)]
 pub fn certificate_from_der<'e>(env: &'e Env, der: BufferSlice) -> Result<BufferSlice<'e>> {
-    guard(env, || Ok(tlsguard::CertificateInfo::check_der(&der)?))?;
+    guard(env, || Ok(tlsguard::Certificate::from_der(&der)?))?;
     BufferSlice::copy_from(env, &der)
 }
 

@@ -38,7 +38,7 @@ pub fn verify_chain(
             Either3::C(list) => {
                 let mut pem = String::new();
                 for der in &list {
-                    pem.push_str(&tlsguard::CertificateInfo::from_der(der)?.to_pem());
+                    pem.push_str(&tlsguard::Certificate::from_der(der)?.to_pem());
                 }
                 pem.into_bytes()
             }

@@ -1,4 +1,4 @@
-//! `TlsGuard\Certificate` (the core's `CertificateInfo`) and `TlsGuard\load_certificates`.
+//! `TlsGuard\Certificate` (the core's `tlsguard::Certificate`) and `TlsGuard\load_certificates`.
 
 use ext_php_rs::convert::IntoZval;
 use ext_php_rs::exception::PhpException;
@@ -11,42 +11,27 @@ use ext_php_rs::binary_slice::BinarySlice;
 use crate::convert::{Assoc, binary_zval, datetime, string_list};
 use crate::errors::{OrThrow, guard, internal};
 
-/// A parsed X.509 certificate (read-only).
+/// A parsed X.509 certificate (read-only): the core's certificate, whose summary is built on
+/// first use.
 #[php_class]
 #[php(name = "TlsGuard\\Certificate")]
-pub struct Certificate {
-    /// The DER, checked by the core when the object was made.
-    der: Vec<u8>,
-    /// The summary, built on first use (parsing checks the certificate; summarising it, with
-    /// its fingerprints and names, is most of the cost and often not needed).
-    info: std::cell::OnceCell<CertificateInfo>,
-}
+pub struct Certificate(tlsguard::Certificate);
 
 impl Certificate {
-    fn from_info(info: CertificateInfo) -> Self {
-        Certificate { der: info.der.clone(), info: std::cell::OnceCell::from(info) }
-    }
-
-    fn checked_der(der: Vec<u8>) -> Self {
-        Certificate { der, info: std::cell::OnceCell::new() }
-    }
-
     fn info(&self) -> &CertificateInfo {
-        // Only DER the core checked is stored without its summary, and summarising DER that
-        // parses does not fail; a panic here would still be caught by `guard`.
-        self.info.get_or_init(|| CertificateInfo::from_der(&self.der).expect("the DER was checked when stored"))
+        self.0.info()
     }
 }
 
 /// The PHP object for a certificate.
-pub fn certificate_zval(info: CertificateInfo) -> Result<Zval, PhpException> {
-    ZendClassObject::new(Certificate::from_info(info)).into_zval(false).map_err(internal)
+pub fn certificate_zval(cert: tlsguard::Certificate) -> Result<Zval, PhpException> {
+    ZendClassObject::new(Certificate(cert)).into_zval(false).map_err(internal)
 }
 
 /// A PHP list of certificate objects.
-pub fn certificate_list(infos: &[CertificateInfo]) -> Result<Zval, PhpException> {
-    let mut ht = ext_php_rs::types::ZendHashTable::with_capacity(infos.len().min(u32::MAX as usize) as u32);
-    for c in infos {
+pub fn certificate_list(certs: &[tlsguard::Certificate]) -> Result<Zval, PhpException> {
+    let mut ht = ext_php_rs::types::ZendHashTable::with_capacity(certs.len().min(u32::MAX as usize) as u32);
+    for c in certs {
         ht.push(certificate_zval(c.clone())?).map_err(internal)?;
     }
     let mut zv = Zval::new();
@@ -58,15 +43,12 @@ pub fn certificate_list(infos: &[CertificateInfo]) -> Result<Zval, PhpException>
 impl Certificate {
     /// Parses the first certificate of PEM text (or DER bytes).
     pub fn from_pem(pem: BinarySlice<u8>) -> PhpResult<Certificate> {
-        guard(|| Ok(Certificate::checked_der(CertificateInfo::first_der(&pem).or_throw()?)))
+        guard(|| Ok(Certificate(tlsguard::Certificate::from_pem(&pem).or_throw()?)))
     }
 
     /// Parses one DER certificate.
     pub fn from_der(der: BinarySlice<u8>) -> PhpResult<Certificate> {
-        guard(|| {
-            CertificateInfo::check_der(&der).or_throw()?;
-            Ok(Certificate::checked_der(der.to_vec()))
-        })
+        guard(|| Ok(Certificate(tlsguard::Certificate::from_der(&der).or_throw()?)))
     }
 
     /// Subject, RFC 4514 text.
@@ -147,7 +129,7 @@ impl Certificate {
     }
     /// `RSA`, `EC`, `Ed25519`, ...
     pub fn get_key_type(&self) -> String {
-        self.info().key_type.clone()
+        self.info().key_type.as_str().to_owned()
     }
     /// Key size in bits.
     pub fn get_key_bits(&self) -> i64 {
@@ -187,11 +169,11 @@ impl Certificate {
     }
     /// The certificate as PEM.
     pub fn to_pem(&self) -> String {
-        self.info().to_pem()
+        self.0.to_pem()
     }
     /// The certificate as DER (binary string).
     pub fn to_der(&self) -> Zval {
-        binary_zval(&self.der)
+        binary_zval(self.0.der())
     }
     /// Every field, snake_case keys, times as Unix seconds.
     pub fn to_array(&self) -> PhpResult<Zval> {

@@ -258,7 +258,7 @@ impl Response {
     }
     /// The certificates the server presented, leaf first.
     pub fn get_peer_certificates(&self) -> PhpResult<Zval> {
-        guard(|| certificate_list(&self.inner.peer_certificates()))
+        guard(|| certificate_list(self.inner.peer_certificates()))
     }
     /// Seconds from sending to having read the whole body.
     pub fn get_elapsed(&self) -> f64 {

@@ -1,6 +1,4 @@
-//! `Certificate` (the core's `CertificateInfo`) and `load_certificates`.
-
-use std::sync::OnceLock;
+//! `Certificate` (the core's `tlsguard::Certificate`) and `load_certificates`.
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
@@ -9,55 +7,33 @@ use tlsguard::CertificateInfo;
 use crate::convert;
 use crate::errors::IntoPyResult;
 
-/// A parsed X.509 certificate (immutable), compared and hashed by its DER. The summary (the
-/// core's `CertificateInfo`) is built on first use when the certificate was made from DER that
-/// is already known to parse.
+/// A parsed X.509 certificate (immutable), compared and hashed by its DER: the core's
+/// certificate, whose summary is built on first use.
 #[pyclass(module = "tlsguard._native", name = "Certificate", frozen, eq, hash)]
-#[derive(Clone)]
-pub struct Certificate {
-    der: Vec<u8>,
-    info: OnceLock<CertificateInfo>,
-}
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Certificate(tlsguard::Certificate);
 
-impl PartialEq for Certificate {
-    fn eq(&self, other: &Self) -> bool {
-        self.der == other.der
-    }
-}
-impl Eq for Certificate {}
-impl std::hash::Hash for Certificate {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.der.hash(state)
+impl From<tlsguard::Certificate> for Certificate {
+    fn from(c: tlsguard::Certificate) -> Self {
+        Self(c)
     }
 }
 
 impl Certificate {
-    /// Wraps a core certificate.
-    pub fn from_info(info: CertificateInfo) -> Self {
-        Self { der: info.der.clone(), info: OnceLock::from(info) }
-    }
-
-    /// DER the core checked (`first_der`/`check_der`): the summary is built on first use.
-    fn checked_der(der: Vec<u8>) -> Self {
-        Self { der, info: OnceLock::new() }
-    }
-
     /// The certificate, DER.
     pub fn der_bytes(&self) -> &[u8] {
-        &self.der
+        self.0.der()
     }
 
-    /// The core certificate.
-    pub fn info(&self) -> &CertificateInfo {
-        // Only DER that parsed is ever stored without its summary, and the summary of DER that
-        // parses cannot fail.
-        self.info.get_or_init(|| CertificateInfo::from_der(&self.der).expect("the DER was checked when stored"))
+    /// The summary.
+    fn info(&self) -> &CertificateInfo {
+        self.0.info()
     }
 }
 
 /// Certificates as a Python list.
-pub fn certificate_list(infos: impl IntoIterator<Item = CertificateInfo>) -> Vec<Certificate> {
-    infos.into_iter().map(Certificate::from_info).collect()
+pub fn certificate_list(certs: impl IntoIterator<Item = tlsguard::Certificate>) -> Vec<Certificate> {
+    certs.into_iter().map(Certificate).collect()
 }
 
 #[pymethods]
@@ -66,13 +42,13 @@ impl Certificate {
     #[staticmethod]
     fn from_pem(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
         // Checked now (same errors as a full parse), summarised on first attribute access.
-        parse(py, data, CertificateInfo::first_der).map(Self::checked_der)
+        parse(py, data, tlsguard::Certificate::from_pem).map(Self)
     }
 
     /// Parses one DER certificate.
     #[staticmethod]
     fn from_der(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        parse(py, data, |d| CertificateInfo::check_der(d).map(|()| d.to_vec())).map(Self::checked_der)
+        parse(py, data, tlsguard::Certificate::from_der).map(Self)
     }
 
     #[getter]
@@ -137,7 +113,7 @@ impl Certificate {
     }
     #[getter]
     fn key_type(&self) -> &str {
-        &self.info().key_type
+        self.info().key_type.as_str()
     }
     #[getter]
     fn key_bits(&self) -> u32 {
@@ -187,12 +163,12 @@ impl Certificate {
     /// The certificate, DER.
     #[getter]
     fn der<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.der)
+        PyBytes::new(py, self.der_bytes())
     }
     /// The certificate as PEM text.
     #[getter]
     fn pem(&self) -> String {
-        self.info().to_pem()
+        self.0.to_pem()
     }
     /// SHA-1/MD5 signature or short RSA key: what is weak, else None.
     fn weakness(&self) -> Option<String> {
@@ -216,7 +192,7 @@ impl Certificate {
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
         let py = slf.py();
         let ctor = py.get_type::<Certificate>().getattr("from_der")?;
-        let args = PyTuple::new(py, [PyBytes::new(py, &slf.get().der)])?;
+        let args = PyTuple::new(py, [PyBytes::new(py, slf.get().der_bytes())])?;
         Ok((ctor, args))
     }
 }

@@ -47,7 +47,7 @@ pub fn exception_instance<'py>(py: Python<'py>, err: &Error) -> PyResult<Bound<'
     let class = module.getattr(class_for(err))?;
     let chain = PyList::empty(py);
     for c in err.chain() {
-        chain.append(Certificate::from_info(c.clone()))?;
+        chain.append(Certificate::from(c.clone()))?;
     }
     let kwargs = PyDict::new(py);
     kwargs.set_item("code", err.code().as_str())?;

@@ -114,8 +114,8 @@ impl Response {
     #[getter]
     fn peer_certificates<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let all = self.peer_certificates.get_or_try_init(py, || {
-            let infos = self.inner.peer_certificates();
-            PyList::new(py, infos.into_iter().map(Certificate::from_info)).map(Bound::unbind)
+            let certs = self.inner.peer_certificates().iter().cloned();
+            PyList::new(py, certs.map(Certificate::from)).map(Bound::unbind)
         })?;
         Ok(all.bind(py).get_slice(0, usize::MAX))
     }

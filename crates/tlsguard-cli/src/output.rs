@@ -5,7 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 use tlsguard::cert::format_time;
-use tlsguard::{CertificateInfo, Error, Finding, ServerReport, Severity, display_safe as safe};
+use tlsguard::{Certificate, CertificateInfo, Error, Finding, ServerReport, Severity, display_safe as safe};
 
 use crate::HostResult;
 
@@ -91,11 +91,11 @@ fn key_text(c: &CertificateInfo) -> String {
 }
 
 /// The chain as a tree: leaf first, each certificate under the one it presents.
-pub fn print_chain(chain: &[CertificateInfo], style: Style) {
+pub fn print_chain(chain: &[Certificate], style: Style) {
     out!("{}", chain_text(chain, style, ""));
 }
 
-fn chain_text(chain: &[CertificateInfo], style: Style, indent: &str) -> String {
+fn chain_text(chain: &[Certificate], style: Style, indent: &str) -> String {
     let now = now();
     let mut out = String::new();
     for (i, c) in chain.iter().enumerate() {
@@ -284,7 +284,7 @@ pub fn print_summary(results: &mut [HostResult], style: Style) {
     }
 }
 
-pub fn cert_json(c: &CertificateInfo) -> Value {
+pub fn cert_json(c: &Certificate) -> Value {
     json!({
         "subject": c.subject,
         "issuer": c.issuer,

@@ -38,7 +38,7 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio::net::TcpStream;
 
-use crate::cert::{CertificateInfo, certificate_ders, looks_like_pem};
+use crate::cert::{Certificate, certificate_ders, looks_like_pem};
 #[cfg(test)]
 use crate::client::connect::Proxy;
 use crate::client::connect::ProxyPolicy;
@@ -245,7 +245,7 @@ pub(crate) struct Fetched {
 impl Fetched {
     /// The warning that the server omits this certificate.
     pub(crate) fn warning(&self) -> String {
-        let name = CertificateInfo::from_der(&self.der).map(|c| c.display_name()).unwrap_or_default();
+        let name = Certificate::parsed(&self.der).map(|c| c.display_name()).unwrap_or_default();
         format!(
             "the server omits the intermediate certificate '{name}'; tlsguard fetched it from {}. The server operator must serve the full chain (leaf, then intermediates)",
             self.url
@@ -397,7 +397,7 @@ pub(crate) async fn fetch_certificate(url: &str, env: &FetchEnv<'_>) -> Result<C
     } else {
         return Err(FetchError::Failed);
     };
-    CertificateInfo::from_der(&der).map_err(|_| FetchError::Failed)?;
+    Certificate::checked(der.clone()).map_err(|_| FetchError::Failed)?;
     lock(cert_cache()).insert(url.to_owned(), der.clone(), Instant::now());
     Ok(der)
 }
@@ -479,7 +479,7 @@ async fn connect_any(
 // ---------------------------------------------------------------------------------------------
 
 /// Follows issuer names from the leaf through `chain`; the last certificate reached.
-fn last_on_issuer_walk(chain: &[CertificateInfo]) -> Option<&CertificateInfo> {
+fn last_on_issuer_walk(chain: &[Certificate]) -> Option<&Certificate> {
     let mut current = chain.first()?;
     for _ in 0..chain.len() {
         match chain.iter().find(|c| c.subject == current.issuer && !std::ptr::eq(*c, current)) {

@@ -1,315 +1,53 @@
-//! Owned certificate summaries, parsed with x509-parser (whose types never appear in the public
-//! API), and PEM/DER input handling.
+//! Reading certificates: PEM and DER input, and the constructors of [`Certificate`] (the type
+//! and its summary are pure X.509 code in a leaf module, re-exported here).
 
-use std::net::IpAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
-use sha2::{Digest, Sha256};
-use x509_parser::certificate::X509Certificate;
-use x509_parser::extensions::{DistributionPointName, GeneralName, ParsedExtension};
-use x509_parser::prelude::FromDer;
-use x509_parser::public_key::PublicKey;
-use x509_parser::x509::X509Name;
 
 use crate::error::{Code, Error, Result};
+use crate::x509::ParseError;
+pub(crate) use crate::x509::spki_pin;
+pub use crate::x509::{Certificate, CertificateInfo, KeyType};
 
 /// Most certificates accepted in one PEM bundle (bounded work on hostile input).
 pub const MAX_BUNDLE_CERTIFICATES: usize = 10_000;
 
-/// A parsed X.509 certificate, owned.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct CertificateInfo {
-    /// Subject as RFC 4514 text (`CN=localhost, O=Example`).
-    pub subject: String,
-    /// Issuer as RFC 4514 text.
-    pub issuer: String,
-    /// The subject's common name, if any.
-    pub subject_cn: Option<String>,
-    /// The issuer's common name, if any.
-    pub issuer_cn: Option<String>,
-    /// Serial number, lowercase hex with colons (`01:a2:...`).
-    pub serial: String,
-    /// Start of validity, Unix seconds (UTC).
-    pub not_before: i64,
-    /// End of validity, Unix seconds (UTC).
-    pub not_after: i64,
-    /// DNS names of the subjectAltName extension.
-    pub dns_names: Vec<String>,
-    /// IP addresses of the subjectAltName extension.
-    pub ip_addresses: Vec<String>,
-    /// E-mail addresses of the subjectAltName extension.
-    pub emails: Vec<String>,
-    /// Whether the certificate has a subjectAltName extension at all.
-    pub has_san: bool,
-    /// basicConstraints CA:TRUE.
-    pub is_ca: bool,
-    /// Whether basicConstraints is present and marked critical.
-    pub basic_constraints_critical: bool,
-    /// basicConstraints pathLenConstraint.
-    pub path_len: Option<u32>,
-    /// Key usage bits by name (`digitalSignature`, `keyCertSign`, ...).
-    pub key_usage: Vec<String>,
-    /// Extended key usages by name (`serverAuth`, `clientAuth`, or a dotted OID).
-    pub extended_key_usage: Vec<String>,
-    /// `"RSA"`, `"EC"`, `"Ed25519"`, `"Ed448"`, `"DSA"` or the algorithm's OID.
-    pub key_type: String,
-    /// Key size in bits (RSA modulus, EC field size).
-    pub key_bits: u32,
-    /// EC curve name (`P-256`, `P-384`, `P-521`), if an EC key.
-    pub curve: Option<String>,
-    /// Signature algorithm, readable (`sha256WithRSAEncryption`, `ecdsa-with-SHA256`, `ed25519`).
-    pub signature_algorithm: String,
-    /// Subject equals issuer and the certificate's signature verifies with its own key.
-    pub self_signed: bool,
-    /// SHA-256 of the DER, uppercase hex with colons.
-    pub fingerprint_sha256: String,
-    /// The SPKI pin in the format `pins` takes: `sha256/<base64>`.
-    pub spki_pin: String,
-    /// OCSP responder URLs (AIA).
-    pub ocsp_urls: Vec<String>,
-    /// CA issuers URLs (AIA): where the issuing certificate can be fetched.
-    pub ca_issuer_urls: Vec<String>,
-    /// CRL distribution point URLs.
-    pub crl_urls: Vec<String>,
-    /// Number of embedded signed certificate timestamps (not verified).
-    pub sct_count: u32,
-    /// Has a subjectKeyIdentifier extension.
-    pub has_ski: bool,
-    /// Has an authorityKeyIdentifier extension.
-    pub has_aki: bool,
-    /// The certificate, DER.
-    pub der: Vec<u8>,
+impl From<ParseError> for Error {
+    fn from(e: ParseError) -> Self {
+        Error::new(Code::InvalidPem, e.0)
+    }
 }
 
-impl CertificateInfo {
-    /// Parses one DER certificate.
+impl Certificate {
+    /// Checks that `der` is one certificate (`INVALID_PEM` if not). The summary is built on
+    /// first use.
     pub fn from_der(der: &[u8]) -> Result<Self> {
-        let (rest, cert) = X509Certificate::from_der(der)
-            .map_err(|e| Error::new(Code::InvalidPem, format!("not a valid DER certificate: {e}")))?;
-        if !rest.is_empty() {
-            return Err(Error::new(
-                Code::InvalidPem,
-                format!("{} bytes of trailing data after the DER certificate", rest.len()),
-            ));
-        }
-        Ok(Self::from_parsed(&cert, der))
+        Ok(Self::checked(CertificateDer::from(der.to_vec()))?)
     }
 
-    /// Parses the first certificate of PEM text (or DER bytes).
+    /// [`Certificate::from_der`] with the summary built now (one parse, not two), for callers
+    /// about to read it.
+    pub(crate) fn parsed(der: &[u8]) -> Result<Self> {
+        Ok(Self::summarised(CertificateDer::from(der.to_vec()))?)
+    }
+
+    /// The first certificate of PEM text (or of DER bytes), with every certificate of the
+    /// input checked (`INVALID_PEM` if one is bad, or if there is none).
     pub fn from_pem(data: &[u8]) -> Result<Self> {
         parse_certificates(data)?
             .into_iter()
             .next()
             .ok_or_else(|| Error::new(Code::InvalidPem, "no certificate found in the input"))
     }
-
-    /// The DER of the first certificate of PEM text (or of DER bytes), with every certificate
-    /// of the input checked as [`CertificateInfo::from_pem`] checks it (same errors), but
-    /// without building the summary: for callers that build it later, if at all.
-    pub fn first_der(data: &[u8]) -> Result<Vec<u8>> {
-        let ders = certificate_ders(data)?;
-        for der in &ders {
-            check_der(der)?;
-        }
-        ders.into_iter()
-            .next()
-            .map(|d| d.to_vec())
-            .ok_or_else(|| Error::new(Code::InvalidPem, "no certificate found in the input"))
-    }
-
-    /// Checks that `der` is one certificate, as [`CertificateInfo::from_der`] does (same errors).
-    pub fn check_der(der: &[u8]) -> Result<()> {
-        check_der(der)
-    }
-
-    fn from_parsed(cert: &X509Certificate<'_>, der: &[u8]) -> Self {
-        let mut info = CertificateInfo {
-            subject: name_text(cert.subject()),
-            issuer: name_text(cert.issuer()),
-            subject_cn: common_name(cert.subject()),
-            issuer_cn: common_name(cert.issuer()),
-            serial: hex_colon(cert.raw_serial(), false),
-            not_before: cert.validity().not_before.timestamp(),
-            not_after: cert.validity().not_after.timestamp(),
-            dns_names: Vec::new(),
-            ip_addresses: Vec::new(),
-            emails: Vec::new(),
-            has_san: false,
-            is_ca: false,
-            basic_constraints_critical: false,
-            path_len: None,
-            key_usage: Vec::new(),
-            extended_key_usage: Vec::new(),
-            key_type: String::new(),
-            key_bits: 0,
-            curve: None,
-            signature_algorithm: signature_algorithm_name(&cert.signature_algorithm.algorithm.to_id_string()),
-            self_signed: false,
-            fingerprint_sha256: hex_colon(&Sha256::digest(der), true),
-            spki_pin: spki_pin(cert.public_key().raw),
-            ocsp_urls: Vec::new(),
-            ca_issuer_urls: Vec::new(),
-            crl_urls: Vec::new(),
-            sct_count: 0,
-            has_ski: false,
-            has_aki: false,
-            der: der.to_vec(),
-        };
-        let (key_type, bits, curve) = key_description(cert);
-        info.key_type = key_type;
-        info.key_bits = bits;
-        info.curve = curve;
-        info.self_signed = is_self_signed(cert, der);
-        for ext in cert.extensions() {
-            match ext.parsed_extension() {
-                ParsedExtension::SubjectAlternativeName(san) => {
-                    info.has_san = true;
-                    for name in &san.general_names {
-                        match name {
-                            GeneralName::DNSName(d) => info.dns_names.push((*d).to_owned()),
-                            GeneralName::IPAddress(ip) => info.ip_addresses.push(ip_text(ip)),
-                            GeneralName::RFC822Name(e) => info.emails.push((*e).to_owned()),
-                            _ => {}
-                        }
-                    }
-                }
-                ParsedExtension::BasicConstraints(bc) => {
-                    info.is_ca = bc.ca;
-                    info.path_len = bc.path_len_constraint;
-                    info.basic_constraints_critical = ext.critical;
-                }
-                ParsedExtension::KeyUsage(ku) => {
-                    let names = [
-                        (ku.digital_signature(), "digitalSignature"),
-                        (ku.non_repudiation(), "nonRepudiation"),
-                        (ku.key_encipherment(), "keyEncipherment"),
-                        (ku.data_encipherment(), "dataEncipherment"),
-                        (ku.key_agreement(), "keyAgreement"),
-                        (ku.key_cert_sign(), "keyCertSign"),
-                        (ku.crl_sign(), "cRLSign"),
-                        (ku.encipher_only(), "encipherOnly"),
-                        (ku.decipher_only(), "decipherOnly"),
-                    ];
-                    info.key_usage = names.iter().filter(|(on, _)| *on).map(|(_, n)| (*n).to_owned()).collect();
-                }
-                ParsedExtension::ExtendedKeyUsage(eku) => {
-                    let flags = [
-                        (eku.any, "anyExtendedKeyUsage"),
-                        (eku.server_auth, "serverAuth"),
-                        (eku.client_auth, "clientAuth"),
-                        (eku.code_signing, "codeSigning"),
-                        (eku.email_protection, "emailProtection"),
-                        (eku.time_stamping, "timeStamping"),
-                        (eku.ocsp_signing, "OCSPSigning"),
-                    ];
-                    info.extended_key_usage =
-                        flags.iter().filter(|(on, _)| *on).map(|(_, n)| (*n).to_owned()).collect();
-                    info.extended_key_usage.extend(eku.other.iter().map(|o| o.to_id_string()));
-                }
-                ParsedExtension::AuthorityInfoAccess(aia) => {
-                    for desc in &aia.accessdescs {
-                        if let GeneralName::URI(uri) = &desc.access_location {
-                            match desc.access_method.to_id_string().as_str() {
-                                "1.3.6.1.5.5.7.48.1" => info.ocsp_urls.push((*uri).to_owned()),
-                                "1.3.6.1.5.5.7.48.2" => info.ca_issuer_urls.push((*uri).to_owned()),
-                                _ => {}
-                            }
-                        }
-                    }
-                }
-                ParsedExtension::CRLDistributionPoints(points) => {
-                    for point in points.iter() {
-                        if let Some(DistributionPointName::FullName(names)) = &point.distribution_point {
-                            for name in names {
-                                if let GeneralName::URI(uri) = name {
-                                    info.crl_urls.push((*uri).to_owned());
-                                }
-                            }
-                        }
-                    }
-                }
-                ParsedExtension::SCT(scts) => info.sct_count = scts.len() as u32,
-                ParsedExtension::SubjectKeyIdentifier(_) => info.has_ski = true,
-                ParsedExtension::AuthorityKeyIdentifier(_) => info.has_aki = true,
-                _ => {}
-            }
-        }
-        info
-    }
-
-    /// The name to call this certificate by in messages: its first DNS name, else its CN,
-    /// else its subject.
-    pub fn display_name(&self) -> String {
-        if !self.is_ca {
-            if let Some(dns) = self.dns_names.first() {
-                return dns.clone();
-            }
-            if let Some(ip) = self.ip_addresses.first() {
-                return ip.clone();
-            }
-        }
-        self.subject_cn.clone().unwrap_or_else(|| self.subject.clone())
-    }
-
-    /// Whole days from `now` (Unix seconds) until `not_after`; negative once expired.
-    pub fn days_remaining(&self, now: i64) -> i64 {
-        // Saturating: `now` may be any i64 a caller passes (an `at` far in the past or future).
-        self.not_after.saturating_sub(now).div_euclid(86_400)
-    }
-
-    /// Whether subject and issuer are the same name (self-issued; not necessarily self-signed).
-    pub fn is_self_issued(&self) -> bool {
-        self.subject == self.issuer
-    }
-
-    /// A signature with SHA-1 or MD5, or an RSA key shorter than 2048 bits; returns what is weak.
-    pub fn weakness(&self) -> Option<String> {
-        let alg = self.signature_algorithm.to_ascii_lowercase();
-        if alg.contains("sha1") || alg.contains("sha-1") {
-            return Some(format!("is signed with SHA-1 ({})", self.signature_algorithm));
-        }
-        if alg.contains("md5") || alg.contains("md2") {
-            return Some(format!("is signed with MD5 ({})", self.signature_algorithm));
-        }
-        if self.key_type == "RSA" && self.key_bits < 2048 {
-            return Some(format!("has a {}-bit RSA key (at least 2048 bits are required)", self.key_bits));
-        }
-        None
-    }
-
-    /// The certificate as PEM text.
-    pub fn to_pem(&self) -> String {
-        let b64 = base64::engine::general_purpose::STANDARD.encode(&self.der);
-        let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
-        for chunk in b64.as_bytes().chunks(64) {
-            out.push_str(&String::from_utf8_lossy(chunk));
-            out.push('\n');
-        }
-        out.push_str("-----END CERTIFICATE-----\n");
-        out
-    }
-}
-
-fn check_der(der: &[u8]) -> Result<()> {
-    let (rest, _) = X509Certificate::from_der(der)
-        .map_err(|e| Error::new(Code::InvalidPem, format!("not a valid DER certificate: {e}")))?;
-    if !rest.is_empty() {
-        return Err(Error::new(
-            Code::InvalidPem,
-            format!("{} bytes of trailing data after the DER certificate", rest.len()),
-        ));
-    }
-    Ok(())
 }
 
 /// Parses certificates from PEM text (any number of `CERTIFICATE` blocks, other blocks ignored)
-/// or from one DER certificate.
-pub fn parse_certificates(data: &[u8]) -> Result<Vec<CertificateInfo>> {
-    certificate_ders(data)?.iter().map(|d| CertificateInfo::from_der(d)).collect()
+/// or from one DER certificate. Each is checked now and summarised on first use.
+pub fn parse_certificates(data: &[u8]) -> Result<Vec<Certificate>> {
+    certificate_ders(data)?.into_iter().map(|d| Ok(Certificate::checked(d)?)).collect()
 }
 
 /// Splits PEM text (or one DER certificate) into DER certificates without parsing them fully.
@@ -342,7 +80,6 @@ pub(crate) fn certificate_ders(data: &[u8]) -> Result<Vec<CertificateDer<'static
     }
 }
 
-/// Whether `data` contains a PEM header.
 /// The fast path of [`certificate_ders`] for the common input: only `CERTIFICATE` blocks of
 /// plain base64 (certificates are public: no need for rustls-pki-types' constant-time decoder,
 /// a fifth of a parse). Anything else (another block type, headers, bad base64, a block without
@@ -378,13 +115,9 @@ fn plain_certificate_pem(data: &[u8]) -> Option<Vec<CertificateDer<'static>>> {
     if body.is_some() || out.is_empty() { None } else { Some(out) }
 }
 
+/// Whether `data` contains a PEM header.
 pub(crate) fn looks_like_pem(data: &[u8]) -> bool {
     data.windows(11).any(|w| w == b"-----BEGIN ")
-}
-
-/// `sha256/<base64>` of a DER SubjectPublicKeyInfo.
-pub(crate) fn spki_pin(spki_der: &[u8]) -> String {
-    format!("sha256/{}", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(spki_der)))
 }
 
 /// Current time as Unix seconds.
@@ -428,154 +161,6 @@ pub(crate) fn relative_time(then: i64, now: i64) -> String {
     if delta < 0 { format!("{n} {unit}{plural} ago") } else { format!("in {n} {unit}{plural}") }
 }
 
-fn name_text(name: &X509Name<'_>) -> String {
-    // x509-parser prints RFC 4514-like text, most specific attribute last as in the DER; RFC
-    // 4514 orders it first. Reverse the RDN order.
-    let mut parts: Vec<String> = Vec::new();
-    for rdn in name.iter() {
-        let mut attrs = Vec::new();
-        for attr in rdn.iter() {
-            let key = match attr.attr_type().to_id_string().as_str() {
-                "2.5.4.3" => "CN".to_owned(),
-                "2.5.4.6" => "C".to_owned(),
-                "2.5.4.7" => "L".to_owned(),
-                "2.5.4.8" => "ST".to_owned(),
-                "2.5.4.10" => "O".to_owned(),
-                "2.5.4.11" => "OU".to_owned(),
-                "0.9.2342.19200300.100.1.25" => "DC".to_owned(),
-                "0.9.2342.19200300.100.1.1" => "UID".to_owned(),
-                "1.2.840.113549.1.9.1" => "emailAddress".to_owned(),
-                "2.5.4.5" => "serialNumber".to_owned(),
-                other => other.to_owned(),
-            };
-            let value = attr.as_str().map(escape_rfc4514).unwrap_or_else(|_| {
-                format!("#{}", attr.attr_value().data.iter().map(|b| format!("{b:02x}")).collect::<String>())
-            });
-            attrs.push(format!("{key}={value}"));
-        }
-        parts.push(attrs.join("+"));
-    }
-    parts.reverse();
-    parts.join(", ")
-}
-
-fn escape_rfc4514(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for (i, c) in s.chars().enumerate() {
-        let special = matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';' | '=')
-            || (i == 0 && (c == '#' || c == ' '))
-            || (i + 1 == s.chars().count() && c == ' ');
-        if special {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn common_name(name: &X509Name<'_>) -> Option<String> {
-    name.iter_common_name().next().and_then(|cn| cn.as_str().ok()).map(str::to_owned)
-}
-
-fn hex_colon(bytes: &[u8], upper: bool) -> String {
-    let digits: &[u8; 16] = if upper { b"0123456789ABCDEF" } else { b"0123456789abcdef" };
-    let mut s = String::with_capacity(bytes.len() * 3);
-    for (i, b) in bytes.iter().enumerate() {
-        if i > 0 {
-            s.push(':');
-        }
-        s.push(digits[usize::from(b >> 4)] as char);
-        s.push(digits[usize::from(b & 15)] as char);
-    }
-    s
-}
-
-/// Whether `cert` is self-signed: its subject is its issuer and its own key verifies its
-/// signature. The signature check (an ECDSA/RSA verification, ~60 µs) is remembered per
-/// certificate (by SHA-256 of the DER): the self-signed certificates seen are mostly the same
-/// few roots, checked on every handshake's path and in every report.
-pub(crate) fn is_self_signed(cert: &X509Certificate<'_>, der: &[u8]) -> bool {
-    use std::collections::HashMap;
-    use std::sync::Mutex;
-    static SEEN: Mutex<Option<HashMap<[u8; 32], bool>>> = Mutex::new(None);
-    if cert.subject().as_raw() != cert.issuer().as_raw() {
-        return false;
-    }
-    let key: [u8; 32] = Sha256::digest(der).into();
-    if let Some(&known) = SEEN.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert_default().get(&key) {
-        return known;
-    }
-    let verified = cert.verify_signature(None).is_ok();
-    let mut seen = SEEN.lock().unwrap_or_else(|p| p.into_inner());
-    let seen = seen.get_or_insert_default();
-    if seen.len() >= 1024 {
-        seen.clear(); // bounded; a hostile stream of self-issued certificates only costs a re-check
-    }
-    seen.insert(key, verified);
-    verified
-}
-
-fn ip_text(raw: &[u8]) -> String {
-    match raw.len() {
-        4 => IpAddr::from([raw[0], raw[1], raw[2], raw[3]]).to_string(),
-        16 => {
-            let mut a = [0u8; 16];
-            a.copy_from_slice(raw);
-            IpAddr::from(a).to_string()
-        }
-        _ => format!("<{} byte address>", raw.len()),
-    }
-}
-
-fn key_description(cert: &X509Certificate<'_>) -> (String, u32, Option<String>) {
-    let spki = cert.public_key();
-    let alg = spki.algorithm.algorithm.to_id_string();
-    match spki.parsed() {
-        Ok(PublicKey::RSA(rsa)) => ("RSA".to_owned(), rsa.key_size() as u32, None),
-        Ok(PublicKey::EC(point)) => {
-            let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok()).map(|oid| {
-                match oid.to_id_string().as_str() {
-                    "1.2.840.10045.3.1.7" => "P-256".to_owned(),
-                    "1.3.132.0.34" => "P-384".to_owned(),
-                    "1.3.132.0.35" => "P-521".to_owned(),
-                    other => other.to_owned(),
-                }
-            });
-            ("EC".to_owned(), point.key_size() as u32, curve)
-        }
-        Ok(PublicKey::DSA(y)) => ("DSA".to_owned(), (y.len() * 8) as u32, None),
-        _ => match alg.as_str() {
-            "1.3.101.112" => ("Ed25519".to_owned(), 256, None),
-            "1.3.101.113" => ("Ed448".to_owned(), 456, None),
-            other => (other.to_owned(), 0, None),
-        },
-    }
-}
-
-/// A readable name for a signature algorithm OID.
-fn signature_algorithm_name(oid: &str) -> String {
-    match oid {
-        "1.2.840.113549.1.1.2" => "md2WithRSAEncryption",
-        "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
-        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
-        "1.2.840.113549.1.1.10" => "rsassaPss",
-        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
-        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
-        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
-        "1.2.840.113549.1.1.14" => "sha224WithRSAEncryption",
-        "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
-        "1.2.840.10045.4.3.1" => "ecdsa-with-SHA224",
-        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
-        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
-        "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
-        "1.2.840.10040.4.3" => "dsa-with-sha1",
-        "1.3.101.112" => "ed25519",
-        "1.3.101.113" => "ed448",
-        other => return other.to_owned(),
-    }
-    .to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -609,6 +194,59 @@ mod tests {
             if let Some(got) = got {
                 assert_eq!(Some(got), careful(input.as_bytes()), "{input:?}");
             }
+        }
+    }
+
+    fn self_signed(name: &str) -> String {
+        rcgen::generate_simple_self_signed(vec![name.into()]).expect("cert").cert.pem()
+    }
+
+    #[test]
+    fn a_certificate_is_summarised_on_first_use_and_clones_share_it() {
+        let c = Certificate::from_pem(self_signed("a.test").as_bytes()).unwrap();
+        assert!(!c.is_summarised(), "from_pem only checks");
+        let copy = c.clone();
+        assert_eq!(c.dns_names, ["a.test"]);
+        assert!(copy.is_summarised(), "a clone shares the summary");
+        let again = Certificate::from_der(c.der()).unwrap();
+        assert!(!again.is_summarised());
+        assert_eq!(again, c, "equal by DER");
+        #[allow(clippy::mutable_key_type)] // hashed by its DER, which never changes
+        let set: std::collections::HashSet<Certificate> = [c.clone(), again, copy].into_iter().collect();
+        assert_eq!(set.len(), 1, "hashed by DER");
+        assert_ne!(Certificate::from_pem(self_signed("b.test").as_bytes()).unwrap(), c);
+        assert_eq!(c.key_type, KeyType::Ec);
+        assert_eq!(c.key_type.as_str(), "EC");
+        assert_eq!(KeyType::Other("1.2.3".into()).to_string(), "1.2.3");
+    }
+
+    #[test]
+    fn loaded_and_refused_chains_are_not_summarised_until_read() {
+        let pem = format!("{}{}", self_signed("a.test"), self_signed("b.test"));
+        let certs = parse_certificates(pem.as_bytes()).unwrap();
+        assert!(certs.iter().all(|c| !c.is_summarised()));
+        let mut opts = crate::VerifyOptions::default();
+        opts.trust.use_env = false;
+        let report = crate::verify_chain(pem.as_bytes(), &opts).unwrap();
+        let err = report.error.expect("a self-signed certificate is refused");
+        assert_eq!(err.chain().len(), 2);
+        assert!(err.chain().iter().chain(&report.presented).all(|c| !c.is_summarised()));
+        assert_eq!(err.chain()[0].display_name(), "a.test");
+    }
+
+    #[test]
+    fn serialises_the_summary_and_pem() {
+        let c = Certificate::from_pem(self_signed("a.test").as_bytes()).unwrap();
+        let v = serde_json::to_value(&c).unwrap();
+        let info = serde_json::to_value(c.info()).unwrap();
+        assert_eq!(v["key_type"], "EC");
+        assert_eq!(v["dns_names"], serde_json::json!(["a.test"]));
+        assert_eq!(v["not_after"], c.not_after);
+        assert_eq!(v["pem"], c.to_pem());
+        assert!(info.get("pem").is_none() && info.get("der").is_none());
+        assert_eq!(v.as_object().unwrap().len(), info.as_object().unwrap().len() + 1);
+        for (k, value) in info.as_object().unwrap() {
+            assert_eq!(&v[k], value, "{k}");
         }
     }
 

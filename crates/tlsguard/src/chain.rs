@@ -3,7 +3,7 @@
 
 use rustls::pki_types::{ServerName, UnixTime};
 
-use crate::cert::{CertificateInfo, certificate_ders};
+use crate::cert::{Certificate, certificate_ders};
 use crate::error::{Code, Error, Result};
 use crate::options::TrustOptions;
 use crate::trust::TrustStore;
@@ -68,9 +68,9 @@ pub struct ChainReport {
     /// The refusal, with the same code, message and hint a request would give.
     pub error: Option<Error>,
     /// The verified path, leaf first, without the trust anchor (empty when refused).
-    pub path: Vec<CertificateInfo>,
+    pub path: Vec<Certificate>,
     /// The chain as given, leaf first.
-    pub presented: Vec<CertificateInfo>,
+    pub presented: Vec<Certificate>,
     /// The validation time used, Unix seconds.
     pub at: i64,
     /// What was accepted but should be fixed (e.g. an intermediate had to be fetched).
@@ -91,7 +91,8 @@ pub fn verify_chain_der(chain: &[&[u8]], opts: &VerifyOptions) -> Result<ChainRe
 }
 
 fn verify_ders(ders: Vec<rustls::pki_types::CertificateDer<'static>>, opts: &VerifyOptions) -> Result<ChainReport> {
-    let presented: Vec<CertificateInfo> = ders.iter().map(|d| CertificateInfo::from_der(d)).collect::<Result<_>>()?;
+    let presented: Vec<Certificate> =
+        ders.iter().map(|d| Ok(Certificate::checked(d.clone())?)).collect::<Result<_>>()?;
     let store = TrustStore::load(&opts.trust)?;
     let server_name = match &opts.hostname {
         Some(h) => Some(
@@ -120,13 +121,13 @@ fn verify_ders(ders: Vec<rustls::pki_types::CertificateDer<'static>>, opts: &Ver
         opts.aia_allow_private,
     ) {
         Ok(verified) => {
-            // The path is mostly the presented certificates: reuse their reports.
-            let path: Vec<CertificateInfo> = verified
+            // The path is mostly the presented certificates: share them (and their summaries).
+            let path: Vec<Certificate> = verified
                 .path
-                .iter()
-                .filter_map(|d| match presented.iter().find(|p| p.der == d.as_ref()) {
+                .into_iter()
+                .filter_map(|d| match presented.iter().find(|p| *p.der() == d) {
                     Some(p) => Some(p.clone()),
-                    None => CertificateInfo::from_der(d).ok(),
+                    None => Certificate::checked(d).ok(),
                 })
                 .collect();
             if let Some(max) = opts.max_chain_depth {

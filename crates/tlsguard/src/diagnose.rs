@@ -11,7 +11,7 @@ use rustls::{AlertDescription, CertificateError, PeerIncompatible};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
 
-use crate::cert::{CertificateInfo, format_time, relative_time};
+use crate::cert::{Certificate, CertificateInfo, format_time, relative_time};
 use crate::error::{Code, Error};
 use crate::options::MinTls;
 use crate::pin::wrap_sequence;
@@ -117,7 +117,7 @@ pub(crate) fn certificate_error(
     store: &TrustStore,
 ) -> Error {
     let now_secs = now.as_secs() as i64;
-    let chain: Vec<CertificateInfo> = crate::verify::presented_chain(leaf, intermediates);
+    let chain: Vec<Certificate> = crate::verify::presented_chain(leaf, intermediates);
     let Some(leaf_info) = chain.first() else {
         return Error::new(Code::CertInvalid, format!("the server's certificate does not parse ({err:?})"));
     };
@@ -151,7 +151,7 @@ pub(crate) fn certificate_error(
             invalid_purpose(leaf_info, "serverAuth")
         }
         W::NameConstraintViolation => {
-            let ca = chain.iter().skip(1).find(|c| has_name_constraints(&c.der));
+            let ca = chain.iter().skip(1).find(|c| has_name_constraints(c.der()));
             Error::new(
                 Code::CertNameConstraints,
                 match ca {
@@ -208,7 +208,7 @@ pub(crate) fn certificate_error(
 }
 
 /// The first certificate with a weak algorithm, as an error.
-fn weak_in_chain(chain: &[CertificateInfo]) -> Option<Error> {
+fn weak_in_chain(chain: &[Certificate]) -> Option<Error> {
     chain.iter().enumerate().find(|(_, c)| c.weakness().is_some()).map(|(i, c)| weak_certificate(c, i == 0))
 }
 
@@ -216,9 +216,9 @@ fn has_name_constraints(der: &[u8]) -> bool {
     X509Certificate::from_der(der).map(|(_, c)| matches!(c.name_constraints(), Ok(Some(_)))).unwrap_or(false)
 }
 
-fn revoked(chain: &[CertificateInfo], store: &TrustStore) -> Error {
+fn revoked(chain: &[Certificate], store: &TrustStore) -> Error {
     for (i, info) in chain.iter().enumerate() {
-        let Ok((_, cert)) = X509Certificate::from_der(&info.der) else { continue };
+        let Ok((_, cert)) = X509Certificate::from_der(info.der()) else { continue };
         let serial = cert.raw_serial();
         for crl in &store.crls {
             if let Ok(Some(_)) = crl.find_serial(serial) {
@@ -235,18 +235,18 @@ fn revoked(chain: &[CertificateInfo], store: &TrustStore) -> Error {
 /// The certificates of `chain` that a loaded CRL is from the issuer of, with that CRL (first
 /// match; `pick` filters the CRLs).
 fn covered<'a>(
-    chain: &'a [CertificateInfo],
+    chain: &'a [Certificate],
     store: &'a TrustStore,
     pick: impl Fn(&crate::trust::CrlInfo) -> bool,
-) -> Option<(usize, &'a CertificateInfo, &'a crate::trust::CrlInfo)> {
+) -> Option<(usize, &'a Certificate, &'a crate::trust::CrlInfo)> {
     chain.iter().enumerate().find_map(|(i, info)| {
-        let issuer = issuer_raw(&info.der);
+        let issuer = issuer_raw(info.der());
         store.crl_info.iter().find(|c| c.issuer_der == issuer && pick(c)).map(|c| (i, info, c))
     })
 }
 
 /// `CERT_REVOCATION_UNKNOWN` for a CRL past its nextUpdate, naming its issuer and that date.
-fn crl_out_of_date(chain: &[CertificateInfo], store: &TrustStore, next_update: i64, now: i64) -> Error {
+fn crl_out_of_date(chain: &[Certificate], store: &TrustStore, next_update: i64, now: i64) -> Error {
     let found = covered(chain, store, |c| c.next_update == next_update);
     let (what, issuer) = match found {
         Some((i, info, crl)) => (format!("the {}", label(info, i == 0)), crl.issuer.clone()),
@@ -274,7 +274,7 @@ fn crl_out_of_date(chain: &[CertificateInfo], store: &TrustStore, next_update: i
 }
 
 /// `CERT_REVOCATION_UNKNOWN` for a CRL that its issuer in the chain did not sign (or may not sign).
-fn crl_not_usable(chain: &[CertificateInfo], store: &TrustStore, err: &webpki::Error) -> Error {
+fn crl_not_usable(chain: &[Certificate], store: &TrustStore, err: &webpki::Error) -> Error {
     let why = match err {
         webpki::Error::IssuerNotCrlSigner => "its issuer's keyUsage does not allow signing CRLs (no cRLSign)",
         _ => {
@@ -299,10 +299,10 @@ fn signed_by(subject: &[u8], issuer: &[u8]) -> bool {
     }
 }
 
-fn bad_signature(chain: &[CertificateInfo], _store: &TrustStore) -> Option<Error> {
+fn bad_signature(chain: &[Certificate], _store: &TrustStore) -> Option<Error> {
     for (i, cert) in chain.iter().enumerate() {
         if let Some(issuer) = chain.iter().skip(i + 1).find(|c| c.subject == cert.issuer)
-            && !signed_by(&cert.der, &issuer.der)
+            && !signed_by(cert.der(), issuer.der())
         {
             return Some(Error::new(
                 Code::CertBadSignature,
@@ -327,7 +327,7 @@ fn issuer_raw(der: &[u8]) -> Vec<u8> {
 }
 
 /// `UnknownIssuer` has several real causes; find which one this is.
-fn unknown_issuer(chain: &[CertificateInfo], store: &TrustStore) -> Error {
+fn unknown_issuer(chain: &[Certificate], store: &TrustStore) -> Error {
     let leaf = &chain[0];
     if let Some(weak) = weak_in_chain(chain) {
         return weak;
@@ -363,7 +363,7 @@ fn unknown_issuer(chain: &[CertificateInfo], store: &TrustStore) -> Error {
         );
     }
     let issuer_name = last.issuer_cn.clone().unwrap_or_else(|| last.issuer.clone());
-    if anchors_named(store, &issuer_raw(&last.der)) > 0 {
+    if anchors_named(store, &issuer_raw(last.der())) > 0 {
         return Error::new(
             Code::CertBadSignature,
             format!(

@@ -9,8 +9,8 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::cert::CertificateInfo;
 use crate::text::{display_safe, safe_owned};
+use crate::x509::Certificate;
 
 /// What kind of failure an [`Error`] is. Bindings map each category to one exception class.
 #[non_exhaustive]
@@ -248,7 +248,7 @@ struct Inner {
     message: String,
     hint: Option<String>,
     url: Option<String>,
-    chain: Vec<CertificateInfo>,
+    chain: Vec<Certificate>,
     trust_sources: Vec<String>,
     source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
@@ -302,7 +302,7 @@ impl Error {
     }
 
     /// Attaches the chain the server presented.
-    pub fn with_chain(mut self, chain: Vec<CertificateInfo>) -> Self {
+    pub fn with_chain(mut self, chain: Vec<Certificate>) -> Self {
         self.inner.chain = chain;
         self
     }
@@ -351,7 +351,7 @@ impl Error {
     }
 
     /// The certificates the server presented, leaf first (empty if none were seen).
-    pub fn chain(&self) -> &[CertificateInfo] {
+    pub fn chain(&self) -> &[Certificate] {
         &self.inner.chain
     }
 

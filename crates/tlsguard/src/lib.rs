@@ -39,8 +39,9 @@ mod text;
 mod tls;
 mod util;
 mod verify;
+mod x509;
 
-pub use cert::{CertificateInfo, parse_certificates};
+pub use cert::{Certificate, CertificateInfo, KeyType, parse_certificates};
 pub use chain::{ChainReport, Purpose, VerifyOptions, verify_chain, verify_chain_der};
 pub use client::{Client, Method, Request, Response, SHARED_CLIENT_TTL, SHARED_CLIENTS};
 pub use error::{Category, Code, Error, Result};

@@ -15,6 +15,7 @@ use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::FromDer;
 use x509_parser::public_key::PublicKey;
 
+use crate::cert::{Certificate, CertificateInfo, KeyType};
 use crate::error::{Code, Error, Result};
 
 const OID_SAN: &str = "2.5.29.17";
@@ -26,6 +27,41 @@ const OID_AKI: &str = "2.5.29.35";
 const OID_SKI: &str = "2.5.29.14";
 const OID_POLICY_CONSTRAINTS: &str = "2.5.29.36";
 const OID_AIA: &str = "1.3.6.1.5.5.7.1.1";
+
+/// The smallest RSA key accepted, in bits (CA/B BR 6.1.5).
+pub(crate) const MIN_RSA_BITS: u32 = 2048;
+
+/// The broken hash of a signature algorithm (its readable name or OID, see
+/// [`CertificateInfo::signature_algorithm`]): `"SHA-1"`, or `"MD5"` for MD5 and MD2.
+pub(crate) fn weak_signature_hash(signature_algorithm: &str) -> Option<&'static str> {
+    let alg = signature_algorithm.to_ascii_lowercase();
+    if alg.contains("sha1") || alg.contains("sha-1") {
+        Some("SHA-1")
+    } else if alg.contains("md5") || alg.contains("md2") {
+        Some("MD5")
+    } else {
+        None
+    }
+}
+
+/// Whether a key is RSA and shorter than [`MIN_RSA_BITS`].
+pub(crate) fn short_rsa_key(key_type: &KeyType, bits: u32) -> bool {
+    *key_type == KeyType::Rsa && bits < MIN_RSA_BITS
+}
+
+impl CertificateInfo {
+    /// A signature with SHA-1 or MD5, or an RSA key shorter than 2048 bits: what is weak, as
+    /// the end of a sentence naming the certificate (`"is signed with SHA-1 (...)"`).
+    pub fn weakness(&self) -> Option<String> {
+        if let Some(hash) = weak_signature_hash(&self.signature_algorithm) {
+            return Some(format!("is signed with {hash} ({})", self.signature_algorithm));
+        }
+        if short_rsa_key(&self.key_type, self.key_bits) {
+            return Some(format!("has a {}-bit RSA key (at least {MIN_RSA_BITS} bits are required)", self.key_bits));
+        }
+        None
+    }
+}
 
 /// Where a certificate sits in the path.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -60,7 +96,7 @@ pub(crate) fn check_certificate(der: &[u8], role: Role, now: i64) -> Result<()> 
         return Err(Error::new(Code::CertInvalid, "a certificate of the chain does not parse"));
     };
     // Self-signed, not merely self-issued (a re-keyed CA issues certificates with its own name).
-    let self_signed = crate::cert::is_self_signed(&cert, der);
+    let self_signed = crate::x509::is_self_signed(&cert, der);
     let mut ski: Option<&[u8]> = None;
     let mut aki_key: Option<&[u8]> = None;
     let mut has_aki = false;
@@ -291,11 +327,11 @@ pub(crate) fn check_certificate(der: &[u8], role: Role, now: i64) -> Result<()> 
     if role == Role::Anchor {
         let (nb, na) = (cert.validity().not_before.timestamp(), cert.validity().not_after.timestamp());
         if now > na {
-            let info = crate::cert::CertificateInfo::from_der(der)?;
+            let info = Certificate::parsed(der)?;
             return Err(crate::diagnose::expired(&info, now, false));
         }
         if now < nb {
-            let info = crate::cert::CertificateInfo::from_der(der)?;
+            let info = Certificate::parsed(der)?;
             return Err(crate::diagnose::not_yet_valid(&info, now, false));
         }
     }
@@ -387,8 +423,8 @@ fn check_key(cert: &X509Certificate<'_>, role: Role) -> Result<()> {
     match spki.parsed() {
         Ok(PublicKey::RSA(rsa)) => {
             let bits = rsa_bits(rsa.modulus);
-            if bits < 2048 {
-                let info = crate::cert::CertificateInfo::from_der(cert.as_raw())?;
+            if bits < MIN_RSA_BITS as usize {
+                let info = Certificate::parsed(cert.as_raw())?;
                 return Err(crate::diagnose::weak_certificate(&info, role == Role::EndEntity));
             }
             if !bits.is_multiple_of(8) {
@@ -463,6 +499,22 @@ fn rsa_bits(modulus: &[u8]) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use crate::cert::KeyType;
+
+    #[test]
+    fn the_weak_algorithm_rule() {
+        use super::{short_rsa_key, weak_signature_hash};
+        assert_eq!(weak_signature_hash("sha1WithRSAEncryption"), Some("SHA-1"));
+        assert_eq!(weak_signature_hash("ecdsa-with-SHA1"), Some("SHA-1"));
+        assert_eq!(weak_signature_hash("md5WithRSAEncryption"), Some("MD5"));
+        assert_eq!(weak_signature_hash("md2WithRSAEncryption"), Some("MD5"));
+        assert_eq!(weak_signature_hash("sha256WithRSAEncryption"), None);
+        assert!(short_rsa_key(&KeyType::Rsa, 1024));
+        assert!(!short_rsa_key(&KeyType::Rsa, 2048));
+        assert!(!short_rsa_key(&KeyType::Ec, 256));
+        assert!(!short_rsa_key(&KeyType::Dsa, 1024));
+    }
+
     #[test]
     fn rsa_bits_counts_exactly() {
         assert_eq!(super::rsa_bits(&[0x00, 0x80, 0, 0]), 24);

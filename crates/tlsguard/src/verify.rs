@@ -14,7 +14,7 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, OtherError, SignatureScheme};
 
-use crate::cert::CertificateInfo;
+use crate::cert::Certificate;
 use crate::diagnose;
 use crate::error::{Code, Error, Result};
 use crate::pin::wrap_sequence;
@@ -200,7 +200,7 @@ fn verify_webpki(
     if !store.pins.is_empty() {
         let anchor_spki = wrap_sequence(verified.anchor().subject_public_key_info.as_ref());
         let mut spkis: Vec<Vec<u8>> =
-            path.iter().filter_map(|d| CertificateInfo::from_der(d).ok()).map(|info| spki_of(&info)).collect();
+            path.iter().filter_map(|d| Certificate::checked(d.clone()).ok()).map(|c| spki_of(&c)).collect();
         spkis.push(anchor_spki);
         let matched = spkis.iter().any(|spki| store.pins.iter().any(|p| p.matches_spki(spki)));
         if !matched {
@@ -234,7 +234,7 @@ fn uncovered_leaf_warning(store: &TrustStore, path: &[CertificateDer<'static>]) 
     }
     let name = leaf.issuer().iter_common_name().next().and_then(|cn| cn.as_str().ok()).map(str::to_owned);
     let from: Vec<String> = store.crl_info.iter().map(|c| format!("'{}'", c.issuer)).collect();
-    let leaf_name = CertificateInfo::from_der(path.first()?).map(|i| i.display_name()).unwrap_or_default();
+    let leaf_name = Certificate::parsed(path.first()?).map(|c| c.display_name()).unwrap_or_default();
     Some(format!(
         "the revocation status of the certificate for {leaf_name} was not checked: none of the {} supplied CRLs (from {}) is from its issuer '{}'",
         from.len(),
@@ -253,7 +253,7 @@ fn verify_pin_only(
     now: UnixTime,
     purpose: Purpose,
 ) -> Result<VerifiedChain> {
-    let info = CertificateInfo::from_der(leaf).map_err(|e| {
+    let info = Certificate::parsed(leaf).map_err(|e| {
         Error::new(Code::CertInvalid, format!("the server's certificate does not parse: {}", e.message()))
     })?;
     let spki = spki_of(&info);
@@ -297,17 +297,20 @@ fn verify_pin_only(
     Ok(VerifiedChain { path: vec![leaf.clone().into_owned()], warnings: Vec::new() })
 }
 
-/// The DER SubjectPublicKeyInfo of a parsed certificate.
-fn spki_of(info: &CertificateInfo) -> Vec<u8> {
+/// The DER SubjectPublicKeyInfo of a certificate.
+fn spki_of(cert: &Certificate) -> Vec<u8> {
     use x509_parser::prelude::FromDer;
-    x509_parser::certificate::X509Certificate::from_der(&info.der)
+    x509_parser::certificate::X509Certificate::from_der(cert.der())
         .map(|(_, c)| c.public_key().raw.to_vec())
         .unwrap_or_default()
 }
 
-/// The presented chain as summaries (certificates that do not parse are left out).
-pub(crate) fn presented_chain(leaf: &CertificateDer<'_>, intermediates: &[CertificateDer<'_>]) -> Vec<CertificateInfo> {
-    std::iter::once(leaf).chain(intermediates).filter_map(|d| CertificateInfo::from_der(d).ok()).collect()
+/// The presented chain (certificates that do not parse are left out), summarised on first use.
+pub(crate) fn presented_chain(leaf: &CertificateDer<'_>, intermediates: &[CertificateDer<'_>]) -> Vec<Certificate> {
+    std::iter::once(leaf)
+        .chain(intermediates)
+        .filter_map(|d| Certificate::checked(d.clone().into_owned()).ok())
+        .collect()
 }
 
 /// `localhost` or `127.0.0.1`.

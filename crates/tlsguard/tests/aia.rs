@@ -168,7 +168,7 @@ fn aia_urls_on_loopback_are_never_contacted_without_aia_allow_private() {
         assert!(!err.message().to_lowercase().contains("refused"), "{err}");
 
         // The same leaf offline, and through inspect.
-        let leaf = err.chain()[0].der.clone();
+        let leaf = err.chain()[0].der().to_vec();
         let mut vo = VerifyOptions::default();
         vo.trust.roots = Roots::None;
         vo.trust.use_env = false;

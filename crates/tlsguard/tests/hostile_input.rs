@@ -1,5 +1,5 @@
 //! Hostile input: every public entry point that takes bytes or option values from outside
-//! (`parse_certificates`, `CertificateInfo::from_der`/`from_pem`, `verify_chain`, `lint`,
+//! (`parse_certificates`, `Certificate::from_der`/`from_pem`, `verify_chain`, `lint`,
 //! `ClientOptions::from_json`) returns a clear error with a code, or a verdict, and never
 //! panics, on garbage, truncation, huge inputs, deep nesting and path-building bombs.
 //!
@@ -14,8 +14,8 @@ use rcgen::{
 };
 use serde_json::{Value, json};
 use tlsguard::{
-    CertificateInfo, ChainReport, ClientOptions, Code, Error, LintOptions, Roots, VerifyOptions, lint,
-    parse_certificates, verify_chain,
+    Certificate, ChainReport, ClientOptions, Code, Error, LintOptions, Roots, VerifyOptions, lint, parse_certificates,
+    verify_chain,
 };
 
 /// 2027-01-15, inside the validity of every certificate made here.
@@ -154,8 +154,8 @@ fn verdict_or_input_error(data: &[u8], o: &VerifyOptions, what: &str) -> Option<
 #[track_caller]
 fn all_refuse(data: &[u8], what: &str) {
     assert_code(&parse_certificates(data).unwrap_err(), &[Code::InvalidPem], what);
-    assert_code(&CertificateInfo::from_pem(data).unwrap_err(), &[Code::InvalidPem], what);
-    assert_code(&CertificateInfo::from_der(data).unwrap_err(), &[Code::InvalidPem], what);
+    assert_code(&Certificate::from_pem(data).unwrap_err(), &[Code::InvalidPem], what);
+    assert_code(&Certificate::from_der(data).unwrap_err(), &[Code::InvalidPem], what);
     assert_code(&verify_chain(data, &opts()).unwrap_err(), &[Code::InvalidPem], what);
     assert_code(&lint(data, &lint_opts()).unwrap_err(), &[Code::InvalidPem, Code::CertInvalid], what);
 }
@@ -284,12 +284,12 @@ fn every_prefix_of_a_der_certificate_is_refused() {
     for der in [&p.leaf_der, &p.root_der] {
         for len in 0..der.len() {
             let prefix = &der[..len];
-            let err = CertificateInfo::from_der(prefix).unwrap_err();
+            let err = Certificate::from_der(prefix).unwrap_err();
             assert_code(&err, &[Code::InvalidPem], &format!("DER prefix of {len} bytes"));
             let err = parse_certificates(prefix).unwrap_err();
             assert_code(&err, &[Code::InvalidPem], &format!("DER prefix of {len} bytes"));
         }
-        assert_eq!(CertificateInfo::from_der(der).unwrap().der, *der);
+        assert_eq!(Certificate::from_der(der).unwrap().der().as_ref(), &der[..]);
     }
     // The chain checks too, on a sample of prefixes (each builds a trust store).
     for len in (0..p.leaf_der.len()).step_by(7) {
@@ -305,8 +305,9 @@ fn single_bit_flips_in_a_certificate_never_panic() {
         let mut der = p.leaf_der.clone();
         der[i] ^= 1 << (i % 8);
         // Parsing may succeed (a flipped bit inside a string or the signature) or fail.
-        if let Err(err) = CertificateInfo::from_der(&der) {
-            assert_code(&err, &[Code::InvalidPem], &format!("bit flip at {i}"));
+        match Certificate::from_der(&der) {
+            Ok(c) => assert!(c.info().spki_pin.starts_with("sha256/")), // what is accepted summarises
+            Err(err) => assert_code(&err, &[Code::InvalidPem], &format!("bit flip at {i}")),
         }
         let mut chain = pem_armor("CERTIFICATE", &der);
         chain.push_str(&chain_tail);
@@ -314,7 +315,11 @@ fn single_bit_flips_in_a_certificate_never_panic() {
             // A flip can only be accepted if it left the signed part and the names alone,
             // i.e. never: any change in tbsCertificate breaks the signature.
             if report.ok {
-                assert_eq!(report.path[0].der, p.leaf_der, "a modified certificate verified (bit flip at {i})");
+                assert_eq!(
+                    report.path[0].der().as_ref(),
+                    &p.leaf_der[..],
+                    "a modified certificate verified (bit flip at {i})"
+                );
             }
         }
         let _ = lint(chain.as_bytes(), &lint_opts());
@@ -500,8 +505,9 @@ fn deep_nesting_inside_certificate_extensions() {
         params.custom_extensions = vec![CustomExtension::from_oid_content(oid, deep.clone())];
         let cert = params.signed_by(&key, &int_issuer).unwrap();
         let what = format!("deep nesting in extension {oid:?}");
-        if let Err(err) = CertificateInfo::from_der(cert.der()) {
-            assert_code(&err, &[Code::InvalidPem], &what);
+        match Certificate::from_der(cert.der()) {
+            Ok(c) => assert!(c.info().spki_pin.starts_with("sha256/")), // what is accepted summarises
+            Err(err) => assert_code(&err, &[Code::InvalidPem], &what),
         }
         let chain = format!("{}{}", cert.pem(), p.int_pem);
         // Validly signed by the trusted CA: webpki may ignore a non-critical extension it does
@@ -688,7 +694,7 @@ fn numeric_option_with_deep_nesting_is_refused() {
 #[test]
 fn extreme_times_are_answers_or_errors_never_panics() {
     let p = pki();
-    let leaf = CertificateInfo::from_der(&p.leaf_der).unwrap();
+    let leaf = Certificate::from_der(&p.leaf_der).unwrap();
     // Whole days, saturated at the ends of i64 (the release profile checks overflow).
     assert!(leaf.days_remaining(i64::MIN) > 0);
     assert!(leaf.days_remaining(i64::MAX) < 0);

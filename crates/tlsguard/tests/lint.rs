@@ -161,7 +161,7 @@ fn issue(p: CertificateParams, issuer: &Ca) -> (CertificateDer<'static>, String)
 }
 
 fn pem(ders: &[&CertificateDer<'_>]) -> Vec<u8> {
-    ders.iter().map(|d| tlsguard::CertificateInfo::from_der(d).unwrap().to_pem()).collect::<String>().into_bytes()
+    ders.iter().map(|d| tlsguard::Certificate::from_der(d).unwrap().to_pem()).collect::<String>().into_bytes()
 }
 
 /// A private PKI: root -> intermediate -> leaf for `sans`.
@@ -457,7 +457,7 @@ fn expired_not_yet_valid_and_expiring_soon() {
 
     // The kit's leaf is valid for 30 days from its creation: an hour later it is inside the
     // default 30-day threshold (`at` pins the time: the test must not depend on how fast it runs).
-    let leaf = tlsguard::CertificateInfo::from_pem(&kit("fullchain")).unwrap();
+    let leaf = tlsguard::Certificate::from_pem(&kit("fullchain")).unwrap();
     let mut soon = opts(&[], None);
     soon.at = Some(leaf.not_after - 30 * 86_400 + 3_600);
     let findings = run(&kit("fullchain"), &soon);

@@ -61,7 +61,7 @@ fn trust_report_counts_every_source() {
     o.trust.use_env = false;
     o.trust.ca_files = vec![kit.pki("root_ca")];
     o.trust.pins =
-        vec![tlsguard::CertificateInfo::from_pem(&std::fs::read(kit.pki("root_ca")).unwrap()).unwrap().spki_pin];
+        vec![tlsguard::Certificate::from_pem(&std::fs::read(kit.pki("root_ca")).unwrap()).unwrap().spki_pin.clone()];
     let client = tlsguard::Client::new(o).unwrap();
     let report = client.trust_report();
     assert_eq!(report.roots, "mozilla");
@@ -98,7 +98,7 @@ fn a_closed_client_refuses_requests() {
 fn der_chains_verify_like_pem_chains() {
     let kit = Kit::start_temp().unwrap();
     let certs = tlsguard::parse_certificates(&std::fs::read(kit.pki("fullchain")).unwrap()).unwrap();
-    let ders: Vec<&[u8]> = certs.iter().map(|c| c.der.as_slice()).collect();
+    let ders: Vec<&[u8]> = certs.iter().map(|c| c.der().as_ref()).collect();
     let report = tlsguard::verify_chain_der(&ders, &opts(&kit, "localhost")).unwrap();
     assert!(report.ok, "{:?}", report.error);
     let report = tlsguard::verify_chain_der(&ders[..1], &opts(&kit, "localhost")).unwrap();

@@ -7,17 +7,18 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let Ok(certs) = tlsguard::parse_certificates(data) else {
         // `from_pem` takes the same path; it must agree that this is an error.
-        assert!(tlsguard::CertificateInfo::from_pem(data).is_err());
+        assert!(tlsguard::Certificate::from_pem(data).is_err());
         return;
     };
     assert!(!certs.is_empty(), "Ok(empty) from parse_certificates");
-    let first = tlsguard::CertificateInfo::from_pem(data).expect("from_pem refused what parse_certificates took");
+    let first = tlsguard::Certificate::from_pem(data).expect("from_pem refused what parse_certificates took");
     assert_eq!(first, certs[0]);
     for cert in &certs {
         let pem = cert.to_pem();
         let again = tlsguard::parse_certificates(pem.as_bytes()).expect("to_pem output does not re-parse");
         assert_eq!(again.len(), 1, "to_pem output holds {} certificates", again.len());
         assert_eq!(&again[0], cert, "to_pem round trip changed the certificate");
+        assert_eq!(again[0].info(), cert.info(), "to_pem round trip changed the summary");
         // The accessors used in messages.
         let _ = cert.display_name();
         let _ = cert.weakness();

@@ -448,7 +448,7 @@ impl Connector {
         deadline: tokio::time::Instant,
     ) -> std::result::Result<Vec<crate::aia::Fetched>, (String, crate::aia::FetchError)> {
         let ders: Vec<rustls::pki_types::CertificateDer<'static>> =
-            refusal.chain().iter().map(|c| c.der.clone().into()).collect();
+            refusal.chain().iter().map(|c| c.der().clone()).collect();
         let Some((leaf, intermediates)) = ders.split_first() else { return Ok(Vec::new()) };
         let Ok(name) = rustls::pki_types::ServerName::try_from(host.to_owned()) else { return Ok(Vec::new()) };
         let check = crate::aia::ChainCheck {

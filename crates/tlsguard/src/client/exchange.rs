@@ -192,6 +192,7 @@ impl Exchange {
                 http_version,
                 tls: parts.extensions.get::<TlsInfo>().cloned(),
                 elapsed: self.started.elapsed(),
+                peer_certificates: std::sync::OnceLock::new(),
             });
         }
     }

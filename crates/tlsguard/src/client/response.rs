@@ -1,11 +1,12 @@
 //! [`Response`]: a complete response.
 
 use std::fmt;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use bytes::Bytes;
 
-use crate::cert::CertificateInfo;
+use crate::cert::Certificate;
 use crate::error::{Code, Error, Result};
 use crate::tls::TlsInfo;
 
@@ -20,6 +21,8 @@ pub struct Response {
     pub(super) http_version: &'static str,
     pub(super) tls: Option<TlsInfo>,
     pub(super) elapsed: Duration,
+    /// `tls.peer_certificates` as certificates, made on first use.
+    pub(super) peer_certificates: OnceLock<Vec<Certificate>>,
 }
 
 impl fmt::Debug for Response {
@@ -124,17 +127,54 @@ impl Response {
         self.tls.as_ref()
     }
 
-    /// The certificates the server presented, leaf first (empty for `http://`). Certificates
-    /// that cannot be parsed are skipped.
-    pub fn peer_certificates(&self) -> Vec<CertificateInfo> {
-        self.tls
-            .as_ref()
-            .map(|t| t.peer_certificates.iter().filter_map(|d| CertificateInfo::from_der(d).ok()).collect())
-            .unwrap_or_default()
+    /// The certificates the server presented, leaf first (empty for `http://`). Checked on
+    /// the first call (certificates that cannot be parsed are skipped), summarised when read.
+    pub fn peer_certificates(&self) -> &[Certificate] {
+        self.peer_certificates.get_or_init(|| {
+            let ders = self.tls.as_ref().map(|t| t.peer_certificates.as_slice()).unwrap_or_default();
+            ders.iter().filter_map(|d| Certificate::checked(d.clone()).ok()).collect()
+        })
     }
 
     /// Time from sending the request to having read the whole body (all redirects included).
     pub fn elapsed(&self) -> Duration {
         self.elapsed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rustls::pki_types::CertificateDer;
+
+    use super::*;
+
+    #[test]
+    fn peer_certificates_are_checked_when_asked_for_and_summarised_when_read() {
+        let pem = rcgen::generate_simple_self_signed(vec!["a.test".into()]).expect("cert").cert.pem();
+        let mut ders = crate::cert::certificate_ders(pem.as_bytes()).unwrap();
+        ders.push(CertificateDer::from(vec![0x30, 0x03, 0x02, 0x01, 0x00]));
+        let r = Response {
+            status: 200,
+            headers: Vec::new(),
+            body: Bytes::new(),
+            url: "https://a.test/".into(),
+            redirects: 0,
+            http_version: "HTTP/1.1",
+            tls: Some(TlsInfo {
+                version: "TLSv1.3".into(),
+                cipher_suite: String::new(),
+                alpn: None,
+                peer_certificates: ders,
+                warnings: Vec::new(),
+                resumed: false,
+            }),
+            elapsed: Duration::ZERO,
+            peer_certificates: OnceLock::new(),
+        };
+        assert!(r.peer_certificates.get().is_none(), "a response parses nothing by itself");
+        assert_eq!(r.peer_certificates().len(), 1, "what does not parse is left out");
+        assert!(!r.peer_certificates()[0].is_summarised(), "checked, not summarised");
+        assert_eq!(r.peer_certificates()[0].dns_names, ["a.test"]);
+        assert!(r.peer_certificates()[0].is_summarised(), "made once, kept");
     }
 }

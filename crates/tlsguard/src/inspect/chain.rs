@@ -3,13 +3,13 @@
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
 
-use crate::cert::CertificateInfo;
+use crate::cert::Certificate;
 use crate::lint::Finding;
 use crate::pin::wrap_sequence;
 use crate::trust::TrustStore;
 
 /// (complete, ordered); see the fields of [`ServerReport`](super::ServerReport).
-pub(super) fn chain_shape(chain: &[CertificateInfo], store: &TrustStore) -> (bool, bool) {
+pub(super) fn chain_shape(chain: &[Certificate], store: &TrustStore) -> (bool, bool) {
     if chain.is_empty() {
         return (false, false);
     }
@@ -17,7 +17,7 @@ pub(super) fn chain_shape(chain: &[CertificateInfo], store: &TrustStore) -> (boo
     let names: Vec<(Vec<u8>, Vec<u8>)> = chain
         .iter()
         .map(|c| {
-            X509Certificate::from_der(&c.der)
+            X509Certificate::from_der(c.der())
                 .map(|(_, x)| (x.subject().as_raw().to_vec(), x.issuer().as_raw().to_vec()))
                 .unwrap_or_default()
         })
@@ -46,11 +46,11 @@ pub(super) fn chain_shape(chain: &[CertificateInfo], store: &TrustStore) -> (boo
 }
 
 /// Lints the presented chain for `host` (empty if the linter fails).
-pub(super) fn lint_chain(chain: &[CertificateInfo], host: &str) -> Vec<Finding> {
+pub(super) fn lint_chain(chain: &[Certificate], host: &str) -> Vec<Finding> {
     if chain.is_empty() {
         return Vec::new();
     }
-    let pem: String = chain.iter().map(CertificateInfo::to_pem).collect();
+    let pem: String = chain.iter().map(Certificate::to_pem).collect();
     let opts = crate::lint::LintOptions { hostnames: vec![host.to_owned()], ..Default::default() };
     crate::lint::lint(pem.as_bytes(), &opts).unwrap_or_default()
 }

@@ -14,7 +14,7 @@ use super::recorder::Recorder;
 use super::target::Target;
 use super::tls_io::{HandshakeError, TlsIo};
 use super::{InspectOptions, ServerReport};
-use crate::cert::CertificateInfo;
+use crate::cert::Certificate;
 use crate::error::{Code, Error};
 use crate::net::{io_message, secs, tcp_connect_addr};
 use crate::options::ClientOptions;
@@ -32,7 +32,7 @@ async fn fetch_for_inspect(
     allow_private: bool,
     deadline: tokio::time::Instant,
 ) -> std::result::Result<Vec<crate::aia::Fetched>, (String, crate::aia::FetchError)> {
-    let ders: Vec<CertificateDer<'static>> = refusal.chain().iter().map(|c| c.der.clone().into()).collect();
+    let ders: Vec<CertificateDer<'static>> = refusal.chain().iter().map(|c| c.der().clone()).collect();
     let Some((leaf, intermediates)) = ders.split_first() else { return Ok(Vec::new()) };
     let proxy =
         crate::client::connect::ProxyPolicy::new(None).map_err(|_| (String::new(), crate::aia::FetchError::Failed))?;
@@ -132,9 +132,9 @@ pub(super) async fn live(
 
     let seen = recorder.take();
     let now = crate::cert::unix_now();
-    let chain: Vec<CertificateInfo> = seen
+    let chain: Vec<Certificate> = seen
         .as_ref()
-        .map(|s| s.chain.iter().filter_map(|d| CertificateInfo::from_der(d).ok()).collect())
+        .map(|s| s.chain.iter().filter_map(|d| Certificate::checked(d.clone()).ok()).collect())
         .unwrap_or_default();
     let (chain_complete, chain_ordered) = chain_shape(&chain, &ctx.store);
     let mut report = ServerReport {

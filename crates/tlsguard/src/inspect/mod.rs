@@ -34,7 +34,7 @@ mod tls_io;
 
 use std::time::Duration;
 
-use crate::cert::CertificateInfo;
+use crate::cert::Certificate;
 use crate::error::{Code, Error, Result};
 use crate::lint::Finding;
 use crate::options::{ClientIdentity, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, MinTls, TrustOptions};
@@ -158,7 +158,7 @@ pub struct ServerReport {
     /// The ALPN protocol agreed (`"h2"`, `"http/1.1"`), if any.
     pub alpn: Option<String>,
     /// The certificates the server presented, in the order sent (leaf first).
-    pub chain: Vec<CertificateInfo>,
+    pub chain: Vec<Certificate>,
     /// `None`: the chain verified. Otherwise the error a request to this server would give
     /// (same code, message and hint): a certificate refusal, or a TLS refusal after the
     /// handshake (a TLS 1.3 server refusing the missing client certificate).

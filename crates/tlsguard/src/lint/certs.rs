@@ -4,6 +4,7 @@ use super::chain::Chain;
 use super::names::san_list;
 use super::{Lint, Severity};
 use crate::cert::{format_time, relative_time};
+use crate::policy::{MIN_RSA_BITS, short_rsa_key, weak_signature_hash};
 
 /// Longest validity of a publicly trusted leaf (CA/B Forum Baseline Requirements), seconds.
 const MAX_PUBLIC_VALIDITY: i64 = 398 * 86_400;
@@ -123,22 +124,15 @@ impl Lint<'_> {
 
     pub(super) fn check_algorithms(&mut self, i: usize) {
         let c = &self.certs[i];
-        if c.key_type == "RSA" && c.key_bits < 2048 {
+        if short_rsa_key(&c.key_type, c.key_bits) {
             self.push(
                 "WEAK_KEY",
                 Some(i),
-                format!("{} has a {}-bit RSA key; at least 2048 bits are required", self.name(i), c.key_bits),
+                format!("{} has a {}-bit RSA key; at least {MIN_RSA_BITS} bits are required", self.name(i), c.key_bits),
                 "Re-issue the certificate with a 2048-bit (or larger) RSA key or an ECDSA P-256 key.".into(),
             );
         }
-        let alg = c.signature_algorithm.to_ascii_lowercase();
-        let weak = if alg.contains("sha1") || alg.contains("sha-1") {
-            Some("SHA-1")
-        } else if alg.contains("md5") || alg.contains("md2") {
-            Some("MD5")
-        } else {
-            None
-        };
+        let weak = weak_signature_hash(&c.signature_algorithm);
         // A root's self-signature is never checked by clients: it does not matter.
         if let (Some(weak), false) = (weak, c.self_signed) {
             self.push(

@@ -46,10 +46,10 @@ impl Lint<'_> {
         let mut first: HashMap<&[u8], usize> = HashMap::with_capacity(certs.len());
         let mut duplicates = HashMap::new();
         for (i, c) in certs.iter().enumerate() {
-            if let Some(&j) = first.get(c.der.as_slice()) {
+            if let Some(&j) = first.get(c.der().as_ref()) {
                 duplicates.insert(i, j);
             } else {
-                first.insert(c.der.as_slice(), i);
+                first.insert(c.der().as_ref(), i);
             }
         }
         let mut dup_list: Vec<(usize, usize)> = duplicates.iter().map(|(&i, &j)| (i, j)).collect();

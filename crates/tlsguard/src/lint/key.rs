@@ -9,7 +9,7 @@ use x509_parser::x509::SubjectPublicKeyInfo;
 use super::Lint;
 use super::der::{bit_len, der_tlv, strip_zeros};
 use super::input::KeyInput;
-use crate::cert::CertificateInfo;
+use crate::cert::{CertificateInfo, KeyType};
 
 impl Lint<'_> {
     pub(super) fn check_key(&mut self, key: &KeyInput, parsed: &[X509Certificate<'_>], leaf: usize) {
@@ -73,8 +73,8 @@ impl Lint<'_> {
 fn cert_key(c: &CertificateInfo) -> String {
     match &c.curve {
         Some(curve) => format!("{} {curve}", c.key_type),
-        None if c.key_bits > 0 && c.key_type == "RSA" => format!("RSA {}-bit", c.key_bits),
-        None => c.key_type.clone(),
+        None if c.key_bits > 0 && c.key_type == KeyType::Rsa => format!("RSA {}-bit", c.key_bits),
+        None => c.key_type.to_string(),
     }
 }
 

@@ -20,7 +20,7 @@ use std::fmt;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
 
-use crate::cert::{CertificateInfo, certificate_ders, unix_now};
+use crate::cert::{Certificate, certificate_ders, unix_now};
 use crate::error::{Code, Error, Result};
 use crate::options::Source;
 
@@ -131,7 +131,8 @@ pub fn lint(bundle: &[u8], opts: &LintOptions) -> Result<Vec<Finding>> {
     for (i, der) in ders.iter().enumerate() {
         let (_, x509) = X509Certificate::from_der(der)
             .map_err(|e| Error::new(Code::InvalidPem, format!("bundle: certificate #{i} is not valid DER: {e}")))?;
-        certs.push(CertificateInfo::from_der(der).map_err(|e| e.context(&format!("bundle: certificate #{i}")))?);
+        let cert = Certificate::summarised(der.clone());
+        certs.push(cert.map_err(|e| Error::from(e).context(&format!("bundle: certificate #{i}")))?);
         parsed.push(x509);
     }
     let key = match &opts.key {
@@ -168,7 +169,7 @@ pub fn lint(bundle: &[u8], opts: &LintOptions) -> Result<Vec<Finding>> {
 /// `names.rs` (host names) and `certs.rs` (each certificate's purpose, validity, algorithms,
 /// extensions).
 struct Lint<'a> {
-    certs: &'a [CertificateInfo],
+    certs: &'a [Certificate],
     findings: Vec<Finding>,
 }
 
