@@ -3,8 +3,8 @@
 //! Files are read before the timer starts; each measured operation works on bytes in memory.
 //!
 //! * `tlsguard` C1-parse: `tlsguard::parse_certificates(leaf PEM)` (PEM decode + x509-parser
-//!   parse + tlsguard's owned `CertificateInfo`: names as text, SANs, key usage, fingerprint,
-//!   SPKI pin, ...).
+//!   parse, which checks the certificate; its summary, `CertificateInfo` with names as text,
+//!   fingerprint, SPKI pin, ..., is built on first use and not measured, as in the bindings' rows).
 //! * `tlsguard` C1-verify: `tlsguard::verify_chain(leaf PEM + intermediate PEM, options)` with
 //!   only the root trusted (`roots: "none"`, `ca_pem: <root PEM>`, `use_env: false`) and
 //!   `hostname: --host`. The API takes the trust options per call and has no prepared
