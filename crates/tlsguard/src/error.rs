@@ -350,7 +350,8 @@ impl Error {
         self.inner.url.as_deref()
     }
 
-    /// The certificates the server presented, leaf first (empty if none were seen).
+    /// The certificates the server presented, leaf first (empty if none were seen); each is
+    /// summarised only when read.
     pub fn chain(&self) -> &[Certificate] {
         &self.inner.chain
     }
