@@ -10,6 +10,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::cert::CertificateInfo;
+use crate::detail::Detail;
 use crate::text::{display_safe, safe_owned};
 
 /// What kind of failure an [`Error`] is. Bindings map each category to one exception class.
@@ -250,6 +251,7 @@ struct Inner {
     url: Option<String>,
     chain: Vec<CertificateInfo>,
     trust_sources: Vec<String>,
+    detail: Option<Detail>,
     source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -276,6 +278,7 @@ impl Error {
                 url: None,
                 chain: Vec::new(),
                 trust_sources: Vec::new(),
+                detail: None,
                 source: None,
             }),
         }
@@ -310,6 +313,20 @@ impl Error {
     /// Records which trust sources were in use (e.g. `"mozilla (146 roots)"`).
     pub fn with_trust_sources(mut self, sources: Vec<String>) -> Self {
         self.inner.trust_sources = sources;
+        self
+    }
+
+    /// Attaches the facts of the error ([`Error::detail`]).
+    pub fn with_detail(mut self, detail: Detail) -> Self {
+        self.inner.detail = Some(detail);
+        self
+    }
+
+    /// Keeps the detail (if any) of `other`, an error this one rewords.
+    pub(crate) fn with_detail_of(mut self, other: &Error) -> Self {
+        if let Some(d) = &other.inner.detail {
+            self.inner.detail = Some(d.clone());
+        }
         self
     }
 
@@ -359,6 +376,12 @@ impl Error {
     pub fn trust_sources(&self) -> &[String] {
         &self.inner.trust_sources
     }
+
+    /// The facts the message renders (expiry date, presented names, pins, ...), as data; `None`
+    /// when the error has none. Which codes carry which facts: `manual/errors.md`.
+    pub fn detail(&self) -> Option<&Detail> {
+        self.inner.detail.as_ref()
+    }
 }
 
 impl fmt::Display for Error {
@@ -377,6 +400,9 @@ impl fmt::Debug for Error {
         if !self.inner.chain.is_empty() {
             let names: Vec<&str> = self.inner.chain.iter().map(|c| c.subject.as_str()).collect();
             d.field("chain", &names);
+        }
+        if let Some(detail) = &self.inner.detail {
+            d.field("detail", detail);
         }
         d.finish()
     }

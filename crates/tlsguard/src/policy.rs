@@ -292,11 +292,11 @@ pub(crate) fn check_certificate(der: &[u8], role: Role, now: i64) -> Result<()> 
         let (nb, na) = (cert.validity().not_before.timestamp(), cert.validity().not_after.timestamp());
         if now > na {
             let info = crate::cert::CertificateInfo::from_der(der)?;
-            return Err(crate::diagnose::expired(&info, now, false));
+            return Err(crate::diagnose::messages::expired(&info, now, false));
         }
         if now < nb {
             let info = crate::cert::CertificateInfo::from_der(der)?;
-            return Err(crate::diagnose::not_yet_valid(&info, now, false));
+            return Err(crate::diagnose::messages::not_yet_valid(&info, now, false));
         }
     }
     check_key(&cert, role)?;
@@ -389,7 +389,7 @@ fn check_key(cert: &X509Certificate<'_>, role: Role) -> Result<()> {
             let bits = rsa_bits(rsa.modulus);
             if bits < 2048 {
                 let info = crate::cert::CertificateInfo::from_der(cert.as_raw())?;
-                return Err(crate::diagnose::weak_certificate(&info, role == Role::EndEntity));
+                return Err(crate::diagnose::messages::weak_certificate(&info, role == Role::EndEntity));
             }
             if !bits.is_multiple_of(8) {
                 return Err(invalid(
