@@ -203,6 +203,48 @@ impl Detail {
 mod tests {
     use super::*;
 
+    /// One example of every variant, with the code that carries it.
+    fn examples() -> Vec<(&'static str, Detail)> {
+        let s = || "x".to_owned();
+        let l = || vec!["x".to_owned()];
+        vec![
+            ("CERT_EXPIRED", Detail::Expired { subject: s(), not_after: 1, now: 2 }),
+            ("CERT_NOT_YET_VALID", Detail::NotYetValid { subject: s(), not_before: 1, now: 2 }),
+            ("CERT_HOSTNAME_MISMATCH", Detail::HostnameMismatch { expected: s(), presented: l() }),
+            ("CERT_SELF_SIGNED", Detail::SelfSigned { subject: s(), pin: s() }),
+            ("CERT_UNKNOWN_ISSUER", Detail::UnknownIssuer { issuer: s() }),
+            ("CERT_INCOMPLETE_CHAIN", Detail::IncompleteChain { issuer: s(), aia_url: None }),
+            ("CERT_CA_AS_LEAF", Detail::CaAsLeaf { subject: s() }),
+            ("CERT_REVOKED", Detail::Revoked { subject: s(), serial: s() }),
+            ("CERT_REVOCATION_UNKNOWN", Detail::RevocationUnknown { crl_issuer: s(), next_update: None }),
+            ("CERT_BAD_SIGNATURE", Detail::BadSignature { subject: s(), issuer: s() }),
+            ("CERT_WEAK_ALGORITHM", Detail::WeakAlgorithm { subject: s(), what: s(), why: s() }),
+            ("CERT_INVALID_PURPOSE", Detail::InvalidPurpose { subject: s(), expected: s(), presented: l() }),
+            ("CERT_PIN_MISMATCH", Detail::PinMismatch { pins: l(), chain_pins: l() }),
+            ("TLS_PROTOCOL_VERSION", Detail::ProtocolVersion { offered: l() }),
+            ("TLS_NO_SHARED_CIPHER", Detail::NoSharedCipher { offered: l() }),
+        ]
+    }
+
+    /// The catalogue's table lists each variant's keys, in order, on its code's row.
+    #[test]
+    fn the_catalogue_lists_every_key() {
+        let catalogue = include_str!("manual/errors.md");
+        for (code, detail) in examples() {
+            let row = catalogue
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{code}` |")))
+                .unwrap_or_else(|| panic!("{code}: no row in the detail table of manual/errors.md"));
+            let mut rest = row;
+            for (key, _) in detail.fields() {
+                let at =
+                    rest.find(&format!("`{key}`")).unwrap_or_else(|| panic!("{code}: {key} not (in order) in {row}"));
+                rest = &rest[at..];
+            }
+            assert!(crate::Code::from_name(code).is_some(), "{code}");
+        }
+    }
+
     #[test]
     fn json_keys_are_snake_case_and_times_are_seconds() {
         let d = Detail::Expired { subject: "CN=a".into(), not_after: 10, now: 20 };
