@@ -412,7 +412,7 @@ async fn get(url: &url::Url, env: &FetchEnv<'_>) -> Result<Bytes, FetchError> {
         Some(url::Host::Domain(d)) => (d.to_owned(), None),
         None => return Err(FetchError::Failed),
     };
-    let host_header = crate::client::connect::authority(&host, port);
+    let host_header = crate::net::authority(&host, port);
     let host_header = if port == 80 { host_header.trim_end_matches(":80").to_owned() } else { host_header };
     let path = match url.query() {
         Some(q) => format!("{}?{q}", url.path()),

@@ -24,22 +24,12 @@ use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
 use crate::error::{Code, Error, Result};
+use crate::net::{authority, io_message, tcp_connect};
 use crate::tls::{TlsContext, TlsInfo};
 use crate::verify::{Extras, WithExtras};
 
-/// Formats a duration for messages: `10 s`, `0.5 s`.
-pub(crate) fn secs(d: Duration) -> String {
-    format!("{} s", d.as_secs_f64())
-}
-
-/// Removes the ` (os error N)` suffix std adds to OS errors.
-pub(crate) fn io_message(e: &io::Error) -> String {
-    let s = e.to_string();
-    match s.rfind(" (os error ") {
-        Some(i) if s.ends_with(')') => s[..i].to_owned(),
-        _ => s,
-    }
-}
+// client/mod.rs (being split elsewhere) imports `secs` from here; import it from `crate::net` there.
+pub(crate) use crate::net::secs;
 
 // ---------------------------------------------------------------------------------------------
 // Proxy policy
@@ -162,11 +152,6 @@ fn percent_decode(s: &str) -> String {
 }
 
 use crate::options::redact_proxy_url as redact;
-
-/// `host:port`, with brackets around IPv6 literals.
-pub(crate) fn authority(host: &str, port: u16) -> String {
-    if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") }
-}
 
 // ---------------------------------------------------------------------------------------------
 // The stream
@@ -536,7 +521,7 @@ impl Connector {
                         // TIMEOUT) is what the caller sees; a whole-request timeout that
                         // fires first drops them with this future, closing their sockets.
                         (Some(addr), Code::TlsProtocolVersion | Code::TlsNoSharedCipher) => {
-                            crate::inspect::explain_refusal(err, host, addr, probe_deadline(deadline)).await
+                            crate::probe::explain_refusal(err, host, addr, probe_deadline(deadline)).await
                         }
                         _ => err,
                     });
@@ -566,42 +551,6 @@ fn probe_deadline(deadline: tokio::time::Instant) -> tokio::time::Instant {
     let left = deadline.saturating_duration_since(now);
     let margin = (left / 10).max(Duration::from_millis(20));
     (now + PROBE_BUDGET).min(deadline.checked_sub(margin).unwrap_or(now)).max(now)
-}
-
-/// Resolves `host` and connects to the first address that accepts. `what` prefixes the
-/// messages (`"proxy "`).
-async fn tcp_connect(host: &str, port: u16, what: &str) -> Result<TcpStream> {
-    tcp_connect_addr(host, port, what).await.map(|(s, _)| s)
-}
-
-/// [`tcp_connect`], also returning the address connected to.
-pub(crate) async fn tcp_connect_addr(host: &str, port: u16, what: &str) -> Result<(TcpStream, SocketAddr)> {
-    let addrs: Vec<SocketAddr> = match tokio::net::lookup_host((host, port)).await {
-        Ok(a) => a.collect(),
-        Err(e) => {
-            return Err(
-                Error::new(Code::Dns, format!("cannot resolve {what}host '{host}': {}", io_message(&e))).with_source(e)
-            );
-        }
-    };
-    if addrs.is_empty() {
-        return Err(Error::new(Code::Dns, format!("cannot resolve {what}host '{host}': no addresses")));
-    }
-    let mut last: Option<(SocketAddr, io::Error)> = None;
-    for addr in &addrs {
-        match TcpStream::connect(addr).await {
-            Ok(s) => {
-                // Small requests and h2 frames should not wait for Nagle.
-                let _ = s.set_nodelay(true);
-                return Ok((s, *addr));
-            }
-            Err(e) => last = Some((*addr, e)),
-        }
-    }
-    let (addr, e) = last.ok_or_else(|| Error::new(Code::Connect, format!("no address to connect to for {host}")))?;
-    let others = if addrs.len() > 1 { format!(" (and {} other addresses)", addrs.len() - 1) } else { String::new() };
-    Err(Error::new(Code::Connect, format!("connection to {what}{addr} failed: {}{others}", io_message(&e)))
-        .with_source(e))
 }
 
 /// Opens an HTTP CONNECT tunnel to `host:port` through the proxy connection `tcp`.
@@ -683,16 +632,6 @@ mod tests {
     }
 
     #[test]
-    fn message_helpers() {
-        assert_eq!(secs(Duration::from_millis(500)), "0.5 s");
-        assert_eq!(secs(Duration::from_secs(10)), "10 s");
-        let e = io::Error::from_raw_os_error(111);
-        assert!(!io_message(&e).contains("os error"), "{}", io_message(&e));
-        assert_eq!(authority("::1", 443), "[::1]:443");
-        assert_eq!(authority("a.b", 80), "a.b:80");
-    }
-
-    #[test]
     fn probes_end_before_the_connect_deadline() {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
         rt.block_on(async {
@@ -710,23 +649,6 @@ mod tests {
             // Past or nearly past: now (no probe waits).
             let d = probe_deadline(now + Duration::from_millis(5));
             assert!(d <= tokio::time::Instant::now());
-        });
-    }
-
-    #[test]
-    fn dns_and_connect_errors() {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
-        rt.block_on(async {
-            let e = tcp_connect("does-not-exist.invalid", 443, "").await.expect_err("dns");
-            assert_eq!(e.code(), Code::Dns);
-            assert!(e.message().contains("'does-not-exist.invalid'"), "{}", e.message());
-            // A port nobody listens on: bind, learn the port, close.
-            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-            let port = l.local_addr().expect("addr").port();
-            drop(l);
-            let e = tcp_connect("127.0.0.1", port, "").await.expect_err("refused");
-            assert_eq!(e.code(), Code::Connect);
-            assert_eq!(e.message(), format!("connection to 127.0.0.1:{port} failed: Connection refused"));
         });
     }
 }

@@ -6,7 +6,8 @@ use std::io;
 use crate::error::{Code, Error};
 use crate::tls::TlsContext;
 
-use super::connect::{TlsFailure, io_message};
+use super::connect::TlsFailure;
+use crate::net::io_message;
 
 /// Classifies `err` (from sending a request or reading its body to `host`).
 ///

@@ -61,6 +61,10 @@
 //! * GnuTLS at TLS 1.2 with CBC-only, RSA-key-exchange-only or DHE-RSA-only priorities
 //!   answers rustls with `handshake_failure`, as OpenSSL does.
 
+mod explain;
+
+pub(crate) use explain::explain_refusal;
+
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
@@ -553,7 +557,7 @@ fn describe(r: &io::Result<Answer>) -> String {
         Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
             "no answer before the timeout".into()
         }
-        Err(e) => format!("probe failed: {}", crate::inspect::io_message(e)),
+        Err(e) => format!("probe failed: {}", crate::net::io_message(e)),
     }
 }
 

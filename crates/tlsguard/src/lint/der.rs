@@ -1,0 +1,57 @@
+//! The few DER primitives the key check needs.
+
+/// One DER TLV: (tag, contents, rest).
+pub(super) fn der_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = input.split_first()?;
+    let (&first, mut rest) = rest.split_first()?;
+    let len = if first < 0x80 {
+        usize::from(first)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n].iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+        rest = &rest[n..];
+        len
+    };
+    if rest.len() < len {
+        return None;
+    }
+    Some((tag, &rest[..len], &rest[len..]))
+}
+
+pub(super) fn strip_zeros(b: &[u8]) -> &[u8] {
+    let n = b.iter().take_while(|x| **x == 0).count();
+    &b[n..]
+}
+
+pub(super) fn bit_len(b: &[u8]) -> usize {
+    match b.first() {
+        Some(&top) => b.len() * 8 - top.leading_zeros() as usize,
+        None => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn der_tlv_reads_short_and_long_lengths() {
+        assert_eq!(der_tlv(&[0x02, 0x01, 0x05, 0xff]), Some((0x02, &[0x05][..], &[0xff][..])));
+        let mut long = vec![0x04, 0x81, 0x80];
+        long.extend(std::iter::repeat_n(7u8, 0x80));
+        let (tag, body, rest) = der_tlv(&long).unwrap();
+        assert_eq!((tag, body.len(), rest.len()), (0x04, 0x80, 0));
+        assert_eq!(der_tlv(&[0x04, 0x05, 0x00]), None);
+        assert_eq!(der_tlv(&[0x04, 0x80]), None);
+    }
+
+    #[test]
+    fn bit_len_counts_significant_bits() {
+        assert_eq!(bit_len(&[0x01, 0x00]), 9);
+        assert_eq!(bit_len(&[0x80]), 8);
+        assert_eq!(bit_len(&[]), 0);
+    }
+}

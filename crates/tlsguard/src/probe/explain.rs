@@ -1,0 +1,61 @@
+//! Explaining a refused handshake (inspection and requests alike) with a few probes.
+
+use std::net::SocketAddr;
+
+use crate::error::{Code, Error};
+
+/// Adds what the server does accept to a version or cipher refusal, found with a few
+/// ClientHello probes; requests use it too. Advisory: the refusal stands either way, only
+/// its code and message get more precise.
+///
+/// Versions are probed first (four probes, concurrently): a server that accepts TLS 1.0 or
+/// 1.1 but neither 1.2 nor 1.3 gets `TLS_PROTOCOL_VERSION` naming them, whatever alert it
+/// sent (GnuTLS answers `handshake_failure` there, OpenSSL `protocol_version`). Only then, for
+/// a cipher refusal, the legacy suite categories (five probes, concurrently) at the best
+/// version it accepts. Every probe ends by `deadline`; a probe without an answer by then counts
+/// as refused, and when nothing was learned the refusal is returned unchanged.
+pub(crate) async fn explain_refusal(e: Error, host: &str, addr: SocketAddr, deadline: tokio::time::Instant) -> Error {
+    if !matches!(e.code(), Code::TlsProtocolVersion | Code::TlsNoSharedCipher) {
+        return e;
+    }
+    let versions = super::probe_versions(host, addr, deadline).await;
+    let accepted: Vec<&str> = versions.iter().filter(|v| v.accepted).map(|v| v.version.as_str()).collect();
+    let modern = accepted.iter().any(|v| *v == "TLSv1.2" || *v == "TLSv1.3");
+    if !accepted.is_empty() && !modern {
+        // Only older versions: that is the cause, whatever the alert said.
+        let only = format!("the server accepts only {}", accepted.join(", "));
+        return if e.code() == Code::TlsProtocolVersion {
+            let hint = e.hint().to_owned();
+            Error::new(e.code(), format!("{}; {only}", e.message())).with_hint(hint)
+        } else {
+            Error::new(
+                Code::TlsProtocolVersion,
+                format!("{host} ended the handshake: it does not speak TLS 1.2 or 1.3; {only}"),
+            )
+        };
+    }
+    let extra = match e.code() {
+        Code::TlsProtocolVersion => {
+            if accepted.is_empty() {
+                return e;
+            }
+            // min_tls="1.3" against a TLS 1.2 server, for example.
+            format!("the server accepts only {}", accepted.join(", "))
+        }
+        _ => {
+            let version = super::suite_probe_version(&versions);
+            let legacy: Vec<String> = super::probe_suites(host, addr, version, deadline)
+                .await
+                .into_iter()
+                .filter(|s| s.accepted)
+                .map(|s| format!("{} ({})", s.category, s.suite.unwrap_or_default()))
+                .collect();
+            if legacy.is_empty() {
+                return e;
+            }
+            format!("it accepts legacy suites: {}", legacy.join(", "))
+        }
+    };
+    let hint = e.hint().to_owned();
+    Error::new(e.code(), format!("{}; {extra}", e.message())).with_hint(hint)
+}
