@@ -246,44 +246,53 @@ pub(crate) fn scenarios(f: &Facts<'_>) -> Vec<Scenario> {
         t("tls13_only", "Server accepts only TLS 1.3.", f.https("tls13_only", "/")).status(200).tls("TLSv1.3"),
         t("min_tls13_vs_tls12", "min_tls 1.3 against the TLS 1.2-only server.", f.https("tls12_only", "/"))
             .opt("min_tls", "1.3")
-            .code("TLS_PROTOCOL_VERSION"),
+            .code("TLS_PROTOCOL_VERSION")
+            .detail("offered", "TLSv1.2"),
         t("tls10_only", "openssl s_server speaking only TLS 1.0.", f.https("tls10_only", "/"))
             .code("TLS_PROTOCOL_VERSION")
-            .msg("accepts only TLSv1.0"),
+            .msg("accepts only TLSv1.0")
+            .detail("offered", "TLSv1.0"),
         t("tls11_only", "openssl s_server speaking only TLS 1.1.", f.https("tls11_only", "/"))
             .code("TLS_PROTOCOL_VERSION")
-            .msg("accepts only TLSv1.1"),
+            .msg("accepts only TLSv1.1")
+            .detail("offered", "TLSv1.1"),
         t("cbc_only", "openssl s_server with TLS 1.2 RSA key exchange + CBC suites only.", f.https("cbc_only", "/"))
             .code("TLS_NO_SHARED_CIPHER")
-            .msg("CBC"),
+            .msg("CBC")
+            .detail("offered", "TLS_"),
         // --- the same legacy cases on GnuTLS (gnutls-serv; see gnutls.rs) -----------
         t("gnutls_tls10_only", "gnutls-serv speaking only TLS 1.0.", f.https("gnutls_tls10_only", "/"))
             .code("TLS_PROTOCOL_VERSION")
-            .msg("accepts only TLSv1.0"),
+            .msg("accepts only TLSv1.0")
+            .detail("offered", "TLSv1.0"),
         t("gnutls_tls11_only", "gnutls-serv speaking only TLS 1.1.", f.https("gnutls_tls11_only", "/"))
             .code("TLS_PROTOCOL_VERSION")
-            .msg("accepts only TLSv1.1"),
+            .msg("accepts only TLSv1.1")
+            .detail("offered", "TLSv1.1"),
         t(
             "gnutls_cbc_only",
             "gnutls-serv, TLS 1.2, ECDHE-ECDSA with AES-CBC suites only.",
             f.https("gnutls_cbc_only", "/"),
         )
         .code("TLS_NO_SHARED_CIPHER")
-        .msg("CBC (TLS_ECDHE_ECDSA_WITH_AES_"),
+        .msg("CBC (TLS_ECDHE_ECDSA_WITH_AES_")
+        .detail("offered", "TLS_ECDHE_ECDSA_WITH_AES_"),
         t(
             "gnutls_rsa_kex_only",
             "gnutls-serv, TLS 1.2, RSA key exchange with AES-GCM only.",
             f.https("gnutls_rsa_kex_only", "/"),
         )
         .code("TLS_NO_SHARED_CIPHER")
-        .msg("RSA key exchange (TLS_RSA_WITH_AES_"),
+        .msg("RSA key exchange (TLS_RSA_WITH_AES_")
+        .detail("offered", "TLS_RSA_WITH_AES_"),
         t(
             "gnutls_ffdhe_only",
             "gnutls-serv, TLS 1.2, finite-field DHE-RSA suites only (rustls offers no FFDHE).",
             f.https("gnutls_ffdhe_only", "/"),
         )
         .code("TLS_NO_SHARED_CIPHER")
-        .msg("DHE key exchange (TLS_DHE_RSA_WITH_"),
+        .msg("DHE key exchange (TLS_DHE_RSA_WITH_")
+        .detail("offered", "TLS_DHE_RSA_WITH_"),
         // --- certificate failures ------------------------------------------------
         t("expired", "Leaf notAfter is yesterday.", f.https("expired", "/"))
             .code("CERT_EXPIRED")
