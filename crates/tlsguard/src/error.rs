@@ -2,7 +2,8 @@
 //!
 //! Every refusal carries a stable [`Code`] (the same string in Rust, Python, Node and PHP), a
 //! one-line message that names the certificate and the fact, a hint saying whose side must fix
-//! what, the presented chain when the handshake got that far, and the trust sources in use.
+//! what, the presented chain when the handshake got that far, the trust sources in use, the
+//! facts the message names as data ([`Error::detail`]) and the underlying error (`source()`).
 //! The canonical table of codes is `tests/errors.json`; a test keeps [`Code`] and that file in
 //! agreement.
 
@@ -31,7 +32,8 @@ pub enum Category {
     Http,
     /// The caller passed invalid input.
     InvalidInput,
-    /// A bug in tlsguard (a panic), caught at the language boundary.
+    /// A bug in tlsguard (a panic), caught at the language boundary, or a thread or runtime
+    /// tlsguard needs that the OS would not start.
     Internal,
 }
 
