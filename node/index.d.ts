@@ -145,6 +145,19 @@ export declare class TlsGuardError extends Error {
   /** The certificates the server presented, leaf first. */
   chain: Certificate[];
   trustSources: string[];
+  /**
+   * The facts the message names, or undefined. Keys by code (see the error catalogue), e.g.
+   * CERT_EXPIRED `{ subject, notAfter, now }`, CERT_HOSTNAME_MISMATCH `{ expected, presented }`,
+   * CERT_PIN_MISMATCH `{ pins, chainPins }`; times are `Date`s.
+   */
+  detail?: ErrorDetail;
+  /** The underlying error (e.g. the OS error of a refused connection, with its `errno`). */
+  cause?: unknown;
+}
+
+/** The facts of a TlsGuardError; which keys a code has is listed in the error catalogue. */
+export interface ErrorDetail {
+  [key: string]: string | string[] | Date | null;
 }
 
 /** Read-only response headers. */

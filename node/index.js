@@ -12,7 +12,8 @@ const native = require('./native.js');
 /** The error of every tlsguard operation: `.code` is the core's stable code. */
 class TlsGuardError extends Error {
   constructor(message, info = {}) {
-    super(message);
+    // The core's source() chain (e.g. the OS error of a refused connection) as `cause`.
+    super(message, info.causes && info.causes.length ? { cause: causeChain(info.causes) } : undefined);
     this.name = 'TlsGuardError';
     /** Stable code, e.g. `CERT_EXPIRED` (see `errorCodes()`); `INTERNAL` for a caught panic. */
     this.code = info.code;
@@ -26,7 +27,30 @@ class TlsGuardError extends Error {
     this.chain = (info.chain || []).map(toCertificate);
     /** The trust sources in use (certificate errors). */
     this.trustSources = info.trustSources || [];
+    /**
+     * The facts the message names (camelCase keys per code, see the error catalogue; times as
+     * `Date`), or undefined.
+     */
+    this.detail = info.detail == null ? undefined : detailObject(info.detail, info.detailTimes || []);
   }
+}
+
+function detailObject(detail, times) {
+  const out = { ...detail };
+  for (const k of times) out[k] = new Date(out[k]);
+  return out;
+}
+
+/** Nested `Error`s, outermost first; an OS error carries its `errno`. */
+function causeChain(causes) {
+  let cause;
+  for (let i = causes.length - 1; i >= 0; i--) {
+    const c = causes[i];
+    const err = new Error(c.message, cause === undefined ? undefined : { cause });
+    if (c.errno != null) err.errno = c.errno;
+    cause = err;
+  }
+  return cause;
 }
 
 // napi statuses of argument conversion: the caller passed a value of the wrong JS type.
@@ -52,12 +76,10 @@ function convertError(e, signal) {
     return new TypeError(e.message);
   }
   if (e && e.code === 'GenericFailure') {
-    // A panic caught by napi's own glue (before our guard) or another addon-internal failure.
-    return new TlsGuardError(e.message, {
-      code: 'INTERNAL',
-      category: 'internal',
-      hint: 'This is a bug in tlsguard; please report it with this message.',
-    });
+    // A panic caught by napi's own glue (before our guard) or another addon-internal failure:
+    // the core's INTERNAL code, with its category and hint.
+    const internal = native.errorCodes().find((c) => c.code === 'INTERNAL');
+    return new TlsGuardError(e.message, { ...internal, code: 'INTERNAL' });
   }
   return e;
 }

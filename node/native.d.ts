@@ -68,6 +68,13 @@ export interface AuditReportObject {
   legacySuites: Array<SuiteSupportObject>
 }
 
+/** One error of a `source()` chain. */
+export interface CauseInfo {
+  message: string
+  /** The OS error number of an I/O error, if any. */
+  errno?: number
+}
+
 /** The names [`certificate_fields`] returns values for, in order. */
 export declare function certificateFieldNames(): Array<string>
 
@@ -122,6 +129,12 @@ export interface ErrorInfo {
   /** The presented certificates, DER (the facade makes them `Certificate`s). */
   chain: Array<Buffer>
   trustSources: Array<string>
+  /** The error's facts with camelCase keys (times as epoch milliseconds), or none. */
+  detail?: any
+  /** The keys of `detail` that are times (the facade makes them `Date`s). */
+  detailTimes: Array<string>
+  /** The core's `source()` chain, outermost first (the facade nests them as `cause`). */
+  causes: Array<CauseInfo>
 }
 
 export interface ExpiryObject {

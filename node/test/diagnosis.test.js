@@ -3,7 +3,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const { Certificate, loadCertificates, verifyChain, lint, inspect, trustReport, TlsGuardError, lintCodes } = require('..');
+const { Certificate, loadCertificates, verifyChain, lint, inspect, trustReport, TlsGuardError, lintCodes, fetch } = require('..');
 const { startKit } = require('./kit.js');
 
 let kit, pki;
@@ -106,4 +106,34 @@ test('inspect: a verified server and a refused one', async () => {
   // A TLS 1.0-only server: inspect refuses with TLS_PROTOCOL_VERSION (the audit is in `audit()`).
   if (old instanceof Error) assert.equal(old.code, 'TLS_PROTOCOL_VERSION');
   else assert.ok(old.audit);
+});
+
+test('err.detail: the facts of expired, hostname mismatch and pin mismatch (camelCase, Dates)', async () => {
+  const sc = Object.fromEntries(kit.manifest.scenarios.map((s) => [s.name, s]));
+  const ca = { roots: 'none', caFile: pki.root_ca };
+  const reject = (name, extra = {}) => fetch(sc[name].url, { ...ca, ...extra }).then(() => assert.fail(name), (e) => e);
+  let e = await reject('expired');
+  assert.ok(e instanceof TlsGuardError && e.code === 'CERT_EXPIRED');
+  assert.deepEqual(Object.keys(e.detail), ['subject', 'notAfter', 'now']);
+  assert.ok(e.detail.notAfter instanceof Date && e.detail.now instanceof Date);
+  assert.equal(e.detail.notAfter.getTime(), e.chain[0].notAfter.getTime());
+  assert.ok(e.detail.subject.includes('localhost'));
+  e = await reject('wrong_host');
+  assert.deepEqual(e.detail, { expected: 'localhost', presented: ['wrong.example'] });
+  e = await reject('pin_mismatch', { pins: sc.pin_mismatch.options.pins });
+  assert.deepEqual(e.detail.pins, sc.pin_mismatch.options.pins);
+  assert.equal(e.detail.chainPins[0], e.chain[0].spkiPin);
+  // No facts: undefined; no source: no cause.
+  e = await fetch('http://127.0.0.1:9/').catch((x) => x);
+  assert.equal(e.code, 'INSECURE_URL');
+  assert.equal(e.detail, undefined);
+  assert.equal(e.cause, undefined);
+});
+
+test('err.cause: the OS error of a refused connection', async () => {
+  const sc = kit.manifest.scenarios.find((s) => s.name === 'connect_refused');
+  const e = await fetch(sc.url).catch((x) => x);
+  assert.equal(e.code, 'CONNECT');
+  assert.ok(e.cause instanceof Error && /refused/.test(e.cause.message));
+  assert.equal(typeof e.cause.errno, 'number');
 });

@@ -4,7 +4,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { fetch, Client, TlsGuardError } = require('..');
-const { startKit, jsOptions } = require('./kit.js');
+const { startKit, jsOptions, camel } = require('./kit.js');
 
 let kit;
 test.before(async () => {
@@ -14,6 +14,20 @@ test.after(() => kit && kit.stop());
 
 function init(sc) {
   return { method: sc.method, headers: sc.request.headers, body: sc.request.body };
+}
+
+// err.detail has every key of `want` (camelCase here), each value containing its text (a
+// list: one element; a time: a Date).
+function checkDetail(sc, err, want) {
+  if (Object.keys(want).length === 0) return;
+  assert.equal(typeof err.detail, 'object', `${sc.name}: no detail`);
+  for (const [key, fact] of Object.entries(want)) {
+    const v = err.detail[camel(key)];
+    assert.ok(v != null, `${sc.name}: detail lacks ${camel(key)}: ${JSON.stringify(err.detail)}`);
+    if (v instanceof Date) assert.equal(fact, '', `${sc.name}: ${key}`);
+    else if (Array.isArray(v)) assert.ok(!fact || v.some((x) => x.includes(fact)), `${sc.name}: ${key} ${v}`);
+    else assert.ok(v.includes(fact), `${sc.name}: ${key}: ${JSON.stringify(fact)} not in ${v}`);
+  }
 }
 
 // A row with max_seconds (the hostile servers) must end within that time, and the client
@@ -45,6 +59,12 @@ async function check(sc, run, next) {
     assert.ok(err.hint.length > 0, `${sc.name}: hint`);
     for (const fact of e.message_contains) assert.ok(err.message.includes(fact), `${sc.name}: ${JSON.stringify(fact)} not in ${err.message}`);
     if (err.chain.length) assert.ok(err.chain[0].notAfter instanceof Date);
+    checkDetail(sc, err, e.detail || {});
+    if (e.cause_contains) {
+      assert.ok(err.cause instanceof Error, `${sc.name}: cause ${err.cause}`);
+      assert.ok(err.cause.message.includes(e.cause_contains), `${sc.name}: cause ${err.cause.message}`);
+      assert.equal(typeof err.cause.errno, 'number');
+    }
     return;
   }
   const r = await run();

@@ -71,9 +71,10 @@ namespace TlsGuard {
         protected $url = null;
         protected $trustSources = null;
         protected $category = null;
+        protected $detail = null;
 
-        /** @param list<Certificate> $chain @param list<string> $trustSources */
-        public function __construct(string $message = '', string $errorCode = '', string $hint = '', array $chain = [], ?string $url = null, array $trustSources = [], string $category = '') {}
+        /** @param list<Certificate> $chain @param list<string> $trustSources @param array<string, mixed>|null $detail */
+        public function __construct(string $message = '', string $errorCode = '', string $hint = '', array $chain = [], ?string $url = null, array $trustSources = [], string $category = '', ?array $detail = null) {}
         /** The stable code, e.g. CERT_EXPIRED (tests/errors.json). */
         public function getErrorCode(): string {}
         /** Whose side must fix what. */
@@ -86,6 +87,13 @@ namespace TlsGuard {
         public function getTrustSources(): array {}
         /** certificate, tls, network, timeout, policy, http or invalid_input. */
         public function getCategory(): string {}
+        /**
+         * The facts the message names (snake_case keys per code, see the error catalogue; times
+         * as Unix seconds, like Certificate::toArray()), or null. The underlying OS error, if
+         * any, is getPrevious() (an \Exception whose code is the errno).
+         * @return array<string, string|list<string>|int|null>|null
+         */
+        public function getDetail(): ?array {}
     }
 
     class CertificateException extends TlsGuardException {}

@@ -70,4 +70,43 @@ final class ErrorsTest extends TestCase
             $this->assertSame($s['url'], $e->getUrl());
         }
     }
+
+    /** @return TlsGuardException the exception the scenario's request throws */
+    private static function thrown(string $name): TlsGuardException
+    {
+        $s = Kit::get()->scenario($name);
+        try {
+            (new \TlsGuard\Client($s['options']))->get($s['url']);
+        } catch (TlsGuardException $e) {
+            return $e;
+        }
+        self::fail("$name: no exception");
+    }
+
+    public function testDetailOfExpiredMismatchAndPin(): void
+    {
+        $e = self::thrown('expired');
+        $d = $e->getDetail();
+        $this->assertSame(['subject', 'not_after', 'now'], array_keys($d));
+        // Unix seconds, as Certificate::toArray() and getNotAfterTimestamp() give them.
+        $this->assertSame($e->getChain()[0]->getNotAfterTimestamp(), $d['not_after']);
+        $this->assertLessThan($d['now'], $d['not_after']);
+        $this->assertStringContainsString('localhost', $d['subject']);
+        $this->assertSame(['expected' => 'localhost', 'presented' => ['wrong.example']], self::thrown('wrong_host')->getDetail());
+        $pin = self::thrown('pin_mismatch');
+        $this->assertSame(Kit::get()->scenario('pin_mismatch')['options']['pins'], $pin->getDetail()['pins']);
+        $this->assertSame($pin->getChain()[0]->getSpkiPin(), $pin->getDetail()['chain_pins'][0]);
+        $this->assertNull(\TlsGuard\error_from_code('INSECURE_URL')->getDetail());
+    }
+
+    public function testPreviousIsTheOsError(): void
+    {
+        $e = self::thrown('connect_refused');
+        $this->assertSame('CONNECT', $e->getErrorCode());
+        $previous = $e->getPrevious();
+        $this->assertInstanceOf(\Exception::class, $previous);
+        $this->assertStringContainsString('refused', $previous->getMessage());
+        $this->assertGreaterThan(0, $previous->getCode());
+        $this->assertNull(self::thrown('insecure_url')->getPrevious());
+    }
 }

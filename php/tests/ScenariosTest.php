@@ -17,6 +17,33 @@ final class ScenariosTest extends TestCase
         }
     }
 
+    /**
+     * getDetail() has every key of $want, each value containing its text (a list: one element;
+     * a time: an int).
+     * @param array<string, string> $want
+     */
+    private static function checkDetail(string $name, TlsGuardException $e, array $want): void
+    {
+        if ($want === []) {
+            return;
+        }
+        $detail = $e->getDetail();
+        self::assertIsArray($detail, "$name: no detail");
+        foreach ($want as $key => $fact) {
+            self::assertArrayHasKey($key, $detail, "$name: " . json_encode($detail));
+            $v = $detail[$key];
+            self::assertNotNull($v, "$name: $key");
+            if (is_int($v)) {
+                self::assertSame('', $fact, "$name: $key is a time");
+            } elseif (is_array($v)) {
+                $hit = $fact === '' || array_filter($v, fn ($x) => str_contains($x, $fact)) !== [];
+                self::assertTrue($hit, "$name: $key: $fact not in " . json_encode($v));
+            } else {
+                self::assertStringContainsString($fact, $v, "$name: $key");
+            }
+        }
+    }
+
     /** @dataProvider scenarios */
     public function testScenario(array $s): void
     {
@@ -55,6 +82,13 @@ final class ScenariosTest extends TestCase
                 $this->assertStringContainsString($fact, $e->getMessage(), $s['name']);
             }
             $this->assertNotSame('', $e->getHint());
+            self::checkDetail($s['name'], $e, $expect['detail'] ?? []);
+            if (($expect['cause_contains'] ?? null) !== null) {
+                $previous = $e->getPrevious();
+                $this->assertInstanceOf(\Exception::class, $previous, "{$s['name']}: no previous");
+                $this->assertStringContainsString($expect['cause_contains'], $previous->getMessage(), $s['name']);
+                $this->assertGreaterThan(0, $previous->getCode(), "{$s['name']}: errno");
+            }
             return;
         }
         $checkAfter();

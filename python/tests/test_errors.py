@@ -67,6 +67,40 @@ def test_exceptions_pickle(kit: Any) -> None:
     assert type(back) is type(err)
     assert (back.code, back.hint, back.url, str(back)) == (err.code, err.hint, err.url, str(err))
     assert back.chain == err.chain
+    assert back.detail == err.detail and set(err.detail) == {"subject", "not_after", "now"}
+
+
+def test_detail_of_expired_mismatch_and_pin(kit: Any) -> None:
+    ca = {"roots": "none", "ca_file": kit.pki("root_ca")}
+    with pytest.raises(tlsguard.CertificateError) as info:
+        tlsguard.get(kit.scenarios["expired"]["url"], **ca)
+    d = info.value.detail
+    # Times as Certificate.not_after gives them: aware UTC datetimes.
+    assert d["not_after"] == info.value.chain[0].not_after and d["not_after"] < d["now"]
+    assert d["now"].tzinfo is not None and "localhost" in d["subject"]
+    with pytest.raises(tlsguard.CertificateError) as info:
+        tlsguard.get(kit.scenarios["wrong_host"]["url"], **ca)
+    assert info.value.detail == {"expected": "localhost", "presented": ["wrong.example"]}
+    with pytest.raises(tlsguard.CertificateError) as info:
+        tlsguard.get(kit.scenarios["pin_mismatch"]["url"], pins=kit.scenarios["pin_mismatch"]["options"]["pins"], **ca)
+    d = info.value.detail
+    assert d["pins"] == kit.scenarios["pin_mismatch"]["options"]["pins"]
+    assert d["chain_pins"][0] == info.value.chain[0].spki_pin and len(d["chain_pins"]) == 3
+    # Errors without facts have None.
+    with pytest.raises(tlsguard.PolicyError) as policy:
+        tlsguard.get(kit.scenarios["insecure_url"]["url"])
+    assert policy.value.detail is None
+
+
+def test_cause_is_the_os_error(kit: Any) -> None:
+    with pytest.raises(tlsguard.NetworkError) as info:
+        tlsguard.get(kit.scenarios["connect_refused"]["url"])
+    cause = info.value.__cause__
+    assert isinstance(cause, ConnectionRefusedError) and cause.errno is not None
+    # Errors without a source have none.
+    with pytest.raises(tlsguard.PolicyError) as policy:
+        tlsguard.get(kit.scenarios["insecure_url"]["url"])
+    assert policy.value.__cause__ is None
 
 
 def test_panic_is_an_exception_not_a_crash() -> None:

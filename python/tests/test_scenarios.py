@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import time
 from typing import Any, Dict
 
@@ -43,6 +44,23 @@ def run(scenario: Dict[str, Any], good_url: str) -> tlsguard.Response:
                 assert client.get(good_url).status_code == 200, "the client no longer works"
 
 
+def check_detail(err: tlsguard.TlsGuardError, want: Dict[str, str]) -> None:
+    """`err.detail` has every key of `want`, each value containing its text (a list: one
+    element; a time: an aware datetime)."""
+    if not want:
+        return
+    assert isinstance(err.detail, dict), f"no detail: {err}"
+    for key, fact in want.items():
+        value = err.detail.get(key)
+        assert value is not None, f"detail lacks {key}: {err.detail}"
+        if isinstance(value, datetime.datetime):
+            assert value.tzinfo is not None and not fact
+        elif isinstance(value, list):
+            assert not fact or any(fact in v for v in value), f"{key}: {fact!r} not in {value}"
+        else:
+            assert fact in value, f"{key}: {fact!r} not in {value!r}"
+
+
 def test_scenario(scenario: Dict[str, Any], error_table: Any, good_url: str) -> None:
     expect = scenario["expect"]
     if expect["code"]:
@@ -57,6 +75,10 @@ def test_scenario(scenario: Dict[str, Any], error_table: Any, good_url: str) -> 
             assert fact in str(err), f"{fact!r} not in {err}"
         assert err.hint
         assert err.url == scenario["url"]
+        check_detail(err, expect.get("detail") or {})
+        if expect.get("cause_contains"):
+            assert isinstance(err.__cause__, OSError), f"{scenario['name']}: cause {err.__cause__!r}"
+            assert expect["cause_contains"] in str(err.__cause__)
         if category == "certificate" and err.code != "CERT_PIN_MISMATCH":
             assert err.chain and all(isinstance(c, tlsguard.Certificate) for c in err.chain)
     else:

@@ -203,8 +203,8 @@ pub fn fetch_once(
         });
         let client = match shared.await {
             Ok(r) => r?,
-            Err(e) if e.is_panic() => return Err(Failure::Panic(crate::errors::panic_message(e.into_panic()))),
-            Err(e) => return Err(Failure::Panic(format!("the task was cancelled: {e}"))),
+            Err(e) if e.is_panic() => return Err(crate::errors::panicked(e.into_panic())),
+            Err(e) => return Err(crate::errors::internal(format!("the task was cancelled: {e}"))),
         };
         let req = prepared.request(&client, &url).map_err(|e| e.with_url(url.as_str()))?;
         send(req, cancel).await

@@ -5,16 +5,28 @@
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+use tlsguard::{Code, Error, Fact};
+
 use crate::cert::der_buffers;
 
 /// Why a native call failed.
 pub enum Failure {
-    /// The core refused: code, message, hint, chain, url.
+    /// The core refused (or a panic, as the core's `INTERNAL` error): code, message, hint,
+    /// chain, url, detail, cause.
     Core(tlsguard::Error),
     /// The request's `AbortSignal` fired; the core's future was dropped (which cancels it).
     Aborted,
-    /// A Rust panic, caught at the export (message only).
-    Panic(String),
+}
+
+/// A caught panic: the core's `INTERNAL` error ([`Error::from_panic`]).
+pub fn panicked(payload: Box<dyn std::any::Any + Send>) -> Failure {
+    Failure::Core(Error::from_panic(&*payload))
+}
+
+/// Another failure of the glue itself (a cancelled task, a response that cannot be converted):
+/// `INTERNAL`.
+pub fn internal(message: String) -> Failure {
+    Failure::Core(Error::new(Code::Internal, message))
 }
 
 impl From<tlsguard::Error> for Failure {
@@ -22,9 +34,6 @@ impl From<tlsguard::Error> for Failure {
         Failure::Core(e)
     }
 }
-
-/// The code a caught panic gets. The core has no code for "bug in tlsguard" (see the report).
-pub const PANIC_CODE: &str = "INTERNAL";
 
 /// Everything a `TlsGuardError` carries, as a plain object (also used where the core reports an
 /// error as data: `verifyChain().error`, `inspect().verdict`).
@@ -40,10 +49,74 @@ pub struct ErrorInfo {
     /// The presented certificates, DER (the facade makes them `Certificate`s).
     pub chain: Vec<Buffer>,
     pub trust_sources: Vec<String>,
+    /// The error's facts with camelCase keys (times as epoch milliseconds), or none.
+    pub detail: Option<serde_json::Value>,
+    /// The keys of `detail` that are times (the facade makes them `Date`s).
+    pub detail_times: Vec<String>,
+    /// The core's `source()` chain, outermost first (the facade nests them as `cause`).
+    pub causes: Vec<CauseInfo>,
+}
+
+/// One error of a `source()` chain.
+#[napi(object)]
+pub struct CauseInfo {
+    pub message: String,
+    /// The OS error number of an I/O error, if any.
+    pub errno: Option<i32>,
+}
+
+/// `snake_case` -> `camelCase`, as every other name of the JS API.
+fn camel_case(key: &str) -> String {
+    let mut parts = key.split('_');
+    let mut out = parts.next().unwrap_or_default().to_owned();
+    for p in parts {
+        let mut chars = p.chars();
+        if let Some(first) = chars.next() {
+            out.extend(first.to_uppercase());
+            out.push_str(chars.as_str());
+        }
+    }
+    out
+}
+
+/// The detail as a JSON object with camelCase keys, and the keys that are times.
+fn detail_json(e: &Error) -> (Option<serde_json::Value>, Vec<String>) {
+    let Some(detail) = e.detail() else { return (None, Vec::new()) };
+    let mut times = Vec::new();
+    let mut map = serde_json::Map::new();
+    for (key, value) in detail.fields() {
+        let key = camel_case(key);
+        let value = match value {
+            Fact::Text(t) => serde_json::Value::from(t),
+            Fact::Texts(l) => serde_json::Value::from(l.to_vec()),
+            Fact::Time(t) => {
+                times.push(key.clone());
+                serde_json::Value::from(t.saturating_mul(1000))
+            }
+            _ => serde_json::Value::Null,
+        };
+        map.insert(key, value);
+    }
+    (Some(serde_json::Value::Object(map)), times)
+}
+
+/// The `source()` chain of `e`.
+fn causes(e: &Error) -> Vec<CauseInfo> {
+    let mut out = Vec::new();
+    let mut next = std::error::Error::source(e);
+    while let Some(cause) = next {
+        out.push(CauseInfo {
+            message: tlsguard::display_safe(&cause.to_string()).into_owned(),
+            errno: cause.downcast_ref::<std::io::Error>().and_then(std::io::Error::raw_os_error),
+        });
+        next = cause.source();
+    }
+    out
 }
 
 /// The mapping of a core error: by its `Code` and `Category`, never by its text.
 pub fn error_info(e: &tlsguard::Error) -> ErrorInfo {
+    let (detail, detail_times) = detail_json(e);
     ErrorInfo {
         code: e.code().as_str().to_owned(),
         category: e.category().as_str().to_owned(),
@@ -52,6 +125,9 @@ pub fn error_info(e: &tlsguard::Error) -> ErrorInfo {
         url: e.url().map(str::to_owned),
         chain: der_buffers(e.chain()),
         trust_sources: e.trust_sources().to_vec(),
+        detail,
+        detail_times,
+        causes: causes(e),
     }
 }
 
@@ -67,20 +143,11 @@ fn failure_info(f: Failure) -> (ErrorInfo, bool) {
                 url: None,
                 chain: Vec::new(),
                 trust_sources: Vec::new(),
+                detail: None,
+                detail_times: Vec::new(),
+                causes: Vec::new(),
             },
             true,
-        ),
-        Failure::Panic(msg) => (
-            ErrorInfo {
-                code: PANIC_CODE.to_owned(),
-                category: "internal".to_owned(),
-                message: format!("internal error in tlsguard (a Rust panic was caught): {msg}"),
-                hint: "This is a bug in tlsguard; please report it with this message.".to_owned(),
-                url: None,
-                chain: Vec::new(),
-                trust_sources: Vec::new(),
-            },
-            false,
         ),
     }
 }
@@ -125,15 +192,4 @@ pub fn error_codes() -> Vec<CodeInfo> {
             hint: c.hint().to_owned(),
         })
         .collect()
-}
-
-/// The message of a caught panic payload.
-pub fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "unknown panic payload".to_owned()
-    }
 }

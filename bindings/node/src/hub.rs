@@ -28,7 +28,7 @@ use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 
-use crate::errors::{self, Failure, panic_message};
+use crate::errors::{self, Failure};
 
 /// What a finished request hands back.
 pub(crate) type Outcome = std::result::Result<tlsguard::Response, Failure>;
@@ -136,11 +136,11 @@ impl Completions {
             let last_peers = &mut js.last_peers;
             let converted =
                 catch_unwind(AssertUnwindSafe(|| outcome.map(|r| crate::client::response_value(env, r, last_peers))));
-            let converted = converted.unwrap_or_else(|payload| Err(Failure::Panic(panic_message(payload))));
+            let converted = converted.unwrap_or_else(|payload| Err(errors::panicked(payload)));
             let (ok, value) = match converted {
                 Ok(Ok(v)) => (true, v),
                 Ok(Err(e)) => {
-                    (false, errors::error_value(env, Failure::Panic(format!("cannot convert the response: {e}")))?)
+                    (false, errors::error_value(env, errors::internal(format!("cannot convert the response: {e}")))?)
                 }
                 Err(f) => (false, errors::error_value(env, f)?),
             };
@@ -219,7 +219,7 @@ impl Task {
                     }
                 }
                 Ok(Poll::Ready(outcome)) => outcome,
-                Err(payload) => Err(Failure::Panic(panic_message(payload))),
+                Err(payload) => Err(errors::panicked(payload)),
             };
             let future = slot.take();
             self.state.store(DONE, Ordering::Release);

@@ -31,14 +31,14 @@ mod inspect;
 mod lint;
 mod trust;
 
-use errors::{Failure, panic_message};
+use errors::Failure;
 
 /// Runs the synchronous part of an export, turning a core error or a panic into the JS error.
 pub(crate) fn guard<T>(env: &Env, f: impl FnOnce() -> std::result::Result<T, Failure>) -> Result<T> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(failure)) => Err(errors::to_js(env, failure)),
-        Err(payload) => Err(errors::to_js(env, Failure::Panic(panic_message(payload)))),
+        Err(payload) => Err(errors::to_js(env, errors::panicked(payload))),
     }
 }
 
@@ -56,14 +56,14 @@ where
         async move {
             Ok(match tokio::spawn(work).await {
                 Ok(r) => r,
-                Err(e) if e.is_panic() => Err(Failure::Panic(panic_message(e.into_panic()))),
-                Err(e) => Err(Failure::Panic(format!("the task was cancelled: {e}"))),
+                Err(e) if e.is_panic() => Err(errors::panicked(e.into_panic())),
+                Err(e) => Err(errors::internal(format!("the task was cancelled: {e}"))),
             })
         },
         move |env, r| match catch_unwind(AssertUnwindSafe(|| r.map(done))) {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(failure)) => Err(errors::to_js(env, failure)),
-            Err(payload) => Err(errors::to_js(env, Failure::Panic(panic_message(payload)))),
+            Err(payload) => Err(errors::to_js(env, errors::panicked(payload))),
         },
     )
 }

@@ -3,8 +3,9 @@
 //! The classes are registered by hand (not `#[php_class]`) so they keep PHP's own exception
 //! object handler: `getFile()`, `getLine()` and `getTrace()` point at the PHP caller, and PHP
 //! subclasses (the PSR-18 adapter's) inherit every method. The data (`errorCode`, `hint`,
-//! `chain`, `url`, `trustSources`, `category`) lives in protected properties that the
-//! constructor sets; the getters read them.
+//! `chain`, `url`, `trustSources`, `category`, `detail`) lives in protected properties that the
+//! constructor sets; the getters read them. The core's `source()` chain becomes PHP's
+//! `$previous` (`getPrevious()`).
 
 use std::panic::AssertUnwindSafe;
 
@@ -15,7 +16,7 @@ use ext_php_rs::exception::PhpException;
 use ext_php_rs::flags::{DataType, MethodFlags, PropertyFlags};
 use ext_php_rs::types::{ZendHashTable, Zval};
 use ext_php_rs::zend::{ClassEntry, ExecuteData, ce, run_handler};
-use tlsguard::{Category, Code, Error};
+use tlsguard::{Category, Code, Error, Fact};
 
 use crate::cert::certificate_zval;
 
@@ -40,17 +41,65 @@ pub fn class_name(category: Category) -> &'static str {
     }
 }
 
-/// Every subclass, for registration (the order of `Category`).
-const SUBCLASSES: &[&str] = &[
-    "TlsGuard\\CertificateException",
-    "TlsGuard\\TlsException",
-    "TlsGuard\\NetworkException",
-    "TlsGuard\\TimeoutException",
-    "TlsGuard\\PolicyException",
-    "TlsGuard\\HttpException",
-    "TlsGuard\\InvalidArgumentException",
-    "TlsGuard\\InternalException",
-];
+/// Every subclass, for registration: [`class_name`] of each category of a code, once each.
+fn subclasses() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for code in Code::ALL {
+        let name = class_name(code.category());
+        if name != BASE && !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// The detail as an array with snake_case keys; times as Unix seconds, like
+/// `Certificate::toArray()`.
+fn detail_zval(err: &Error) -> Result<Zval, PhpException> {
+    let Some(detail) = err.detail() else { return Ok(Zval::null()) };
+    let mut table = ZendHashTable::new();
+    for (key, value) in detail.fields() {
+        let zv = match value {
+            Fact::Text(t) => t.into_zval(false).map_err(internal)?,
+            Fact::Texts(l) => crate::convert::string_list(l)?,
+            Fact::Time(t) => t.into_zval(false).map_err(internal)?,
+            _ => Zval::null(),
+        };
+        table.insert(key, zv).map_err(internal)?;
+    }
+    let mut zv = Zval::new();
+    zv.set_hashtable(table);
+    Ok(zv)
+}
+
+/// The PHP exception for one error of a `source()` chain (its own source as its previous): a
+/// tlsguard error its own class, anything else a plain `\Exception` whose code is the OS
+/// error number of an I/O error (0 otherwise).
+fn cause_zval(cause: &(dyn std::error::Error + 'static)) -> Result<Zval, PhpException> {
+    if let Some(ours) = cause.downcast_ref::<Error>() {
+        return exception_zval(ours);
+    }
+    let obj = ce::exception().new();
+    let errno = cause.downcast_ref::<std::io::Error>().and_then(std::io::Error::raw_os_error).unwrap_or(0);
+    let text = tlsguard::display_safe(&cause.to_string()).into_owned();
+    obj.try_call_method("__construct", vec![&text, &i64::from(errno)]).map_err(internal)?;
+    let mut zv = obj.into_zval(false).map_err(internal)?;
+    if let Some(next) = cause.source() {
+        set_previous(&mut zv, cause_zval(next)?)?;
+    }
+    Ok(zv)
+}
+
+/// Sets the private `\Exception::$previous` of `exception` (what `getPrevious()` returns),
+/// through `ReflectionProperty`, which may write it from outside the class.
+fn set_previous(exception: &mut Zval, previous: Zval) -> Result<(), PhpException> {
+    let reflection = class_entry("ReflectionProperty")?.new();
+    reflection
+        .try_call_method("__construct", vec![&"Exception".to_owned(), &"previous".to_owned()])
+        .map_err(internal)?;
+    reflection.try_call_method("setValue", vec![&*exception, &previous]).map_err(internal)?;
+    Ok(())
+}
 
 /// The exception object for `err` (not thrown): PHP's exception constructor runs, so file,
 /// line and trace are the PHP caller's.
@@ -73,6 +122,7 @@ pub fn exception_zval(err: &Error) -> Result<Zval, PhpException> {
         None => url_zv.set_null(),
     }
     let message = err.to_string();
+    let detail_zv = detail_zval(err)?;
     obj.try_call_method(
         "__construct",
         vec![
@@ -83,10 +133,15 @@ pub fn exception_zval(err: &Error) -> Result<Zval, PhpException> {
             &url_zv,
             &trust_zv,
             &err.category().as_str().to_owned(),
+            &detail_zv,
         ],
     )
     .map_err(internal)?;
-    obj.into_zval(false).map_err(internal)
+    let mut zv = obj.into_zval(false).map_err(internal)?;
+    if let Some(source) = std::error::Error::source(err) {
+        set_previous(&mut zv, cause_zval(source)?)?;
+    }
+    Ok(zv)
 }
 
 /// The PHP exception to throw for `err`.
@@ -155,7 +210,7 @@ fn keep_base(ce: &'static mut ClassEntry, tables: ext_php_rs::args::ArgInfoTable
     std::mem::forget(tables);
 }
 
-const PROPS: &[&str] = &["errorCode", "hint", "chain", "url", "trustSources", "category"];
+const PROPS: &[&str] = &["errorCode", "hint", "chain", "url", "trustSources", "category", "detail"];
 
 fn null_default() -> ext_php_rs::error::Result<Zval> {
     Ok(Zval::null())
@@ -184,6 +239,7 @@ pub fn register_classes() -> ext_php_rs::error::Result<()> {
         .arg(Arg::new("url", DataType::String).allow_null().default("null"))
         .arg(Arg::new("trustSources", DataType::Array).default("[]"))
         .arg(Arg::new("category", DataType::String).default("''"))
+        .arg(Arg::new("detail", DataType::Array).allow_null().default("null"))
         .not_required();
     base = base
         .method(ctor_required_zero(ctor), MethodFlags::Public)
@@ -202,10 +258,14 @@ pub fn register_classes() -> ext_php_rs::error::Result<()> {
             FunctionBuilder::new("getCategory", get_category).returns(DataType::String, false, false),
             MethodFlags::Public,
         )
+        .method(
+            FunctionBuilder::new("getDetail", get_detail).returns(DataType::Array, false, true),
+            MethodFlags::Public,
+        )
         .registration(keep_base);
     base.register()?;
-    for name in SUBCLASSES {
-        ClassBuilder::new(*name).extends((base_ce, BASE)).registration(keep_arg_info).register()?;
+    for name in subclasses() {
+        ClassBuilder::new(name).extends((base_ce, BASE)).registration(keep_arg_info).register()?;
     }
     Ok(())
 }
@@ -219,7 +279,7 @@ fn keep_arg_info(_ce: &'static mut ClassEntry, tables: ext_php_rs::args::ArgInfo
     std::mem::forget(tables);
 }
 
-const CTOR_ARGS: [&str; 7] = ["message", "errorCode", "hint", "chain", "url", "trustSources", "category"];
+const CTOR_ARGS: [&str; 8] = ["message", "errorCode", "hint", "chain", "url", "trustSources", "category", "detail"];
 
 extern "C" fn construct(ex: &mut ExecuteData, _retval: &mut Zval) {
     run_handler(AssertUnwindSafe(|| {
@@ -249,6 +309,7 @@ extern "C" fn construct(ex: &mut ExecuteData, _retval: &mut Zval) {
                 if args[5].is_array() { args[5].shallow_clone() } else { Zval::new_array() },
             ),
             this.set_property("category", text(&args[6])),
+            this.set_property("detail", if args[7].is_array() { args[7].shallow_clone() } else { Zval::null() }),
         ];
         for r in results {
             if let Err(e) = r {
@@ -293,4 +354,7 @@ extern "C" fn get_trust_sources(ex: &mut ExecuteData, retval: &mut Zval) {
 }
 extern "C" fn get_category(ex: &mut ExecuteData, retval: &mut Zval) {
     read_prop(ex, retval, "category", empty_string);
+}
+extern "C" fn get_detail(ex: &mut ExecuteData, retval: &mut Zval) {
+    read_prop(ex, retval, "detail", Zval::null);
 }

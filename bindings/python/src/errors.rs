@@ -2,12 +2,14 @@
 //!
 //! The exception classes are plain Python classes in `tlsguard/exceptions.py` (so they pickle,
 //! subclass builtins like `TimeoutError`, and show normal tracebacks); this file picks the class
-//! by the error's [`Category`] and fills in `code`, `hint`, `chain`, `url`, ...
+//! by the error's [`Category`] and fills in `code`, `hint`, `chain`, `url`, `detail`, and the
+//! core's `source()` chain as `__cause__`.
 
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyException, PyOSError, PyTypeError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList};
-use tlsguard::{Category, Code, Error};
+use tlsguard::{Category, Code, Detail, Error, Fact};
 
 use crate::cert::Certificate;
 
@@ -41,10 +43,69 @@ pub fn class_for(err: &Error) -> &'static str {
     }
 }
 
+/// Every class [`class_for`] can name, looked up in `tlsguard.exceptions` once per process.
+const CLASSES: &[&str] = &[
+    "TlsGuardError",
+    "CertificateError",
+    "TLSHandshakeError",
+    "NetworkError",
+    "RequestTimeout",
+    "PolicyError",
+    "HTTPProtocolError",
+    "HTTPStatusError",
+    "InvalidInput",
+    "InternalError",
+];
+
+/// The class named `name` (one of [`CLASSES`]).
+fn class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    static BOUND: PyOnceLock<Vec<(&'static str, Py<PyAny>)>> = PyOnceLock::new();
+    let classes = BOUND.get_or_try_init(py, || -> PyResult<_> {
+        let module = py.import(EXCEPTIONS_MODULE)?;
+        CLASSES.iter().map(|n| Ok((*n, module.getattr(*n)?.unbind()))).collect()
+    })?;
+    let found = classes.iter().find(|(n, _)| *n == name).map(|(_, c)| c.bind(py).clone());
+    found.ok_or_else(|| PyTypeError::new_err(format!("tlsguard.exceptions has no class {name}")))
+}
+
+/// The detail as a dict (snake_case keys; times as aware UTC `datetime`s, like
+/// `Certificate.not_after`).
+pub fn detail_dict<'py>(py: Python<'py>, detail: &Detail) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    for (key, value) in detail.fields() {
+        match value {
+            Fact::Text(t) => dict.set_item(key, t)?,
+            Fact::Texts(l) => dict.set_item(key, l.to_vec())?,
+            Fact::Time(t) => dict.set_item(key, crate::convert::datetime(py, t)?)?,
+            _ => dict.set_item(key, py.None())?,
+        }
+    }
+    Ok(dict)
+}
+
+/// The Python exception for one error of a `source()` chain: a tlsguard error its own class,
+/// an I/O error `OSError` (with `errno` when the OS gave one), anything else `Exception`; each
+/// with its own source as `__cause__`.
+fn cause_instance<'py>(py: Python<'py>, cause: &(dyn std::error::Error + 'static)) -> PyResult<Bound<'py, PyAny>> {
+    if let Some(ours) = cause.downcast_ref::<Error>() {
+        return exception_instance(py, ours);
+    }
+    let text = tlsguard::display_safe(&cause.to_string()).into_owned();
+    let instance = match cause.downcast_ref::<std::io::Error>().and_then(std::io::Error::raw_os_error) {
+        Some(errno) => PyOSError::new_err((errno, text)),
+        None if cause.is::<std::io::Error>() => PyOSError::new_err(text),
+        None => PyException::new_err(text),
+    };
+    let instance = instance.into_value(py).into_bound(py).into_any();
+    if let Some(next) = cause.source() {
+        instance.setattr("__cause__", cause_instance(py, next)?)?;
+    }
+    Ok(instance)
+}
+
 /// The exception instance for `err` (not raised).
 pub fn exception_instance<'py>(py: Python<'py>, err: &Error) -> PyResult<Bound<'py, PyAny>> {
-    let module = py.import(EXCEPTIONS_MODULE)?;
-    let class = module.getattr(class_for(err))?;
+    let class = class(py, class_for(err))?;
     let chain = PyList::empty(py);
     for c in err.chain() {
         chain.append(Certificate::from(c.clone()))?;
@@ -57,7 +118,14 @@ pub fn exception_instance<'py>(py: Python<'py>, err: &Error) -> PyResult<Bound<'
     kwargs.set_item("url", err.url())?;
     kwargs.set_item("chain", chain)?;
     kwargs.set_item("trust_sources", err.trust_sources().to_vec())?;
-    class.call((err.to_string(),), Some(&kwargs))
+    if let Some(detail) = err.detail() {
+        kwargs.set_item("detail", detail_dict(py, detail)?)?;
+    }
+    let instance = class.call((err.to_string(),), Some(&kwargs))?;
+    if let Some(source) = std::error::Error::source(err) {
+        instance.setattr("__cause__", cause_instance(py, source)?)?;
+    }
+    Ok(instance)
 }
 
 /// The Python exception to raise for `err`.
@@ -138,6 +206,7 @@ mod tests {
     #[test]
     fn every_code_has_a_category_class() {
         for code in Code::ALL {
+            assert!(CLASSES.contains(&class_name(code.category())), "{code}: class not in CLASSES");
             assert_ne!(
                 class_name(code.category()),
                 "TlsGuardError",

@@ -322,6 +322,7 @@ pub fn error_json(e: &Error) -> Value {
         "hint": e.hint(),
         "url": e.url(),
         "chain": e.chain().iter().map(cert_json).collect::<Vec<_>>(),
+        "detail": e.detail().map(tlsguard::Detail::to_json),
     })
 }
 

@@ -124,6 +124,13 @@ fn get_failures_explain_and_exit_1() {
     }
     let v = json(&trusted(&["get", &kit().url("expired"), "--json"]).stdout);
     assert!(!v["error"]["chain"].as_array().unwrap().is_empty());
+    // The facts as data: times as Unix seconds, names as given.
+    let d = &v["error"]["detail"];
+    assert!(d["not_after"].as_i64().unwrap() < d["now"].as_i64().unwrap(), "{d}");
+    let d = json(&trusted(&["get", &kit().url("wrong_host"), "--json"]).stdout)["error"]["detail"].clone();
+    assert_eq!(d, serde_json::json!({"expected": "localhost", "presented": ["wrong.example"]}));
+    let d = json(&trusted(&["get", &kit().url("tls10_only"), "--json"]).stdout)["error"]["detail"].clone();
+    assert_eq!(d, serde_json::json!({"offered": ["TLSv1.0"]}));
 }
 
 #[test]

@@ -83,6 +83,15 @@ pub struct Expect {
     /// same client must then still get a 200 from the `good` server (the hostile-server rows).
     #[serde(default)]
     pub max_seconds: Option<f64>,
+    /// Keys the error's `detail` must have (snake_case; camelCase in Node), each with a text
+    /// its value must contain: the text itself, or one element of a list. An empty text only
+    /// asks for the key to be there (with a value other than null/None). Empty = not checked.
+    #[serde(default)]
+    pub detail: BTreeMap<String, String>,
+    /// A text that the message of the error's cause (Rust `source()`, Python `__cause__`, Node
+    /// `cause`, PHP `getPrevious()`) must contain.
+    #[serde(default)]
+    pub cause_contains: Option<String>,
 }
 
 /// Builder for one scenario row.
@@ -134,6 +143,15 @@ impl Row {
     }
     fn tls(mut self, v: &str) -> Row {
         self.0.expect.tls_version = Some(v.to_string());
+        self
+    }
+    /// The error's detail has `key`, and its value contains `fact` ("" = just present).
+    fn detail(mut self, key: &str, fact: &str) -> Row {
+        self.0.expect.detail.insert(key.to_string(), fact.to_string());
+        self
+    }
+    fn cause(mut self, fact: &str) -> Row {
+        self.0.expect.cause_contains = Some(fact.to_string());
         self
     }
     fn within(mut self, seconds: f64) -> Row {
@@ -228,79 +246,104 @@ pub(crate) fn scenarios(f: &Facts<'_>) -> Vec<Scenario> {
         t("tls13_only", "Server accepts only TLS 1.3.", f.https("tls13_only", "/")).status(200).tls("TLSv1.3"),
         t("min_tls13_vs_tls12", "min_tls 1.3 against the TLS 1.2-only server.", f.https("tls12_only", "/"))
             .opt("min_tls", "1.3")
-            .code("TLS_PROTOCOL_VERSION"),
+            .code("TLS_PROTOCOL_VERSION")
+            .detail("offered", "TLSv1.2"),
         t("tls10_only", "openssl s_server speaking only TLS 1.0.", f.https("tls10_only", "/"))
             .code("TLS_PROTOCOL_VERSION")
-            .msg("accepts only TLSv1.0"),
+            .msg("accepts only TLSv1.0")
+            .detail("offered", "TLSv1.0"),
         t("tls11_only", "openssl s_server speaking only TLS 1.1.", f.https("tls11_only", "/"))
             .code("TLS_PROTOCOL_VERSION")
-            .msg("accepts only TLSv1.1"),
+            .msg("accepts only TLSv1.1")
+            .detail("offered", "TLSv1.1"),
         t("cbc_only", "openssl s_server with TLS 1.2 RSA key exchange + CBC suites only.", f.https("cbc_only", "/"))
             .code("TLS_NO_SHARED_CIPHER")
-            .msg("CBC"),
+            .msg("CBC")
+            .detail("offered", "TLS_"),
         // --- the same legacy cases on GnuTLS (gnutls-serv; see gnutls.rs) -----------
         t("gnutls_tls10_only", "gnutls-serv speaking only TLS 1.0.", f.https("gnutls_tls10_only", "/"))
             .code("TLS_PROTOCOL_VERSION")
-            .msg("accepts only TLSv1.0"),
+            .msg("accepts only TLSv1.0")
+            .detail("offered", "TLSv1.0"),
         t("gnutls_tls11_only", "gnutls-serv speaking only TLS 1.1.", f.https("gnutls_tls11_only", "/"))
             .code("TLS_PROTOCOL_VERSION")
-            .msg("accepts only TLSv1.1"),
+            .msg("accepts only TLSv1.1")
+            .detail("offered", "TLSv1.1"),
         t(
             "gnutls_cbc_only",
             "gnutls-serv, TLS 1.2, ECDHE-ECDSA with AES-CBC suites only.",
             f.https("gnutls_cbc_only", "/"),
         )
         .code("TLS_NO_SHARED_CIPHER")
-        .msg("CBC (TLS_ECDHE_ECDSA_WITH_AES_"),
+        .msg("CBC (TLS_ECDHE_ECDSA_WITH_AES_")
+        .detail("offered", "TLS_ECDHE_ECDSA_WITH_AES_"),
         t(
             "gnutls_rsa_kex_only",
             "gnutls-serv, TLS 1.2, RSA key exchange with AES-GCM only.",
             f.https("gnutls_rsa_kex_only", "/"),
         )
         .code("TLS_NO_SHARED_CIPHER")
-        .msg("RSA key exchange (TLS_RSA_WITH_AES_"),
+        .msg("RSA key exchange (TLS_RSA_WITH_AES_")
+        .detail("offered", "TLS_RSA_WITH_AES_"),
         t(
             "gnutls_ffdhe_only",
             "gnutls-serv, TLS 1.2, finite-field DHE-RSA suites only (rustls offers no FFDHE).",
             f.https("gnutls_ffdhe_only", "/"),
         )
         .code("TLS_NO_SHARED_CIPHER")
-        .msg("DHE key exchange (TLS_DHE_RSA_WITH_"),
+        .msg("DHE key exchange (TLS_DHE_RSA_WITH_")
+        .detail("offered", "TLS_DHE_RSA_WITH_"),
         // --- certificate failures ------------------------------------------------
         t("expired", "Leaf notAfter is yesterday.", f.https("expired", "/"))
             .code("CERT_EXPIRED")
-            .msg(&f.pki.expired_date),
+            .msg(&f.pki.expired_date)
+            .detail("subject", "localhost")
+            .detail("not_after", "")
+            .detail("now", ""),
         t("not_yet_valid", "Leaf notBefore is in two days.", f.https("not_yet_valid", "/"))
             .code("CERT_NOT_YET_VALID")
-            .msg(&f.pki.not_yet_valid_date),
+            .msg(&f.pki.not_yet_valid_date)
+            .detail("subject", "")
+            .detail("not_before", "")
+            .detail("now", ""),
         t("wrong_host", "Leaf is for DNS:wrong.example only.", f.https("wrong_host", "/"))
             .code("CERT_HOSTNAME_MISMATCH")
-            .msg("wrong.example"),
+            .msg("wrong.example")
+            .detail("expected", "localhost")
+            .detail("presented", "wrong.example"),
         t("cn_only", "Leaf has CN=localhost and no subjectAltName at all.", f.https("cn_only", "/"))
             .code("CERT_HOSTNAME_MISMATCH")
-            .msg("localhost"),
+            .msg("localhost")
+            .detail("expected", "localhost")
+            .detail("presented", ""),
         t("self_signed", "Self-signed CA:FALSE leaf for localhost.", f.https("self_signed", "/"))
-            .code("CERT_SELF_SIGNED"),
+            .code("CERT_SELF_SIGNED")
+            .detail("subject", "")
+            .detail("pin", &pins.self_signed),
         t(
             "ca_as_leaf",
             "A CA:TRUE certificate for localhost used as the server certificate.",
             f.https("ca_as_leaf", "/"),
         )
-        .code("CERT_CA_AS_LEAF"),
+        .code("CERT_CA_AS_LEAF")
+        .detail("subject", ""),
         t(
             "untrusted_root",
             "Chain leaf + intermediate + root of the untrusted hierarchy.",
             f.https("untrusted_root", "/"),
         )
         .code("CERT_UNKNOWN_ISSUER")
-        .msg(UNTRUSTED_ROOT_CN),
+        .msg(UNTRUSTED_ROOT_CN)
+        .detail("issuer", UNTRUSTED_ROOT_CN),
         t(
             "missing_intermediate",
             "Server sends only the leaf (its AIA points at /pki/intermediate.der).",
             f.https("missing_intermediate", "/"),
         )
         .code("CERT_INCOMPLETE_CHAIN")
-        .msg(INTERMEDIATE_CN),
+        .msg(INTERMEDIATE_CN)
+        .detail("issuer", INTERMEDIATE_CN)
+        .detail("aia_url", "/pki/intermediate.der"),
         // The AIA URL is on 127.0.0.1: the fetch reaches only public addresses unless
         // aia_allow_private says otherwise (a private PKI, as here).
         t(
@@ -310,7 +353,9 @@ pub(crate) fn scenarios(f: &Facts<'_>) -> Vec<Scenario> {
         )
         .opt("fetch_missing_intermediates", true)
         .code("CERT_INCOMPLETE_CHAIN")
-        .msg("could not fetch the intermediate from the CA issuers URL http://127.0.0.1:"),
+        .msg("could not fetch the intermediate from the CA issuers URL http://127.0.0.1:")
+        .detail("issuer", INTERMEDIATE_CN)
+        .detail("aia_url", "http://127.0.0.1:"),
         t(
             "aia_private_allowed",
             "Leaf only, fetch_missing_intermediates and aia_allow_private on: fetched, accepted.",
@@ -321,11 +366,18 @@ pub(crate) fn scenarios(f: &Facts<'_>) -> Vec<Scenario> {
         .status(200),
         t("rsa1024", "openssl s_server with an RSA-1024 leaf.", f.https("rsa1024", "/"))
             .code("CERT_WEAK_ALGORITHM")
-            .msg("1024"),
+            .msg("1024")
+            .detail("subject", "")
+            .detail("what", "key")
+            .detail("why", "1024"),
         t("sha1_signed", "openssl s_server with a leaf signed ecdsa-with-SHA1.", f.https("sha1_signed", "/"))
-            .code("CERT_WEAK_ALGORITHM"),
+            .code("CERT_WEAK_ALGORITHM")
+            .detail("what", "signature")
+            .detail("why", "SHA-1"),
         t("client_auth_eku", "Leaf EKU is clientAuth only.", f.https("client_auth_eku", "/"))
-            .code("CERT_INVALID_PURPOSE"),
+            .code("CERT_INVALID_PURPOSE")
+            .detail("expected", "serverAuth")
+            .detail("presented", "clientAuth"),
         t(
             "name_constrained",
             "Intermediate permits only DNS example.com; the leaf is for localhost.",
@@ -334,13 +386,17 @@ pub(crate) fn scenarios(f: &Facts<'_>) -> Vec<Scenario> {
         .code("CERT_NAME_CONSTRAINTS"),
         t("revoked", "Leaf is listed in the intermediate's CRL, which is supplied.", f.https("revoked", "/"))
             .opt("crls", json!([f.file("crl")]))
-            .code("CERT_REVOKED"),
+            .code("CERT_REVOKED")
+            .detail("subject", "")
+            .detail("serial", ""),
         t("revoked_no_crl", "Same revoked leaf without CRLs: no revocation checking.", f.https("revoked", "/"))
             .status(200),
         t("crl_out_of_date", "The intermediate's CRL is past its nextUpdate: status unknown.", f.https("good", "/"))
             .opt("crls", json!([f.file("crl_expired")]))
             .code("CERT_REVOCATION_UNKNOWN")
-            .msg(INTERMEDIATE_CN),
+            .msg(INTERMEDIATE_CN)
+            .detail("crl_issuer", INTERMEDIATE_CN)
+            .detail("next_update", ""),
         // --- client certificates -------------------------------------------------
         t("client_cert_required", "mTLS server, no client certificate.", f.https("mtls", "/"))
             .code("TLS_CLIENT_CERT_REQUIRED"),
@@ -384,7 +440,9 @@ pub(crate) fn scenarios(f: &Facts<'_>) -> Vec<Scenario> {
             .status(200),
         t("pin_mismatch", "CA trust plus a pin of an unrelated key.", f.https("good", "/"))
             .opt("pins", json!([pins.unrelated]))
-            .code("CERT_PIN_MISMATCH"),
+            .code("CERT_PIN_MISMATCH")
+            .detail("pins", &pins.unrelated)
+            .detail("chain_pins", &pins.leaf),
         pin_only(
             "pin_only_self_signed",
             "No CA; the self-signed leaf's key is pinned.",
@@ -398,7 +456,9 @@ pub(crate) fn scenarios(f: &Facts<'_>) -> Vec<Scenario> {
             f.https_ip("self_signed", "/"),
             &pins.self_signed,
         )
-        .code("CERT_HOSTNAME_MISMATCH"),
+        .code("CERT_HOSTNAME_MISMATCH")
+        .detail("expected", "127.0.0.1")
+        .detail("presented", "localhost"),
         pin_only(
             "pin_only_expired",
             "Pinned, expired self-signed cert: dates are still checked.",
@@ -406,7 +466,8 @@ pub(crate) fn scenarios(f: &Facts<'_>) -> Vec<Scenario> {
             &pins.self_signed_expired,
         )
         .code("CERT_EXPIRED")
-        .msg(&f.pki.expired_date),
+        .msg(&f.pki.expired_date)
+        .detail("not_after", ""),
         // --- certificate text that would act on a terminal or a log -------------------
         // The messages show it escaped (`\x1b`, `\u{202e}`): every language checks the
         // escaped form of the whole name is there, so no raw byte of it can be.
@@ -461,7 +522,8 @@ pub(crate) fn scenarios(f: &Facts<'_>) -> Vec<Scenario> {
             .body("chunk 0")
             .body("chunk 4"),
         t("connect_refused", "Nothing listens on the port.", format!("https://127.0.0.1:{}/", f.closed_port))
-            .code("CONNECT"),
+            .code("CONNECT")
+            .cause("refused"),
         t("via_proxy", "Through the CONNECT proxy.", f.https("good", "/"))
             .opt("proxy", format!("http://127.0.0.1:{}", f.port("proxy")))
             .status(200)

@@ -313,6 +313,7 @@ pub(crate) fn explain_failure(err: Error, url: &str, why: &FetchError) -> Error 
         ))
         .with_chain(err.chain().to_vec())
         .with_trust_sources(err.trust_sources().to_vec())
+        .with_detail_of(&err)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,13 +2,15 @@
 //!
 //! Every refusal carries a stable [`Code`] (the same string in Rust, Python, Node and PHP), a
 //! one-line message that names the certificate and the fact, a hint saying whose side must fix
-//! what, the presented chain when the handshake got that far, and the trust sources in use.
+//! what, the presented chain when the handshake got that far, the trust sources in use, the
+//! facts the message names as data ([`Error::detail`]) and the underlying error (`source()`).
 //! The canonical table of codes is `tests/errors.json`; a test keeps [`Code`] and that file in
 //! agreement.
 
 use std::fmt;
 use std::sync::Arc;
 
+use crate::detail::Detail;
 use crate::text::{display_safe, safe_owned};
 use crate::x509::Certificate;
 
@@ -30,7 +32,8 @@ pub enum Category {
     Http,
     /// The caller passed invalid input.
     InvalidInput,
-    /// A bug in tlsguard (a panic), caught at the language boundary.
+    /// A bug in tlsguard (a panic), caught at the language boundary, or a thread or runtime
+    /// tlsguard needs that the OS would not start.
     Internal,
 }
 
@@ -250,6 +253,7 @@ struct Inner {
     url: Option<String>,
     chain: Vec<Certificate>,
     trust_sources: Vec<String>,
+    detail: Option<Detail>,
     source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -276,6 +280,7 @@ impl Error {
                 url: None,
                 chain: Vec::new(),
                 trust_sources: Vec::new(),
+                detail: None,
                 source: None,
             }),
         }
@@ -310,6 +315,20 @@ impl Error {
     /// Records which trust sources were in use (e.g. `"mozilla (146 roots)"`).
     pub fn with_trust_sources(mut self, sources: Vec<String>) -> Self {
         self.inner.trust_sources = sources;
+        self
+    }
+
+    /// Attaches the facts of the error ([`Error::detail`]).
+    pub fn with_detail(mut self, detail: Detail) -> Self {
+        self.inner.detail = Some(detail);
+        self
+    }
+
+    /// Keeps the detail (if any) of `other`, an error this one rewords.
+    pub(crate) fn with_detail_of(mut self, other: &Error) -> Self {
+        if let Some(d) = &other.inner.detail {
+            self.inner.detail = Some(d.clone());
+        }
         self
     }
 
@@ -360,6 +379,12 @@ impl Error {
     pub fn trust_sources(&self) -> &[String] {
         &self.inner.trust_sources
     }
+
+    /// The facts the message renders (expiry date, presented names, pins, ...), as data; `None`
+    /// when the error has none. Which codes carry which facts: `manual/errors.md`.
+    pub fn detail(&self) -> Option<&Detail> {
+        self.inner.detail.as_ref()
+    }
 }
 
 impl fmt::Display for Error {
@@ -378,6 +403,9 @@ impl fmt::Debug for Error {
         if !self.inner.chain.is_empty() {
             let names: Vec<&str> = self.inner.chain.iter().map(|c| c.subject.as_str()).collect();
             d.field("chain", &names);
+        }
+        if let Some(detail) = &self.inner.detail {
+            d.field("detail", detail);
         }
         d.finish()
     }

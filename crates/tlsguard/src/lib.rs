@@ -30,6 +30,7 @@ pub mod options;
 pub mod trust;
 
 mod aia;
+mod detail;
 mod diagnose;
 mod net;
 mod pin;
@@ -44,6 +45,7 @@ mod x509;
 pub use cert::{Certificate, CertificateInfo, KeyType, parse_certificates};
 pub use chain::{ChainReport, Purpose, VerifyOptions, verify_chain, verify_chain_der};
 pub use client::{Client, Method, Request, Response, SHARED_CLIENT_TTL, SHARED_CLIENTS};
+pub use detail::{Detail, Fact};
 pub use error::{Category, Code, Error, Result};
 pub use inspect::{
     AuditReport, InspectOptions, ProtocolSupport, ServerReport, SuiteSupport, audit, audit_async, inspect,

@@ -30,6 +30,13 @@ impl Pin {
     }
 }
 
+impl std::fmt::Display for Pin {
+    /// `sha256/<base64>`, the form it was given in.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "sha256/{}", base64::engine::general_purpose::STANDARD.encode(self.hash))
+    }
+}
+
 /// Wraps DER contents in a SEQUENCE header (webpki's trust anchors keep the SPKI without it).
 pub(crate) fn wrap_sequence(contents: &[u8]) -> Vec<u8> {
     let len = contents.len();
@@ -55,6 +62,7 @@ mod tests {
     fn parses_valid_and_rejects_bad_pins() {
         let ok = format!("sha256/{}", base64::engine::general_purpose::STANDARD.encode([7u8; 32]));
         assert_eq!(Pin::parse(&ok).unwrap().hash, [7u8; 32]);
+        assert_eq!(Pin::parse(&ok).unwrap().to_string(), ok);
         for bad in ["", "sha1/AAAA", "sha256/not base64!", "sha256/AAAA", "AAAA"] {
             let err = Pin::parse(bad).unwrap_err();
             assert_eq!(err.code(), crate::Code::InvalidArgument, "{bad}");

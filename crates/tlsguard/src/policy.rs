@@ -328,11 +328,11 @@ pub(crate) fn check_certificate(der: &[u8], role: Role, now: i64) -> Result<()> 
         let (nb, na) = (cert.validity().not_before.timestamp(), cert.validity().not_after.timestamp());
         if now > na {
             let info = Certificate::parsed(der)?;
-            return Err(crate::diagnose::expired(&info, now, false));
+            return Err(crate::diagnose::messages::expired(&info, now, false));
         }
         if now < nb {
             let info = Certificate::parsed(der)?;
-            return Err(crate::diagnose::not_yet_valid(&info, now, false));
+            return Err(crate::diagnose::messages::not_yet_valid(&info, now, false));
         }
     }
     check_key(&cert, role)?;
@@ -425,7 +425,7 @@ fn check_key(cert: &X509Certificate<'_>, role: Role) -> Result<()> {
             let bits = rsa_bits(rsa.modulus);
             if bits < MIN_RSA_BITS as usize {
                 let info = Certificate::parsed(cert.as_raw())?;
-                return Err(crate::diagnose::weak_certificate(&info, role == Role::EndEntity));
+                return Err(crate::diagnose::messages::weak_certificate(&info, role == Role::EndEntity));
             }
             if !bits.is_multiple_of(8) {
                 return Err(invalid(

@@ -15,7 +15,8 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, OtherError, SignatureScheme};
 
 use crate::cert::Certificate;
-use crate::diagnose;
+use crate::detail::Detail;
+use crate::diagnose::{self, name_text};
 use crate::error::{Code, Error, Result};
 use crate::pin::wrap_sequence;
 use crate::policy::{self, Role};
@@ -125,7 +126,9 @@ fn verify_webpki(
     now: UnixTime,
     purpose: Purpose,
 ) -> Result<VerifiedChain> {
-    let explain = |e: webpki::Error| diagnose::certificate_error(&e, leaf, intermediates, server_name, now, store);
+    let explain = |e: webpki::Error| {
+        diagnose::certificate_error(&e, &presented_chain(leaf, intermediates), server_name, now, store)
+    };
     let ee = webpki::EndEntityCert::try_from(leaf).map_err(explain)?;
     let crl_refs: Vec<&webpki::CertRevocationList<'_>> = store.crls.iter().collect();
     let revocation = if crl_refs.is_empty() {
@@ -205,15 +208,14 @@ fn verify_webpki(
         let matched = spkis.iter().any(|spki| store.pins.iter().any(|p| p.matches_spki(spki)));
         if !matched {
             let presented: Vec<String> = spkis.iter().map(|s| crate::cert::spki_pin(s)).collect();
-            return Err(Error::new(
-                Code::CertPinMismatch,
-                format!(
-                    "none of the {} pins matches the verified chain for {} (its keys: {})",
-                    store.pins.len(),
-                    server_name.map(name_text).unwrap_or_else(|| "the server".into()),
-                    presented.join(", ")
-                ),
-            ));
+            let message = format!(
+                "none of the {} pins matches the verified chain for {} (its keys: {})",
+                store.pins.len(),
+                server_name.map(name_text).unwrap_or_else(|| "the server".into()),
+                presented.join(", ")
+            );
+            let detail = Detail::PinMismatch { pins: pin_texts(store), chain_pins: presented };
+            return Err(Error::new(Code::CertPinMismatch, message).with_detail(detail));
         }
     }
     let warnings = uncovered_leaf_warning(store, &path).into_iter().collect();
@@ -266,7 +268,8 @@ fn verify_pin_only(
                 info.spki_pin,
                 store.pins.len()
             ),
-        ));
+        )
+        .with_detail(Detail::PinMismatch { pins: pin_texts(store), chain_pins: vec![info.spki_pin.clone()] }));
     }
     let now_secs = now.as_secs() as i64;
     if now_secs > info.not_after {
@@ -297,6 +300,11 @@ fn verify_pin_only(
     Ok(VerifiedChain { path: vec![leaf.clone().into_owned()], warnings: Vec::new() })
 }
 
+/// The configured pins, as `sha256/...` texts.
+fn pin_texts(store: &TrustStore) -> Vec<String> {
+    store.pins.iter().map(|p| p.to_string()).collect()
+}
+
 /// The DER SubjectPublicKeyInfo of a certificate.
 fn spki_of(cert: &Certificate) -> Vec<u8> {
     use x509_parser::prelude::FromDer;
@@ -311,15 +319,6 @@ pub(crate) fn presented_chain(leaf: &CertificateDer<'_>, intermediates: &[Certif
         .chain(intermediates)
         .filter_map(|d| Certificate::checked(d.clone().into_owned()).ok())
         .collect()
-}
-
-/// `localhost` or `127.0.0.1`.
-pub(crate) fn name_text(name: &ServerName<'_>) -> String {
-    match name {
-        ServerName::DnsName(d) => d.as_ref().to_owned(),
-        ServerName::IpAddress(ip) => std::net::IpAddr::from(*ip).to_string(),
-        other => format!("{other:?}"),
-    }
 }
 
 /// Intermediates fetched for one handshake (never anchors), and the warnings of the chain

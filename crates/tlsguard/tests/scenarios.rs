@@ -8,6 +8,30 @@
 use tlsguard::{Client, ClientOptions, Method};
 use tlsguard_testkit::{Kit, Scenario};
 
+/// The error's detail has every key of `want`, each value containing its text (a list: one
+/// element; a time: any value).
+fn check_detail(err: &tlsguard::Error, want: &std::collections::BTreeMap<String, String>) -> Result<(), String> {
+    if want.is_empty() {
+        return Ok(());
+    }
+    let detail = err.detail().ok_or_else(|| format!("no detail: {err}"))?;
+    let fields = detail.fields();
+    for (key, fact) in want {
+        let value = fields.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
+        let ok = match value {
+            None | Some(tlsguard::Fact::Null) => false,
+            Some(tlsguard::Fact::Text(t)) => t.contains(fact.as_str()),
+            Some(tlsguard::Fact::Texts(l)) => fact.is_empty() || l.iter().any(|t| t.contains(fact.as_str())),
+            Some(tlsguard::Fact::Time(_)) => fact.is_empty(),
+            Some(_) => false,
+        };
+        if !ok {
+            return Err(format!("detail {key} is {value:?}, wanted {fact:?} in it: {detail:?}"));
+        }
+    }
+    Ok(())
+}
+
 /// Runs scenario `s`; `good` is the URL of the kit's good server (for the rows with
 /// `max_seconds`, whose client must still work afterwards).
 fn run(s: &Scenario, good: &str) -> Result<(), String> {
@@ -55,6 +79,14 @@ fn run(s: &Scenario, good: &str) -> Result<(), String> {
             }
             if err.hint().is_empty() {
                 return Err("empty hint".into());
+            }
+            check_detail(&err, &e.detail)?;
+            if let Some(fact) = &e.cause_contains {
+                use std::error::Error as _;
+                let cause = err.source().map(|c| c.to_string()).unwrap_or_default();
+                if !cause.contains(fact.as_str()) {
+                    return Err(format!("cause {cause:?} lacks {fact:?}: {err}"));
+                }
             }
             if err.code().category() == tlsguard::Category::Certificate && err.chain().is_empty() {
                 return Err(format!("certificate error without the presented chain: {err}"));

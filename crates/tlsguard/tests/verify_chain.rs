@@ -165,3 +165,61 @@ fn request_options_by_name_and_send_many() {
     assert!(e.message().starts_with("404 Not Found (client error)"), "{e}");
     assert!(missing.header_names().iter().all(|n| n.chars().all(|c| !c.is_ascii_uppercase())));
 }
+
+/// The facts of offline refusals, exactly: the time of the check is the `at` asked for.
+#[test]
+fn offline_refusals_carry_their_facts() {
+    use tlsguard::Detail;
+    let kit = Kit::start_temp().unwrap();
+    let full = std::fs::read(kit.pki("fullchain")).unwrap();
+    let leaf = tlsguard::parse_certificates(&full).unwrap().remove(0);
+
+    let mut later = opts(&kit, "localhost");
+    later.at = Some(leaf.not_after + 10);
+    let err = verify_chain(&full, &later).unwrap().error.unwrap();
+    let want = Detail::Expired { subject: leaf.subject.clone(), not_after: leaf.not_after, now: leaf.not_after + 10 };
+    assert_eq!(err.detail(), Some(&want));
+
+    let mut earlier = opts(&kit, "localhost");
+    earlier.at = Some(leaf.not_before - 10);
+    let err = verify_chain(&full, &earlier).unwrap().error.unwrap();
+    let want =
+        Detail::NotYetValid { subject: leaf.subject.clone(), not_before: leaf.not_before, now: leaf.not_before - 10 };
+    assert_eq!(err.detail(), Some(&want));
+
+    let err = verify_chain(&full, &opts(&kit, "example.org")).unwrap().error.unwrap();
+    let mut presented = leaf.dns_names.clone();
+    presented.extend(leaf.ip_addresses.iter().map(|ip| ip.to_string()));
+    assert_eq!(err.detail(), Some(&Detail::HostnameMismatch { expected: "example.org".into(), presented }));
+    assert!(err.detail().unwrap().fields().iter().any(|(k, _)| *k == "presented"));
+
+    // An intermediate with the real one's name, issued under a root with the real root's name
+    // but another key: the leaf's signature does not verify with its key.
+    use rcgen::{BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair};
+    let name = |cn: &str| {
+        let mut d = DistinguishedName::new();
+        d.push(DnType::OrganizationName, tlsguard_testkit::pki::ORG);
+        d.push(DnType::CommonName, cn);
+        d
+    };
+    let ca = |cn: &str| {
+        let mut p = CertificateParams::default();
+        p.distinguished_name = name(cn);
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        p
+    };
+    let key = KeyPair::generate().unwrap();
+    let root_params = ca(tlsguard_testkit::pki::ROOT_CN);
+    let fake_root = Issuer::from_params(&root_params, &key);
+    let forged = ca(tlsguard_testkit::pki::INTERMEDIATE_CN).signed_by(&key, &fake_root).unwrap();
+    let chain = format!("{}{}", leaf.to_pem(), forged.pem());
+    let err = verify_chain(chain.as_bytes(), &opts(&kit, "localhost")).unwrap().error.unwrap();
+    assert_eq!(err.code(), Code::CertBadSignature, "{err}");
+    match err.detail() {
+        Some(Detail::BadSignature { subject, issuer }) => {
+            assert_eq!(subject, &leaf.subject);
+            assert!(issuer.contains(tlsguard_testkit::pki::INTERMEDIATE_CN), "{issuer}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -28,7 +28,9 @@ class TlsGuardError(Exception):
     ``str(e)`` is ``"CODE: message"``; ``code`` is stable (see ``tests/errors.json``),
     ``message`` names the certificate and the fact, ``hint`` says whose side must fix what,
     ``chain`` is the chain the server presented (list of ``Certificate``, possibly empty),
-    ``url`` the URL of the request (or None), ``trust_sources`` what was trusted.
+    ``url`` the URL of the request (or None), ``trust_sources`` what was trusted,
+    ``detail`` the facts the message names, as a dict (keys per code in the error catalogue;
+    times are aware UTC ``datetime``), or None. An underlying OS error is the ``__cause__``.
     """
 
     code: str
@@ -38,6 +40,7 @@ class TlsGuardError(Exception):
     url: Optional[str]
     chain: List[Any]
     trust_sources: List[str]
+    detail: Optional[Dict[str, Any]]
 
     def __init__(
         self,
@@ -50,6 +53,7 @@ class TlsGuardError(Exception):
         url: Optional[str] = None,
         chain: Sequence[Any] = (),
         trust_sources: Sequence[str] = (),
+        detail: Optional[Dict[str, Any]] = None,
     ) -> None:
         super().__init__(text)
         self.code = code
@@ -59,6 +63,7 @@ class TlsGuardError(Exception):
         self.url = url
         self.chain = list(chain)
         self.trust_sources = list(trust_sources)
+        self.detail = None if detail is None else dict(detail)
 
     def __reduce__(self) -> Any:
         # Keyword-only fields survive pickling (multiprocessing, concurrent.futures).
@@ -73,6 +78,7 @@ class TlsGuardError(Exception):
             "url": self.url,
             "chain": self.chain,
             "trust_sources": self.trust_sources,
+            "detail": self.detail,
         }
 
 

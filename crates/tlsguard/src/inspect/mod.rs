@@ -216,10 +216,9 @@ pub fn inspect(host: &str, opts: &InspectOptions) -> Result<ServerReport> {
     }
     // A current-thread runtime per call: inspection is rare and short, and this keeps the
     // shared runtime's workers for requests.
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::new(Code::Io, format!("cannot start an I/O runtime for inspection: {e}")))?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| {
+        Error::new(Code::Internal, format!("cannot start an I/O runtime for inspection: {e}")).with_source(e)
+    })?;
     let outcome = rt.block_on(async {
         match live::live(&target, opts).await {
             Ok((mut report, addr)) => {
@@ -271,10 +270,9 @@ pub fn audit(host: &str, opts: &InspectOptions) -> Result<AuditReport> {
         ));
     }
     let addr = crate::net::first_reachable(&target.host, opts.port, opts.connect_timeout)?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::new(Code::Io, format!("cannot start an I/O runtime for the audit: {e}")))?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| {
+        Error::new(Code::Internal, format!("cannot start an I/O runtime for the audit: {e}")).with_source(e)
+    })?;
     Ok(rt.block_on(crate::probe::audit_addr(&target.host, addr, opts.connect_timeout)))
 }
 
@@ -293,6 +291,6 @@ async fn on_thread<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'st
         .spawn(move || {
             let _ = tx.send(f());
         })
-        .map_err(|e| Error::new(Code::Io, format!("cannot start an inspection thread: {e}")))?;
-    rx.await.map_err(|_| Error::new(Code::Io, "the inspection thread ended without a result"))?
+        .map_err(|e| Error::new(Code::Internal, format!("cannot start an inspection thread: {e}")).with_source(e))?;
+    rx.await.map_err(|_| Error::new(Code::Internal, "the inspection thread ended without a result (it panicked)"))?
 }

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 
+use crate::detail::Detail;
 use crate::error::{Code, Error};
 
 /// Adds what the server does accept to a version or cipher refusal, found with a few
@@ -21,41 +22,46 @@ pub(crate) async fn explain_refusal(e: Error, host: &str, addr: SocketAddr, dead
     let versions = super::probe_versions(host, addr, deadline).await;
     let accepted: Vec<&str> = versions.iter().filter(|v| v.accepted).map(|v| v.version.as_str()).collect();
     let modern = accepted.iter().any(|v| *v == "TLSv1.2" || *v == "TLSv1.3");
+    let offered = Detail::ProtocolVersion { offered: accepted.iter().map(|v| (*v).to_owned()).collect() };
     if !accepted.is_empty() && !modern {
         // Only older versions: that is the cause, whatever the alert said.
         let only = format!("the server accepts only {}", accepted.join(", "));
         return if e.code() == Code::TlsProtocolVersion {
             let hint = e.hint().to_owned();
-            Error::new(e.code(), format!("{}; {only}", e.message())).with_hint(hint)
+            Error::new(e.code(), format!("{}; {only}", e.message())).with_hint(hint).with_detail(offered)
         } else {
             Error::new(
                 Code::TlsProtocolVersion,
                 format!("{host} ended the handshake: it does not speak TLS 1.2 or 1.3; {only}"),
             )
+            .with_detail(offered)
         };
     }
-    let extra = match e.code() {
+    let (extra, detail) = match e.code() {
         Code::TlsProtocolVersion => {
             if accepted.is_empty() {
                 return e;
             }
             // min_tls="1.3" against a TLS 1.2 server, for example.
-            format!("the server accepts only {}", accepted.join(", "))
+            (format!("the server accepts only {}", accepted.join(", ")), offered)
         }
         _ => {
             let version = super::suite_probe_version(&versions);
-            let legacy: Vec<String> = super::probe_suites(host, addr, version, deadline)
+            let (legacy, suites): (Vec<String>, Vec<String>) = super::probe_suites(host, addr, version, deadline)
                 .await
                 .into_iter()
                 .filter(|s| s.accepted)
-                .map(|s| format!("{} ({})", s.category, s.suite.unwrap_or_default()))
-                .collect();
+                .map(|s| {
+                    let suite = s.suite.unwrap_or_default();
+                    (format!("{} ({suite})", s.category), suite)
+                })
+                .unzip();
             if legacy.is_empty() {
                 return e;
             }
-            format!("it accepts legacy suites: {}", legacy.join(", "))
+            (format!("it accepts legacy suites: {}", legacy.join(", ")), Detail::NoSharedCipher { offered: suites })
         }
     };
     let hint = e.hint().to_owned();
-    Error::new(e.code(), format!("{}; {extra}", e.message())).with_hint(hint)
+    Error::new(e.code(), format!("{}; {extra}", e.message())).with_hint(hint).with_detail(detail)
 }

@@ -6,118 +6,31 @@
 //! `CERT_WEAK_ALGORITHM`, ...) and to name the certificate and the fact. It is advisory: its
 //! functions return errors only; nothing here can accept a chain.
 
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::pki_types::{ServerName, UnixTime};
 use rustls::{AlertDescription, CertificateError, PeerIncompatible};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
 
-use crate::cert::{Certificate, CertificateInfo, format_time, relative_time};
+pub(crate) mod messages;
+
+use crate::cert::{Certificate, format_time, relative_time};
+use crate::detail::Detail;
 use crate::error::{Code, Error};
 use crate::options::MinTls;
 use crate::pin::wrap_sequence;
 use crate::trust::TrustStore;
-use crate::verify::name_text;
+use messages::label;
+pub(crate) use messages::{expired, hostname_mismatch, invalid_purpose, name_text, not_yet_valid, weak_certificate};
 
-/// How to call a certificate in a message.
-fn label(info: &CertificateInfo, is_leaf: bool) -> String {
-    if is_leaf {
-        format!("certificate for {}", info.display_name())
-    } else if info.self_signed {
-        format!("root certificate '{}'", info.display_name())
-    } else {
-        format!("intermediate certificate '{}'", info.display_name())
-    }
-}
-
-fn date(unix: i64) -> String {
-    format_time(unix).chars().take(10).collect()
-}
-
-/// `CERT_EXPIRED` for `info`.
-pub(crate) fn expired(info: &CertificateInfo, now: i64, is_leaf: bool) -> Error {
-    Error::new(
-        Code::CertExpired,
-        format!(
-            "{} expired on {} ({}; valid since {})",
-            label(info, is_leaf),
-            date(info.not_after),
-            relative_time(info.not_after, now),
-            date(info.not_before)
-        ),
-    )
-    .with_hint(format!(
-        "The server operator must renew the {} (notAfter {}) and deploy it; if this machine's clock is wrong, fix the clock.",
-        if is_leaf { "certificate" } else { "expired CA certificate in the chain" },
-        format_time(info.not_after)
-    ))
-}
-
-/// `CERT_NOT_YET_VALID` for `info`.
-pub(crate) fn not_yet_valid(info: &CertificateInfo, now: i64, is_leaf: bool) -> Error {
-    Error::new(
-        Code::CertNotYetValid,
-        format!(
-            "{} is not valid until {} ({}; this machine's clock says {})",
-            label(info, is_leaf),
-            date(info.not_before),
-            relative_time(info.not_before, now),
-            format_time(now)
-        ),
-    )
-}
-
-/// `CERT_HOSTNAME_MISMATCH`, listing the names the certificate has.
-pub(crate) fn hostname_mismatch(info: &CertificateInfo, wanted: &str) -> Error {
-    let mut names: Vec<String> = info.dns_names.iter().map(|d| format!("DNS:{d}")).collect();
-    names.extend(info.ip_addresses.iter().map(|ip| format!("IP:{ip}")));
-    if !info.has_san || names.is_empty() {
-        let cn = info.subject_cn.clone().unwrap_or_default();
-        return Error::new(
-            Code::CertHostnameMismatch,
-            format!(
-                "certificate '{}' has no subjectAltName, only the commonName '{cn}', which is not used for name checks; it is not valid for {wanted}",
-                info.subject
-            ),
-        )
-        .with_hint("The server operator must re-issue the certificate with a subjectAltName listing the host name (CN-only certificates are rejected by all modern clients).");
-    }
-    let ip_as_dns = info.dns_names.iter().any(|d| d.parse::<std::net::IpAddr>().is_ok());
-    let mut message = format!("certificate is not valid for {wanted}: it covers {}", names.join(", "));
-    if ip_as_dns {
-        message.push_str(" (an IP address is listed as a DNS name, which never matches: it must be an IP entry)");
-    }
-    Error::new(Code::CertHostnameMismatch, message)
-}
-
-/// `CERT_INVALID_PURPOSE`.
-pub(crate) fn invalid_purpose(info: &CertificateInfo, wanted: &str) -> Error {
-    Error::new(
-        Code::CertInvalidPurpose,
-        format!(
-            "certificate for {} is not for {wanted}: its extended key usage is {}",
-            info.display_name(),
-            if info.extended_key_usage.is_empty() { "empty".to_owned() } else { info.extended_key_usage.join(", ") }
-        ),
-    )
-}
-
-/// `CERT_WEAK_ALGORITHM` for a certificate with a weak signature or key.
-pub(crate) fn weak_certificate(info: &CertificateInfo, is_leaf: bool) -> Error {
-    let what = info.weakness().unwrap_or_else(|| "uses a weak algorithm".into());
-    Error::new(Code::CertWeakAlgorithm, format!("{} {what}", label(info, is_leaf)))
-}
-
-/// Explains a refusal by rustls-webpki.
+/// Explains a refusal by rustls-webpki of `chain`, the presented chain (leaf first).
 pub(crate) fn certificate_error(
     err: &webpki::Error,
-    leaf: &CertificateDer<'_>,
-    intermediates: &[CertificateDer<'_>],
+    chain: &[Certificate],
     server_name: Option<&ServerName<'_>>,
     now: UnixTime,
     store: &TrustStore,
 ) -> Error {
     let now_secs = now.as_secs() as i64;
-    let chain: Vec<Certificate> = crate::verify::presented_chain(leaf, intermediates);
     let Some(leaf_info) = chain.first() else {
         return Error::new(Code::CertInvalid, format!("the server's certificate does not parse ({err:?})"));
     };
@@ -143,10 +56,11 @@ pub(crate) fn certificate_error(
                 leaf_info.display_name(),
                 if leaf_info.self_signed { ", self-signed," } else { "" }
             ),
-        ),
-        W::CertRevoked => revoked(&chain, store),
-        W::CrlExpired { next_update, .. } => crl_out_of_date(&chain, store, next_update.as_secs() as i64, now_secs),
-        W::InvalidCrlSignatureForPublicKey | W::IssuerNotCrlSigner => crl_not_usable(&chain, store, err),
+        )
+        .with_detail(Detail::CaAsLeaf { subject: leaf_info.subject.clone() }),
+        W::CertRevoked => revoked(chain, store),
+        W::CrlExpired { next_update, .. } => crl_out_of_date(chain, store, next_update.as_secs() as i64, now_secs),
+        W::InvalidCrlSignatureForPublicKey | W::IssuerNotCrlSigner => crl_not_usable(chain, store, err),
         W::RequiredEkuNotFound | W::RequiredEkuNotFoundContext(_) | W::EmptyEkuExtension => {
             invalid_purpose(leaf_info, "serverAuth")
         }
@@ -168,20 +82,20 @@ pub(crate) fn certificate_error(
                 },
             )
         }
-        W::InvalidSignatureForPublicKey => bad_signature(&chain, store).unwrap_or_else(|| {
+        W::InvalidSignatureForPublicKey => bad_signature(chain, store).unwrap_or_else(|| {
             Error::new(Code::CertBadSignature, "a signature in the chain does not verify with its issuer's key")
         }),
         W::UnsupportedSignatureAlgorithm
         | W::UnsupportedSignatureAlgorithmContext(_)
         | W::UnsupportedSignatureAlgorithmForPublicKey
         | W::UnsupportedSignatureAlgorithmForPublicKeyContext(_)
-        | W::SignatureAlgorithmMismatch => weak_in_chain(&chain).unwrap_or_else(|| {
+        | W::SignatureAlgorithmMismatch => weak_in_chain(chain).unwrap_or_else(|| {
             Error::new(
                 Code::CertInvalid,
                 format!("the chain uses a signature algorithm tlsguard does not support ({err:?})"),
             )
         }),
-        W::UnknownIssuer => unknown_issuer(&chain, store),
+        W::UnknownIssuer => unknown_issuer(chain, store),
         W::EndEntityUsedAsCa => Error::new(
             Code::CertInvalid,
             "a certificate that is not a CA (basicConstraints CA:FALSE or absent) issued another certificate in the chain",
@@ -199,7 +113,8 @@ pub(crate) fn certificate_error(
             Code::CertInvalid,
             "a certificate in the chain has a critical extension that tlsguard does not understand",
         ),
-        W::CertDistrusted => Error::new(Code::CertUnknownIssuer, "the chain ends at a root that is distrusted"),
+        W::CertDistrusted => Error::new(Code::CertUnknownIssuer, "the chain ends at a root that is distrusted")
+            .with_detail(Detail::UnknownIssuer { issuer: chain.last().map(|c| c.issuer.clone()).unwrap_or_default() }),
         other => Error::new(
             Code::CertInvalid,
             format!("certificate for {} is unusable: {other:?}", leaf_info.display_name()),
@@ -225,7 +140,8 @@ fn revoked(chain: &[Certificate], store: &TrustStore) -> Error {
                 return Error::new(
                     Code::CertRevoked,
                     format!("{} (serial {}) is revoked by a supplied CRL", label(info, i == 0), info.serial),
-                );
+                )
+                .with_detail(Detail::Revoked { subject: info.subject.clone(), serial: info.serial.clone() });
             }
         }
     }
@@ -271,6 +187,7 @@ fn crl_out_of_date(chain: &[Certificate], store: &TrustStore, next_update: i64, 
     .with_hint(format!(
         "Fetch a current CRL from '{issuer}' and pass it in crls (the job that refreshes it may have stopped); a client reads its CRLs when it is built. If the date looks wrong, check this machine's clock."
     ))
+    .with_detail(Detail::RevocationUnknown { crl_issuer: issuer.clone(), next_update: Some(next_update) })
 }
 
 /// `CERT_REVOCATION_UNKNOWN` for a CRL that its issuer in the chain did not sign (or may not sign).
@@ -289,6 +206,7 @@ fn crl_not_usable(chain: &[Certificate], store: &TrustStore, err: &webpki::Error
         Code::CertRevocationUnknown,
         format!("the revocation status of {what} is unknown: the supplied CRL of '{issuer}' is not usable: {why}"),
     )
+    .with_detail(Detail::RevocationUnknown { crl_issuer: issuer, next_update: None })
 }
 
 /// Whether `issuer` signed `subject` (both DER).
@@ -304,14 +222,17 @@ fn bad_signature(chain: &[Certificate], _store: &TrustStore) -> Option<Error> {
         if let Some(issuer) = chain.iter().skip(i + 1).find(|c| c.subject == cert.issuer)
             && !signed_by(cert.der(), issuer.der())
         {
-            return Some(Error::new(
-                Code::CertBadSignature,
-                format!(
-                    "the signature of the {} does not verify with the key of its issuer '{}'",
-                    label(cert, i == 0),
-                    issuer.display_name()
-                ),
-            ));
+            return Some(
+                Error::new(
+                    Code::CertBadSignature,
+                    format!(
+                        "the signature of the {} does not verify with the key of its issuer '{}'",
+                        label(cert, i == 0),
+                        issuer.display_name()
+                    ),
+                )
+                .with_detail(Detail::BadSignature { subject: cert.subject.clone(), issuer: issuer.subject.clone() }),
+            );
         }
     }
     None
@@ -340,7 +261,8 @@ fn unknown_issuer(chain: &[Certificate], store: &TrustStore) -> Error {
         .with_hint(format!(
             "For a development service, trust exactly this key: option pins: [\"{}\"] with roots: \"none\" (never disable verification). In production the server operator must use a CA-issued certificate.",
             leaf.spki_pin
-        ));
+        ))
+        .with_detail(Detail::SelfSigned { subject: leaf.subject.clone(), pin: leaf.spki_pin.clone() });
     }
     if let Some(bad) = bad_signature(chain, store) {
         return bad;
@@ -360,7 +282,10 @@ fn unknown_issuer(chain: &[Certificate], store: &TrustStore) -> Error {
         return Error::new(
             Code::CertUnknownIssuer,
             format!("the chain ends at root '{}', which is not a trusted root (trusted: {trust})", last.display_name()),
-        );
+        )
+        .with_detail(Detail::UnknownIssuer {
+            issuer: last.subject_cn.clone().unwrap_or_else(|| last.subject.clone()),
+        });
     }
     let issuer_name = last.issuer_cn.clone().unwrap_or_else(|| last.issuer.clone());
     if anchors_named(store, &issuer_raw(last.der())) > 0 {
@@ -370,7 +295,8 @@ fn unknown_issuer(chain: &[Certificate], store: &TrustStore) -> Error {
                 "'{}' names the trusted root '{issuer_name}' as its issuer, but its signature does not verify with that root's key (a different CA with the same name?)",
                 last.display_name()
             ),
-        );
+        )
+        .with_detail(Detail::BadSignature { subject: last.subject.clone(), issuer: last.issuer.clone() });
     }
     if current == 0 {
         let aia = leaf.ca_issuer_urls.first().map(|u| format!("; its CA issuers URL is {u}")).unwrap_or_default();
@@ -383,7 +309,8 @@ fn unknown_issuer(chain: &[Certificate], store: &TrustStore) -> Error {
         )
         .with_hint(format!(
             "The server operator must send the intermediate '{issuer_name}' after the leaf (serve fullchain.pem, not cert.pem). If '{issuer_name}' is your own root CA, add it with ca_file instead. Enabling fetch_missing_intermediates works around a missing intermediate on the client side."
-        ));
+        ))
+        .with_detail(Detail::IncompleteChain { issuer: issuer_name, aia_url: leaf.ca_issuer_urls.first().cloned() });
     }
     Error::new(
         Code::CertUnknownIssuer,
@@ -395,6 +322,7 @@ fn unknown_issuer(chain: &[Certificate], store: &TrustStore) -> Error {
     .with_hint(format!(
         "If '{issuer_name}' is your organisation's CA, add it with ca_file/ca_pem (it is added to the public roots). Otherwise the server operator must use a publicly trusted CA, or send the missing intermediate."
     ))
+    .with_detail(Detail::UnknownIssuer { issuer: issuer_name })
 }
 
 /// Explains any rustls error from a handshake (or from a TLS record read after it).
