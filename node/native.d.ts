@@ -157,7 +157,7 @@ export declare function inspect(host: string, options?: any | undefined | null):
 /** Lints a bundle (`key`, `hostnames`, `warnDays`, `at`). */
 export declare function lint(bundle: string | Buffer, options?: any | undefined | null): Array<FindingObject>
 
-/** One row of `tlsguard::lint::LINT_CODES`. */
+/** One `tlsguard::lint::LintCode`. */
 export interface LintCodeInfo {
   code: string
   severity: string

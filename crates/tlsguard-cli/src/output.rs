@@ -174,7 +174,7 @@ pub fn print_report(r: &ServerReport, style: Style) {
     outln!("{} {}", style.bold(&format!("{}:{}", safe(&r.host), r.port)), style.dim(&format!("({})", r.address)));
     outln!(
         "  protocol: {}   suite: {}   ALPN: {}",
-        r.tls_version.as_deref().unwrap_or("-"),
+        r.tls_version.map_or("-", |v| v.as_str()),
         r.cipher_suite.as_deref().unwrap_or("-"),
         safe(r.alpn.as_deref().unwrap_or("none"))
     );
@@ -226,11 +226,7 @@ pub fn print_report(r: &ServerReport, style: Style) {
         outln!("\naudit:");
         for v in &a.versions {
             let mark = if v.accepted {
-                if v.version.contains("1.0") || v.version.contains("1.1") {
-                    style.red("accepted")
-                } else {
-                    style.green("accepted")
-                }
+                if v.version < tlsguard::TlsVersion::Tls12 { style.red("accepted") } else { style.green("accepted") }
             } else {
                 style.dim("refused")
             };
@@ -268,7 +264,7 @@ pub fn print_summary(results: &mut [HostResult], style: Style) {
                 outln!(
                     "{:<width$}  {days_s}  {:<8}  {verdict}",
                     safe(&r.target),
-                    rep.tls_version.as_deref().unwrap_or("-")
+                    rep.tls_version.map_or("-", |v| v.as_str())
                 );
             }
             Err(e) => {

@@ -30,6 +30,7 @@ pub mod options;
 pub mod trust;
 
 mod aia;
+mod der;
 mod diagnose;
 mod net;
 mod pin;
@@ -51,7 +52,7 @@ pub use inspect::{
 pub use lint::{Finding, LintOptions, Severity, lint};
 pub use options::{ClientIdentity, ClientOptions, MinTls, Roots, Source, TrustOptions};
 pub use text::display_safe;
-pub use tls::TlsInfo;
+pub use tls::{TlsInfo, TlsVersion};
 pub use trust::{TrustReport, TrustSource, trust_report};
 
 /// Versions of tlsguard and of what it is built on, for `--version` output and `phpinfo()`.

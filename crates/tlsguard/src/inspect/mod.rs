@@ -38,6 +38,7 @@ use crate::cert::CertificateInfo;
 use crate::error::{Code, Error, Result};
 use crate::lint::Finding;
 use crate::options::{ClientIdentity, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, MinTls, TrustOptions};
+use crate::tls::TlsVersion;
 
 use target::Target;
 
@@ -150,9 +151,8 @@ pub struct ServerReport {
     pub port: u16,
     /// The address connected to, `ip:port` (`[ip]:port` for IPv6).
     pub address: String,
-    /// `"TLSv1.3"` or `"TLSv1.2"`; known after the ServerHello, even if the certificate was
-    /// then refused.
-    pub tls_version: Option<String>,
+    /// TLS 1.3 or 1.2; known after the ServerHello, even if the certificate was then refused.
+    pub tls_version: Option<TlsVersion>,
     /// IANA name of the negotiated cipher suite, e.g. `"TLS13_AES_128_GCM_SHA256"`.
     pub cipher_suite: Option<String>,
     /// The ALPN protocol agreed (`"h2"`, `"http/1.1"`), if any.
@@ -270,12 +270,14 @@ pub fn audit(host: &str, opts: &InspectOptions) -> Result<AuditReport> {
             "audit() was called inside an async runtime, where it would block the runtime; use audit_async().await",
         ));
     }
-    let addr = crate::net::first_reachable(&target.host, opts.port, opts.connect_timeout)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::new(Code::Io, format!("cannot start an I/O runtime for the audit: {e}")))?;
-    Ok(rt.block_on(crate::probe::audit_addr(&target.host, addr, opts.connect_timeout)))
+    rt.block_on(async {
+        let (_, addr) = crate::net::tcp_connect_within(&target.host, opts.port, opts.connect_timeout).await?;
+        Ok(crate::probe::audit_addr(&target.host, addr, opts.connect_timeout).await)
+    })
 }
 
 /// [`audit`] for async callers (runs on a thread of its own).
