@@ -3,8 +3,8 @@
 //! Every refusal carries a stable [`Code`] (the same string in Rust, Python, Node and PHP), a
 //! one-line message that names the certificate and the fact, a hint saying whose side must fix
 //! what, the presented chain when the handshake got that far, and the trust sources in use.
-//! The canonical table of codes is `tests/errors.json`; a test keeps [`Code`] and that file in
-//! agreement.
+//! The canonical table of codes, `tests/errors.json`, is generated from [`Code::ALL`] by
+//! `cargo xtask gen` (and `cargo xtask test rust` fails when it is out of date).
 
 use std::fmt;
 use std::sync::Arc;
@@ -35,6 +35,32 @@ pub enum Category {
 }
 
 impl Category {
+    /// Every category, in the order of `tests/errors.json`.
+    pub const ALL: &'static [Category] = &[
+        Self::Certificate,
+        Self::Tls,
+        Self::Network,
+        Self::Timeout,
+        Self::Policy,
+        Self::Http,
+        Self::InvalidInput,
+        Self::Internal,
+    ];
+
+    /// What the category means, as written in `tests/errors.json`.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Self::Certificate => "the server's certificate chain was refused",
+            Self::Tls => "the TLS handshake failed",
+            Self::Network => "the network connection failed",
+            Self::Timeout => "a timeout expired",
+            Self::Policy => "tlsguard's security or size policy refused the request",
+            Self::Http => "the HTTP exchange failed",
+            Self::InvalidInput => "the caller passed invalid input",
+            Self::Internal => "a bug in tlsguard was caught at the language boundary",
+        }
+    }
+
     /// The category as written in `tests/errors.json` (`certificate`, `tls`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
