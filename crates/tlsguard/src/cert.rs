@@ -20,7 +20,7 @@ use crate::error::{Code, Error, Result};
 pub const MAX_BUNDLE_CERTIFICATES: usize = 10_000;
 
 /// A parsed X.509 certificate, owned.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CertificateInfo {
     /// Subject as RFC 4514 text (`CN=localhost, O=Example`).
@@ -81,7 +81,8 @@ pub struct CertificateInfo {
     pub has_ski: bool,
     /// Has an authorityKeyIdentifier extension.
     pub has_aki: bool,
-    /// The certificate, DER.
+    /// The certificate, DER (base64 when serialized).
+    #[serde(serialize_with = "crate::der::base64")]
     pub der: Vec<u8>,
 }
 

@@ -39,6 +39,22 @@ pub(crate) fn rsa_bits(modulus: &[u8]) -> usize {
     bit_len(strip_zeros(modulus))
 }
 
+/// Serializes DER as standard base64 (serde `serialize_with`).
+pub(crate) fn base64<S: serde::Serializer>(der: &[u8], s: S) -> std::result::Result<S::Ok, S::Error> {
+    use base64::Engine as _;
+    s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(der))
+}
+
+/// Serializes a list of DER items as base64 strings (serde `serialize_with`).
+pub(crate) fn base64_list<S, T>(ders: &[T], s: S) -> std::result::Result<S::Ok, S::Error>
+where
+    S: serde::Serializer,
+    T: AsRef<[u8]>,
+{
+    use base64::Engine as _;
+    s.collect_seq(ders.iter().map(|d| base64::engine::general_purpose::STANDARD.encode(d.as_ref())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -416,3 +416,32 @@ impl std::error::Error for Error {
 
 /// `Result` with tlsguard's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl serde::Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Category {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// An error as the reports carry it: `code`, `category`, `message`, `hint`, `url`, `chain`,
+/// `trust_sources`.
+impl serde::Serialize for Error {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut e = s.serialize_struct("Error", 7)?;
+        e.serialize_field("code", &self.code())?;
+        e.serialize_field("category", &self.category())?;
+        e.serialize_field("message", self.message())?;
+        e.serialize_field("hint", self.hint())?;
+        e.serialize_field("url", &self.url())?;
+        e.serialize_field("chain", self.chain())?;
+        e.serialize_field("trust_sources", self.trust_sources())?;
+        e.end()
+    }
+}

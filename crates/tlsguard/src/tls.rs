@@ -73,7 +73,7 @@ impl serde::Serialize for TlsVersion {
 }
 
 /// What a TLS handshake negotiated.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 #[non_exhaustive]
 pub struct TlsInfo {
     /// TLS 1.2 or 1.3 (`as_str()`: `"TLSv1.2"`, `"TLSv1.3"`).
@@ -82,7 +82,8 @@ pub struct TlsInfo {
     pub cipher_suite: String,
     /// The ALPN protocol, `"h2"` or `"http/1.1"`, if one was agreed.
     pub alpn: Option<String>,
-    /// The certificates the server sent, leaf first, as DER.
+    /// The certificates the server sent, leaf first, as DER (base64 when serialized).
+    #[serde(serialize_with = "crate::der::base64_list")]
     pub peer_certificates: Vec<CertificateDer<'static>>,
     /// What was accepted but is wrong on the server's side (e.g. it omits an intermediate that
     /// `fetch_missing_intermediates` fetched).
@@ -223,5 +224,22 @@ impl rustls::client::ResolvesClientCert for AskProbe {
 
     fn has_certs(&self) -> bool {
         self.inner.has_certs()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TlsVersion;
+
+    #[test]
+    fn versions_have_one_name_and_wire_number() {
+        for v in TlsVersion::ALL {
+            assert_eq!(TlsVersion::from_wire(v.wire()), Some(v));
+            assert_eq!(serde_json::to_value(v).unwrap(), v.as_str());
+        }
+        assert_eq!(TlsVersion::Tls13.as_str(), "TLSv1.3");
+        assert_eq!(format!("{:<8}|", TlsVersion::Tls12), "TLSv1.2 |");
+        assert_eq!(TlsVersion::from_wire(0x0300), None);
+        assert!(TlsVersion::Tls11 < TlsVersion::Tls12);
     }
 }

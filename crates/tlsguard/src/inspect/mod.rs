@@ -34,6 +34,8 @@ mod tls_io;
 
 use std::time::Duration;
 
+use serde::Serialize as _;
+
 use crate::cert::CertificateInfo;
 use crate::error::{Code, Error, Result};
 use crate::lint::Finding;
@@ -142,7 +144,7 @@ impl InspectOptions {
 }
 
 /// What [`inspect`] found.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 #[non_exhaustive]
 pub struct ServerReport {
     /// The host inspected (as given, without brackets for IPv6).
@@ -185,6 +187,7 @@ pub struct ServerReport {
     /// Whole days until the leaf expires (negative once expired).
     pub leaf_days_remaining: Option<i64>,
     /// The presented certificate that expires first: (subject, whole days remaining).
+    #[serde(serialize_with = "soonest_expiry_object")]
     pub soonest_expiry: Option<(String, i64)>,
     /// Deployment lint of the presented chain for this host ([`crate::lint()`]).
     pub lint: Vec<Finding>,
@@ -193,6 +196,19 @@ pub struct ServerReport {
     /// What was accepted but must be fixed on the server (e.g. an intermediate it omits that
     /// `fetch_missing_intermediates` fetched).
     pub warnings: Vec<String>,
+}
+
+/// `soonest_expiry` as `{"subject": ..., "days_remaining": ...}` (or null).
+fn soonest_expiry_object<S: serde::Serializer>(
+    v: &Option<(String, i64)>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    #[derive(serde::Serialize)]
+    struct Expiry<'a> {
+        subject: &'a str,
+        days_remaining: i64,
+    }
+    v.as_ref().map(|(subject, days_remaining)| Expiry { subject, days_remaining: *days_remaining }).serialize(s)
 }
 
 impl ServerReport {

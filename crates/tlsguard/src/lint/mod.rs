@@ -27,7 +27,8 @@ pub use codes::LintCode;
 use input::{parse_hostname, read_key};
 
 /// How serious a finding is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Severity {
     /// Informational.
@@ -56,7 +57,7 @@ impl fmt::Display for Severity {
 }
 
 /// One finding of [`lint`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Finding {
     /// Stable code, e.g. [`LintCode::KeyMismatch`] (`"KEY_MISMATCH"`).

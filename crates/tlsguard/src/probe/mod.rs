@@ -84,7 +84,7 @@ use crate::tls::TlsVersion;
 const MAX_ANSWER: usize = 8 * 1024;
 
 /// One protocol version and whether the server accepts it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ProtocolSupport {
     /// The version offered.
@@ -98,7 +98,7 @@ pub struct ProtocolSupport {
 }
 
 /// One category of legacy cipher suites and whether the server accepts it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct SuiteSupport {
     /// `"CBC"`, `"RSA key exchange"`, `"3DES"`, `"RC4"` or `"DHE key exchange"` (finite-field
@@ -116,7 +116,7 @@ pub struct SuiteSupport {
 }
 
 /// What [`audit`](crate::inspect::audit) found.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct AuditReport {
     /// TLS 1.0, 1.1, 1.2 and 1.3, in that order.
