@@ -96,13 +96,13 @@ export interface ChainReportObject {
   warnings: Array<string>
 }
 
-/** One row of the code table (`tests/errors.json`), from the core. */
 /**
  * The core's client defaults (`ClientOptions::defaults_json`) as the JS API writes them:
  * camelCase names, milliseconds. For the test that compares them with index.d.ts.
  */
 export declare function clientDefaults(): Record<string, unknown>
 
+/** One row of the code table (`tests/errors.json`), from the core. */
 export interface CodeInfo {
   code: string
   category: string
