@@ -8,6 +8,8 @@
 //!   SPKI pins; CRLs; pin-only trust for self-signed development services.
 //! * Every refusal is an [`Error`] with a stable [`Code`], a one-line message that names the
 //!   certificate and the fact, a hint saying whose side must fix what, and the presented chain.
+//! * The reports ([`ChainReport`], [`ServerReport`], [`Finding`], [`TrustReport`], [`TlsInfo`],
+//!   [`CertificateInfo`], [`Error`]) implement `serde::Serialize`, every field included.
 //!
 //! ```no_run
 //! # fn main() -> tlsguard::Result<()> {

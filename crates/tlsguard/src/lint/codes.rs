@@ -4,7 +4,7 @@
 use super::Severity;
 
 macro_rules! lint_codes {
-    ($( $(#[$doc:meta])* $variant:ident = $name:literal, $severity:ident, $summary:literal; )*) => {
+    ($( $variant:ident = $name:literal, $severity:ident, $summary:literal; )*) => {
         /// A stable lint code. Its string form ([`LintCode::as_str`]) is identical in every
         /// language.
         #[non_exhaustive]
