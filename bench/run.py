@@ -78,7 +78,7 @@ class Row:
     cmd: list                    # full argv prefix (before --client ...), or the whole argv for baselines
     client: str = ""             # value of --client
     work: list = field(default_factory=list)
-    http1: bool = False          # pass --http1 (the *-tlsguard-h1 rows)
+    http2: bool = False          # pass --http2 (the *-tlsguard-h2 rows: HTTP/2 opted in)
     baseline: bool = False       # idle host process: no contract arguments, RSS only
 
 
@@ -97,12 +97,12 @@ def lang_commands():
 def registry():
     cmds, rows = lang_commands(), []
 
-    def add(lang, client, tg=False, work=HTTP_W, http1=False, name=None):
-        rows.append(Row(name or f"{lang}-{client}", lang, tg, cmds[lang], client, list(work), http1))
+    def add(lang, client, tg=False, work=HTTP_W, http2=False, name=None):
+        rows.append(Row(name or f"{lang}-{client}", lang, tg, cmds[lang], client, list(work), http2))
 
     def tlsguard_rows(lang, extra=()):
         add(lang, "tlsguard", True, HTTP_W + ["M1"] + CERT_W)
-        add(lang, "tlsguard", True, HTTP_W, http1=True, name=f"{lang}-tlsguard-h1")
+        add(lang, "tlsguard", True, HTTP_W, http2=True, name=f"{lang}-tlsguard-h2")
         for c in extra:
             add(lang, c, True, HTTP_W + ["M1"])
 
@@ -365,8 +365,8 @@ class Runner:
             a += ["--concurrency", str(self.cfg["concurrency"])]
         if w in CERT_W:
             a += ["--leaf", self.pki["leaf"], "--chain", self.pki["inter"], "--host", "localhost"]
-        if row.http1:
-            a += ["--http1"]
+        if row.http2:
+            a += ["--http2"]
         return a
 
     def run(self, row, w, n, server="W"):
@@ -634,7 +634,7 @@ def measure(args):
     data = {"schema": 1, "started_utc": started.isoformat(timespec="seconds"), "quick": quick,
             "pin": pin, "rounds": rounds, "counts": counts, "concurrency": cfg["concurrency"],
             "timeout_s": cfg["timeout"], "workloads": workloads,
-            "rows": [{"name": r.name, "lang": r.lang, "tlsguard": r.tlsguard, "http1": r.http1,
+            "rows": [{"name": r.name, "lang": r.lang, "tlsguard": r.tlsguard, "http2": r.http2,
                       "baseline": r.baseline} for r in rows],
             "env": environment(), "runs": [], "wire": [], "complete": False}
     res_path = WORK / f"{stem}.json"
@@ -782,7 +782,7 @@ class Pool:
         return ",".join(vs) + " (client)" if vs else "–"
 
 
-# Targets: (workload, label, tlsguard rows (best of), -h1 row, reference rows (best of), needed ratio).
+# Targets: (workload, label, tlsguard rows (best of), -h2 row, reference rows (best of), needed ratio).
 def targets():
     t = []
     for w, spec in {
@@ -798,7 +798,7 @@ def targets():
     }.items():
         for lang, (refs, need) in spec:
             tg = [f"{lang}-tlsguard"] + ([f"{lang}-tlsguard-async"] if w == "W4" and lang == "python" else [])
-            t.append((w, lang, tg, f"{lang}-tlsguard-h1", [f"{lang}-{r}" for r in refs], need))
+            t.append((w, lang, tg, f"{lang}-tlsguard-h2", [f"{lang}-{r}" for r in refs], need))
     for w, lang, ref, need in [("C1-parse", "python", "cryptography", 1.0),
                                ("C1-verify", "python", "cryptography", 1.5),
                                ("C1-parse", "node", "x509", 10), ("C1-parse", "php", "openssl", 10),
@@ -910,24 +910,24 @@ def report(paths, out):
                       "lrrrrrr")
     # -- targets
     tl = []
-    for w, lang, tg, h1, refs, need in targets():
+    for w, lang, tg, h2, refs, need in targets():
         tn, tv = P.best(tg, w)
         rn, rv = P.best(refs, w)
         r = P.ratio(tv, rv, w)
-        rh = P.ratio(P.med(h1, w), rv, w) if h1 else None
+        rh = P.ratio(P.med(h2, w), rv, w) if h2 else None
         tl.append([w, lang, " / ".join(tg), "best of " + " / ".join(refs) if len(refs) > 1 else refs[0],
                    f"≥ {need}", fmt(r) + (f" ({tn.split('-', 1)[1]})" if tn and len(tg) > 1 else ""),
-                   fmt(rh) if h1 else "–", "n/a" if r is None else "MET" if r >= need else "MISSED"])
+                   fmt(rh) if h2 else "–", "n/a" if r is None else "MET" if r >= need else "MISSED"])
     for lang in ["rust", "python", "node", "php"]:
         b = P.med(bases.get(lang, ""), "BASE")
         d, dh = [(P.rss(n, "W4") - b) if b is not None and P.rss(n, "W4") is not None else None
-                 for n in (f"{lang}-tlsguard", f"{lang}-tlsguard-h1")]
+                 for n in (f"{lang}-tlsguard", f"{lang}-tlsguard-h2")]
         tl.append(["W4 RSS", lang, f"{lang}-tlsguard", f"baseline-{lang}", "≤ 10 MiB",
                    f"{fmt(d)} MiB" if d is not None else "–", f"{fmt(dh)} MiB" if dh is not None else "–",
                    "n/a" if d is None else "MET" if d <= 10 else "MISSED"])
     for lang in ["rust", "python", "node", "php"]:
         g = []
-        for n in (f"{lang}-tlsguard", f"{lang}-tlsguard-h1"):
+        for n in (f"{lang}-tlsguard", f"{lang}-tlsguard-h2"):
             rs = P.ok.get((n, "M1"), [])
             g.append(median([(r["result"]["rss_end_kib"] - r["result"]["rss_start_kib"]) * 1024 / 1e6
                              for r in rs]) if rs else None)
@@ -935,7 +935,7 @@ def report(paths, out):
                    *(f"{x:.2f} MB" if x is not None else "–" for x in g),
                    "n/a" if g[0] is None else "MET" if g[0] < 5 else "MISSED"])
     L += ["## Targets (from the medians; ratio = tlsguard / reference, or reference µs / tlsguard µs)", ""]
-    L += md_table(["workload", "lang", "tlsguard", "reference", "needed", "ratio / value", "-h1",
+    L += md_table(["workload", "lang", "tlsguard", "reference", "needed", "ratio / value", "-h2",
                    "result"], tl, "lllllrrl")
     n_met = sum(t[-1] == "MET" for t in tl)
     n_miss = sum(t[-1] == "MISSED" for t in tl)

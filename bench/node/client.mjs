@@ -4,7 +4,7 @@
 // definition of what is measured for Node: read it as such.
 //
 //   node bench/node/client.mjs --client NAME --workload W --n N --url https://127.0.0.1:PORT \
-//        --ca ROOT.pem [--concurrency C] [--http1] [--leaf LEAF.pem --chain INTER.pem --host H]
+//        --ca ROOT.pem [--concurrency C] [--http2] [--leaf LEAF.pem --chain INTER.pem --host H]
 //
 // HTTP clients (W1, W2, W3, W4; M1 for the tlsguard ones):
 //   tlsguard        one tlsguard `Client`, `client.fetch()` + `res.arrayBuffer()`
@@ -47,7 +47,7 @@ function parse(argv) {
       url: { type: 'string' },
       ca: { type: 'string' },
       concurrency: { type: 'string', default: '32' },
-      http1: { type: 'boolean', default: false },
+      http2: { type: 'boolean', default: false },
       leaf: { type: 'string' },
       chain: { type: 'string' },
       host: { type: 'string', default: 'localhost' },
@@ -87,7 +87,7 @@ function rssKib() {
  * which would add ~140 roots) and proxy variables ignored, so the runs are hermetic.
  */
 function tlsguardOptions(args) {
-  return { roots: 'none', caFile: args.ca, useEnv: false, proxy: '', http2: !args.http1 };
+  return { roots: 'none', caFile: args.ca, useEnv: false, proxy: '', http2: args.http2 };
 }
 
 async function tlsguardResult(res) {

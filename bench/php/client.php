@@ -5,7 +5,7 @@
 //
 //   php -d extension=$PWD/target/release/libtlsguard_php.so bench/php/client.php \
 //       --client NAME --workload W --n N --url https://127.0.0.1:PORT --ca ROOT.pem \
-//       [--concurrency C] [--http1] [--leaf LEAF.pem --chain INTER.pem --host localhost]
+//       [--concurrency C] [--http2] [--leaf LEAF.pem --chain INTER.pem --host localhost]
 //
 // stdout: exactly one JSON line. stderr: everything else. Exit 0 = measured, 1 = failure,
 // 3 = this client does not support this workload.
@@ -54,8 +54,8 @@ function run_tlsguard(array $a): array
     [$path, $size] = HTTP_WORKLOADS[$a['workload']];
     $url = $a['url'] . $path;
     $options = ['roots' => 'none', 'ca_file' => $a['ca']];
-    if ($a['http1']) {
-        $options['http2'] = false;
+    if ($a['http2']) {
+        $options['http2'] = true;
     }
     if ($a['workload'] === 'W2') {
         $options['keep_alive'] = false;
@@ -286,7 +286,7 @@ function run_certs(array $a): array
 
 function parse_args(): array
 {
-    $o = getopt('', ['client:', 'workload:', 'n:', 'url:', 'ca:', 'concurrency:', 'leaf:', 'chain:', 'host:', 'http1']);
+    $o = getopt('', ['client:', 'workload:', 'n:', 'url:', 'ca:', 'concurrency:', 'leaf:', 'chain:', 'host:', 'http2']);
     foreach (['client', 'workload', 'n'] as $k) {
         if (!isset($o[$k]) || !is_string($o[$k])) {
             throw new InvalidArgumentException("--$k is required (once)");
@@ -302,7 +302,7 @@ function parse_args(): array
         'leaf' => (string) ($o['leaf'] ?? ''),
         'chain' => (string) ($o['chain'] ?? ''),
         'host' => (string) ($o['host'] ?? 'localhost'),
-        'http1' => isset($o['http1']),
+        'http2' => isset($o['http2']),
     ];
     if ($a['n'] < 1 || $a['concurrency'] < 1) {
         throw new InvalidArgumentException('--n and --concurrency must be positive');

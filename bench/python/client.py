@@ -4,7 +4,7 @@
 Follows the client contract of bench/README.md:
 
     client.py --client NAME --workload W --n N --url https://127.0.0.1:PORT --ca ROOT.pem
-              [--concurrency C] [--http1] [--leaf LEAF.pem --chain INTER.pem --host localhost]
+              [--concurrency C] [--http2] [--leaf LEAF.pem --chain INTER.pem --host localhost]
 
 prints one JSON line on stdout, e.g. {"ops": 5000, "seconds": 1.23, "bytes": 5120000, "http": "HTTP/1.1"},
 and exits 0. Exit 1: a failure (status not 200, a body of the wrong length, any exception; the
@@ -25,7 +25,7 @@ What each client does per workload (peers as in shared/research/peer-performance
 
 ("threads": a ThreadPoolExecutor(C) sharing the one client object.)
 
-Peers always speak HTTP/1.1; tlsguard offers h2 by ALPN unless --http1. Every body is read
+Peers always speak HTTP/1.1; so does tlsguard unless --http2 (h2 offered by ALPN). Every body is read
 whole into memory and its length checked, every status checked. The timer starts after the
 client object is built (trust loaded) and stops after the last body is read. W4 workers (threads
 or tasks) take requests from one shared counter until N are done.
@@ -195,7 +195,7 @@ def http_tlsguard(a: argparse.Namespace) -> dict:
     import tlsguard
 
     # Only the bench root is trusted (roots="none": no public roots, no SSL_CERT_* from the env).
-    client = tlsguard.Client(roots="none", ca_file=a.ca, http2=not a.http1, keep_alive=a.workload != "W2")
+    client = tlsguard.Client(roots="none", ca_file=a.ca, http2=a.http2, keep_alive=a.workload != "W2")
 
     def get(url):
         r = client.get(url)
@@ -210,7 +210,7 @@ def http_tlsguard_async(a: argparse.Namespace) -> dict:
 
     async def main():
         async with tlsguard.AsyncClient(
-            roots="none", ca_file=a.ca, http2=not a.http1, keep_alive=a.workload != "W2"
+            roots="none", ca_file=a.ca, http2=a.http2, keep_alive=a.workload != "W2"
         ) as client:
 
             async def get(url):
@@ -482,7 +482,7 @@ def parse_args(argv: list) -> argparse.Namespace:
     p.add_argument("--url", default="https://127.0.0.1:8443", help="base URL, without a path")
     p.add_argument("--ca", help="the root certificate (PEM): the only trust")
     p.add_argument("--concurrency", type=int, default=32)
-    p.add_argument("--http1", action="store_true", help="tlsguard: do not offer h2 (http2=False)")
+    p.add_argument("--http2", action="store_true", help="tlsguard: offer h2 by ALPN (http2=True)")
     p.add_argument("--leaf")
     p.add_argument("--chain", help="the intermediate (PEM)")
     p.add_argument("--host", default="localhost")

@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! tlsguard-bench --client NAME --workload W --n N --url https://127.0.0.1:PORT --ca ROOT.pem
-//!                [--concurrency C] [--http1] [--leaf LEAF.pem --chain INTER.pem --host localhost]
+//!                [--concurrency C] [--http2] [--leaf LEAF.pem --chain INTER.pem --host localhost]
 //! {"ops":N,"seconds":1.234,"bytes":5120000,"http":"HTTP/1.1"}
 //! ```
 //!
@@ -57,8 +57,8 @@ pub struct Args {
     pub ca: PathBuf,
     /// `--concurrency`: requests in flight for W4 (default 32).
     pub concurrency: usize,
-    /// `--http1`: tlsguard clients turn their `http2` option off (peers ignore it).
-    pub http1: bool,
+    /// `--http2`: tlsguard clients turn their `http2` option on (peers ignore it).
+    pub http2: bool,
     /// `--leaf`: the leaf certificate (PEM), for C1.
     pub leaf: Option<PathBuf>,
     /// `--chain`: the intermediate certificate(s) (PEM), for C1-verify.
@@ -68,18 +68,18 @@ pub struct Args {
 }
 
 const USAGE: &str = "usage: tlsguard-bench --client NAME --workload W --n N --url https://HOST:PORT --ca ROOT.pem \
-[--concurrency C] [--http1] [--leaf LEAF.pem --chain INTER.pem --host NAME]
+[--concurrency C] [--http2] [--leaf LEAF.pem --chain INTER.pem --host NAME]
 clients: tlsguard tlsguard-async reqwest reqwest-ct reqwest-h2 rustls-raw webpki x509-parser
 workloads: W1 W2 W3 W4 M1 C1-parse C1-verify";
 
 impl Args {
-    /// Parses `--name value` pairs (and the `--http1` flag) by hand.
+    /// Parses `--name value` pairs (and the `--http2` flag) by hand.
     fn parse(mut argv: impl Iterator<Item = String>) -> Res<Args> {
         let (mut client, mut workload, mut n, mut url, mut ca) = (None, None, None, None, None);
-        let (mut concurrency, mut http1, mut leaf, mut chain, mut host) = (32, false, None, None, None);
+        let (mut concurrency, mut http2, mut leaf, mut chain, mut host) = (32, false, None, None, None);
         while let Some(flag) = argv.next() {
-            if flag == "--http1" {
-                http1 = true;
+            if flag == "--http2" {
+                http2 = true;
                 continue;
             }
             if flag == "-h" || flag == "--help" {
@@ -111,7 +111,7 @@ impl Args {
             url: if workload.is_http() { url.ok_or_else(|| missing("--url"))? } else { url.unwrap_or_default() },
             ca: ca.ok_or_else(|| missing("--ca"))?,
             concurrency,
-            http1,
+            http2,
             leaf,
             chain,
             host,

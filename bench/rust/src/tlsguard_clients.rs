@@ -2,7 +2,7 @@
 //!
 //! One [`tlsguard::Client`] per run, built from the same option names every binding takes:
 //! only the `--ca` root is trusted (`roots: "none"`, `use_env: false` so `SSL_CERT_FILE`
-//! adds nothing), `http2` off with `--http1` (else h2 is offered by ALPN), and for W2
+//! adds nothing), `http2` on with `--http2` (else HTTP/1.1 only, the default), and for W2
 //! `keep_alive: false` (a new TCP + TLS connection per request; session resumption still
 //! applies where the server allows it).
 //!
@@ -30,7 +30,7 @@ fn client(args: &Args) -> Res<tlsguard::Client> {
         "roots": "none",
         "ca_file": args.ca.to_str().ok_or("--ca is not UTF-8")?,
         "use_env": false,
-        "http2": !args.http1,
+        "http2": args.http2,
         "keep_alive": !args.workload.new_connection_per_request(),
     }))?;
     Ok(tlsguard::Client::new(options)?)

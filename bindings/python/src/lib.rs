@@ -5,12 +5,14 @@
 
 use pyo3::prelude::*;
 
+mod asyncio;
 mod cert;
 mod client;
 mod convert;
 mod errors;
 mod inspect;
 mod lint;
+mod response;
 mod trust;
 mod verify;
 
@@ -27,9 +29,9 @@ fn tlsguard_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<cert::Certificate>()?;
     m.add_class::<client::Client>()?;
-    m.add_class::<client::Response>()?;
-    m.add_class::<client::Headers>()?;
-    m.add_class::<client::Notifier>()?;
+    m.add_class::<response::Response>()?;
+    m.add_class::<response::Headers>()?;
+    m.add_class::<asyncio::Notifier>()?;
     m.add_class::<trust::TrustReport>()?;
     m.add_class::<trust::TrustSource>()?;
     m.add_class::<verify::ChainReport>()?;

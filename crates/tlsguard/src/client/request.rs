@@ -1,0 +1,202 @@
+//! [`Request`]: the request builder, its options by name ([`Request::options_json`]), and
+//! `send()` on tlsguard's runtime.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue};
+
+use super::{Client, Method, Response, headers, runtime};
+use crate::error::{Code, Error, Result};
+
+/// A request being built. Methods consume and return it; the first invalid input is reported
+/// when the request is sent.
+#[must_use = "a request does nothing until it is sent"]
+pub struct Request {
+    pub(super) client: Client,
+    pub(super) method: Method,
+    pub(super) url: String,
+    pub(super) headers: Vec<(HeaderName, HeaderValue)>,
+    pub(super) query: Vec<(String, String)>,
+    pub(super) body: Option<Bytes>,
+    pub(super) body_type: Option<&'static str>,
+    pub(super) timeout: Option<Duration>,
+    pub(super) error: Option<Error>,
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request").field("method", &self.method).field("url", &self.url).finish_non_exhaustive()
+    }
+}
+
+impl Request {
+    fn fail(mut self, e: Error) -> Self {
+        if self.error.is_none() {
+            self.error = Some(e);
+        }
+        self
+    }
+
+    /// Adds a header (a name set here replaces the client's default of that name; calling it
+    /// twice with one name sends both values).
+    pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        self.headers([(name, value)])
+    }
+
+    /// Adds several headers.
+    pub fn headers<K: AsRef<str>, V: AsRef<str>>(mut self, headers: impl IntoIterator<Item = (K, V)>) -> Self {
+        match headers::validate_all("header", headers) {
+            Ok(list) => {
+                self.headers.extend(list);
+                let total: usize = self.headers.iter().map(|(n, v)| n.as_str().len() + v.len()).sum();
+                if total > headers::MAX_TOTAL_HEADER_BYTES {
+                    return self.fail(Error::invalid(format!(
+                        "header: headers exceed {} bytes in total",
+                        headers::MAX_TOTAL_HEADER_BYTES
+                    )));
+                }
+                self
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// Appends a query parameter (percent-encoded) to the URL.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets the body.
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = Some(Bytes::from(body.into()));
+        self.body_type = None;
+        self
+    }
+
+    /// Sets a text body (`content-type: text/plain; charset=utf-8` unless set as a header).
+    pub fn text(mut self, text: impl Into<String>) -> Self {
+        self.body = Some(Bytes::from(text.into()));
+        self.body_type = Some("text/plain; charset=utf-8");
+        self
+    }
+
+    /// Sets a JSON body (`content-type: application/json` unless set as a header).
+    pub fn json(mut self, value: &serde_json::Value) -> Self {
+        match serde_json::to_vec(value) {
+            Ok(v) => {
+                self.body = Some(Bytes::from(v));
+                self.body_type = Some("application/json");
+                self
+            }
+            Err(e) => self.fail(Error::invalid(format!("json: cannot serialize the body: {e}"))),
+        }
+    }
+
+    /// Sets an `application/x-www-form-urlencoded` body.
+    pub fn form<K: AsRef<str>, V: AsRef<str>>(mut self, fields: &[(K, V)]) -> Self {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in fields {
+            s.append_pair(k.as_ref(), v.as_ref());
+        }
+        self.body = Some(Bytes::from(s.finish()));
+        self.body_type = Some("application/x-www-form-urlencoded");
+        self
+    }
+
+    /// Overrides the client's whole-request timeout for this request (must be positive).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        if timeout.is_zero() {
+            return self.fail(Error::invalid("timeout: 0 s is not a positive duration"));
+        }
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Per-request option names of [`Request::options_json`].
+    pub const OPTION_NAMES: &'static [&'static str] = &["headers", "query", "json", "body", "form", "timeout"];
+
+    /// Applies per-request options given by name, as the bindings and the scenario manifest
+    /// pass them: `headers` (mapping; a value may be a list), `query` (mapping or list of
+    /// pairs), `json` (any JSON value), `body` (text), `form` (mapping or list of pairs),
+    /// `timeout` (seconds). An empty list counts as an empty mapping (PHP cannot tell them
+    /// apart). Unknown names and bad values are reported by `send` as `INVALID_ARGUMENT`.
+    pub fn options_json(mut self, value: &serde_json::Value) -> Self {
+        let map = match value {
+            serde_json::Value::Null => return self,
+            serde_json::Value::Object(m) => m,
+            serde_json::Value::Array(a) if a.is_empty() => return self,
+            _ => return self.fail(Error::invalid("request options must be a mapping of option names to values")),
+        };
+        let bodies = ["json", "body", "form"].iter().filter(|b| map.get(**b).is_some_and(|v| !v.is_null())).count();
+        if bodies > 1 {
+            return self.fail(Error::invalid("give only one of the request options body, json and form"));
+        }
+        for (name, v) in map {
+            if v.is_null() {
+                continue;
+            }
+            self = match name.as_str() {
+                "headers" => match crate::options::json_headers("headers", v) {
+                    Ok(list) => self.headers(list),
+                    Err(e) => self.fail(e),
+                },
+                "query" => match crate::options::json_pairs("query", v) {
+                    Ok(pairs) => pairs.into_iter().fold(self, |r, (k, val)| r.query(k, val)),
+                    Err(e) => self.fail(e),
+                },
+                "form" => match crate::options::json_pairs("form", v) {
+                    Ok(pairs) => self.form(&pairs),
+                    Err(e) => self.fail(e),
+                },
+                "json" => self.json(v),
+                "body" => match v.as_str() {
+                    Some(text) => self.body(text.as_bytes().to_vec()),
+                    None => self.fail(Error::invalid("body: expected text")),
+                },
+                "timeout" => match v
+                    .as_f64()
+                    .ok_or_else(|| Error::invalid("timeout: expected a number of seconds"))
+                    .and_then(|secs| crate::options::timeout_from_secs("timeout", secs))
+                {
+                    Ok(d) => self.timeout(d),
+                    Err(e) => self.fail(e),
+                },
+                other => self.fail(Error::invalid(format!(
+                    "unknown request option {other:?}; known: {}",
+                    Self::OPTION_NAMES.join(", ")
+                ))),
+            };
+        }
+        self
+    }
+
+    /// Sends the request and reads the whole response. Works from any async runtime (or
+    /// executor): the work runs on tlsguard's own runtime and this future awaits it. Dropping
+    /// the future cancels the request.
+    pub async fn send(self) -> Result<Response> {
+        let url = self.url.clone();
+        let handle = runtime::handle().map_err(|e| e.with_url(url.as_str()))?;
+        let pool = self.client.pool();
+        let mut task = AbortOnDrop(handle.spawn(self.execute(pool)));
+        match (&mut task.0).await {
+            Ok(r) => r,
+            Err(e) => Err(task_failed(&e, &url)),
+        }
+    }
+}
+
+fn task_failed(e: &tokio::task::JoinError, url: &str) -> Error {
+    Error::new(Code::HttpProtocol, format!("the request task failed: {e}")).with_url(url)
+}
+
+/// Aborts the spawned request when the `send()` future is dropped (cancelled).
+struct AbortOnDrop(tokio::task::JoinHandle<Result<Response>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}

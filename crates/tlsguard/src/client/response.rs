@@ -1,0 +1,140 @@
+//! [`Response`]: a complete response.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::cert::CertificateInfo;
+use crate::error::{Code, Error, Result};
+use crate::tls::TlsInfo;
+
+/// A complete response: status, headers, decoded body, and what the connection negotiated.
+#[derive(Clone)]
+pub struct Response {
+    pub(super) status: u16,
+    pub(super) headers: Vec<(String, String)>,
+    pub(super) body: Bytes,
+    pub(super) url: String,
+    pub(super) redirects: u32,
+    pub(super) http_version: &'static str,
+    pub(super) tls: Option<TlsInfo>,
+    pub(super) elapsed: Duration,
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("url", &self.url)
+            .field("http_version", &self.http_version)
+            .field("redirects", &self.redirects)
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Response {
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The canonical reason phrase of the status (`"OK"`, `"Not Found"`), empty if unknown.
+    pub fn reason(&self) -> &str {
+        http::StatusCode::from_u16(self.status).ok().and_then(|s| s.canonical_reason()).unwrap_or("")
+    }
+
+    /// All headers in the order received; names lowercase, repeated names kept. Values that
+    /// are not UTF-8 are converted lossily.
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.headers
+    }
+
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    /// The distinct header names, lowercase, in first-seen order.
+    pub fn header_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for (n, _) in self.headers() {
+            if !names.contains(&n.as_str()) {
+                names.push(n);
+            }
+        }
+        names
+    }
+
+    /// `Err(HTTP_STATUS)` for a 4xx or 5xx status (requests' `raise_for_status`), else `Ok`.
+    pub fn error_for_status(&self) -> Result<()> {
+        let status = self.status();
+        if !(400..600).contains(&status) {
+            return Ok(());
+        }
+        let side = if status < 500 { "client error" } else { "server error" };
+        Err(Error::new(Code::HttpStatus, format!("{status} {} ({side}) for {}", self.reason(), self.url()))
+            .with_url(self.url().to_owned()))
+    }
+
+    /// All values of header `name` (case-insensitive), in order.
+    pub fn header_all(&self, name: &str) -> Vec<&str> {
+        self.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
+    }
+
+    /// The body, decoded from gzip/deflate/br when the server compressed it.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// The body, consuming the response.
+    pub fn into_body(self) -> Bytes {
+        self.body
+    }
+
+    /// The body as text (UTF-8; invalid sequences replaced).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body parsed as JSON (`HTTP_PROTOCOL` if it is not JSON).
+    pub fn json(&self) -> Result<serde_json::Value> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            Error::new(Code::HttpProtocol, format!("response body is not valid JSON: {e}")).with_url(self.url.as_str())
+        })
+    }
+
+    /// The final URL, after redirects.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// How many redirects were followed.
+    pub fn redirects(&self) -> u32 {
+        self.redirects
+    }
+
+    /// `"HTTP/1.1"` or `"HTTP/2"` (`"HTTP/1.0"` for an HTTP/1.0 server).
+    pub fn http_version(&self) -> &str {
+        self.http_version
+    }
+
+    /// What the TLS handshake negotiated (`None` for `http://`).
+    pub fn tls(&self) -> Option<&TlsInfo> {
+        self.tls.as_ref()
+    }
+
+    /// The certificates the server presented, leaf first (empty for `http://`). Certificates
+    /// that cannot be parsed are skipped.
+    pub fn peer_certificates(&self) -> Vec<CertificateInfo> {
+        self.tls
+            .as_ref()
+            .map(|t| t.peer_certificates.iter().filter_map(|d| CertificateInfo::from_der(d).ok()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Time from sending the request to having read the whole body (all redirects included).
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
+}
