@@ -18,6 +18,7 @@ export type Roots = 'mozilla' | 'system' | 'mozilla+system' | 'none';
 
 /** What is trusted: shared by fetch, Client, verifyChain, inspect and trustReport. */
 export interface TrustOptions {
+  /** Root stores to trust (default 'mozilla+system'). */
   roots?: Roots;
   /** CA file(s), PEM or DER, added to the roots. */
   caFile?: string | string[];

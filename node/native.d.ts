@@ -103,6 +103,12 @@ export interface ChainReportObject {
   warnings: Array<string>
 }
 
+/**
+ * The core's client defaults (`ClientOptions::defaults_json`) as the JS API writes them:
+ * camelCase names, milliseconds. For the test that compares them with index.d.ts.
+ */
+export declare function clientDefaults(): Record<string, unknown>
+
 /** One row of the code table (`tests/errors.json`), from the core. */
 export interface CodeInfo {
   code: string
@@ -170,7 +176,7 @@ export declare function inspect(host: string, options?: any | undefined | null):
 /** Lints a bundle (`key`, `hostnames`, `warnDays`, `at`). */
 export declare function lint(bundle: string | Buffer, options?: any | undefined | null): Array<FindingObject>
 
-/** One row of `tlsguard::lint::LINT_CODES`. */
+/** One `tlsguard::lint::LintCode`. */
 export interface LintCodeInfo {
   code: string
   severity: string

@@ -844,6 +844,7 @@ module.exports.certificateFieldNames = nativeBinding.certificateFieldNames
 module.exports.certificateFields = nativeBinding.certificateFields
 module.exports.certificateFromDer = nativeBinding.certificateFromDer
 module.exports.certificateFromPem = nativeBinding.certificateFromPem
+module.exports.clientDefaults = nativeBinding.clientDefaults
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.fetch = nativeBinding.fetch
 module.exports.inspect = nativeBinding.inspect

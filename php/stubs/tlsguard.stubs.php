@@ -62,6 +62,12 @@ namespace TlsGuard {
      */
     function error_from_code(string $code, ?string $message = null): mixed {}
 
+    /**
+     * The core's client defaults by option name (what an absent option means), for tests.
+     * @return array<string, mixed>
+     */
+    function client_defaults(): mixed {}
+
     /** Base of every tlsguard exception. */
     class TlsGuardException extends \Exception
     {

@@ -47,6 +47,39 @@ pub fn options(value: Value) -> Value {
     Value::Object(out)
 }
 
+/// `ca_file` -> `caFile`.
+pub fn camel_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.chars() {
+        match c {
+            '_' => upper = true,
+            c if upper => {
+                out.push(c.to_ascii_uppercase());
+                upper = false;
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The core's client defaults (`ClientOptions::defaults_json`) as the JS API writes them:
+/// camelCase names, milliseconds. For the test that compares them with index.d.ts.
+#[napi_derive::napi(catch_unwind, ts_return_type = "Record<string, unknown>")]
+pub fn client_defaults() -> Value {
+    let Value::Object(core) = tlsguard::ClientOptions::defaults_json() else { return Value::Null };
+    let mut out = Map::with_capacity(core.len());
+    for (k, v) in core {
+        let v = match v.as_f64() {
+            Some(secs) if MS_TO_SECONDS.contains(&k.as_str()) => Value::from(secs * 1000.0),
+            _ => v,
+        };
+        out.insert(camel_case(&k), v);
+    }
+    Value::Object(out)
+}
+
 /// A duration in JS milliseconds as the core's `Duration`, validated by the core's own rule.
 pub fn timeout_ms(name: &str, ms: f64) -> tlsguard::Result<std::time::Duration> {
     tlsguard::options::timeout_from_secs(name, ms / 1000.0)
@@ -62,6 +95,9 @@ mod tests {
         assert_eq!(snake_case("caFile"), "ca_file");
         assert_eq!(snake_case("fetchMissingIntermediates"), "fetch_missing_intermediates");
         assert_eq!(snake_case("ca_file"), "ca_file");
+        for name in tlsguard::options::CLIENT_OPTION_NAMES {
+            assert_eq!(snake_case(&camel_case(name)), *name);
+        }
         let v = options(json!({"caFile": "/x", "timeout": 1500, "at": 1_700_000_000_123i64, "headers": {"X-Ab": "1"}}));
         assert_eq!(v, json!({"ca_file": "/x", "timeout": 1.5, "at": 1_700_000_000, "headers": {"X-Ab": "1"}}));
     }

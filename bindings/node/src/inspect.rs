@@ -70,7 +70,7 @@ fn audit_object(a: &tlsguard::AuditReport) -> AuditReportObject {
             .versions
             .iter()
             .map(|v| ProtocolSupportObject {
-                version: v.version.clone(),
+                version: v.version.as_str().to_owned(),
                 accepted: v.accepted,
                 detail: v.detail.clone(),
             })
@@ -82,7 +82,7 @@ fn audit_object(a: &tlsguard::AuditReport) -> AuditReportObject {
                 category: s.category.clone(),
                 accepted: s.accepted,
                 suite: s.suite.clone(),
-                probed_with: s.probed_with.clone(),
+                probed_with: s.probed_with.map(|v| v.as_str().to_owned()),
                 detail: s.detail.clone(),
             })
             .collect(),
@@ -95,7 +95,7 @@ fn report_object(r: tlsguard::ServerReport) -> ServerReportObject {
         host: r.host,
         port: r.port as u32,
         address: r.address,
-        tls_version: r.tls_version,
+        tls_version: r.tls_version.map(|v| v.as_str().to_owned()),
         cipher_suite: r.cipher_suite,
         alpn: r.alpn,
         chain: der_buffers(&r.chain),

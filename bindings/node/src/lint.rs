@@ -21,7 +21,7 @@ pub struct FindingObject {
 
 pub fn finding_object(f: &tlsguard::Finding) -> FindingObject {
     FindingObject {
-        code: f.code.to_owned(),
+        code: f.code.as_str().to_owned(),
         severity: f.severity.as_str().to_owned(),
         certificate: f.certificate.map(|i| i as u32),
         subject: f.subject.clone(),
@@ -45,7 +45,7 @@ pub fn lint(
     })
 }
 
-/// One row of `tlsguard::lint::LINT_CODES`.
+/// One `tlsguard::lint::LintCode`.
 #[napi(object)]
 pub struct LintCodeInfo {
     pub code: String,
@@ -56,12 +56,12 @@ pub struct LintCodeInfo {
 /// Every code `lint` can report.
 #[napi(catch_unwind)]
 pub fn lint_codes() -> Vec<LintCodeInfo> {
-    tlsguard::lint::LINT_CODES
+    tlsguard::lint::LintCode::ALL
         .iter()
-        .map(|(code, sev, summary)| LintCodeInfo {
-            code: (*code).to_owned(),
-            severity: sev.as_str().to_owned(),
-            summary: (*summary).to_owned(),
+        .map(|code| LintCodeInfo {
+            code: code.as_str().to_owned(),
+            severity: code.severity().as_str().to_owned(),
+            summary: code.summary().to_owned(),
         })
         .collect()
 }

@@ -242,7 +242,7 @@ impl Response {
     }
     /// `TLSv1.3` / `TLSv1.2` (null for http://).
     pub fn get_tls_version(&self) -> Option<String> {
-        self.inner.tls().map(|t| t.version.clone())
+        self.inner.tls().map(|t| t.version.as_str().to_owned())
     }
     /// IANA name of the cipher suite (null for http://).
     pub fn get_cipher_suite(&self) -> Option<String> {

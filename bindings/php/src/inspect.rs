@@ -25,7 +25,7 @@ fn audit_zval(a: &AuditReport) -> Result<Zval, PhpException> {
             .set("category", s.category.as_str())?
             .set("accepted", s.accepted)?
             .set("suite", s.suite.clone())?
-            .set("probed_with", s.probed_with.clone())?
+            .set("probed_with", s.probed_with.map(|v| v.as_str()))?
             .set("detail", s.detail.as_str())?;
         suites.push(row.into_zval()).map_err(internal)?;
     }
@@ -60,7 +60,7 @@ pub fn inspect(host: &str, options: Option<&ZendHashTable>) -> PhpResult<Zval> {
             .set("port", i64::from(r.port))?
             .set("address", r.address.as_str())?
             .set("verified", r.is_verified())?
-            .set("tls_version", r.tls_version.clone())?
+            .set("tls_version", r.tls_version.map(|v| v.as_str()))?
             .set("cipher_suite", r.cipher_suite.clone())?
             .set("alpn", r.alpn.clone())?
             .set("chain", certificate_list(&r.chain)?)?

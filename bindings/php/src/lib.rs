@@ -124,6 +124,14 @@ pub fn error_from_code(code: &str, message: Option<String>) -> PhpResult<Zval> {
     })
 }
 
+/// The core's client defaults by option name (`ClientOptions::defaults_json`), for the test
+/// that compares the documented defaults (README, tlsguard.ini) with them.
+#[php_function]
+#[php(name = "TlsGuard\\client_defaults")]
+pub fn client_defaults() -> PhpResult<Zval> {
+    errors::guard(|| convert::json_to_zval(&tlsguard::ClientOptions::defaults_json()))
+}
+
 #[php_module]
 #[php(startup = "startup")]
 pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
@@ -138,4 +146,5 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(version))
         .function(wrap_function!(rustls_version))
         .function(wrap_function!(error_from_code))
+        .function(wrap_function!(client_defaults))
 }

@@ -14,7 +14,7 @@ pub fn findings_zval(findings: &[Finding]) -> Result<Zval, PhpException> {
     let mut list = ZendHashTable::new();
     for f in findings {
         let row = Assoc::new()
-            .set("code", f.code)?
+            .set("code", f.code.as_str())?
             .set("severity", f.severity.as_str())?
             .set("certificate", f.certificate.map(|i| i as i64))?
             .set("subject", f.subject.clone())?

@@ -92,7 +92,14 @@ pub fn inspect(py: Python<'_>, host: String, options: Option<&Bound<'_, PyAny>>)
                     .versions
                     .into_iter()
                     .map(|v| {
-                        Py::new(py, ProtocolSupport { version: v.version, accepted: v.accepted, detail: v.detail })
+                        Py::new(
+                            py,
+                            ProtocolSupport {
+                                version: v.version.as_str().to_owned(),
+                                accepted: v.accepted,
+                                detail: v.detail,
+                            },
+                        )
                     })
                     .collect::<PyResult<_>>()?,
                 legacy_suites: a
@@ -105,7 +112,7 @@ pub fn inspect(py: Python<'_>, host: String, options: Option<&Bound<'_, PyAny>>)
                                 category: s.category,
                                 accepted: s.accepted,
                                 suite: s.suite,
-                                probed_with: s.probed_with,
+                                probed_with: s.probed_with.map(|v| v.as_str().to_owned()),
                                 detail: s.detail,
                             },
                         )
@@ -122,7 +129,7 @@ pub fn inspect(py: Python<'_>, host: String, options: Option<&Bound<'_, PyAny>>)
         host: r.host,
         port: r.port,
         address: r.address,
-        tls_version: r.tls_version,
+        tls_version: r.tls_version.map(|v| v.as_str().to_owned()),
         cipher_suite: r.cipher_suite,
         alpn: r.alpn,
         chain: certificate_list(r.chain),

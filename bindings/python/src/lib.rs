@@ -16,6 +16,13 @@ mod response;
 mod trust;
 mod verify;
 
+/// The core's client defaults by option name (`ClientOptions::defaults_json`), for the test
+/// that compares the facade's signature with them.
+#[pyfunction]
+fn _client_defaults(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    convert::from_json(py, &tlsguard::ClientOptions::defaults_json())
+}
+
 #[pymodule]
 #[pyo3(name = "_native")]
 fn tlsguard_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -41,5 +48,6 @@ fn tlsguard_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(errors::_exception_for_code, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_codes, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_panic_for_test, m)?)?;
+    m.add_function(wrap_pyfunction!(_client_defaults, m)?)?;
     Ok(())
 }

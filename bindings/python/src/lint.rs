@@ -37,7 +37,7 @@ impl Finding {
     /// Converts the core's finding.
     pub fn from_core(f: tlsguard::Finding) -> Self {
         Self {
-            code: f.code,
+            code: f.code.as_str(),
             severity: f.severity.as_str(),
             certificate: f.certificate,
             subject: f.subject,

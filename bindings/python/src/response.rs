@@ -95,7 +95,7 @@ impl Response {
     /// `"TLSv1.2"` or `"TLSv1.3"` (None for http://).
     #[getter]
     fn tls_version<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyString>> {
-        self.inner.tls().map(|t| known_str(py, &t.version))
+        self.inner.tls().map(|t| known_str(py, t.version.as_str()))
     }
     #[getter]
     fn cipher_suite(&self) -> Option<&str> {

@@ -306,9 +306,7 @@ fn cmd_get(a: GetArgs) -> u8 {
     match req.send_blocking() {
         Ok(resp) => {
             if a.json {
-                let tls = resp.tls().map(|t| {
-                    json!({ "version": t.version, "cipher_suite": t.cipher_suite, "alpn": t.alpn, "warnings": t.warnings })
-                });
+                let tls = resp.tls().map(output::to_json);
                 let headers: Vec<Value> = resp.headers().iter().map(|(k, v)| json!([k, v])).collect();
                 let out = json!({
                     "ok": true,
@@ -584,19 +582,7 @@ fn cmd_trust(a: TrustCmdArgs) -> u8 {
     match report {
         Ok(r) => {
             if a.json {
-                let sources: Vec<Value> = r
-                    .sources
-                    .iter()
-                    .map(|s| {
-                        json!({ "kind": s.kind, "location": s.location, "loaded": s.loaded,
-                                "skipped": s.skipped, "skipped_reasons": s.skipped_reasons })
-                    })
-                    .collect();
-                outln!(
-                    "{}",
-                    json!({ "roots": r.roots, "sources": sources, "total": r.total, "pins": r.pins,
-                            "crls": r.crls, "pin_only": r.pin_only, "warnings": r.warnings })
-                );
+                outln!("{}", output::to_json(&r));
             } else {
                 outln!("roots: {}", r.roots);
                 for line in r.summary_lines() {

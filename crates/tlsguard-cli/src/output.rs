@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use tlsguard::cert::format_time;
 use tlsguard::{Certificate, CertificateInfo, Error, Finding, ServerReport, Severity, display_safe as safe};
 
@@ -174,7 +174,7 @@ pub fn print_report(r: &ServerReport, style: Style) {
     outln!("{} {}", style.bold(&format!("{}:{}", safe(&r.host), r.port)), style.dim(&format!("({})", r.address)));
     outln!(
         "  protocol: {}   suite: {}   ALPN: {}",
-        r.tls_version.as_deref().unwrap_or("-"),
+        r.tls_version.map_or("-", |v| v.as_str()),
         r.cipher_suite.as_deref().unwrap_or("-"),
         safe(r.alpn.as_deref().unwrap_or("none"))
     );
@@ -226,11 +226,7 @@ pub fn print_report(r: &ServerReport, style: Style) {
         outln!("\naudit:");
         for v in &a.versions {
             let mark = if v.accepted {
-                if v.version.contains("1.0") || v.version.contains("1.1") {
-                    style.red("accepted")
-                } else {
-                    style.green("accepted")
-                }
+                if v.version < tlsguard::TlsVersion::Tls12 { style.red("accepted") } else { style.green("accepted") }
             } else {
                 style.dim("refused")
             };
@@ -268,7 +264,7 @@ pub fn print_summary(results: &mut [HostResult], style: Style) {
                 outln!(
                     "{:<width$}  {days_s}  {:<8}  {verdict}",
                     safe(&r.target),
-                    rep.tls_version.as_deref().unwrap_or("-")
+                    rep.tls_version.map_or("-", |v| v.as_str())
                 );
             }
             Err(e) => {
@@ -284,91 +280,50 @@ pub fn print_summary(results: &mut [HostResult], style: Style) {
     }
 }
 
-pub fn cert_json(c: &Certificate) -> Value {
-    json!({
-        "subject": c.subject,
-        "issuer": c.issuer,
-        "subject_cn": c.subject_cn,
-        "issuer_cn": c.issuer_cn,
-        "serial": c.serial,
-        "not_before": format_time(c.not_before),
-        "not_after": format_time(c.not_after),
-        "not_after_unix": c.not_after,
-        "days_remaining": c.days_remaining(now()),
-        "dns_names": c.dns_names,
-        "ip_addresses": c.ip_addresses,
-        "emails": c.emails,
-        "is_ca": c.is_ca,
-        "self_signed": c.self_signed,
-        "key_usage": c.key_usage,
-        "extended_key_usage": c.extended_key_usage,
-        "key_type": c.key_type,
-        "key_bits": c.key_bits,
-        "curve": c.curve,
-        "signature_algorithm": c.signature_algorithm,
-        "spki_pin": c.spki_pin,
-        "ocsp_urls": c.ocsp_urls,
-        "ca_issuer_urls": c.ca_issuer_urls,
-        "crl_urls": c.crl_urls,
-        "weakness": c.weakness(),
-    })
+/// Any of the core's report types as JSON (their `Serialize`: every field).
+pub fn to_json<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).expect("the core's report types serialize to JSON")
 }
 
+/// A certificate: every field of [`CertificateInfo`] (times in Unix seconds, `der` in base64),
+/// plus `days_remaining` and `weakness`.
+pub fn cert_json(c: &Certificate) -> Value {
+    let mut v = to_json(c);
+    if let Value::Object(m) = &mut v {
+        m.insert("days_remaining".into(), json!(c.days_remaining(now())));
+        m.insert("weakness".into(), json!(c.weakness()));
+    }
+    v
+}
+
+/// An error: `code`, `category`, `message`, `hint`, `url`, `chain` (as [`cert_json`]),
+/// `trust_sources`.
 pub fn error_json(e: &Error) -> Value {
-    json!({
-        "code": e.code().as_str(),
-        "category": e.category().as_str(),
-        "message": e.message(),
-        "hint": e.hint(),
-        "url": e.url(),
-        "chain": e.chain().iter().map(cert_json).collect::<Vec<_>>(),
-        "detail": e.detail().map(tlsguard::Detail::to_json),
-    })
+    let mut v = to_json(e);
+    v["chain"] = e.chain().iter().map(cert_json).collect();
+    v
 }
 
 pub fn finding_json(f: &Finding) -> Value {
-    json!({
-        "code": f.code,
-        "severity": f.severity.as_str(),
-        "certificate": f.certificate,
-        "subject": f.subject,
-        "message": f.message,
-        "fix": f.fix,
-    })
+    to_json(f)
 }
 
+/// `host`, `port`, `ok`, `verified`, `code` (the verdict's), then every field of
+/// [`ServerReport`], with certificates as [`cert_json`] and errors as [`error_json`].
 pub fn report_json(r: &ServerReport) -> Value {
-    let audit = r.audit.as_ref().map(|a| {
-        json!({
-            "versions": a.versions.iter().map(|v| json!({"version": v.version, "accepted": v.accepted, "detail": v.detail})).collect::<Vec<_>>(),
-            "legacy_suites": a.legacy_suites.iter().map(|s| json!({"category": s.category, "accepted": s.accepted,
-                "suite": s.suite, "probed_with": s.probed_with, "detail": s.detail})).collect::<Vec<_>>(),
-        })
-    });
-    json!({
-        "host": r.host,
-        "port": r.port,
-        "ok": true,
-        "verified": r.is_verified(),
-        "code": r.verdict.as_ref().map(|e| e.code().as_str()),
-        "address": r.address,
-        "tls_version": r.tls_version,
-        "cipher_suite": r.cipher_suite,
-        "alpn": r.alpn,
-        "verdict": r.verdict.as_ref().map(error_json),
-        "chain_complete": r.chain_complete,
-        "chain_ordered": r.chain_ordered,
-        "ocsp_stapled": r.ocsp_stapled,
-        "http_status": r.http_status,
-        "http_version": r.http_version,
-        "hsts": r.hsts,
-        "insecure_cookies": r.insecure_cookies,
-        "warnings": r.warnings,
-        "http_error": r.http_error.as_ref().map(error_json),
-        "leaf_days_remaining": r.leaf_days_remaining,
-        "soonest_expiry": r.soonest_expiry.as_ref().map(|(s, d)| json!({"subject": s, "days_remaining": d})),
-        "chain": r.chain.iter().map(cert_json).collect::<Vec<_>>(),
-        "lint": r.lint.iter().map(finding_json).collect::<Vec<_>>(),
-        "audit": audit,
-    })
+    let mut m = Map::new();
+    m.insert("host".into(), json!(r.host));
+    m.insert("port".into(), json!(r.port));
+    m.insert("ok".into(), json!(true));
+    m.insert("verified".into(), json!(r.is_verified()));
+    m.insert("code".into(), json!(r.verdict.as_ref().map(|e| e.code().as_str())));
+    if let Value::Object(fields) = to_json(r) {
+        for (k, v) in fields {
+            m.entry(k).or_insert(v);
+        }
+    }
+    m.insert("chain".into(), r.chain.iter().map(cert_json).collect());
+    m.insert("verdict".into(), r.verdict.as_ref().map_or(Value::Null, error_json));
+    m.insert("http_error".into(), r.http_error.as_ref().map_or(Value::Null, error_json));
+    Value::Object(m)
 }

@@ -420,3 +420,70 @@ fn inputs_are_read_through_a_size_limit() {
     assert_ne!(o.code, 0);
     assert!(o.stderr.contains("larger than the 67108864 byte limit"), "{}", o.stderr);
 }
+
+/// Every key of `core` is in `cli` with the same value (the CLI may add derived keys).
+fn assert_has_every_field(cli: &Value, core: &Value, what: &str) {
+    let core = core.as_object().unwrap_or_else(|| panic!("{what}: not an object: {core}"));
+    for (k, v) in core {
+        assert_eq!(cli.get(k), Some(v), "{what}: field {k}");
+    }
+}
+
+#[test]
+fn json_output_has_every_field_of_the_core_types() {
+    // Certificates: every field of CertificateInfo (30 of them), plus days_remaining and weakness.
+    let pem = std::fs::read(kit().pki("fullchain")).unwrap();
+    let o = run(&["cert", kit().pki("fullchain").to_str().unwrap(), "--json"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v = json(&o.stdout);
+    let certs = tlsguard::parse_certificates(&pem).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), certs.len());
+    for (cli, info) in v.as_array().unwrap().iter().zip(&certs) {
+        let core = serde_json::to_value(info).unwrap();
+        assert!(core.as_object().unwrap().len() >= 30, "{core}");
+        assert_has_every_field(cli, &core, "cert");
+        assert!(cli["days_remaining"].is_i64() && cli.get("weakness").is_some(), "{cli}");
+    }
+
+    // The trust report, the lint findings.
+    let o = trusted(&["trust", "--json"]);
+    let opts = tlsguard::options::trust_options_from_json(
+        &serde_json::json!({"roots": "none", "ca_file": kit().pki("root_ca").to_str().unwrap()}),
+    )
+    .unwrap();
+    let core = serde_json::to_value(tlsguard::trust_report(&opts).unwrap()).unwrap();
+    assert_has_every_field(&json(&o.stdout), &core, "trust");
+
+    let o = run(&["check", kit().pki("fullchain").to_str().unwrap(), "--host", "nope.example", "--json"]);
+    let v = json(&o.stdout);
+    let findings = v["findings"].as_array().unwrap();
+    assert!(findings.iter().any(|f| f["code"] == "HOSTNAME_NOT_COVERED" && f["severity"] == "error"), "{v}");
+
+    // A server report: the chain's certificates in full, the TLS facts, a verdict's error.
+    let o = trusted(&["inspect", &host_port("good"), "--json"]);
+    let v = json(&o.stdout);
+    for key in ["warnings", "audit", "soonest_expiry", "leaf_days_remaining", "ocsp_stapled"] {
+        assert!(v.get(key).is_some(), "{key} missing: {v}");
+    }
+    assert!(v["soonest_expiry"]["days_remaining"].is_i64(), "{v}");
+    let leaf = &v["chain"][0];
+    for key in ["fingerprint_sha256", "der", "has_ski", "has_aki", "sct_count", "path_len", "has_san"] {
+        assert!(leaf.get(key).is_some(), "chain[0].{key} missing: {leaf}");
+    }
+    let o = trusted(&["inspect", &host_port("expired"), "--json"]);
+    let v = json(&o.stdout);
+    assert_eq!(v["verdict"]["code"], "CERT_EXPIRED", "{v}");
+    assert!(v["verdict"]["trust_sources"].is_array(), "{v}");
+    assert!(v["verdict"]["chain"][0]["days_remaining"].as_i64().unwrap() < 0, "{v}");
+}
+
+#[test]
+fn get_json_has_the_tls_facts() {
+    let o = trusted(&["get", &kit().url("good"), "--json"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let tls = &json(&o.stdout)["tls"];
+    for key in ["version", "cipher_suite", "alpn", "warnings", "resumed", "peer_certificates"] {
+        assert!(tls.get(key).is_some(), "tls.{key} missing: {tls}");
+    }
+    assert!(!tls["peer_certificates"].as_array().unwrap().is_empty(), "{tls}");
+}

@@ -60,7 +60,7 @@ impl VerifyOptions {
 }
 
 /// The verdict on a chain. Never an `Err` for a refused chain: the refusal is in `error`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 #[non_exhaustive]
 pub struct ChainReport {
     /// Whether the chain verified.

@@ -4,8 +4,8 @@
 //! one-line message that names the certificate and the fact, a hint saying whose side must fix
 //! what, the presented chain when the handshake got that far, the trust sources in use, the
 //! facts the message names as data ([`Error::detail`]) and the underlying error (`source()`).
-//! The canonical table of codes is `tests/errors.json`; a test keeps [`Code`] and that file in
-//! agreement.
+//! The canonical table of codes, `tests/errors.json`, is generated from [`Code::ALL`] by
+//! `cargo xtask gen` (and `cargo xtask test rust` fails when it is out of date).
 
 use std::fmt;
 use std::sync::Arc;
@@ -38,6 +38,32 @@ pub enum Category {
 }
 
 impl Category {
+    /// Every category, in the order of `tests/errors.json`.
+    pub const ALL: &'static [Category] = &[
+        Self::Certificate,
+        Self::Tls,
+        Self::Network,
+        Self::Timeout,
+        Self::Policy,
+        Self::Http,
+        Self::InvalidInput,
+        Self::Internal,
+    ];
+
+    /// What the category means, as written in `tests/errors.json`.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Self::Certificate => "the server's certificate chain was refused",
+            Self::Tls => "the TLS handshake failed",
+            Self::Network => "the network connection failed",
+            Self::Timeout => "a timeout expired",
+            Self::Policy => "tlsguard's security or size policy refused the request",
+            Self::Http => "the HTTP exchange failed",
+            Self::InvalidInput => "the caller passed invalid input",
+            Self::Internal => "a bug in tlsguard was caught at the language boundary",
+        }
+    }
+
     /// The category as written in `tests/errors.json` (`certificate`, `tls`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -419,3 +445,33 @@ impl std::error::Error for Error {
 
 /// `Result` with tlsguard's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl serde::Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Category {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// An error as the reports carry it: `code`, `category`, `message`, `hint`, `url`, `chain`,
+/// `trust_sources`.
+impl serde::Serialize for Error {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut e = s.serialize_struct("Error", 8)?;
+        e.serialize_field("code", &self.code())?;
+        e.serialize_field("category", &self.category())?;
+        e.serialize_field("message", self.message())?;
+        e.serialize_field("hint", self.hint())?;
+        e.serialize_field("url", &self.url())?;
+        e.serialize_field("chain", self.chain())?;
+        e.serialize_field("trust_sources", self.trust_sources())?;
+        e.serialize_field("detail", &self.detail().map(crate::detail::Detail::to_json))?;
+        e.end()
+    }
+}

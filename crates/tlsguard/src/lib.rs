@@ -8,6 +8,8 @@
 //!   SPKI pins; CRLs; pin-only trust for self-signed development services.
 //! * Every refusal is an [`Error`] with a stable [`Code`], a one-line message that names the
 //!   certificate and the fact, a hint saying whose side must fix what, and the presented chain.
+//! * The reports ([`ChainReport`], [`ServerReport`], [`Finding`], [`TrustReport`], [`TlsInfo`],
+//!   [`CertificateInfo`], [`Error`]) implement `serde::Serialize`, every field included.
 //!
 //! ```no_run
 //! # fn main() -> tlsguard::Result<()> {
@@ -30,6 +32,7 @@ pub mod options;
 pub mod trust;
 
 mod aia;
+mod der;
 mod detail;
 mod diagnose;
 mod net;
@@ -54,7 +57,7 @@ pub use inspect::{
 pub use lint::{Finding, LintOptions, Severity, lint};
 pub use options::{ClientIdentity, ClientOptions, MinTls, Roots, Source, TrustOptions};
 pub use text::display_safe;
-pub use tls::TlsInfo;
+pub use tls::{TlsInfo, TlsVersion};
 pub use trust::{TrustReport, TrustSource, trust_report};
 
 /// Versions of tlsguard and of what it is built on, for `--version` output and `phpinfo()`.

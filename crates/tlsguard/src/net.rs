@@ -64,31 +64,15 @@ pub(crate) async fn tcp_connect_addr(host: &str, port: u16, what: &str) -> Resul
         .with_source(e))
 }
 
-/// The first address of `host` that accepts a TCP connection (blocking; for the audit).
-pub(crate) fn first_reachable(host: &str, port: u16, timeout: Duration) -> Result<SocketAddr> {
-    use std::net::ToSocketAddrs;
-    let addrs: Vec<SocketAddr> = (host, port)
-        .to_socket_addrs()
-        .map_err(|e| Error::new(Code::Dns, format!("cannot resolve host '{host}': {}", io_message(&e))))?
-        .collect();
-    if addrs.is_empty() {
-        return Err(Error::new(Code::Dns, format!("cannot resolve host '{host}': no addresses")));
-    }
-    let mut last = None;
-    for addr in &addrs {
-        match std::net::TcpStream::connect_timeout(addr, timeout) {
-            Ok(_) => return Ok(*addr),
-            Err(e) => last = Some((*addr, e)),
-        }
-    }
-    let (addr, e) = last.expect("at least one address");
-    if matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) {
-        return Err(Error::new(
+/// [`tcp_connect_addr`] bounded by `timeout` (the first TCP connection of an audit).
+pub(crate) async fn tcp_connect_within(host: &str, port: u16, timeout: Duration) -> Result<(TcpStream, SocketAddr)> {
+    match tokio::time::timeout(timeout, tcp_connect_addr(host, port, "")).await {
+        Ok(r) => r,
+        Err(_) => Err(Error::new(
             Code::Timeout,
-            format!("connect timeout ({}) expired connecting to {addr}", secs(timeout)),
-        ));
+            format!("connect timeout ({}) expired connecting to {}", secs(timeout), authority(host, port)),
+        )),
     }
-    Err(Error::new(Code::Connect, format!("connection to {addr} failed: {}", io_message(&e))))
 }
 
 #[cfg(test)]

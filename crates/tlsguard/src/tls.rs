@@ -10,17 +10,80 @@ use crate::options::{ClientOptions, MinTls};
 use crate::trust::TrustStore;
 use crate::verify::Verifier;
 
+/// A TLS protocol version. tlsguard negotiates only 1.2 and 1.3; the probes of an audit
+/// (see [`crate::inspect::audit`]) also name 1.0 and 1.1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum TlsVersion {
+    /// TLS 1.0.
+    Tls10,
+    /// TLS 1.1.
+    Tls11,
+    /// TLS 1.2.
+    Tls12,
+    /// TLS 1.3.
+    Tls13,
+}
+
+impl TlsVersion {
+    /// Every version, oldest first.
+    pub const ALL: [TlsVersion; 4] = [Self::Tls10, Self::Tls11, Self::Tls12, Self::Tls13];
+
+    /// `"TLSv1.0"`, `"TLSv1.1"`, `"TLSv1.2"` or `"TLSv1.3"` (the names the bindings expose).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Tls10 => "TLSv1.0",
+            Self::Tls11 => "TLSv1.1",
+            Self::Tls12 => "TLSv1.2",
+            Self::Tls13 => "TLSv1.3",
+        }
+    }
+
+    /// The version's number on the wire (`0x0303` for TLS 1.2).
+    pub fn wire(self) -> u16 {
+        match self {
+            Self::Tls10 => 0x0301,
+            Self::Tls11 => 0x0302,
+            Self::Tls12 => 0x0303,
+            Self::Tls13 => 0x0304,
+        }
+    }
+
+    /// The version with this number on the wire, if it is one of these four.
+    pub fn from_wire(wire: u16) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.wire() == wire)
+    }
+
+    /// The version a rustls connection negotiated.
+    pub(crate) fn of(conn: &rustls::ClientConnection) -> Option<Self> {
+        conn.protocol_version().and_then(|v| Self::from_wire(u16::from(v)))
+    }
+}
+
+impl std::fmt::Display for TlsVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl serde::Serialize for TlsVersion {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// What a TLS handshake negotiated.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 #[non_exhaustive]
 pub struct TlsInfo {
-    /// `"TLSv1.2"` or `"TLSv1.3"`.
-    pub version: String,
+    /// TLS 1.2 or 1.3 (`as_str()`: `"TLSv1.2"`, `"TLSv1.3"`).
+    pub version: TlsVersion,
     /// The IANA name of the cipher suite, e.g. `"TLS13_AES_128_GCM_SHA256"`.
     pub cipher_suite: String,
     /// The ALPN protocol, `"h2"` or `"http/1.1"`, if one was agreed.
     pub alpn: Option<String>,
-    /// The certificates the server sent, leaf first, as DER.
+    /// The certificates the server sent, leaf first, as DER (base64 when serialized).
+    #[serde(serialize_with = "crate::der::base64_list")]
     pub peer_certificates: Vec<CertificateDer<'static>>,
     /// What was accepted but is wrong on the server's side (e.g. it omits an intermediate that
     /// `fetch_missing_intermediates` fetched).
@@ -32,12 +95,8 @@ pub struct TlsInfo {
 impl TlsInfo {
     /// Reads the negotiated parameters off a finished handshake.
     pub(crate) fn from_connection(conn: &rustls::ClientConnection) -> Self {
-        let version = match conn.protocol_version() {
-            Some(rustls::ProtocolVersion::TLSv1_3) => "TLSv1.3".to_owned(),
-            Some(rustls::ProtocolVersion::TLSv1_2) => "TLSv1.2".to_owned(),
-            Some(other) => format!("{other:?}"),
-            None => String::new(),
-        };
+        // A finished handshake has a version, and rustls speaks only 1.2 and 1.3.
+        let version = TlsVersion::of(conn).unwrap_or(TlsVersion::Tls12);
         let cipher_suite =
             conn.negotiated_cipher_suite().and_then(|s| s.suite().as_str()).unwrap_or_default().to_owned();
         let alpn = conn.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned());
@@ -165,5 +224,22 @@ impl rustls::client::ResolvesClientCert for AskProbe {
 
     fn has_certs(&self) -> bool {
         self.inner.has_certs()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TlsVersion;
+
+    #[test]
+    fn versions_have_one_name_and_wire_number() {
+        for v in TlsVersion::ALL {
+            assert_eq!(TlsVersion::from_wire(v.wire()), Some(v));
+            assert_eq!(serde_json::to_value(v).unwrap(), v.as_str());
+        }
+        assert_eq!(TlsVersion::Tls13.as_str(), "TLSv1.3");
+        assert_eq!(format!("{:<8}|", TlsVersion::Tls12), "TLSv1.2 |");
+        assert_eq!(TlsVersion::from_wire(0x0300), None);
+        assert!(TlsVersion::Tls11 < TlsVersion::Tls12);
     }
 }

@@ -28,7 +28,7 @@ use crate::options::{ClientIdentity, Roots, Source, TrustOptions};
 use crate::pin::{Pin, wrap_sequence};
 
 /// One source of trust anchors and what it gave.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct TrustSource {
     /// `mozilla`, `system`, `SSL_CERT_FILE`, `SSL_CERT_DIR`, `ca_file` or `ca_pem`.
@@ -55,7 +55,7 @@ impl TrustSource {
 }
 
 /// What a trust configuration loaded: every source with its counts, pins and CRLs.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct TrustReport {
     /// The `roots` option (`mozilla+system`, ...).

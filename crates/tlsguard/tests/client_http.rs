@@ -55,7 +55,11 @@ fn good_get_over_http2() {
     assert_eq!(r.http_version(), "HTTP/2");
     let tls = r.tls().expect("tls info");
     assert_eq!(tls.alpn.as_deref(), Some("h2"));
-    assert!(tls.version == "TLSv1.3" || tls.version == "TLSv1.2", "{}", tls.version);
+    assert!(
+        tls.version == tlsguard::TlsVersion::Tls13 || tls.version == tlsguard::TlsVersion::Tls12,
+        "{}",
+        tls.version
+    );
     assert!(!tls.cipher_suite.is_empty());
     assert!(!r.peer_certificates().is_empty());
     assert!(r.header("content-type").is_some());

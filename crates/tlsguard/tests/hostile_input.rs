@@ -709,7 +709,7 @@ fn extreme_times_are_answers_or_errors_never_panics() {
         let mut l = lint_opts();
         l.at = Some(at);
         let findings = lint(chain.as_bytes(), &l).unwrap_or_else(|e| panic!("lint at={at}: {e}"));
-        let want = if at < AT { "NOT_YET_VALID" } else { "EXPIRED" };
+        let want = if at < AT { tlsguard::lint::LintCode::NotYetValid } else { tlsguard::lint::LintCode::Expired };
         assert!(findings.iter().any(|f| f.code == want), "lint at={at}: {findings:?}");
     }
 }

@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use tlsguard::inspect::{InspectOptions, audit, inspect, inspect_async};
-use tlsguard::{Code, Roots};
+use tlsguard::{Code, Roots, TlsVersion};
 use tlsguard_testkit::Kit;
 
 /// One kit for the whole file (its openssl children are killed by the kit's watchdog when the
@@ -40,7 +40,7 @@ fn good_server_verifies_and_answers() {
     assert_eq!(r.host, "localhost");
     assert_eq!(r.port, kit().port("good"));
     assert_eq!(r.address, format!("127.0.0.1:{}", kit().port("good")));
-    assert_eq!(r.tls_version.as_deref(), Some("TLSv1.3"));
+    assert_eq!(r.tls_version, Some(TlsVersion::Tls13));
     assert!(r.cipher_suite.as_deref().is_some_and(|s| s.starts_with("TLS13_")), "{:?}", r.cipher_suite);
     assert!(matches!(r.alpn.as_deref(), Some("h2") | Some("http/1.1")), "{:?}", r.alpn);
     assert_eq!(r.chain.len(), 2, "{:?}", r.chain.iter().map(|c| &c.subject).collect::<Vec<_>>());
@@ -86,7 +86,7 @@ fn no_http_request_when_disabled() {
 fn tls12_only_server_reports_tls12() {
     let r = inspect("localhost", &options("tls12_only")).expect("inspect");
     assert!(r.verdict.is_none(), "{:?}", r.verdict);
-    assert_eq!(r.tls_version.as_deref(), Some("TLSv1.2"));
+    assert_eq!(r.tls_version, Some(TlsVersion::Tls12));
     assert!(r.cipher_suite.as_deref().is_some_and(|s| s.starts_with("TLS_ECDHE_")), "{:?}", r.cipher_suite);
     assert_eq!(r.http_status, Some(200));
 }
@@ -207,14 +207,14 @@ fn audit_of_the_rustls_server() {
     o.audit = true;
     let r = inspect("localhost", &o).expect("inspect");
     let a = r.audit.expect("audit");
-    assert!(!a.accepts_version("TLSv1.0"), "{a:?}");
-    assert!(!a.accepts_version("TLSv1.1"), "{a:?}");
-    assert!(a.accepts_version("TLSv1.2"), "{a:?}");
-    assert!(a.accepts_version("TLSv1.3"), "{a:?}");
+    assert!(!a.accepts_version(TlsVersion::Tls10), "{a:?}");
+    assert!(!a.accepts_version(TlsVersion::Tls11), "{a:?}");
+    assert!(a.accepts_version(TlsVersion::Tls12), "{a:?}");
+    assert!(a.accepts_version(TlsVersion::Tls13), "{a:?}");
     assert_eq!(a.versions.len(), 4);
     assert_eq!(a.legacy_suites.len(), 5);
     assert!(a.legacy_suites.iter().all(|s| !s.accepted), "{a:?}");
-    assert!(a.legacy_suites.iter().all(|s| s.probed_with.as_deref() == Some("TLSv1.2")), "{a:?}");
+    assert!(a.legacy_suites.iter().all(|s| s.probed_with == Some(TlsVersion::Tls12)), "{a:?}");
 }
 
 #[test]
@@ -228,29 +228,29 @@ fn audit_of_tls13_only() {
 #[test]
 fn audit_of_tls10_only() {
     let a = audit("localhost", &options("tls10_only")).expect("audit");
-    assert!(a.accepts_version("TLSv1.0"), "{a:?}");
-    assert!(!a.accepts_version("TLSv1.1"), "{a:?}");
-    assert!(!a.accepts_version("TLSv1.2"), "{a:?}");
-    assert!(!a.accepts_version("TLSv1.3"), "{a:?}");
-    assert!(a.legacy_suites.iter().all(|s| s.probed_with.as_deref() == Some("TLSv1.0")), "{a:?}");
+    assert!(a.accepts_version(TlsVersion::Tls10), "{a:?}");
+    assert!(!a.accepts_version(TlsVersion::Tls11), "{a:?}");
+    assert!(!a.accepts_version(TlsVersion::Tls12), "{a:?}");
+    assert!(!a.accepts_version(TlsVersion::Tls13), "{a:?}");
+    assert!(a.legacy_suites.iter().all(|s| s.probed_with == Some(TlsVersion::Tls10)), "{a:?}");
     assert!(a.accepts_suites("CBC"), "{a:?}");
 }
 
 #[test]
 fn audit_of_tls11_only() {
     let a = audit("localhost", &options("tls11_only")).expect("audit");
-    assert!(a.accepts_version("TLSv1.1"), "{a:?}");
-    assert!(!a.accepts_version("TLSv1.0"), "{a:?}");
-    assert!(!a.accepts_version("TLSv1.2"), "{a:?}");
-    assert!(!a.accepts_version("TLSv1.3"), "{a:?}");
+    assert!(a.accepts_version(TlsVersion::Tls11), "{a:?}");
+    assert!(!a.accepts_version(TlsVersion::Tls10), "{a:?}");
+    assert!(!a.accepts_version(TlsVersion::Tls12), "{a:?}");
+    assert!(!a.accepts_version(TlsVersion::Tls13), "{a:?}");
 }
 
 #[test]
 fn audit_of_cbc_only() {
     let a = audit("localhost", &options("cbc_only")).expect("audit");
-    assert!(a.accepts_version("TLSv1.2"), "{a:?}");
-    assert!(!a.accepts_version("TLSv1.3"), "{a:?}");
-    assert!(!a.accepts_version("TLSv1.0"), "{a:?}");
+    assert!(a.accepts_version(TlsVersion::Tls12), "{a:?}");
+    assert!(!a.accepts_version(TlsVersion::Tls13), "{a:?}");
+    assert!(!a.accepts_version(TlsVersion::Tls10), "{a:?}");
     assert!(a.accepts_suites("CBC"), "{a:?}");
     assert!(a.accepts_suites("RSA key exchange"), "{a:?}");
     assert!(!a.accepts_suites("3DES"), "{a:?}");
@@ -267,16 +267,16 @@ fn audit_of_gnutls_tls11_only() {
     let accepted: Vec<&str> = a.versions.iter().filter(|v| v.accepted).map(|v| v.version.as_str()).collect();
     assert_eq!(accepted, vec!["TLSv1.1"], "{a:?}");
     // GnuTLS answers the TLS 1.2 probe (which offers CBC suites too) with a TLS 1.1 ServerHello.
-    let v12 = a.versions.iter().find(|v| v.version == "TLSv1.2").expect("1.2");
+    let v12 = a.versions.iter().find(|v| v.version == TlsVersion::Tls12).expect("1.2");
     assert!(v12.detail.starts_with("ServerHello TLSv1.1 "), "{v12:?}");
-    assert!(a.legacy_suites.iter().all(|s| s.probed_with.as_deref() == Some("TLSv1.1")), "{a:?}");
+    assert!(a.legacy_suites.iter().all(|s| s.probed_with == Some(TlsVersion::Tls11)), "{a:?}");
     assert!(a.accepts_suites("CBC"), "{a:?}");
 }
 
 #[test]
 fn audit_of_gnutls_ffdhe_and_rsa_kex() {
     let a = audit("localhost", &options("gnutls_ffdhe_only")).expect("audit");
-    assert!(a.accepts_version("TLSv1.2") && !a.accepts_version("TLSv1.3"), "{a:?}");
+    assert!(a.accepts_version(TlsVersion::Tls12) && !a.accepts_version(TlsVersion::Tls13), "{a:?}");
     let dhe = a.legacy_suites.iter().find(|s| s.category == "DHE key exchange").expect("dhe");
     assert!(dhe.accepted && dhe.suite.as_deref().is_some_and(|s| s.starts_with("TLS_DHE_RSA_WITH_")), "{dhe:?}");
     assert!(!a.accepts_suites("RSA key exchange"), "{a:?}");

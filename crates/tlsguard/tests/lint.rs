@@ -11,7 +11,7 @@ use rcgen::{
 use rustls_pki_types::pem::PemObject as _;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use time::{Duration, OffsetDateTime};
-use tlsguard::lint::LINT_CODES;
+use tlsguard::lint::LintCode;
 use tlsguard::{Code, Finding, LintOptions, Severity, Source, lint};
 
 // --- the kit's PKI, generated once and kept in memory ----------------------------------------
@@ -50,17 +50,15 @@ fn opts(hosts: &[&str], key: Option<Vec<u8>>) -> LintOptions {
 fn run(bundle: &[u8], o: &LintOptions) -> Vec<Finding> {
     let findings = lint(bundle, o).unwrap_or_else(|e| panic!("lint failed: {e}"));
     for f in &findings {
-        let (_, severity, _) =
-            LINT_CODES.iter().find(|(c, _, _)| *c == f.code).unwrap_or_else(|| panic!("{} not in LINT_CODES", f.code));
-        if f.code == "MISSING_SKI" {
+        if f.code == LintCode::MissingSki {
             assert!(matches!(f.severity, Severity::Warning | Severity::Info));
         } else {
-            assert_eq!(f.severity, *severity, "{f}");
+            assert_eq!(f.severity, f.code.severity(), "{f}");
         }
         assert_eq!(f.certificate.is_some(), f.subject.is_some(), "{f}");
         assert!(!f.message.is_empty() && !f.fix.is_empty(), "{f}");
         if let Some(i) = f.certificate {
-            assert!(f.message.contains(&format!("#{i}")) || f.code.starts_with("KEY_"), "{f}");
+            assert!(f.message.contains(&format!("#{i}")) || f.code.as_str().starts_with("KEY_"), "{f}");
         }
     }
     for w in findings.windows(2) {
@@ -70,7 +68,7 @@ fn run(bundle: &[u8], o: &LintOptions) -> Vec<Finding> {
     findings
 }
 
-fn codes(findings: &[Finding]) -> Vec<&'static str> {
+fn codes(findings: &[Finding]) -> Vec<LintCode> {
     findings.iter().map(|f| f.code).collect()
 }
 
@@ -79,7 +77,7 @@ fn dump(findings: &[Finding]) -> String {
 }
 
 /// The one finding with `code`; checks its severity and certificate index.
-fn one<'a>(findings: &'a [Finding], code: &str, severity: Severity, cert: Option<usize>) -> &'a Finding {
+fn one(findings: &[Finding], code: LintCode, severity: Severity, cert: Option<usize>) -> &Finding {
     let hits: Vec<&Finding> = findings.iter().filter(|f| f.code == code).collect();
     assert_eq!(hits.len(), 1, "expected one {code}:{}", dump(findings));
     let f = hits[0];
@@ -88,7 +86,7 @@ fn one<'a>(findings: &'a [Finding], code: &str, severity: Severity, cert: Option
     f
 }
 
-fn has(findings: &[Finding], code: &str) -> bool {
+fn has(findings: &[Finding], code: LintCode) -> bool {
     findings.iter().any(|f| f.code == code)
 }
 
@@ -242,30 +240,30 @@ fn key_formats_are_recognised_and_matched() {
         ("client_cert_rsa", "client_key_rsa_pkcs8"),
     ] {
         let findings = run(&kit(cert), &opts(&[], Some(kit(key))));
-        assert!(!findings.iter().any(|f| f.code.starts_with("KEY_")), "{cert} + {key}:{}", dump(&findings));
+        assert!(!findings.iter().any(|f| f.code.as_str().starts_with("KEY_")), "{cert} + {key}:{}", dump(&findings));
     }
     // DER keys too.
     let sec1_der = PrivateKeyDer::from_pem_slice(&kit("client_key_sec1")).unwrap().secret_der().to_vec();
     let findings = run(&kit("client_cert"), &opts(&[], Some(sec1_der)));
-    assert!(!findings.iter().any(|f| f.code.starts_with("KEY_")), "{}", dump(&findings));
+    assert!(!findings.iter().any(|f| f.code.as_str().starts_with("KEY_")), "{}", dump(&findings));
 }
 
 #[test]
 fn a_key_of_another_certificate_is_a_mismatch() {
     let full = kit("fullchain");
     let findings = run(&full, &opts(&[], Some(kit("client_key_sec1"))));
-    let f = one(&findings, "KEY_MISMATCH", Severity::Error, Some(0));
+    let f = one(&findings, LintCode::KeyMismatch, Severity::Error, Some(0));
     assert!(f.message.contains("CN=localhost"), "{f}");
     assert!(f.message.contains("the private key (EC P-256) is not the key of certificate #0"), "{f}");
 
     // The intermediate's key: the message says whose key it is.
     let findings = run(&full, &opts(&[], Some(kit("intermediate_ca_key"))));
-    let f = one(&findings, "KEY_MISMATCH", Severity::Error, Some(0));
+    let f = one(&findings, LintCode::KeyMismatch, Severity::Error, Some(0));
     assert!(f.message.contains("it is the key of certificate #1 (CN=tlsguard Test Intermediate CA"), "{f}");
 
     // RSA key for an EC leaf.
     let findings = run(&full, &opts(&[], Some(kit("client_key_pkcs1"))));
-    let f = one(&findings, "KEY_MISMATCH", Severity::Error, Some(0));
+    let f = one(&findings, LintCode::KeyMismatch, Severity::Error, Some(0));
     assert!(f.message.contains("RSA 2048-bit"), "{f}");
 }
 
@@ -274,23 +272,23 @@ fn rsa_1024_keys_are_compared_without_the_crypto_provider_and_flagged_weak() {
     // aws-lc refuses RSA keys under 2048 bits; the match is checked on the modulus.
     let bundle = cat(&[&kit("server_rsa1024_cert"), &kit("intermediate_ca")]);
     let findings = run(&bundle, &opts(&["localhost"], Some(kit("server_rsa1024_key"))));
-    assert!(!has(&findings, "KEY_MISMATCH") && !has(&findings, "KEY_UNCHECKED"), "{}", dump(&findings));
-    let f = one(&findings, "WEAK_KEY", Severity::Error, Some(0));
+    assert!(!has(&findings, LintCode::KeyMismatch) && !has(&findings, LintCode::KeyUnchecked), "{}", dump(&findings));
+    let f = one(&findings, LintCode::WeakKey, Severity::Error, Some(0));
     assert!(f.message.contains("1024-bit RSA"), "{f}");
     assert!(f.fix.contains("2048"), "{f}");
 
     // And the 1024-bit key against the EC leaf.
     let findings = run(&kit("fullchain"), &opts(&[], Some(kit("server_rsa1024_key"))));
-    let f = one(&findings, "KEY_MISMATCH", Severity::Error, Some(0));
+    let f = one(&findings, LintCode::KeyMismatch, Severity::Error, Some(0));
     assert!(f.message.contains("RSA 1024-bit"), "{f}");
 }
 
 #[test]
 fn encrypted_keys_cannot_be_checked() {
     let findings = run(&kit("client_cert"), &opts(&[], Some(kit("client_key_encrypted"))));
-    let f = one(&findings, "KEY_ENCRYPTED", Severity::Warning, Some(0));
+    let f = one(&findings, LintCode::KeyEncrypted, Severity::Warning, Some(0));
     assert!(f.message.contains("encrypted PKCS#8"), "{f}");
-    assert!(!has(&findings, "KEY_MISMATCH"));
+    assert!(!has(&findings, LintCode::KeyMismatch));
 }
 
 #[test]
@@ -310,7 +308,7 @@ fn unsupported_key_types_are_reported_unchecked() {
         .expect("openssl runs (the test kit needs it too)");
     assert!(status.success());
     let findings = run(&std::fs::read(&cert).unwrap(), &opts(&[], Some(std::fs::read(&key).unwrap())));
-    let f = one(&findings, "KEY_UNCHECKED", Severity::Warning, Some(0));
+    let f = one(&findings, LintCode::KeyUnchecked, Severity::Warning, Some(0));
     assert!(f.message.contains("could not be loaded"), "{f}");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -328,10 +326,10 @@ fn key_file_readable_by_others_is_a_warning() {
     };
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     let findings = with_path(&path);
-    let f = one(&findings, "KEY_FILE_PERMISSIONS", Severity::Warning, None);
+    let f = one(&findings, LintCode::KeyFilePermissions, Severity::Warning, None);
     assert!(f.message.contains("0644"), "{f}");
     assert!(f.fix.contains("chmod 600"), "{f}");
-    assert!(!has(&findings, "KEY_MISMATCH"), "{}", dump(&findings));
+    assert!(!has(&findings, LintCode::KeyMismatch), "{}", dump(&findings));
 
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     let findings = with_path(&path);
@@ -344,7 +342,7 @@ fn key_file_readable_by_others_is_a_warning() {
 #[test]
 fn leaf_alone_with_aia_misses_its_intermediate() {
     let findings = run(&kit("leaf_cert"), &opts(&["localhost"], None));
-    let f = one(&findings, "CHAIN_MISSING_INTERMEDIATE", Severity::Error, Some(0));
+    let f = one(&findings, LintCode::ChainMissingIntermediate, Severity::Error, Some(0));
     assert!(f.message.contains("tlsguard Test Intermediate CA"), "{f}");
     assert!(f.message.contains("/pki/intermediate.der"), "{f}");
     assert!(f.fix.contains("fullchain"), "{f}");
@@ -356,13 +354,13 @@ fn missing_intermediate_judgement_without_aia() {
     let r = root("Lint Root CA");
     let (leaf, _) = issue(leaf_params("a.example", &["a.example"]), &r);
     let findings = run(&pem(&[&leaf]), &opts(&[], None));
-    assert!(!has(&findings, "CHAIN_MISSING_INTERMEDIATE"), "{}", dump(&findings));
+    assert!(!has(&findings, LintCode::ChainMissingIntermediate), "{}", dump(&findings));
 
     // Leaf under an intermediate, sent alone: the intermediate is missing.
     let p = pki();
     let (leaf, _) = issue(leaf_params("a.example", &["a.example"]), &p.inter);
     let findings = run(&pem(&[&leaf]), &opts(&[], None));
-    let f = one(&findings, "CHAIN_MISSING_INTERMEDIATE", Severity::Error, Some(0));
+    let f = one(&findings, LintCode::ChainMissingIntermediate, Severity::Error, Some(0));
     assert!(f.message.contains("CN=Lint Issuing CA"), "{f}");
 
     // With the intermediate (whose issuer, the root, is not sent): complete.
@@ -376,7 +374,7 @@ fn included_root_is_info() {
     let mut o = opts(&["localhost"], Some(kit("leaf_key")));
     o.warn_days = 7;
     let findings = run(&bundle, &o);
-    let f = one(&findings, "CHAIN_INCLUDES_ROOT", Severity::Info, Some(2));
+    let f = one(&findings, LintCode::ChainIncludesRoot, Severity::Info, Some(2));
     assert!(f.message.contains("tlsguard Test Root CA"), "{f}");
     assert!(problems(&findings).is_empty(), "{}", dump(&findings));
 }
@@ -386,25 +384,29 @@ fn certificates_out_of_issuing_order() {
     // leaf, root, intermediate.
     let bundle = cat(&[&kit("leaf_cert"), &kit("root_ca"), &kit("intermediate_ca")]);
     let findings = run(&bundle, &opts(&[], None));
-    let f = one(&findings, "CHAIN_ORDER", Severity::Error, Some(0));
+    let f = one(&findings, LintCode::ChainOrder, Severity::Error, Some(0));
     assert!(f.message.contains("issued by certificate #2"), "{f}");
     assert!(f.fix.contains("#0, #2, #1"), "{f}");
-    one(&findings, "CHAIN_INCLUDES_ROOT", Severity::Info, Some(1));
-    assert!(!has(&findings, "CHAIN_UNRELATED_CERT"), "{}", dump(&findings));
+    one(&findings, LintCode::ChainIncludesRoot, Severity::Info, Some(1));
+    assert!(!has(&findings, LintCode::ChainUnrelatedCert), "{}", dump(&findings));
     // Errors come first.
-    assert_eq!(findings[0].code, "CHAIN_ORDER");
+    assert_eq!(findings[0].code, LintCode::ChainOrder);
 }
 
 #[test]
 fn ca_before_the_leaf() {
     let bundle = cat(&[&kit("intermediate_ca"), &kit("leaf_cert")]);
     let findings = run(&bundle, &opts(&["localhost"], Some(kit("leaf_key"))));
-    let f = one(&findings, "LEAF_NOT_FIRST", Severity::Error, Some(1));
+    let f = one(&findings, LintCode::LeafNotFirst, Severity::Error, Some(1));
     assert!(f.message.contains("certificate #0 (CN=tlsguard Test Intermediate CA"), "{f}");
     // The leaf is still found: its key, names and issuer are right.
-    for code in
-        ["CA_AS_LEAF", "KEY_MISMATCH", "HOSTNAME_NOT_COVERED", "CHAIN_UNRELATED_CERT", "CHAIN_MISSING_INTERMEDIATE"]
-    {
+    for code in [
+        LintCode::CaAsLeaf,
+        LintCode::KeyMismatch,
+        LintCode::HostnameNotCovered,
+        LintCode::ChainUnrelatedCert,
+        LintCode::ChainMissingIntermediate,
+    ] {
         assert!(!has(&findings, code), "{code}:{}", dump(&findings));
     }
 }
@@ -413,11 +415,11 @@ fn ca_before_the_leaf() {
 fn unrelated_and_duplicate_certificates() {
     let bundle = cat(&[&kit("fullchain"), &kit("untrusted_intermediate_ca"), &kit("intermediate_ca")]);
     let findings = run(&bundle, &opts(&[], None));
-    let f = one(&findings, "CHAIN_UNRELATED_CERT", Severity::Warning, Some(2));
+    let f = one(&findings, LintCode::ChainUnrelatedCert, Severity::Warning, Some(2));
     assert!(f.message.contains("tlsguard Untrusted Intermediate CA"), "{f}");
-    let f = one(&findings, "DUPLICATE_CERT", Severity::Warning, Some(3));
+    let f = one(&findings, LintCode::DuplicateCert, Severity::Warning, Some(3));
     assert!(f.message.contains("copy of certificate #1"), "{f}");
-    assert!(!has(&findings, "CHAIN_ORDER"), "{}", dump(&findings));
+    assert!(!has(&findings, LintCode::ChainOrder), "{}", dump(&findings));
 }
 
 #[test]
@@ -426,9 +428,9 @@ fn intermediate_with_the_right_name_but_another_key() {
     let (leaf, _) = issue(leaf_params("a.example", &["a.example"]), &p.inter);
     let rekeyed = intermediate("Lint Issuing CA", &p.root);
     let findings = run(&pem(&[&leaf, rekeyed.der()]), &opts(&[], None));
-    let f = one(&findings, "CHAIN_UNRELATED_CERT", Severity::Warning, Some(1));
+    let f = one(&findings, LintCode::ChainUnrelatedCert, Severity::Warning, Some(1));
     assert!(f.message.contains("its key did not sign it"), "{f}");
-    one(&findings, "CHAIN_MISSING_INTERMEDIATE", Severity::Error, Some(0));
+    one(&findings, LintCode::ChainMissingIntermediate, Severity::Error, Some(0));
 }
 
 #[test]
@@ -439,7 +441,7 @@ fn issuer_that_is_not_a_ca() {
     let fake = CertifiedIssuer::signed_by(p, KeyPair::generate().unwrap(), &r).unwrap();
     let (leaf, _) = issue(leaf_params("a.example", &["a.example"]), &fake);
     let findings = run(&pem(&[&leaf, fake.der()]), &opts(&[], None));
-    let f = one(&findings, "ISSUER_NOT_CA", Severity::Error, Some(1));
+    let f = one(&findings, LintCode::IssuerNotCa, Severity::Error, Some(1));
     assert!(f.message.contains("not-a-ca.example"), "{f}");
 }
 
@@ -448,11 +450,11 @@ fn issuer_that_is_not_a_ca() {
 #[test]
 fn expired_not_yet_valid_and_expiring_soon() {
     let findings = run(&kit("server_expired_chain"), &opts(&[], None));
-    let f = one(&findings, "EXPIRED", Severity::Error, Some(0));
+    let f = one(&findings, LintCode::Expired, Severity::Error, Some(0));
     assert!(f.message.contains("expired on") && f.message.contains("1 day ago"), "{f}");
 
     let findings = run(&kit("server_not_yet_valid_chain"), &opts(&[], None));
-    let f = one(&findings, "NOT_YET_VALID", Severity::Error, Some(0));
+    let f = one(&findings, LintCode::NotYetValid, Severity::Error, Some(0));
     assert!(f.message.contains("UTC") && f.message.contains("in 2 days"), "{f}");
 
     // The kit's leaf is valid for 30 days from its creation: an hour later it is inside the
@@ -461,17 +463,17 @@ fn expired_not_yet_valid_and_expiring_soon() {
     let mut soon = opts(&[], None);
     soon.at = Some(leaf.not_after - 30 * 86_400 + 3_600);
     let findings = run(&kit("fullchain"), &soon);
-    let f = one(&findings, "EXPIRES_SOON", Severity::Warning, Some(0));
+    let f = one(&findings, LintCode::ExpiresSoon, Severity::Warning, Some(0));
     assert!(f.message.contains("29 days left"), "{f}");
 
     // `at`: two days after the leaf's notAfter (the intermediate is still fine).
     let mut o = opts(&[], None);
     o.at = Some(leaf.not_after + 2 * 86_400);
     let findings = run(&kit("fullchain"), &o);
-    let f = one(&findings, "EXPIRED", Severity::Error, Some(0));
+    let f = one(&findings, LintCode::Expired, Severity::Error, Some(0));
     assert!(f.message.contains(&tlsguard::cert::format_time(leaf.not_after)), "{f}");
     assert!(f.message.contains("2 days ago"), "{f}");
-    assert!(!findings.iter().any(|f| f.certificate == Some(1) && f.code == "EXPIRED"));
+    assert!(!findings.iter().any(|f| f.certificate == Some(1) && f.code == LintCode::Expired));
 }
 
 #[test]
@@ -482,7 +484,7 @@ fn any_certificate_of_the_bundle_is_checked_for_dates() {
     let inter = CertifiedIssuer::signed_by(ip, KeyPair::generate().unwrap(), &r).unwrap();
     let (leaf, _) = issue(leaf_params("a.example", &["a.example"]), &inter);
     let findings = run(&pem(&[&leaf, inter.der()]), &opts(&[], None));
-    let f = one(&findings, "EXPIRES_SOON", Severity::Warning, Some(1));
+    let f = one(&findings, LintCode::ExpiresSoon, Severity::Warning, Some(1));
     assert!(f.message.contains("Lint Expiring CA") && f.message.contains("days left"), "{f}");
 }
 
@@ -493,14 +495,14 @@ fn long_validity_leaf() {
     lp.not_after = lp.not_before + 825 * day();
     let (leaf, _) = issue(lp, &p.inter);
     let findings = run(&pem(&[&leaf, p.inter.der()]), &opts(&[], None));
-    let f = one(&findings, "LONG_VALIDITY", Severity::Warning, Some(0));
+    let f = one(&findings, LintCode::LongValidity, Severity::Warning, Some(0));
     assert!(f.message.contains("825 days") && f.message.contains("398"), "{f}");
     assert!(f.fix.contains("private CA may ignore"), "{f}");
 
     let mut lp = leaf_params("a.example", &["a.example"]);
     lp.not_after = lp.not_before + 397 * day();
     let (leaf, _) = issue(lp, &p.inter);
-    assert!(!has(&run(&pem(&[&leaf, p.inter.der()]), &opts(&[], None)), "LONG_VALIDITY"));
+    assert!(!has(&run(&pem(&[&leaf, p.inter.der()]), &opts(&[], None)), LintCode::LongValidity));
 }
 
 // --- names -----------------------------------------------------------------------------------
@@ -508,12 +510,12 @@ fn long_validity_leaf() {
 #[test]
 fn host_names_not_covered() {
     let findings = run(&kit("server_wrong_host_chain"), &opts(&["localhost", "wrong.example"], None));
-    let f = one(&findings, "HOSTNAME_NOT_COVERED", Severity::Error, Some(0));
+    let f = one(&findings, LintCode::HostnameNotCovered, Severity::Error, Some(0));
     assert!(f.message.contains("does not cover localhost") && f.message.contains("DNS:wrong.example"), "{f}");
 
     // IP addresses: 127.0.0.1 is listed, 127.0.0.2 and ::1 are not.
     let findings = run(&kit("fullchain"), &opts(&["127.0.0.1", "127.0.0.2", "[::1]"], None));
-    let misses: Vec<&Finding> = findings.iter().filter(|f| f.code == "HOSTNAME_NOT_COVERED").collect();
+    let misses: Vec<&Finding> = findings.iter().filter(|f| f.code == LintCode::HostnameNotCovered).collect();
     assert_eq!(misses.len(), 2, "{}", dump(&findings));
     assert!(misses[0].message.contains("127.0.0.2") && misses[0].message.contains("IP:127.0.0.1"));
     assert!(misses[1].message.contains("::1"));
@@ -525,7 +527,7 @@ fn host_names_not_covered() {
         run(&pem(&[&leaf, p.inter.der()]), &opts(&["a.example.com", "a.b.example.com", "example.com"], None));
     let misses: Vec<&str> = findings
         .iter()
-        .filter(|f| f.code == "HOSTNAME_NOT_COVERED")
+        .filter(|f| f.code == LintCode::HostnameNotCovered)
         .map(|f| f.message.split("does not cover ").nth(1).unwrap().split(':').next().unwrap())
         .collect();
     assert_eq!(misses, ["a.b.example.com", "example.com"], "{}", dump(&findings));
@@ -534,11 +536,11 @@ fn host_names_not_covered() {
 #[test]
 fn cn_only_certificate_has_no_san() {
     let findings = run(&kit("server_cn_only_chain"), &opts(&["localhost"], None));
-    let f = one(&findings, "NO_SAN", Severity::Error, Some(0));
+    let f = one(&findings, LintCode::NoSan, Severity::Error, Some(0));
     assert!(f.message.contains("its CN is localhost"), "{f}");
-    let f = one(&findings, "HOSTNAME_NOT_COVERED", Severity::Error, Some(0));
+    let f = one(&findings, LintCode::HostnameNotCovered, Severity::Error, Some(0));
     assert!(f.message.contains("its names are none"), "{f}");
-    assert!(!has(&findings, "CN_NOT_IN_SAN"));
+    assert!(!has(&findings, LintCode::CnNotInSan));
 }
 
 #[test]
@@ -546,7 +548,7 @@ fn cn_missing_from_san() {
     let p = pki();
     let (leaf, _) = issue(leaf_params("www.example.com", &["example.com"]), &p.inter);
     let findings = run(&pem(&[&leaf, p.inter.der()]), &opts(&["example.com"], None));
-    let f = one(&findings, "CN_NOT_IN_SAN", Severity::Warning, Some(0));
+    let f = one(&findings, LintCode::CnNotInSan, Severity::Warning, Some(0));
     assert!(f.message.contains("www.example.com") && f.message.contains("DNS:example.com"), "{f}");
 }
 
@@ -555,23 +557,29 @@ fn cn_missing_from_san() {
 #[test]
 fn ca_certificate_as_leaf() {
     let findings = run(&kit("server_ca_as_leaf_chain"), &opts(&["localhost"], None));
-    let f = one(&findings, "CA_AS_LEAF", Severity::Error, Some(0));
+    let f = one(&findings, LintCode::CaAsLeaf, Severity::Error, Some(0));
     assert!(f.message.contains("CA:TRUE"), "{f}");
-    assert!(!has(&findings, "LEAF_NOT_FIRST"), "{}", dump(&findings));
+    assert!(!has(&findings, LintCode::LeafNotFirst), "{}", dump(&findings));
 }
 
 #[test]
 fn client_only_eku() {
     let findings = run(&kit("server_client_auth_eku_chain"), &opts(&["localhost"], None));
-    let f = one(&findings, "EKU_NOT_SERVER_AUTH", Severity::Error, Some(0));
+    let f = one(&findings, LintCode::EkuNotServerAuth, Severity::Error, Some(0));
     assert!(f.message.contains("clientAuth"), "{f}");
 }
 
 #[test]
 fn self_signed_leaf() {
     let findings = run(&kit("self_signed"), &opts(&["localhost"], Some(kit("self_signed_key"))));
-    one(&findings, "SELF_SIGNED_LEAF", Severity::Warning, Some(0));
-    for code in ["MISSING_AKI", "CHAIN_MISSING_INTERMEDIATE", "CHAIN_INCLUDES_ROOT", "KEY_MISMATCH", "WEAK_SIGNATURE"] {
+    one(&findings, LintCode::SelfSignedLeaf, Severity::Warning, Some(0));
+    for code in [
+        LintCode::MissingAki,
+        LintCode::ChainMissingIntermediate,
+        LintCode::ChainIncludesRoot,
+        LintCode::KeyMismatch,
+        LintCode::WeakSignature,
+    ] {
         assert!(!has(&findings, code), "{code}:{}", dump(&findings));
     }
 }
@@ -582,10 +590,14 @@ fn self_signed_leaf() {
 fn sha1_signed_leaf() {
     let bundle = cat(&[&kit("server_sha1_signed_cert"), &kit("intermediate_ca")]);
     let findings = run(&bundle, &opts(&["localhost"], Some(kit("server_sha1_signed_key"))));
-    let f = one(&findings, "WEAK_SIGNATURE", Severity::Error, Some(0));
+    let f = one(&findings, LintCode::WeakSignature, Severity::Error, Some(0));
     assert!(f.message.contains("SHA-1"), "{f}");
     // The intermediate is still recognised as its issuer (SHA-1 ECDSA cannot be verified here).
-    assert!(!has(&findings, "CHAIN_UNRELATED_CERT") && !has(&findings, "KEY_MISMATCH"), "{}", dump(&findings));
+    assert!(
+        !has(&findings, LintCode::ChainUnrelatedCert) && !has(&findings, LintCode::KeyMismatch),
+        "{}",
+        dump(&findings)
+    );
 }
 
 // --- extensions ------------------------------------------------------------------------------
@@ -598,9 +610,9 @@ fn missing_key_identifiers() {
     lp.use_authority_key_identifier_extension = false;
     let (leaf, _) = issue(lp, &p.inter);
     let findings = run(&pem(&[&leaf, p.inter.der()]), &opts(&[], None));
-    let f = one(&findings, "MISSING_SKI", Severity::Info, Some(0));
+    let f = one(&findings, LintCode::MissingSki, Severity::Info, Some(0));
     assert!(f.message.contains("VERIFY_X509_STRICT"), "{f}");
-    let f = one(&findings, "MISSING_AKI", Severity::Warning, Some(0));
+    let f = one(&findings, LintCode::MissingAki, Severity::Warning, Some(0));
     assert!(f.message.contains("authorityKeyIdentifier"), "{f}");
 }
 
@@ -618,11 +630,11 @@ fn ca_with_non_critical_basic_constraints_and_no_ski() {
     let lax = CertifiedIssuer::signed_by(cp, KeyPair::generate().unwrap(), &r).unwrap();
     let (leaf, _) = issue(leaf_params("a.example", &["a.example"]), &lax);
     let findings = run(&pem(&[&leaf, lax.der()]), &opts(&["a.example"], None));
-    let f = one(&findings, "CA_BASIC_CONSTRAINTS_NOT_CRITICAL", Severity::Warning, Some(1));
+    let f = one(&findings, LintCode::CaBasicConstraintsNotCritical, Severity::Warning, Some(1));
     assert!(f.message.contains("Lint Lax CA") && f.message.contains("Python >= 3.13"), "{f}");
-    let f = one(&findings, "MISSING_SKI", Severity::Warning, Some(1));
+    let f = one(&findings, LintCode::MissingSki, Severity::Warning, Some(1));
     assert!(f.message.contains("(CA)"), "{f}");
-    assert!(!has(&findings, "ISSUER_NOT_CA") && !has(&findings, "MISSING_AKI"), "{}", dump(&findings));
+    assert!(!has(&findings, LintCode::IssuerNotCa) && !has(&findings, LintCode::MissingAki), "{}", dump(&findings));
 }
 
 // --- scale -----------------------------------------------------------------------------------
@@ -642,14 +654,14 @@ fn a_thousand_certificates_lint_in_bounded_time() {
     let started = std::time::Instant::now();
     let findings = run(&pem(&refs), &opts(&["a.example"], None));
     eprintln!("1000 certificates linted in {:?}", started.elapsed());
-    assert_eq!(findings.iter().filter(|f| f.code == "CHAIN_UNRELATED_CERT").count(), 998);
-    assert_eq!(findings.iter().filter(|f| f.code == "NO_SAN").count(), 0, "only the leaf is checked for names");
+    assert_eq!(findings.iter().filter(|f| f.code == LintCode::ChainUnrelatedCert).count(), 998);
+    assert_eq!(findings.iter().filter(|f| f.code == LintCode::NoSan).count(), 0, "only the leaf is checked for names");
 
     // 1,000 copies of the same intermediate after the leaf: duplicates, no blow-up.
     let mut copies = ders[..2].to_vec();
     copies.extend(std::iter::repeat_n(p.inter.der().clone(), 998));
     let refs: Vec<&CertificateDer<'_>> = copies.iter().collect();
     let findings = run(&pem(&refs), &opts(&[], None));
-    assert_eq!(findings.iter().filter(|f| f.code == "DUPLICATE_CERT").count(), 998);
+    assert_eq!(findings.iter().filter(|f| f.code == LintCode::DuplicateCert).count(), 998);
     assert_eq!(codes(&findings).len(), 998, "{}", dump(&findings[..3]));
 }

@@ -12,6 +12,8 @@
 //!   build every tlsguard row in release mode, then run `bench/run.py` (see bench/README.md).
 //!   `cargo xtask bench --write-results` is the full run that writes bench/RESULTS.md;
 //!   `test bench` smoke-runs it with `--quick` (tiny counts; no timing is asserted).
+//! - `gen`: write the generated tables: `tests/errors.json` from `tlsguard::Code::ALL` (the test
+//!   that writes it also fails `test rust` when the committed file is out of date).
 //! - `prereqs`: only install the prerequisites.
 
 use std::path::{Path, PathBuf};
@@ -52,12 +54,14 @@ fn main() -> ExitCode {
         }
         Some("demo") => prereqs().and_then(|()| demo()),
         Some("bench") => prereqs().and_then(|()| bench(&args[1..])),
+        Some("gen") => gen_tables(),
         Some("prereqs") => prereqs(),
         _ => {
-            eprintln!("usage: cargo xtask <test [suite...]|demo|bench [options]|prereqs>");
+            eprintln!("usage: cargo xtask <test [suite...]|demo|bench [options]|gen|prereqs>");
             eprintln!("  test     install missing prerequisites, then run the suites ({})", SUITES.join(", "));
             eprintln!("  demo     start local TLS servers and show verified requests and explained refusals");
             eprintln!("  bench    build and run the benchmarks against a local nginx (bench/README.md)");
+            eprintln!("  gen      write the generated tables (tests/errors.json from tlsguard::Code)");
             eprintln!("  prereqs  install missing prerequisites (apt, npm packages) only");
             return ExitCode::from(2);
         }
@@ -173,6 +177,17 @@ fn test_rust() -> Result {
     run(in_root(&cargo()).args(["test", "--doc", "-p", "tlsguard"]))?;
     // The limbo test prints its pass/fail/skip figures.
     run(in_root(&cargo()).args(["test", "-p", "tlsguard", "--test", "limbo", "--", "--nocapture"]))
+}
+
+/// Writes `tests/errors.json` from `tlsguard::Code::ALL`: the test that checks the committed
+/// file writes it instead when `TLSGUARD_WRITE_TABLES` is set (so the table is built in one
+/// place, and `test rust` fails when it is out of date).
+fn gen_tables() -> Result {
+    run(in_root(&cargo())
+        .args(["test", "-q", "-p", "tlsguard", "--test", "error_table", "errors_json_is_generated"])
+        .env("TLSGUARD_WRITE_TABLES", "1"))?;
+    eprintln!("xtask: wrote tests/errors.json");
+    Ok(())
 }
 
 /// The test kit's server binary, used by the Python, Node and PHP suites.

@@ -1,7 +1,7 @@
 """Type stubs of tlsguard._native (the PyO3 glue). Checked by `mypy.stubtest` in the tests."""
 
 from datetime import datetime
-from typing import Any, Iterator, List, Mapping, Optional, Sequence, Tuple, Union, final
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union, final
 
 __all__ = [
     "__version__",
@@ -25,6 +25,7 @@ __all__ = [
     "inspect",
     "_exception_for_code",
     "_codes",
+    "_client_defaults",
     "_panic_for_test",
 ]
 
@@ -338,3 +339,4 @@ def inspect(host: str, options: Optional[Mapping[str, Any]] = None) -> ServerRep
 def _exception_for_code(code: str) -> Optional[Any]: ...
 def _codes() -> List[str]: ...
 def _panic_for_test(detached: bool) -> None: ...
+def _client_defaults() -> Dict[str, Any]: ...

@@ -24,12 +24,9 @@ use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
 use crate::error::{Code, Error, Result};
-use crate::net::{authority, io_message, tcp_connect};
+use crate::net::{authority, io_message, secs, tcp_connect};
 use crate::tls::{TlsContext, TlsInfo};
 use crate::verify::{Extras, WithExtras};
-
-// client/mod.rs (being split elsewhere) imports `secs` from here; import it from `crate::net` there.
-pub(crate) use crate::net::secs;
 
 // ---------------------------------------------------------------------------------------------
 // Proxy policy

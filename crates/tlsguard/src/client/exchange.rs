@@ -7,9 +7,10 @@ use bytes::Bytes;
 use http::{HeaderName, HeaderValue};
 use http_body_util::Full;
 
-use super::connect::{self, secs};
+use super::connect;
 use super::{Client, HyperClient, Method, Request, Response, body, errors, headers, urls};
 use crate::error::{Code, Error, Result};
+use crate::net::secs;
 use crate::tls::TlsInfo;
 
 impl Request {

@@ -161,7 +161,7 @@ mod tests {
             redirects: 0,
             http_version: "HTTP/1.1",
             tls: Some(TlsInfo {
-                version: "TLSv1.3".into(),
+                version: crate::tls::TlsVersion::Tls13,
                 cipher_suite: String::new(),
                 alpn: None,
                 peer_certificates: ders,

@@ -18,7 +18,7 @@ use crate::cert::Certificate;
 use crate::error::{Code, Error};
 use crate::net::{io_message, secs, tcp_connect_addr};
 use crate::options::ClientOptions;
-use crate::tls::TlsContext;
+use crate::tls::{TlsContext, TlsVersion};
 use crate::verify::{Extras, Verifier, WithExtras};
 
 type Failure = (Error, Option<SocketAddr>);
@@ -141,7 +141,7 @@ pub(super) async fn live(
         host: target.host.clone(),
         port: target.port,
         address: addr.to_string(),
-        tls_version: version_name(&io.conn),
+        tls_version: TlsVersion::of(&io.conn),
         cipher_suite: io.conn.negotiated_cipher_suite().and_then(|s| s.suite().as_str()).map(str::to_owned),
         alpn: io.conn.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned()),
         leaf_days_remaining: chain.first().map(|c| c.days_remaining(now)),
@@ -193,7 +193,7 @@ pub(super) async fn live(
         let left = opts.timeout.saturating_sub(started.elapsed());
         let alpn = report.alpn.clone();
         let aftermath = io.aftermath.clone();
-        let tls13 = report.tls_version.as_deref() == Some("TLSv1.3");
+        let tls13 = report.tls_version == Some(TlsVersion::Tls13);
         match tokio::time::timeout(left, http_get(io, target, &opts.path, alpn.as_deref())).await {
             Ok(Ok(h)) => {
                 report.http_status = Some(h.status);
@@ -220,12 +220,4 @@ pub(super) async fn live(
         }
     }
     Ok((report, addr))
-}
-
-fn version_name(conn: &rustls::ClientConnection) -> Option<String> {
-    conn.protocol_version().map(|v| match v {
-        rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".to_owned(),
-        rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".to_owned(),
-        other => format!("{other:?}"),
-    })
 }

@@ -34,10 +34,13 @@ mod tls_io;
 
 use std::time::Duration;
 
+use serde::Serialize as _;
+
 use crate::cert::Certificate;
 use crate::error::{Code, Error, Result};
 use crate::lint::Finding;
 use crate::options::{ClientIdentity, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, MinTls, TrustOptions};
+use crate::tls::TlsVersion;
 
 use target::Target;
 
@@ -141,7 +144,7 @@ impl InspectOptions {
 }
 
 /// What [`inspect`] found.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 #[non_exhaustive]
 pub struct ServerReport {
     /// The host inspected (as given, without brackets for IPv6).
@@ -150,9 +153,8 @@ pub struct ServerReport {
     pub port: u16,
     /// The address connected to, `ip:port` (`[ip]:port` for IPv6).
     pub address: String,
-    /// `"TLSv1.3"` or `"TLSv1.2"`; known after the ServerHello, even if the certificate was
-    /// then refused.
-    pub tls_version: Option<String>,
+    /// TLS 1.3 or 1.2; known after the ServerHello, even if the certificate was then refused.
+    pub tls_version: Option<TlsVersion>,
     /// IANA name of the negotiated cipher suite, e.g. `"TLS13_AES_128_GCM_SHA256"`.
     pub cipher_suite: Option<String>,
     /// The ALPN protocol agreed (`"h2"`, `"http/1.1"`), if any.
@@ -185,6 +187,7 @@ pub struct ServerReport {
     /// Whole days until the leaf expires (negative once expired).
     pub leaf_days_remaining: Option<i64>,
     /// The presented certificate that expires first: (subject, whole days remaining).
+    #[serde(serialize_with = "soonest_expiry_object")]
     pub soonest_expiry: Option<(String, i64)>,
     /// Deployment lint of the presented chain for this host ([`crate::lint()`]).
     pub lint: Vec<Finding>,
@@ -193,6 +196,19 @@ pub struct ServerReport {
     /// What was accepted but must be fixed on the server (e.g. an intermediate it omits that
     /// `fetch_missing_intermediates` fetched).
     pub warnings: Vec<String>,
+}
+
+/// `soonest_expiry` as `{"subject": ..., "days_remaining": ...}` (or null).
+fn soonest_expiry_object<S: serde::Serializer>(
+    v: &Option<(String, i64)>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    #[derive(serde::Serialize)]
+    struct Expiry<'a> {
+        subject: &'a str,
+        days_remaining: i64,
+    }
+    v.as_ref().map(|(subject, days_remaining)| Expiry { subject, days_remaining: *days_remaining }).serialize(s)
 }
 
 impl ServerReport {
@@ -269,11 +285,14 @@ pub fn audit(host: &str, opts: &InspectOptions) -> Result<AuditReport> {
             "audit() was called inside an async runtime, where it would block the runtime; use audit_async().await",
         ));
     }
-    let addr = crate::net::first_reachable(&target.host, opts.port, opts.connect_timeout)?;
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| {
-        Error::new(Code::Internal, format!("cannot start an I/O runtime for the audit: {e}")).with_source(e)
-    })?;
-    Ok(rt.block_on(crate::probe::audit_addr(&target.host, addr, opts.connect_timeout)))
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::new(Code::Internal, format!("cannot start an I/O runtime for the audit: {e}")).with_source(e))?;
+    rt.block_on(async {
+        let (_, addr) = crate::net::tcp_connect_within(&target.host, opts.port, opts.connect_timeout).await?;
+        Ok(crate::probe::audit_addr(&target.host, addr, opts.connect_timeout).await)
+    })
 }
 
 /// [`audit`] for async callers (runs on a thread of its own).

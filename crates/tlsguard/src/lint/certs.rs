@@ -1,5 +1,6 @@
 //! The per-certificate checks: the leaf's names and purpose, validity, algorithms, extensions.
 
+use super::LintCode;
 use super::chain::Chain;
 use super::names::san_list;
 use super::{Lint, Severity};
@@ -15,7 +16,7 @@ impl Lint<'_> {
         if !c.has_san {
             let cn = c.subject_cn.as_deref().map(|cn| format!(" (its CN is {cn})")).unwrap_or_default();
             self.push(
-                "NO_SAN",
+                LintCode::NoSan,
                 Some(leaf),
                 format!(
                     "{} has no subjectAltName extension{cn}; clients match names only against subjectAltName",
@@ -30,7 +31,7 @@ impl Lint<'_> {
                 c.dns_names.iter().any(|d| d.eq_ignore_ascii_case(&cn_l)) || c.ip_addresses.iter().any(|ip| ip == cn);
             if !c.is_ca && !in_san {
                 self.push(
-                    "CN_NOT_IN_SAN",
+                    LintCode::CnNotInSan,
                     Some(leaf),
                     format!("the CN of {}, {cn}, is not among its subjectAltNames ({})", self.name(leaf), san_list(c)),
                     format!("Re-issue the certificate with {cn} in the subjectAltName too (or a CN that is one of its names); clients ignore the CN."),
@@ -39,7 +40,7 @@ impl Lint<'_> {
         }
         if c.is_ca {
             self.push(
-                "CA_AS_LEAF",
+                LintCode::CaAsLeaf,
                 Some(leaf),
                 format!("{} is used as the server certificate but is a CA (basicConstraints CA:TRUE)", self.name(leaf)),
                 "Issue a leaf certificate (CA:FALSE) for the server, signed by this CA, and serve that.".into(),
@@ -48,7 +49,7 @@ impl Lint<'_> {
         let eku = &c.extended_key_usage;
         if !eku.is_empty() && !eku.iter().any(|e| e == "serverAuth" || e == "anyExtendedKeyUsage") {
             self.push(
-                "EKU_NOT_SERVER_AUTH",
+                LintCode::EkuNotServerAuth,
                 Some(leaf),
                 format!("{} has extended key usage {} without serverAuth", self.name(leaf), eku.join(", ")),
                 "Re-issue the certificate with extendedKeyUsage serverAuth.".into(),
@@ -56,7 +57,7 @@ impl Lint<'_> {
         }
         if c.self_signed && chain.path.len() == 1 && !c.is_ca {
             self.push(
-                "SELF_SIGNED_LEAF",
+                LintCode::SelfSignedLeaf,
                 Some(leaf),
                 format!("{} is self-signed; no client trusts it unless it is pinned or added as a trust anchor", self.name(leaf)),
                 "For production, use a certificate issued by a (private or public) CA; for development, pin its key (pins=[\"sha256/...\"]).".into(),
@@ -65,7 +66,7 @@ impl Lint<'_> {
         let lifetime = c.not_after - c.not_before;
         if lifetime > MAX_PUBLIC_VALIDITY {
             self.push(
-                "LONG_VALIDITY",
+                LintCode::LongValidity,
                 Some(leaf),
                 format!(
                     "{} is valid for {} days ({} to {}), more than the 398 days publicly trusted certificates may have",
@@ -83,7 +84,7 @@ impl Lint<'_> {
         let c = &self.certs[i];
         if now > c.not_after {
             self.push(
-                "EXPIRED",
+                LintCode::Expired,
                 Some(i),
                 format!(
                     "{} expired on {} ({})",
@@ -95,7 +96,7 @@ impl Lint<'_> {
             );
         } else if now < c.not_before {
             self.push(
-                "NOT_YET_VALID",
+                LintCode::NotYetValid,
                 Some(i),
                 format!(
                     "{} is not valid before {} ({})",
@@ -109,7 +110,7 @@ impl Lint<'_> {
         } else if c.not_after.saturating_sub(now) < i64::from(warn_days) * 86_400 {
             let days = c.days_remaining(now);
             self.push(
-                "EXPIRES_SOON",
+                LintCode::ExpiresSoon,
                 Some(i),
                 format!(
                     "{} expires on {} ({}, {days} days left, warning threshold {warn_days} days)",
@@ -126,7 +127,7 @@ impl Lint<'_> {
         let c = &self.certs[i];
         if short_rsa_key(&c.key_type, c.key_bits) {
             self.push(
-                "WEAK_KEY",
+                LintCode::WeakKey,
                 Some(i),
                 format!("{} has a {}-bit RSA key; at least {MIN_RSA_BITS} bits are required", self.name(i), c.key_bits),
                 "Re-issue the certificate with a 2048-bit (or larger) RSA key or an ECDSA P-256 key.".into(),
@@ -136,7 +137,7 @@ impl Lint<'_> {
         // A root's self-signature is never checked by clients: it does not matter.
         if let (Some(weak), false) = (weak, c.self_signed) {
             self.push(
-                "WEAK_SIGNATURE",
+                LintCode::WeakSignature,
                 Some(i),
                 format!(
                     "{} is signed with {weak} ({}); clients reject such signatures",
@@ -153,7 +154,7 @@ impl Lint<'_> {
         if !c.has_ski && (c.is_ca || i == leaf) {
             let (severity, who) = if c.is_ca { (Severity::Warning, "CA") } else { (Severity::Info, "leaf") };
             self.push_as(
-                "MISSING_SKI",
+                LintCode::MissingSki,
                 severity,
                 Some(i),
                 format!("{} ({who}) has no subjectKeyIdentifier extension; RFC 5280 and Python >= 3.13's VERIFY_X509_STRICT want it", self.name(i)),
@@ -162,7 +163,7 @@ impl Lint<'_> {
         }
         if !c.has_aki && !c.self_signed {
             self.push(
-                "MISSING_AKI",
+                LintCode::MissingAki,
                 Some(i),
                 format!("{} has no authorityKeyIdentifier extension; RFC 5280 and Python >= 3.13's VERIFY_X509_STRICT want it", self.name(i)),
                 "Re-issue the certificate with authorityKeyIdentifier (openssl: authorityKeyIdentifier = keyid).".into(),
@@ -170,7 +171,7 @@ impl Lint<'_> {
         }
         if c.is_ca && !c.basic_constraints_critical {
             self.push(
-                "CA_BASIC_CONSTRAINTS_NOT_CRITICAL",
+                LintCode::CaBasicConstraintsNotCritical,
                 Some(i),
                 format!("{} is a CA but its basicConstraints extension is not marked critical; Python >= 3.13 (VERIFY_X509_STRICT) rejects such CAs", self.name(i)),
                 "Re-issue the CA certificate with basicConstraints critical (openssl: basicConstraints = critical, CA:TRUE).".into(),

@@ -6,6 +6,7 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::error::X509Error;
 
 use super::Lint;
+use super::LintCode;
 
 /// How many issuer candidates with the right name are tried per step of the path (bounded work
 /// on bundles full of certificates with the same name).
@@ -28,7 +29,7 @@ impl Lint<'_> {
         }
         let Some(leaf) = self.certs.iter().position(|c| !c.is_ca) else { return 0 };
         self.push(
-            "LEAF_NOT_FIRST",
+            LintCode::LeafNotFirst,
             Some(leaf),
             format!(
                 "{} is the end-entity certificate, but {} (a CA) comes first: servers present the first certificate as theirs",
@@ -56,7 +57,7 @@ impl Lint<'_> {
         dup_list.sort_unstable();
         for (i, j) in dup_list {
             self.push(
-                "DUPLICATE_CERT",
+                LintCode::DuplicateCert,
                 Some(i),
                 format!("{} is a copy of certificate #{j}", self.name(i)),
                 format!("Remove the second copy (certificate #{i}) from the bundle."),
@@ -93,7 +94,7 @@ impl Lint<'_> {
             let (child, issuer) = (path[k - 1], path[k]);
             let order: Vec<String> = path.iter().map(|i| format!("#{i}")).collect();
             self.push(
-                "CHAIN_ORDER",
+                LintCode::ChainOrder,
                 Some(child),
                 format!(
                     "{} is issued by {}, which is not the next certificate in the bundle",
@@ -113,7 +114,7 @@ impl Lint<'_> {
         if top.is_self_issued() {
             if last != leaf && top.self_signed {
                 self.push(
-                    "CHAIN_INCLUDES_ROOT",
+                    LintCode::ChainIncludesRoot,
                     Some(last),
                     format!("{} is a self-signed root; clients must already have it, so sending it is useless", self.name(last)),
                     "Remove the root from the served bundle (keep it only in the clients' trust stores); some clients reject chains that include it.".into(),
@@ -131,7 +132,7 @@ impl Lint<'_> {
                     None => (String::new(), String::new()),
                 };
                 self.push(
-                    "CHAIN_MISSING_INTERMEDIATE",
+                    LintCode::ChainMissingIntermediate,
                     Some(last),
                     format!("the issuer of {}, {issuer}, is not in the bundle{where_}", self.name(last)),
                     format!(
@@ -146,7 +147,7 @@ impl Lint<'_> {
         for &i in &path[1..] {
             if !certs[i].is_ca {
                 self.push(
-                    "ISSUER_NOT_CA",
+                    LintCode::IssuerNotCa,
                     Some(i),
                     format!("{} issues another certificate of the chain but is not a CA (no basicConstraints CA:TRUE)", self.name(i)),
                     "Re-issue this certificate as a CA (basicConstraints critical, CA:TRUE; keyUsage keyCertSign) and re-sign what it issued, or use the right issuer.".into(),
@@ -181,7 +182,7 @@ impl Lint<'_> {
                     ),
                 )
             };
-            self.push("CHAIN_UNRELATED_CERT", Some(i), message, fix);
+            self.push(LintCode::ChainUnrelatedCert, Some(i), message, fix);
         }
         Chain { path, duplicates }
     }

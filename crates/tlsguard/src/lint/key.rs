@@ -7,9 +7,10 @@ use x509_parser::public_key::PublicKey;
 use x509_parser::x509::SubjectPublicKeyInfo;
 
 use super::Lint;
-use super::der::{bit_len, der_tlv, strip_zeros};
+use super::LintCode;
 use super::input::KeyInput;
 use crate::cert::{CertificateInfo, KeyType};
+use crate::der::{der_tlv, rsa_bits, strip_zeros};
 
 impl Lint<'_> {
     pub(super) fn check_key(&mut self, key: &KeyInput, parsed: &[X509Certificate<'_>], leaf: usize) {
@@ -17,7 +18,7 @@ impl Lint<'_> {
             && mode & 0o077 != 0
         {
             self.push(
-                "KEY_FILE_PERMISSIONS",
+                LintCode::KeyFilePermissions,
                 None,
                 format!("the private key file {path} has mode {mode:04o}: readable by group or others"),
                 format!("Restrict it to its owner: chmod 600 {path} (and make the server's user its owner)."),
@@ -27,7 +28,7 @@ impl Lint<'_> {
             Ok(der) => der,
             Err(kind) => {
                 self.push(
-                    "KEY_ENCRYPTED",
+                    LintCode::KeyEncrypted,
                     Some(leaf),
                     format!("the private key is {kind}; whether it belongs to {} cannot be checked", self.name(leaf)),
                     "Lint with the decrypted key (e.g. `openssl pkey -in key.pem`); the server also needs the passphrase at startup.".into(),
@@ -39,7 +40,7 @@ impl Lint<'_> {
             Ok(p) => p,
             Err(why) => {
                 self.push(
-                    "KEY_UNCHECKED",
+                    LintCode::KeyUnchecked,
                     Some(leaf),
                     format!("the private key could not be loaded ({why}); whether it belongs to {} cannot be checked", self.name(leaf)),
                     "Check the key with `openssl x509 -noout -pubkey` / `openssl pkey -pubout` and compare; use an RSA (2048+), ECDSA or Ed25519 key.".into(),
@@ -56,7 +57,7 @@ impl Lint<'_> {
             None => String::new(),
         };
         self.push(
-            "KEY_MISMATCH",
+            LintCode::KeyMismatch,
             Some(leaf),
             format!(
                 "the private key ({}) is not the key of {} ({}){belongs}",
@@ -105,7 +106,7 @@ impl KeyPublic {
     fn describe(&self) -> String {
         match self {
             Self::Spki { described, .. } => described.clone(),
-            Self::Rsa { modulus, .. } => format!("RSA {}-bit", bit_len(modulus)),
+            Self::Rsa { modulus, .. } => format!("RSA {}-bit", rsa_bits(modulus)),
         }
     }
 }
@@ -135,7 +136,7 @@ fn key_public(der: &PrivateKeyDer<'_>) -> std::result::Result<KeyPublic, String>
 /// `RSA 2048-bit`, `EC P-256`, `Ed25519`, or the algorithm OID.
 fn describe_spki(spki: &SubjectPublicKeyInfo<'_>) -> String {
     if let Ok(PublicKey::RSA(rsa)) = spki.parsed() {
-        return format!("RSA {}-bit", bit_len(strip_zeros(rsa.modulus)));
+        return format!("RSA {}-bit", rsa_bits(rsa.modulus));
     }
     let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok()).map(|o| o.to_id_string());
     match (spki.algorithm.algorithm.to_id_string().as_str(), curve.as_deref()) {

@@ -3,13 +3,12 @@
 //! [`lint`] looks at what a server would send (leaf first, then intermediates), the private key
 //! it would use and the names it must serve. No trust store is involved: the checks are about
 //! the bundle's own structure, so they work for private CAs too. Every finding has a stable code
-//! (see [`LINT_CODES`]), names the certificate by index and subject, states the fact, and says
+//! (see [`LintCode`]), names the certificate by index and subject, states the fact, and says
 //! what to do.
 
 mod certs;
 mod chain;
 mod codes;
-mod der;
 mod input;
 mod key;
 mod names;
@@ -24,12 +23,12 @@ use crate::cert::{Certificate, certificate_ders, unix_now};
 use crate::error::{Code, Error, Result};
 use crate::options::Source;
 
-pub use codes::LINT_CODES;
-use codes::severity_of;
+pub use codes::LintCode;
 use input::{parse_hostname, read_key};
 
 /// How serious a finding is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Severity {
     /// Informational.
@@ -58,11 +57,11 @@ impl fmt::Display for Severity {
 }
 
 /// One finding of [`lint`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Finding {
-    /// Stable code, e.g. `KEY_MISMATCH` (one of [`LINT_CODES`]).
-    pub code: &'static str,
+    /// Stable code, e.g. [`LintCode::KeyMismatch`] (`"KEY_MISMATCH"`).
+    pub code: LintCode,
     /// Severity.
     pub severity: Severity,
     /// Index of the certificate in the bundle it is about (0 = first), if any.
@@ -174,11 +173,11 @@ struct Lint<'a> {
 }
 
 impl Lint<'_> {
-    fn push(&mut self, code: &'static str, cert: Option<usize>, message: String, fix: String) {
-        self.push_as(code, severity_of(code), cert, message, fix);
+    fn push(&mut self, code: LintCode, cert: Option<usize>, message: String, fix: String) {
+        self.push_as(code, code.severity(), cert, message, fix);
     }
 
-    fn push_as(&mut self, code: &'static str, severity: Severity, cert: Option<usize>, message: String, fix: String) {
+    fn push_as(&mut self, code: LintCode, severity: Severity, cert: Option<usize>, message: String, fix: String) {
         let subject = cert.map(|i| self.certs[i].subject.clone());
         let (message, fix) = (crate::text::safe_owned(message), crate::text::safe_owned(fix));
         self.findings.push(Finding { code, severity, certificate: cert, subject, message, fix });

@@ -3,6 +3,7 @@
 use rustls::pki_types::{CertificateDer, ServerName};
 
 use super::Lint;
+use super::LintCode;
 use crate::cert::CertificateInfo;
 
 impl Lint<'_> {
@@ -28,7 +29,7 @@ impl Lint<'_> {
                 continue;
             }
             self.push(
-                "HOSTNAME_NOT_COVERED",
+                LintCode::HostnameNotCovered,
                 Some(leaf),
                 format!("{} does not cover {host}: its names are {listed}", self.name(leaf)),
                 format!("Issue a certificate whose subjectAltName includes {host} (as a DNS name or IP address), or serve a name it covers."),

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 
 use crate::detail::Detail;
 use crate::error::{Code, Error};
+use crate::tls::TlsVersion;
 
 /// Adds what the server does accept to a version or cipher refusal, found with a few
 /// ClientHello probes; requests use it too. Advisory: the refusal stands either way, only
@@ -21,7 +22,7 @@ pub(crate) async fn explain_refusal(e: Error, host: &str, addr: SocketAddr, dead
     }
     let versions = super::probe_versions(host, addr, deadline).await;
     let accepted: Vec<&str> = versions.iter().filter(|v| v.accepted).map(|v| v.version.as_str()).collect();
-    let modern = accepted.iter().any(|v| *v == "TLSv1.2" || *v == "TLSv1.3");
+    let modern = versions.iter().any(|v| v.accepted && v.version >= TlsVersion::Tls12);
     let offered = Detail::ProtocolVersion { offered: accepted.iter().map(|v| (*v).to_owned()).collect() };
     if !accepted.is_empty() && !modern {
         // Only older versions: that is the cause, whatever the alert said.

@@ -78,15 +78,17 @@ use tokio::time::Instant;
 
 use sha2::{Digest, Sha256};
 
+use crate::tls::TlsVersion;
+
 /// Most bytes read from one probe's answer.
 const MAX_ANSWER: usize = 8 * 1024;
 
 /// One protocol version and whether the server accepts it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ProtocolSupport {
-    /// `"TLSv1.0"`, `"TLSv1.1"`, `"TLSv1.2"` or `"TLSv1.3"`.
-    pub version: String,
+    /// The version offered.
+    pub version: TlsVersion,
     /// Whether the server answered a ClientHello offering only this version with a ServerHello
     /// for it.
     pub accepted: bool,
@@ -96,7 +98,7 @@ pub struct ProtocolSupport {
 }
 
 /// One category of legacy cipher suites and whether the server accepts it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct SuiteSupport {
     /// `"CBC"`, `"RSA key exchange"`, `"3DES"`, `"RC4"` or `"DHE key exchange"` (finite-field
@@ -108,13 +110,13 @@ pub struct SuiteSupport {
     pub suite: Option<String>,
     /// The protocol version the category was probed with (`None`: not probed, because the
     /// server accepts none of TLS 1.0 to 1.2, where these suites exist).
-    pub probed_with: Option<String>,
+    pub probed_with: Option<TlsVersion>,
     /// What the server answered.
     pub detail: String,
 }
 
 /// What [`audit`](crate::inspect::audit) found.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct AuditReport {
     /// TLS 1.0, 1.1, 1.2 and 1.3, in that order.
@@ -124,8 +126,8 @@ pub struct AuditReport {
 }
 
 impl AuditReport {
-    /// Whether `version` (`"TLSv1.2"`) was accepted.
-    pub fn accepts_version(&self, version: &str) -> bool {
+    /// Whether `version` was accepted.
+    pub fn accepts_version(&self, version: TlsVersion) -> bool {
         self.versions.iter().any(|v| v.version == version && v.accepted)
     }
 
@@ -135,45 +137,11 @@ impl AuditReport {
     }
 }
 
-/// A protocol version a probe offers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Version {
-    Tls10,
-    Tls11,
-    Tls12,
-    Tls13,
-}
-
-impl Version {
-    pub(crate) const ALL: [Version; 4] = [Version::Tls10, Version::Tls11, Version::Tls12, Version::Tls13];
-
-    fn wire(self) -> u16 {
-        match self {
-            Self::Tls10 => 0x0301,
-            Self::Tls11 => 0x0302,
-            Self::Tls12 => 0x0303,
-            Self::Tls13 => 0x0304,
-        }
-    }
-
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Self::Tls10 => "TLSv1.0",
-            Self::Tls11 => "TLSv1.1",
-            Self::Tls12 => "TLSv1.2",
-            Self::Tls13 => "TLSv1.3",
-        }
-    }
-}
-
 fn version_name(wire: u16) -> String {
-    match wire {
-        0x0300 => "SSLv3".into(),
-        0x0301 => "TLSv1.0".into(),
-        0x0302 => "TLSv1.1".into(),
-        0x0303 => "TLSv1.2".into(),
-        0x0304 => "TLSv1.3".into(),
-        other => format!("0x{other:04x}"),
+    match (wire, TlsVersion::from_wire(wire)) {
+        (_, Some(v)) => v.as_str().into(),
+        (0x0300, None) => "SSLv3".into(),
+        (other, None) => format!("0x{other:04x}"),
     }
 }
 
@@ -283,8 +251,8 @@ fn extension(out: &mut Vec<u8>, kind: u16, data: &[u8]) {
 
 /// A ClientHello record offering exactly `version` with `suites` (see the module docs).
 /// `sni` is sent when it is a DNS name (not an IP literal).
-pub(crate) fn client_hello(sni: Option<&str>, version: Version, suites: &[u16]) -> Vec<u8> {
-    let tls13 = version == Version::Tls13;
+pub(crate) fn client_hello(sni: Option<&str>, version: TlsVersion, suites: &[u16]) -> Vec<u8> {
+    let tls13 = version == TlsVersion::Tls13;
     let mut body = Vec::with_capacity(512);
     put_u16(&mut body, if tls13 { 0x0303 } else { version.wire() });
     body.extend_from_slice(&fresh_bytes(b"random"));
@@ -311,7 +279,7 @@ pub(crate) fn client_hello(sni: Option<&str>, version: Version, suites: &[u16]) 
     }
     extension(&mut ext, 0x000a, &[0x00, 0x06, 0x00, 0x1d, 0x00, 0x17, 0x00, 0x18]);
     extension(&mut ext, 0x000b, &[0x01, 0x00]);
-    if matches!(version, Version::Tls12 | Version::Tls13) {
+    if matches!(version, TlsVersion::Tls12 | TlsVersion::Tls13) {
         let schemes: &[u16] = &[
             0x0403, 0x0503, 0x0603, // ecdsa_secp256r1_sha256, secp384r1_sha384, secp521r1_sha512
             0x0804, 0x0805, 0x0806, // rsa_pss_rsae_sha256/384/512
@@ -536,13 +504,13 @@ async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
 }
 
 /// Whether `answer` accepts `version`.
-fn accepts(answer: &Answer, version: Version) -> bool {
+fn accepts(answer: &Answer, version: TlsVersion) -> bool {
     matches!(answer, Answer::Hello { version: v, .. } if *v == version.wire())
 }
 
-fn version_suites(version: Version) -> Vec<u16> {
+fn version_suites(version: TlsVersion) -> Vec<u16> {
     let mut s = Vec::new();
-    if version == Version::Tls13 {
+    if version == TlsVersion::Tls13 {
         s.extend_from_slice(TLS13);
     }
     for list in [ECDHE_AEAD, ECDHE_CBC, DHE_AEAD, DHE_CBC, RSA_GCM, RSA_CBC] {
@@ -562,27 +530,23 @@ fn describe(r: &io::Result<Answer>) -> String {
 }
 
 /// Probes one version.
-async fn probe_version(host: &str, addr: SocketAddr, version: Version, deadline: Instant) -> ProtocolSupport {
+async fn probe_version(host: &str, addr: SocketAddr, version: TlsVersion, deadline: Instant) -> ProtocolSupport {
     let r = probe(addr, &client_hello(Some(host), version, &version_suites(version)), deadline).await;
-    ProtocolSupport {
-        version: version.name().to_owned(),
-        accepted: r.as_ref().is_ok_and(|a| accepts(a, version)),
-        detail: describe(&r),
-    }
+    ProtocolSupport { version, accepted: r.as_ref().is_ok_and(|a| accepts(a, version)), detail: describe(&r) }
 }
 
 /// TLS 1.0, 1.1, 1.2 and 1.3 (in that order) and whether the server at `addr` accepts each:
 /// four probes, run concurrently, all ended by `deadline`.
 pub(crate) async fn probe_versions(host: &str, addr: SocketAddr, deadline: Instant) -> Vec<ProtocolSupport> {
-    join_all(Version::ALL.iter().map(|v| probe_version(host, addr, *v, deadline)).collect()).await
+    join_all(TlsVersion::ALL.iter().map(|v| probe_version(host, addr, *v, deadline)).collect()).await
 }
 
 /// The version the legacy suite categories are probed with: TLS 1.2, or the highest older
 /// version the server accepts (`None`: it accepts none of them).
-pub(crate) fn suite_probe_version(versions: &[ProtocolSupport]) -> Option<Version> {
-    [Version::Tls12, Version::Tls11, Version::Tls10]
+pub(crate) fn suite_probe_version(versions: &[ProtocolSupport]) -> Option<TlsVersion> {
+    [TlsVersion::Tls12, TlsVersion::Tls11, TlsVersion::Tls10]
         .into_iter()
-        .find(|v| versions.iter().any(|p| p.accepted && p.version == v.name()))
+        .find(|v| versions.iter().any(|p| p.accepted && p.version == *v))
 }
 
 /// The legacy suite categories, probed with `version` (`None`: not probed); one probe per
@@ -590,7 +554,7 @@ pub(crate) fn suite_probe_version(versions: &[ProtocolSupport]) -> Option<Versio
 pub(crate) async fn probe_suites(
     host: &str,
     addr: SocketAddr,
-    version: Option<Version>,
+    version: Option<TlsVersion>,
     deadline: Instant,
 ) -> Vec<SuiteSupport> {
     let one = |category: &'static str, suites: Vec<u16>| async move {
@@ -612,7 +576,7 @@ pub(crate) async fn probe_suites(
             category: category.to_owned(),
             accepted: chosen.is_some(),
             suite: chosen.map(suite_name),
-            probed_with: Some(version.name().to_owned()),
+            probed_with: Some(version),
             detail: describe(&r),
         }
     };
@@ -636,7 +600,7 @@ mod tests {
 
     #[test]
     fn client_hello_layout() {
-        let h = client_hello(Some("example.com"), Version::Tls12, &[0xc02f, 0x002f]);
+        let h = client_hello(Some("example.com"), TlsVersion::Tls12, &[0xc02f, 0x002f]);
         assert_eq!(&h[..3], &[0x16, 0x03, 0x01]);
         assert_eq!(u16::from_be_bytes([h[3], h[4]]) as usize, h.len() - 5);
         assert_eq!(h[5], 0x01);
@@ -657,7 +621,7 @@ mod tests {
         assert_eq!(i, h.len());
         assert_eq!(kinds, vec![0x0000, 0x000a, 0x000b, 0x000d, 0x0017, 0xff01]);
         // TLS 1.3: legacy version 1.2, 32-byte session id, no SNI for an IP, versions + key share.
-        let h13 = client_hello(Some("127.0.0.1"), Version::Tls13, TLS13);
+        let h13 = client_hello(Some("127.0.0.1"), TlsVersion::Tls13, TLS13);
         assert_eq!(&h13[9..11], &[0x03, 0x03]);
         assert_eq!(h13[43], 32);
         assert_eq!(
@@ -665,7 +629,7 @@ mod tests {
             vec![0x000a, 0x000b, 0x000d, 0x0017, 0xff01, 0x002b, 0x0033]
         );
         // TLS 1.0: no signature_algorithms.
-        let h10 = client_hello(None, Version::Tls10, &[0x002f]);
+        let h10 = client_hello(None, TlsVersion::Tls10, &[0x002f]);
         assert_eq!(&h10[9..11], &[0x03, 0x01]);
         assert_eq!(extension_kinds(&h10, 44 + 2 + 2 + 2 + 2), vec![0x000a, 0x000b, 0x0017, 0xff01]);
     }
@@ -731,7 +695,7 @@ mod tests {
         assert_eq!(suite_probe_version(&versions), None);
         // A deadline already passed: nothing waits.
         let started = std::time::Instant::now();
-        let suites = rt.block_on(probe_suites("localhost", addr, Some(Version::Tls12), Instant::now()));
+        let suites = rt.block_on(probe_suites("localhost", addr, Some(TlsVersion::Tls12), Instant::now()));
         assert!(started.elapsed() < Duration::from_millis(200));
         assert_eq!(suites.len(), 5);
         assert!(suites.iter().all(|s| !s.accepted), "{suites:?}");

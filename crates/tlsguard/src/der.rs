@@ -1,7 +1,8 @@
-//! The few DER primitives the key check needs.
+//! The few DER primitives tlsguard reads by hand: one TLV, and the size of an RSA modulus
+//! (the one bit counter, for the policy's key check and the linter).
 
 /// One DER TLV: (tag, contents, rest).
-pub(super) fn der_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+pub(crate) fn der_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     let (&tag, rest) = input.split_first()?;
     let (&first, mut rest) = rest.split_first()?;
     let len = if first < 0x80 {
@@ -21,16 +22,31 @@ pub(super) fn der_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     Some((tag, &rest[..len], &rest[len..]))
 }
 
-pub(super) fn strip_zeros(b: &[u8]) -> &[u8] {
+pub(crate) fn strip_zeros(b: &[u8]) -> &[u8] {
     let n = b.iter().take_while(|x| **x == 0).count();
     &b[n..]
 }
 
-pub(super) fn bit_len(b: &[u8]) -> usize {
+fn bit_len(b: &[u8]) -> usize {
     match b.first() {
         Some(&top) => b.len() * 8 - top.leading_zeros() as usize,
         None => 0,
     }
+}
+
+/// The exact size in bits of an RSA modulus (big-endian, possibly with leading zero bytes).
+pub(crate) fn rsa_bits(modulus: &[u8]) -> usize {
+    bit_len(strip_zeros(modulus))
+}
+
+/// Serializes a list of DER items as base64 strings (serde `serialize_with`).
+pub(crate) fn base64_list<S, T>(ders: &[T], s: S) -> std::result::Result<S::Ok, S::Error>
+where
+    S: serde::Serializer,
+    T: AsRef<[u8]>,
+{
+    use base64::Engine as _;
+    s.collect_seq(ders.iter().map(|d| base64::engine::general_purpose::STANDARD.encode(d.as_ref())))
 }
 
 #[cfg(test)]
@@ -53,5 +69,12 @@ mod tests {
         assert_eq!(bit_len(&[0x01, 0x00]), 9);
         assert_eq!(bit_len(&[0x80]), 8);
         assert_eq!(bit_len(&[]), 0);
+    }
+
+    #[test]
+    fn rsa_bits_counts_exactly() {
+        assert_eq!(rsa_bits(&[0x00, 0x80, 0, 0]), 24);
+        assert_eq!(rsa_bits(&[0x0f, 0xff]), 12);
+        assert_eq!(rsa_bits(&[0, 0]), 0);
     }
 }
