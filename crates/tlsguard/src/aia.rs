@@ -44,6 +44,7 @@ use crate::client::connect::Proxy;
 use crate::client::connect::ProxyPolicy;
 use crate::error::{Code, Error};
 use crate::trust::TrustStore;
+pub(crate) use crate::verify::Fetched;
 use crate::verify::{Purpose, presented_chain, verify_server_chain};
 
 /// Most bytes read from a CA-issuers URL.
@@ -234,24 +235,6 @@ fn cert_cache() -> &'static Shared<String, CertificateDer<'static>> {
 // ---------------------------------------------------------------------------------------------
 // What was fetched, and how a client fetches
 // ---------------------------------------------------------------------------------------------
-
-/// An intermediate fetched from a CA-issuers URL.
-#[derive(Clone, Debug)]
-pub(crate) struct Fetched {
-    pub der: CertificateDer<'static>,
-    pub url: String,
-}
-
-impl Fetched {
-    /// The warning that the server omits this certificate.
-    pub(crate) fn warning(&self) -> String {
-        let name = Certificate::parsed(&self.der).map(|c| c.display_name()).unwrap_or_default();
-        format!(
-            "the server omits the intermediate certificate '{name}'; tlsguard fetched it from {}. The server operator must serve the full chain (leaf, then intermediates)",
-            self.url
-        )
-    }
-}
 
 /// The AIA settings of one client (or inspection): the address rule and the intermediates
 /// fetched per server, so a new connection to the same server supplies them at once instead
@@ -564,6 +547,38 @@ pub(crate) fn fetch_missing_blocking(
 #[cfg(test)]
 fn proxy_of(p: &ProxyPolicy, url: &str) -> Option<Proxy> {
     p.for_uri(&url.parse().expect("uri")).expect("policy")
+}
+
+// ---------------------------------------------------------------------------------------------
+// The offline check (`verify_chain` with `fetch_missing_intermediates`)
+// ---------------------------------------------------------------------------------------------
+
+/// [`verify_server_chain`](crate::verify::verify_server_chain), and when `fetch_missing` is set and the chain lacks an
+/// intermediate, fetch it from the CA-issuers URL (blocking, for the offline check) and verify again with it as an untrusted intermediate. The result records that the
+/// chain omits it.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn verify_fetching(
+    store: &TrustStore,
+    provider: &CryptoProvider,
+    leaf: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+    server_name: Option<&ServerName<'_>>,
+    now: UnixTime,
+    purpose: Purpose,
+    fetch_missing: bool,
+    allow_private: bool,
+) -> crate::error::Result<crate::verify::VerifiedChain> {
+    let first = verify_server_chain(store, provider, leaf, intermediates, server_name, now, purpose);
+    if !fetch_missing || !matches!(&first, Err(e) if e.code() == Code::CertIncompleteChain) {
+        return first;
+    }
+    let check = ChainCheck { store, provider, server_name, now, purpose };
+    let fetched = match fetch_missing_blocking(&check, leaf, intermediates, allow_private) {
+        Ok(f) if f.is_empty() => return first,
+        Ok(f) => f,
+        Err((url, why)) => return first.map_err(|e| explain_failure(e, &url, &why)),
+    };
+    crate::verify::verify_with_extras(store, provider, leaf, intermediates, &fetched, server_name, now, purpose)
 }
 
 #[cfg(test)]

@@ -109,7 +109,7 @@ fn verify_ders(ders: Vec<rustls::pki_types::CertificateDer<'static>>, opts: &Ver
     let provider = rustls::crypto::aws_lc_rs::default_provider();
     let (leaf, intermediates) =
         ders.split_first().ok_or_else(|| Error::new(Code::InvalidPem, "no certificate given"))?;
-    match crate::verify::verify_fetching(
+    match crate::aia::verify_fetching(
         &store,
         &provider,
         leaf,

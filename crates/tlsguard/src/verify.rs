@@ -43,33 +43,22 @@ pub(crate) struct VerifiedChain {
     pub warnings: Vec<String>,
 }
 
-/// [`verify_server_chain`], and when `fetch_missing` is set and the chain lacks an
-/// intermediate, fetch it from the CA-issuers URL (see `aia.rs`; blocking, for the offline
-/// check) and verify again with it as an untrusted intermediate. The result records that the
-/// chain omits it.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn verify_fetching(
-    store: &TrustStore,
-    provider: &CryptoProvider,
-    leaf: &CertificateDer<'_>,
-    intermediates: &[CertificateDer<'_>],
-    server_name: Option<&ServerName<'_>>,
-    now: UnixTime,
-    purpose: Purpose,
-    fetch_missing: bool,
-    allow_private: bool,
-) -> Result<VerifiedChain> {
-    let first = verify_server_chain(store, provider, leaf, intermediates, server_name, now, purpose);
-    if !fetch_missing || !matches!(&first, Err(e) if e.code() == Code::CertIncompleteChain) {
-        return first;
+/// An intermediate fetched from a CA-issuers URL.
+#[derive(Clone, Debug)]
+pub(crate) struct Fetched {
+    pub der: CertificateDer<'static>,
+    pub url: String,
+}
+
+impl Fetched {
+    /// The warning that the server omits this certificate.
+    pub(crate) fn warning(&self) -> String {
+        let name = Certificate::parsed(&self.der).map(|c| c.display_name()).unwrap_or_default();
+        format!(
+            "the server omits the intermediate certificate '{name}'; tlsguard fetched it from {}. The server operator must serve the full chain (leaf, then intermediates)",
+            self.url
+        )
     }
-    let check = crate::aia::ChainCheck { store, provider, server_name, now, purpose };
-    let fetched = match crate::aia::fetch_missing_blocking(&check, leaf, intermediates, allow_private) {
-        Ok(f) if f.is_empty() => return first,
-        Ok(f) => f,
-        Err((url, why)) => return first.map_err(|e| crate::aia::explain_failure(e, &url, &why)),
-    };
-    verify_with_extras(store, provider, leaf, intermediates, &fetched, server_name, now, purpose)
 }
 
 /// Verifies with `extra` (fetched, untrusted) intermediates after the presented ones; the
@@ -80,7 +69,7 @@ pub(crate) fn verify_with_extras(
     provider: &CryptoProvider,
     leaf: &CertificateDer<'_>,
     intermediates: &[CertificateDer<'_>],
-    extra: &[crate::aia::Fetched],
+    extra: &[Fetched],
     server_name: Option<&ServerName<'_>>,
     now: UnixTime,
     purpose: Purpose,
@@ -325,13 +314,13 @@ pub(crate) fn presented_chain(leaf: &CertificateDer<'_>, intermediates: &[Certif
 /// accepted with them.
 #[derive(Debug, Default)]
 pub(crate) struct Extras {
-    pub fetched: Arc<Vec<crate::aia::Fetched>>,
+    pub fetched: Arc<Vec<Fetched>>,
     /// Set when the accepted chain used some of them: one warning per certificate used.
     pub warnings: std::sync::Mutex<Option<Vec<String>>>,
 }
 
 impl Extras {
-    pub(crate) fn new(fetched: Arc<Vec<crate::aia::Fetched>>) -> Arc<Self> {
+    pub(crate) fn new(fetched: Arc<Vec<Fetched>>) -> Arc<Self> {
         Arc::new(Self { fetched, warnings: Default::default() })
     }
 

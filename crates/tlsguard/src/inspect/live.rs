@@ -31,7 +31,7 @@ async fn fetch_for_inspect(
     ctx: &TlsContext,
     allow_private: bool,
     deadline: tokio::time::Instant,
-) -> std::result::Result<Vec<crate::aia::Fetched>, (String, crate::aia::FetchError)> {
+) -> std::result::Result<Vec<crate::verify::Fetched>, (String, crate::aia::FetchError)> {
     let ders: Vec<CertificateDer<'static>> = refusal.chain().iter().map(|c| c.der().clone()).collect();
     let Some((leaf, intermediates)) = ders.split_first() else { return Ok(Vec::new()) };
     let proxy =

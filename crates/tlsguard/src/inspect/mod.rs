@@ -285,10 +285,9 @@ pub fn audit(host: &str, opts: &InspectOptions) -> Result<AuditReport> {
             "audit() was called inside an async runtime, where it would block the runtime; use audit_async().await",
         ));
     }
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::new(Code::Internal, format!("cannot start an I/O runtime for the audit: {e}")).with_source(e))?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| {
+        Error::new(Code::Internal, format!("cannot start an I/O runtime for the audit: {e}")).with_source(e)
+    })?;
     rt.block_on(async {
         let (_, addr) = crate::net::tcp_connect_within(&target.host, opts.port, opts.connect_timeout).await?;
         Ok(crate::probe::audit_addr(&target.host, addr, opts.connect_timeout).await)
