@@ -119,7 +119,8 @@ fn cycles(g: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
             }
         }
     }
-    let mut t = T { g, index: BTreeMap::new(), low: BTreeMap::new(), stack: Vec::new(), on: BTreeSet::new(), out: Vec::new() };
+    let mut t =
+        T { g, index: BTreeMap::new(), low: BTreeMap::new(), stack: Vec::new(), on: BTreeSet::new(), out: Vec::new() };
     for v in g.keys() {
         if !t.index.contains_key(v.as_str()) {
             visit(&mut t, v);
@@ -140,8 +141,7 @@ fn top_level_modules_import_one_way() {
             let edges: Vec<String> = comp
                 .iter()
                 .map(|m| {
-                    let inside: Vec<&str> =
-                        g[m].iter().filter(|d| comp.contains(d)).map(String::as_str).collect();
+                    let inside: Vec<&str> = g[m].iter().filter(|d| comp.contains(d)).map(String::as_str).collect();
                     format!("{m} -> {}", inside.join(", "))
                 })
                 .collect();
