@@ -110,7 +110,7 @@ namespace TlsGuard {
     class HttpException extends TlsGuardException {}
     /** Category invalid_input: INVALID_URL, INVALID_ARGUMENT, INVALID_PEM, IO. */
     class InvalidArgumentException extends TlsGuardException {}
-    /** Category internal: INTERNAL, a bug in tlsguard (a Rust panic) caught at the boundary. */
+    /** Category internal: INTERNAL, a bug in tlsguard (a Rust panic) caught at the boundary, or a thread or runtime the OS would not start. */
     class InternalException extends TlsGuardException {}
 
     /** A parsed X.509 certificate (read-only). */

@@ -249,10 +249,11 @@ codes! {
     Io = "IO", InvalidInput,
         "A file could not be read.",
         "Check the path and its permissions.";
-    /// A bug in tlsguard (a Rust panic), caught by a binding instead of crashing the host.
+    /// A bug in tlsguard (a Rust panic, caught by a binding instead of crashing the host), or a
+    /// thread or I/O runtime the OS would not start.
     Internal = "INTERNAL", Internal,
-        "tlsguard hit an internal error (a Rust panic) and caught it instead of crashing the host process.",
-        "This is a bug in tlsguard, not in your code or the server: please report it with the message.";
+        "tlsguard hit an internal error (a Rust panic, caught instead of crashing the host process) or could not start a thread or I/O runtime it needs.",
+        "A panic is a bug in tlsguard, not in your code or the server: please report it with the message. If the cause is an OS error (out of threads or memory), free those resources and retry.";
 }
 
 impl fmt::Display for Code {

@@ -115,7 +115,7 @@ class InvalidInput(TlsGuardError, ValueError):
 
 
 class InternalError(TlsGuardError):
-    """A bug in tlsguard (a Rust panic) was caught instead of crashing (``INTERNAL``)."""
+    """A bug in tlsguard (a Rust panic, caught instead of crashing) or a thread or I/O runtime the OS would not start (``INTERNAL``)."""
 
 
 class HTTPStatusError(HTTPProtocolError):
