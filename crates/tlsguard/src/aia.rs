@@ -39,10 +39,10 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio::net::TcpStream;
 
 use crate::cert::{Certificate, certificate_ders, looks_like_pem};
-#[cfg(test)]
-use crate::client::connect::Proxy;
-use crate::client::connect::ProxyPolicy;
 use crate::error::{Code, Error};
+#[cfg(test)]
+use crate::proxy::Proxy;
+use crate::proxy::ProxyPolicy;
 use crate::trust::TrustStore;
 pub(crate) use crate::verify::Fetched;
 use crate::verify::{Purpose, presented_chain, verify_server_chain};

@@ -39,6 +39,7 @@ mod net;
 mod pin;
 mod policy;
 mod probe;
+mod proxy;
 mod text;
 mod tls;
 mod util;

@@ -45,8 +45,9 @@ pub use method::Method;
 pub use request::Request;
 pub use response::Response;
 
+use crate::proxy::ProxyPolicy;
 use blocking::{Local, take_unless_busy};
-use connect::{Connector, ProxyPolicy};
+use connect::Connector;
 
 type HyperClient = hyper_util::client::legacy::Client<Connector, Full<Bytes>>;
 

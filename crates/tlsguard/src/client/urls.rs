@@ -13,7 +13,7 @@ pub(crate) fn parse_url(input: &str, allow_http: bool) -> Result<(Url, Option<ht
     let mut url = Url::parse(input.trim()).map_err(|e| {
         Error::new(Code::InvalidUrl, format!("cannot parse URL {:?}: {e}", url_without_credentials(input.trim())))
     })?;
-    let auth = super::connect::basic_auth_of(&url);
+    let auth = crate::proxy::basic_auth_of(&url);
     let _ = url.set_username("");
     let _ = url.set_password(None);
     check_url(&url, allow_http, None)?;

@@ -34,8 +34,7 @@ async fn fetch_for_inspect(
 ) -> std::result::Result<Vec<crate::verify::Fetched>, (String, crate::aia::FetchError)> {
     let ders: Vec<CertificateDer<'static>> = refusal.chain().iter().map(|c| c.der().clone()).collect();
     let Some((leaf, intermediates)) = ders.split_first() else { return Ok(Vec::new()) };
-    let proxy =
-        crate::client::connect::ProxyPolicy::new(None).map_err(|_| (String::new(), crate::aia::FetchError::Failed))?;
+    let proxy = crate::proxy::ProxyPolicy::new(None).map_err(|_| (String::new(), crate::aia::FetchError::Failed))?;
     let check = crate::aia::ChainCheck {
         store: &ctx.store,
         provider: ctx.config.crypto_provider(),
