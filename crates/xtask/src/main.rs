@@ -173,7 +173,7 @@ fn test(suites: Vec<&str>) -> Result {
 /// The core, the test kit and the task runner: unit, integration (the shared scenarios, the
 /// x509-limbo suite, hostile input) and doc tests.
 fn test_rust() -> Result {
-    run(in_root(&cargo()).args(["test", "--all-targets"]))?;
+    run(in_root(&cargo()).args(["test", "--all-targets", "--no-fail-fast"]))?;
     run(in_root(&cargo()).args(["test", "--doc", "-p", "tlsguard"]))?;
     // The limbo test prints its pass/fail/skip figures.
     run(in_root(&cargo()).args(["test", "-p", "tlsguard", "--test", "limbo", "--", "--nocapture"]))

@@ -9,7 +9,7 @@ fuzz_target!(|data: &[u8]| {
     opts.at = Some(1_800_000_000);
     if let Ok(findings) = tlsguard::lint(data, &opts) {
         for f in &findings {
-            assert!(!f.code.is_empty());
+            assert!(!f.code.as_str().is_empty());
             assert!(!f.message.is_empty(), "{f:?}");
             let _ = f.severity.as_str();
         }
