@@ -23,10 +23,9 @@ pub(super) struct Local {
 
 impl Local {
     fn new(inner: &ClientInner) -> Result<Local> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::new(Code::Io, format!("cannot start a tlsguard I/O runtime: {e}")))?;
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| {
+            Error::new(Code::Internal, format!("cannot start a tlsguard I/O runtime: {e}")).with_source(e)
+        })?;
         // Spawned connection tasks and pool timers land on this runtime: build the pool in it.
         let pool = {
             let _in = rt.enter();

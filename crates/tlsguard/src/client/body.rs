@@ -178,7 +178,7 @@ pub(crate) async fn decode_off_runtime(
     }
     tokio::task::spawn_blocking(move || decode(raw, &encodings, cap, deadline))
         .await
-        .map_err(|e| Error::new(Code::Internal, format!("the decoding task failed: {e}")))?
+        .map_err(|e| Error::new(Code::Internal, format!("the decoding task failed: {e}")).with_source(e))?
 }
 
 /// Undoes `encodings` (applied in that order) with streaming decoders that stop as soon as the

@@ -183,13 +183,15 @@ impl Request {
         let mut task = AbortOnDrop(handle.spawn(self.execute(pool)));
         match (&mut task.0).await {
             Ok(r) => r,
-            Err(e) => Err(task_failed(&e, &url)),
+            Err(e) => Err(task_failed(e, &url)),
         }
     }
 }
 
-fn task_failed(e: &tokio::task::JoinError, url: &str) -> Error {
-    Error::new(Code::HttpProtocol, format!("the request task failed: {e}")).with_url(url)
+/// A request task that panicked (or was cancelled by a runtime shutting down) is a bug or a
+/// runtime failure, not something the server did: `INTERNAL`, with the `JoinError` as cause.
+fn task_failed(e: tokio::task::JoinError, url: &str) -> Error {
+    Error::new(Code::Internal, format!("the request task failed: {e}")).with_url(url).with_source(e)
 }
 
 /// Aborts the spawned request when the `send()` future is dropped (cancelled).
@@ -198,5 +200,23 @@ struct AbortOnDrop(tokio::task::JoinHandle<Result<Response>>);
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_request_task_is_internal() {
+        let rt = tokio::runtime::Builder::new_current_thread().build().expect("rt");
+        let join_err = rt.block_on(async {
+            tokio::spawn(async { panic!("boom in the request task") }).await.expect_err("the task panicked")
+        });
+        let e = task_failed(join_err, "https://example.test/");
+        assert_eq!(e.code(), Code::Internal, "{e}");
+        assert_eq!(e.url(), Some("https://example.test/"));
+        let cause = std::error::Error::source(&e).expect("the JoinError is the cause");
+        assert!(cause.downcast_ref::<tokio::task::JoinError>().is_some_and(|j| j.is_panic()), "{cause}");
     }
 }

@@ -44,7 +44,7 @@ pub(crate) fn handle() -> Result<Handle> {
         .thread_name("tlsguard-io")
         .enable_all()
         .build()
-        .map_err(|e| Error::new(Code::Io, format!("cannot start tlsguard's I/O runtime: {e}")))?;
+        .map_err(|e| Error::new(Code::Internal, format!("cannot start tlsguard's I/O runtime: {e}")).with_source(e))?;
     let rt: &'static Runtime = Box::leak(Box::new(rt));
     *slot = Some((pid, rt));
     Ok(rt.handle().clone())
