@@ -53,7 +53,7 @@ export interface ClientOptions extends TrustOptions {
   allowHttp?: boolean;
   /** `http://[user:pass@]host:port`; '' ignores HTTPS_PROXY/HTTP_PROXY. */
   proxy?: string;
-  /** Offer HTTP/2 by ALPN (default true). */
+  /** Offer HTTP/2 by ALPN (default false: HTTP/1.1 only, like undici and Node https). */
   http2?: boolean;
   /** Reuse connections (default true); false makes a new TCP + TLS connection per request. */
   keepAlive?: boolean;

@@ -50,7 +50,9 @@ test('AbortSignal cancels a request (AbortError, like fetch)', async () => {
 });
 
 test('1,000 concurrent fetches through one Client', { timeout: 120_000 }, async () => {
-  const client = new Client({ roots: 'none', caFile: ca });
+  // Over HTTP/2, so that they share a connection or two (over HTTP/1.1 each request in flight
+  // gets a connection of its own: see the next test).
+  const client = new Client({ roots: 'none', caFile: ca, http2: true });
   const handlesBefore = process.getActiveResourcesInfo().length;
   const results = await Promise.all(
     Array.from({ length: 1000 }, (_, i) => client.fetch(`${good}/json?i=${i}`).then(async (r) => [r.status, (await r.text()).length])),
@@ -64,6 +66,21 @@ test('1,000 concurrent fetches through one Client', { timeout: 120_000 }, async 
   // No JS-visible handles are left behind (the pool lives on tlsguard's own threads).
   await new Promise((r) => setTimeout(r, 50));
   assert.ok(process.getActiveResourcesInfo().length <= handlesBefore, JSON.stringify(process.getActiveResourcesInfo()));
+});
+
+test('HTTP/1.1 by default; concurrent requests get a pooled connection each, HTTP/2 multiplexes', async () => {
+  const ids = async (opts) => {
+    const client = new Client({ roots: 'none', caFile: ca, ...opts });
+    const rs = await Promise.all(Array.from({ length: 8 }, () => client.fetch(`${good}/conn-slow`)));
+    const versions = new Set(rs.map((r) => r.httpVersion));
+    const conns = new Set(await Promise.all(rs.map((r) => r.text())));
+    client.close();
+    return { versions: [...versions], conns: conns.size };
+  };
+  assert.deepEqual(await ids({}), { versions: ['HTTP/1.1'], conns: 8 });
+  const h2 = await ids({ http2: true });
+  assert.deepEqual(h2.versions, ['HTTP/2']);
+  assert.ok(h2.conns <= 2, `HTTP/2 multiplexes: ${h2.conns} connections`);
 });
 
 test('a closed Client refuses new requests', async () => {

@@ -22,7 +22,7 @@ test('README quickstart', { timeout: 60_000 }, async () => {
     const out = await new Promise((resolve, reject) =>
       execFile(process.execPath, [file], { timeout: 30_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))),
     );
-    assert.match(out, /^200 HTTP\/2 TLSv1\.3 /m);
+    assert.match(out, /^200 HTTP\/1\.1 TLSv1\.3 /m);
     assert.match(out, /world/);
     assert.match(out, /^CERT_UNKNOWN_ISSUER - /m);
     assert.match(out, /^hint: /m);

@@ -28,7 +28,7 @@ final class FeaturesTest extends TestCase
         $this->assertStringContainsString('q=a+b&n=1', $r->getEffectiveUrl());
         $this->assertContains($r->getTlsVersion(), ['TLSv1.2', 'TLSv1.3']);
         $this->assertNotSame('', $r->getCipherSuite());
-        $this->assertContains($r->getHttpVersion(), ['HTTP/1.1', 'HTTP/2']);
+        $this->assertSame('HTTP/1.1', $r->getHttpVersion(), 'HTTP/2 is opt-in');
         $certs = $r->getPeerCertificates();
         $this->assertContainsOnlyInstancesOf(\TlsGuard\Certificate::class, $certs);
         $this->assertContains('localhost', $certs[0]->getDnsNames());
@@ -83,6 +83,24 @@ final class FeaturesTest extends TestCase
         $this->assertCount(50, $many);
         $this->assertContainsOnlyInstancesOf(Response::class, $many);
         $this->assertSame([], $client->requestMany([]));
+    }
+
+    public function testHttp2IsOptInAndConcurrentHttp1RequestsGetAConnectionEach(): void
+    {
+        $slow = rtrim(self::url('good'), '/') . '/conn-slow';
+        foreach ([false, true] as $http2) {
+            $client = new Client(self::trust() + ['http2' => $http2]);
+            $out = $client->requestMany(array_fill(0, 8, ['GET', $slow]), 8);
+            $versions = array_unique(array_map(fn ($r) => $r->getHttpVersion(), $out));
+            $conns = count(array_unique(array_map(fn ($r) => $r->getBody(), $out)));
+            if ($http2) {
+                $this->assertSame(['HTTP/2'], array_values($versions));
+                $this->assertLessThanOrEqual(2, $conns, 'HTTP/2 multiplexes');
+            } else {
+                $this->assertSame(['HTTP/1.1'], array_values($versions));
+                $this->assertSame(8, $conns, 'HTTP/1.1: one pooled connection per request in flight');
+            }
+        }
     }
 
     public function testForkedChildUsesAClientMadeBeforeFork(): void

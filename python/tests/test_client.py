@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, List
 
 import pytest
 
@@ -18,7 +19,7 @@ def test_response_fields(ca_client: tlsguard.Client, good_url: str) -> None:
     assert r.content == b"hello" or b"hello" in r.content
     assert "hello" in r.text
     assert r.url == good_url
-    assert r.http_version in ("HTTP/1.1", "HTTP/2")
+    assert r.http_version == "HTTP/1.1"  # HTTP/2 is opt-in
     assert r.tls_version in ("TLSv1.2", "TLSv1.3")
     assert r.cipher_suite
     assert isinstance(r.elapsed, float) and r.elapsed > 0
@@ -208,3 +209,24 @@ def test_trust_report_warns_about_an_out_of_date_crl(kit: Any) -> None:
     pin = tlsguard.Certificate.from_pem(Path(kit.pki("self_signed")).read_bytes()).spki_pin
     with pytest.raises(tlsguard.InvalidInput, match="pin-only"):
         tlsguard.Client(roots="none", pins=[pin], crls=[kit.pki("crl")])
+
+
+def test_http2_is_opt_in(kit: Any, good_url: str) -> None:
+    default = tlsguard.Client(roots="none", ca_file=kit.pki("root_ca"))
+    assert default.get(good_url).http_version == "HTTP/1.1"
+    h2 = tlsguard.Client(roots="none", ca_file=kit.pki("root_ca"), http2=True)
+    assert h2.get(good_url).http_version == "HTTP/2"
+
+
+def test_concurrent_http1_requests_get_a_connection_each(kit: Any) -> None:
+    """Eight overlapping HTTP/1.1 requests to one host use eight pooled connections (no
+    per-host limit, as in undici); HTTP/2 multiplexes them."""
+    url = kit.server("good") + "/conn-slow"
+
+    async def ids(http2: bool) -> List[str]:
+        async with tlsguard.AsyncClient(roots="none", ca_file=kit.pki("root_ca"), http2=http2) as c:
+            rs = await asyncio.gather(*(c.get(url) for _ in range(8)))
+            return [r.text for r in rs]
+
+    assert len(set(asyncio.run(ids(False)))) == 8
+    assert len(set(asyncio.run(ids(True)))) <= 2

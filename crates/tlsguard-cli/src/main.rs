@@ -154,6 +154,9 @@ struct GetArgs {
     /// Request body; `@FILE` reads a file, `@-` reads stdin.
     #[arg(short = 'd', long = "data", value_name = "DATA")]
     data: Option<String>,
+    /// Offer HTTP/2 by ALPN (default: HTTP/1.1 only).
+    #[arg(long)]
+    http2: bool,
     #[command(flatten)]
     trust: TrustArgs,
     /// Print a JSON object (status, headers, body, TLS facts; or the error) to stdout.
@@ -270,7 +273,9 @@ fn io_error(what: &str, e: std::io::Error) -> Error {
 }
 
 fn cmd_get(a: GetArgs) -> u8 {
-    let opts = match ClientOptions::from_json(&Value::Object(a.trust.to_json())) {
+    let mut json = a.trust.to_json();
+    json.insert("http2".into(), Value::Bool(a.http2));
+    let opts = match ClientOptions::from_json(&Value::Object(json)) {
         Ok(o) => o,
         Err(e) => return fail(&e, a.json),
     };

@@ -86,6 +86,12 @@ fn get_good_prints_the_body() {
     assert_eq!(v["status"], 200);
     assert!(v["body"].as_str().unwrap().contains("hello"));
     assert!(v["tls"]["version"].as_str().unwrap().starts_with("TLSv1."));
+    assert_eq!(v["http_version"], "HTTP/1.1", "HTTP/1.1 by default");
+    assert_eq!(v["tls"]["alpn"], "http/1.1");
+
+    let v = json(&trusted(&["get", &url, "--json", "--http2"]).stdout);
+    assert_eq!(v["http_version"], "HTTP/2", "--http2 offers h2 and the server picks it");
+    assert_eq!(v["tls"]["alpn"], "h2");
 }
 
 #[test]
@@ -467,7 +473,7 @@ fn json_output_has_every_field_of_the_core_types() {
     }
     assert!(v["soonest_expiry"]["days_remaining"].is_i64(), "{v}");
     let leaf = &v["chain"][0];
-    for key in ["fingerprint_sha256", "der", "has_ski", "has_aki", "sct_count", "path_len", "has_san"] {
+    for key in ["fingerprint_sha256", "pem", "has_ski", "has_aki", "sct_count", "path_len", "has_san"] {
         assert!(leaf.get(key).is_some(), "chain[0].{key} missing: {leaf}");
     }
     let o = trusted(&["inspect", &host_port("expired"), "--json"]);

@@ -228,11 +228,13 @@ pub(crate) fn scenarios(f: &Facts<'_>) -> Vec<Scenario> {
         t("good_ip", "Same server by IP address; the leaf has IP:127.0.0.1 in its SAN.", f.https_ip("good", "/"))
             .status(200)
             .body("hello"),
-        t("good_h2", "ALPN negotiates HTTP/2 by default.", f.https("good", "/")).status(200).http("HTTP/2"),
-        t("good_h1", "http2=false: ALPN offers only http/1.1.", f.https("good", "/"))
-            .opt("http2", false)
+        t("good_h1", "HTTP/1.1 by default: ALPN offers only http/1.1.", f.https("good", "/"))
             .status(200)
             .http("HTTP/1.1"),
+        t("good_h2", "http2=true: ALPN offers h2 and http/1.1; the server picks HTTP/2.", f.https("good", "/"))
+            .opt("http2", true)
+            .status(200)
+            .http("HTTP/2"),
         t("json", "A JSON body.", f.https("good", "/json")).status(200).body("world"),
         t("post_echo", "POST with a body and a header; /echo returns them.", f.https("good", "/echo"))
             .method("POST")
@@ -585,6 +587,7 @@ fn hostile_rows(f: &Facts<'_>, ca: &str) -> Vec<Row> {
             "hostile_h2_continuation",
             "/",
         )
+        .opt("http2", true)
         .code("HTTP_PROTOCOL")
         .msg("too_many_continuations"),
         h(
@@ -593,6 +596,7 @@ fn hostile_rows(f: &Facts<'_>, ca: &str) -> Vec<Row> {
             "hostile_h2_reset",
             "/",
         )
+        .opt("http2", true)
         .code("HTTP_PROTOCOL")
         .msg("refused stream"),
         h(

@@ -213,6 +213,12 @@ impl Router {
             "/echo" => echo(req).await,
             "/json" => json(serde_json::json!({"hello": "world", "n": 1})),
             "/conn" => text(StatusCode::OK, self.conn.to_string()),
+            // `/conn` after 300 ms: concurrent requests overlap, so a client must open a
+            // connection per request in flight (HTTP/1.1) or multiplex them (HTTP/2).
+            "/conn-slow" => {
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                text(StatusCode::OK, self.conn.to_string())
+            }
             "/headers" => {
                 let mut r = text(StatusCode::OK, "headers\n");
                 let h = r.headers_mut();

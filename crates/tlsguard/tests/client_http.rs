@@ -44,7 +44,7 @@ fn echo(r: &tlsguard::Response) -> Value {
 }
 
 #[test]
-fn good_get_over_http2() {
+fn good_get_over_http1_by_default() {
     let url = kit().good_url("/");
     let r = client().get(&url).send_blocking().expect("GET");
     assert_eq!(r.status(), 200);
@@ -52,9 +52,9 @@ fn good_get_over_http2() {
     assert_eq!(r.text(), "hello from tlsguard-testkit\n");
     assert_eq!(r.url(), url);
     assert_eq!(r.redirects(), 0);
-    assert_eq!(r.http_version(), "HTTP/2");
+    assert_eq!(r.http_version(), "HTTP/1.1");
     let tls = r.tls().expect("tls info");
-    assert_eq!(tls.alpn.as_deref(), Some("h2"));
+    assert_eq!(tls.alpn.as_deref(), Some("http/1.1"), "only http/1.1 is offered");
     assert!(
         tls.version == tlsguard::TlsVersion::Tls13 || tls.version == tlsguard::TlsVersion::Tls12,
         "{}",
@@ -66,12 +66,58 @@ fn good_get_over_http2() {
 }
 
 #[test]
-fn http1_when_http2_is_off() {
-    let c = client_with(|o| o.http2 = false);
+fn http2_when_asked() {
+    assert!(!ClientOptions::default().http2, "HTTP/2 is opt-in");
+    let c = client_with(|o| o.http2 = true);
     let r = c.get(&kit().good_url("/echo")).send_blocking().expect("GET");
-    assert_eq!(r.http_version(), "HTTP/1.1");
-    assert_eq!(r.tls().expect("tls").alpn.as_deref(), Some("http/1.1"));
-    assert_eq!(echo(&r)["version"], "HTTP/1.1");
+    assert_eq!(r.http_version(), "HTTP/2");
+    assert_eq!(r.tls().expect("tls").alpn.as_deref(), Some("h2"));
+    assert_eq!(echo(&r)["version"], "HTTP/2.0");
+}
+
+/// HTTP/1.1 carries one request at a time per connection: N concurrent requests to one host
+/// open up to N connections (the pool has no per-host limit, like undici's default), which
+/// later requests reuse; HTTP/2 multiplexes them over one or two (two when requests race the
+/// first ALPN answer).
+#[test]
+fn concurrent_requests_get_a_connection_each_over_http1() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+    for http2 in [false, true] {
+        let c = client_with(|o| o.http2 = http2);
+        let url = kit().good_url("/conn-slow");
+        let get = |url: &str| {
+            let _in = rt.enter();
+            let task = tokio::spawn(c.get(url).send());
+            async move {
+                let r = task.await.expect("join").expect("GET");
+                r.text().parse::<u64>().expect("a connection number")
+            }
+        };
+        let ids: Vec<u64> = rt.block_on(async {
+            let tasks: Vec<_> = (0..8).map(|_| get(&url)).collect();
+            let mut ids = Vec::new();
+            for t in tasks {
+                ids.push(t.await);
+            }
+            ids
+        });
+        let mut distinct = ids.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if http2 {
+            assert!(distinct.len() <= 2, "http2: multiplexed, got {ids:?}");
+        } else {
+            assert_eq!(distinct.len(), 8, "http1: one connection per request in flight, got {ids:?}");
+            // The pool kept them: sequential requests reuse one of the eight.
+            for _ in 0..3 {
+                let id = rt.block_on(get(&kit().good_url("/conn")));
+                assert!(
+                    distinct.contains(&id),
+                    "request after the burst reused a pooled connection: {id} not in {distinct:?}"
+                );
+            }
+        }
+    }
 }
 
 /// The server's number for the connection a request came on.
@@ -127,7 +173,7 @@ fn shared_clients_reuse_connections_per_option_set() {
     let first = conn_id(&a);
     assert_eq!(conn_id(&Client::shared(options()).expect("shared")), first, "same options: same pool");
     let mut other = options();
-    other.http2 = false;
+    other.http2 = true;
     let b = Client::shared(other.clone()).expect("shared");
     assert_ne!(conn_id(&b), first, "other options: another client");
     assert_eq!(conn_id(&Client::shared(options()).expect("shared")), first);

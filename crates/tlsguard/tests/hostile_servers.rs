@@ -175,6 +175,8 @@ fn client(kit: &Kit) -> Client {
     o.proxy = Some(String::new());
     o.timeout = TIMEOUT;
     o.max_response_bytes = CAP;
+    // HTTP/2 offered, for the h2-only hostile servers (the others answer ALPN with http/1.1).
+    o.http2 = true;
     Client::new(o).expect("client")
 }
 

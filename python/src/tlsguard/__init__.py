@@ -121,7 +121,7 @@ class _ClientBase:
         max_redirects: int = 10,
         allow_http: bool = False,
         proxy: Optional[str] = None,
-        http2: bool = True,
+        http2: bool = False,
         keep_alive: bool = True,
         headers: Optional[Mapping[str, Union[str, Sequence[str]]]] = None,
         fetch_missing_intermediates: bool = False,
