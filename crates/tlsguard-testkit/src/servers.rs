@@ -24,12 +24,15 @@
 //! | `/slow-body` | headers at once, body after 5 s |
 //! | `/huge` | 8 MiB body (with Content-Length) |
 //! | `/gzip-bomb` | `Content-Encoding: gzip`, inflates to 64 MiB of zeros |
-//! | `/gzip`, `/deflate`, `/br` | `{"compressed": true, "text": "hello"}` in that encoding (deflate = zlib) |
+//! | `/gzip`, `/deflate`, `/br`, `/zstd` | `{"compressed": true, "text": "hello"}` in that encoding (deflate = zlib) |
+//! | `/stream?bytes=N&chunk=K&every_ms=D` | N bytes (byte i is `i % 251`) in chunks of K (default 64 KiB), D ms apart (default 0), with Content-Length |
+//! | `/stall-body` | headers and 1 KiB at once, then nothing for 60 s |
 //! | `/chunked` | 5 chunks `chunk i\n`, 50 ms apart, no Content-Length |
 //! | `/pki/{name}.der` | the CA certificates (`root`, `intermediate`, `untrusted_root`, `untrusted_intermediate`, `nc_intermediate`) for AIA fetching |
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
+use std::future::Future;
 use std::io::{self, Write};
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
@@ -63,6 +66,7 @@ pub(crate) struct StaticAssets {
     gzip: Bytes,
     deflate: Bytes,
     br: Bytes,
+    zstd: Bytes,
 }
 
 /// Size of `/huge`.
@@ -80,6 +84,7 @@ pub(crate) fn static_assets() -> Arc<StaticAssets> {
             gz.write_all(COMPRESSED_JSON.as_bytes()).expect("in-memory gzip");
             let mut zl = flate2::write::ZlibEncoder::new(Vec::new(), Compression::default());
             zl.write_all(COMPRESSED_JSON.as_bytes()).expect("in-memory zlib");
+            let zstd = zstd::encode_all(COMPRESSED_JSON.as_bytes(), 3).expect("in-memory zstd");
             let mut br = brotli::CompressorWriter::new(Vec::new(), 4096, 5, 22);
             br.write_all(COMPRESSED_JSON.as_bytes()).expect("in-memory brotli");
             Arc::new(StaticAssets {
@@ -88,6 +93,7 @@ pub(crate) fn static_assets() -> Arc<StaticAssets> {
                 gzip: Bytes::from(gz.finish().expect("in-memory gzip")),
                 deflate: Bytes::from(zl.finish().expect("in-memory zlib")),
                 br: Bytes::from(br.into_inner()),
+                zstd: Bytes::from(zstd),
             })
         })
         .clone()
@@ -264,6 +270,17 @@ impl Router {
             "/gzip" => encoded(s.gzip.clone(), "gzip", "application/json"),
             "/deflate" => encoded(s.deflate.clone(), "deflate", "application/json"),
             "/br" => encoded(s.br.clone(), "br", "application/json"),
+            "/zstd" => encoded(s.zstd.clone(), "zstd", "application/json"),
+            "/stream" => stream(req.uri().query().unwrap_or("")),
+            "/stall-body" => {
+                let chunks = vec![
+                    (Duration::ZERO, Bytes::from(vec![b'x'; 1024])),
+                    (Duration::from_secs(60), Bytes::from_static(b"late\n")),
+                ];
+                let mut r = Response::new(delayed_chunks(chunks));
+                r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+                r
+            }
             "/chunked" => {
                 let chunks = (0..5).map(|i| (Duration::from_millis(50), Bytes::from(format!("chunk {i}\n")))).collect();
                 let mut r = Response::new(delayed_chunks(chunks));
@@ -298,6 +315,63 @@ impl Router {
             _ => text(StatusCode::NOT_FOUND, "not found\n"),
         };
         Ok(resp)
+    }
+}
+
+/// `/stream`: a generated body (see the route table), never held in memory whole.
+fn stream(query: &str) -> Response<Body> {
+    let param = |name: &str, default: u64| {
+        query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(default)
+    };
+    let total = param("bytes", 1024 * 1024);
+    let chunk = param("chunk", 64 * 1024).clamp(1, 1024 * 1024) as usize;
+    let every = Duration::from_millis(param("every_ms", 0));
+    let body = GeneratedBody { sent: 0, total, chunk, every, sleep: None };
+    let mut r = Response::new(body.boxed_unsync());
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    r.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(total));
+    r
+}
+
+/// The bytes of `/stream`: byte `i` is `i % 251`, cut from one shared pattern.
+struct GeneratedBody {
+    sent: u64,
+    total: u64,
+    chunk: usize,
+    every: Duration,
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl hyper::body::Body for GeneratedBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        static PATTERN: OnceLock<Bytes> = OnceLock::new();
+        if self.sent >= self.total {
+            return Poll::Ready(None);
+        }
+        if !self.every.is_zero() && self.sent > 0 {
+            let every = self.every;
+            let sleep = self.sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep(every)));
+            if sleep.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            self.sleep = None;
+        }
+        let pattern = PATTERN.get_or_init(|| (0..(1024 * 1024 + 251)).map(|i| (i % 251) as u8).collect());
+        let start = (self.sent % 251) as usize;
+        let n = (self.total - self.sent).min(self.chunk as u64) as usize;
+        self.sent += n as u64;
+        Poll::Ready(Some(Ok(Frame::data(pattern.slice(start..start + n)))))
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        hyper::body::SizeHint::with_exact(self.total - self.sent)
     }
 }
 

@@ -48,7 +48,10 @@ mod x509;
 
 pub use cert::{Certificate, CertificateInfo, KeyType, parse_certificates};
 pub use chain::{ChainReport, Purpose, VerifyOptions, verify_chain, verify_chain_der};
-pub use client::{Client, Method, Request, Response, SHARED_CLIENT_TTL, SHARED_CLIENTS};
+pub use client::{
+    BodyReader, BodyStream, Client, Method, Redirect, Request, Response, ResponseHead, SHARED_CLIENT_TTL,
+    SHARED_CLIENTS, StreamedResponse,
+};
 pub use detail::{Detail, Fact};
 pub use error::{Category, Code, Error, Result};
 pub use inspect::{

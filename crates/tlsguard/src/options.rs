@@ -200,6 +200,10 @@ impl ClientIdentity {
 
 /// Default whole-request timeout: 30 s.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default read timeout (the longest wait for the next bytes of a response): 30 s.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time an idle pooled connection is kept: 90 s.
+pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// Default connect timeout (DNS + TCP + TLS handshake): 10 s.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default redirect limit.
@@ -226,8 +230,17 @@ pub struct ClientOptions {
     pub identity: Option<ClientIdentity>,
     /// Lowest TLS version.
     pub min_tls: MinTls,
-    /// Whole-request timeout (connect, send, receive the whole body, all redirects).
-    pub timeout: Duration,
+    /// Whole-request timeout (default 30 s; `None`: no limit): connect, send, the headers and
+    /// (for a buffered response) the whole body, all redirects included. For a streamed
+    /// response it ends when the headers arrive, unless the request asks it to cover the body
+    /// too ([`Request::timeout_covers_body`](crate::Request::timeout_covers_body)).
+    pub timeout: Option<Duration>,
+    /// Read timeout (default 30 s; `None`: no limit): the longest wait for the next bytes of the
+    /// response, its headers (counted from the end of sending the request) or its body. A slow
+    /// but steady download never hits it.
+    pub read_timeout: Option<Duration>,
+    /// How long an idle pooled connection is kept before it is closed (default 90 s).
+    pub pool_idle_timeout: Duration,
     /// Connect timeout (DNS, TCP connect, proxy tunnel and TLS handshake).
     pub connect_timeout: Duration,
     /// Redirects followed at most (0 = none followed; the 3xx response is returned).
@@ -280,6 +293,8 @@ impl fmt::Debug for ClientOptions {
             .field("identity", &self.identity)
             .field("min_tls", &self.min_tls)
             .field("timeout", &self.timeout)
+            .field("read_timeout", &self.read_timeout)
+            .field("pool_idle_timeout", &self.pool_idle_timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("max_redirects", &self.max_redirects)
             .field("allow_http", &self.allow_http)
@@ -310,7 +325,9 @@ impl Default for ClientOptions {
             trust: TrustOptions::default(),
             identity: None,
             min_tls: MinTls::default(),
-            timeout: DEFAULT_TIMEOUT,
+            timeout: Some(DEFAULT_TIMEOUT),
+            read_timeout: Some(DEFAULT_READ_TIMEOUT),
+            pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             max_redirects: DEFAULT_MAX_REDIRECTS,
             allow_http: false,
@@ -340,6 +357,15 @@ pub fn timeout_from_secs(name: &str, secs: f64) -> Result<Duration> {
     Ok(d)
 }
 
+/// A limit given in seconds where `0` means "no limit" (`timeout`, `read_timeout`): `None` for
+/// 0, else as [`timeout_from_secs`]. `-0` and negative values are refused.
+pub fn limit_from_secs(name: &str, secs: f64) -> Result<Option<Duration>> {
+    if secs == 0.0 && secs.is_sign_positive() {
+        return Ok(None);
+    }
+    timeout_from_secs(name, secs).map(Some)
+}
+
 /// Option names a [`ClientOptions`] accepts through [`ClientOptions::from_json`].
 pub const CLIENT_OPTION_NAMES: &[&str] = &[
     "roots",
@@ -352,7 +378,9 @@ pub const CLIENT_OPTION_NAMES: &[&str] = &[
     "client_key_password",
     "min_tls",
     "timeout",
+    "read_timeout",
     "connect_timeout",
+    "pool_idle_timeout",
     "max_redirects",
     "allow_http",
     "proxy",
@@ -381,8 +409,10 @@ impl ClientOptions {
             "client_key": null,
             "client_key_password": null,
             "min_tls": d.min_tls.as_str(),
-            "timeout": d.timeout.as_secs_f64(),
+            "timeout": d.timeout.map_or(0.0, |t| t.as_secs_f64()),
+            "read_timeout": d.read_timeout.map_or(0.0, |t| t.as_secs_f64()),
             "connect_timeout": d.connect_timeout.as_secs_f64(),
+            "pool_idle_timeout": d.pool_idle_timeout.as_secs_f64(),
             "max_redirects": d.max_redirects,
             "allow_http": d.allow_http,
             "proxy": null,
@@ -427,8 +457,10 @@ impl ClientOptions {
                 "client_key" => key = Some(json_source(n, v)?),
                 "client_key_password" => password = Some(json_str(n, v)?),
                 "min_tls" => opts.min_tls = json_str(n, v)?.parse()?,
-                "timeout" => opts.timeout = timeout_from_secs(n, json_f64(n, v)?)?,
+                "timeout" => opts.timeout = limit_from_secs(n, json_f64(n, v)?)?,
+                "read_timeout" => opts.read_timeout = limit_from_secs(n, json_f64(n, v)?)?,
                 "connect_timeout" => opts.connect_timeout = timeout_from_secs(n, json_f64(n, v)?)?,
+                "pool_idle_timeout" => opts.pool_idle_timeout = timeout_from_secs(n, json_f64(n, v)?)?,
                 "max_redirects" => opts.max_redirects = json_u64(n, v, u32::MAX as u64)? as u32,
                 "allow_http" => opts.allow_http = json_bool(n, v)?,
                 "proxy" => opts.proxy = Some(json_str(n, v)?),
@@ -699,7 +731,7 @@ mod tests {
         .unwrap();
         assert_eq!(o.trust.roots, Roots::None);
         assert_eq!(o.trust.ca_files, vec![PathBuf::from("/tmp/ca.pem")]);
-        assert_eq!(o.timeout, Duration::from_millis(1500));
+        assert_eq!(o.timeout, Some(Duration::from_millis(1500)));
         assert_eq!(o.max_redirects, 0);
         assert_eq!(o.min_tls, MinTls::Tls13);
         assert_eq!(o.headers.len(), 2);

@@ -182,7 +182,7 @@ fn shared_clients_reuse_connections_per_option_set() {
     assert!(!Client::shared(other).expect("shared").is_closed());
     // Bad options are refused as by Client::new.
     let mut bad = options();
-    bad.timeout = Duration::ZERO;
+    bad.timeout = Some(Duration::ZERO);
     assert_eq!(Client::shared(bad).expect_err("zero timeout").code(), Code::InvalidArgument);
 }
 
@@ -401,7 +401,7 @@ fn timeouts() {
     assert_eq!(e.url(), Some(url.as_str()));
 
     // The body phase is covered too (headers arrive at once, the body after 5 s).
-    let c = client_with(|o| o.timeout = Duration::from_millis(700));
+    let c = client_with(|o| o.timeout = Some(Duration::from_millis(700)));
     let e = c.get(&kit().good_url("/slow-body")).send_blocking().expect_err("slow body");
     assert_eq!(e.code(), Code::Timeout);
     assert!(e.message().ends_with("timed out after 0.7 s (timeout)"), "{}", e.message());
@@ -474,7 +474,7 @@ fn client_validates_options() {
     o.headers = vec![("x-a".into(), "nul\0".into())];
     assert_eq!(Client::new(o).expect_err("header").code(), Code::InvalidArgument);
     let mut o = options();
-    o.timeout = Duration::ZERO;
+    o.timeout = Some(Duration::ZERO);
     assert_eq!(Client::new(o).expect_err("timeout").code(), Code::InvalidArgument);
 }
 
@@ -605,7 +605,7 @@ fn url_credentials_become_basic_auth_and_leave_the_url() {
     let e = client().get(&bad).send_blocking().expect_err("closed port");
     assert_eq!(e.url(), Some(format!("https://localhost:{closed}/x").as_str()));
     assert!(!format!("{e} {e:?}").contains("hunter2"), "{e:?}");
-    let e = client_with(|o| o.timeout = Duration::from_millis(300))
+    let e = client_with(|o| o.timeout = Some(Duration::from_millis(300)))
         .get(&format!("https://user:hunter2@localhost:{port}/slow"))
         .send_blocking()
         .expect_err("timeout");

@@ -173,7 +173,7 @@ fn client(kit: &Kit) -> Client {
     o.trust.ca_files = vec![kit.pki("root_ca")];
     o.trust.use_env = false;
     o.proxy = Some(String::new());
-    o.timeout = TIMEOUT;
+    o.timeout = Some(TIMEOUT);
     o.max_response_bytes = CAP;
     // HTTP/2 offered, for the h2-only hostile servers (the others answer ALPN with http/1.1).
     o.http2 = true;
@@ -257,7 +257,7 @@ fn decoding_does_not_block_the_runtime_and_stops_at_the_deadline() {
     o.trust.use_env = false;
     o.proxy = Some(String::new());
     o.max_response_bytes = 4 << 30;
-    o.timeout = Duration::from_millis(1500);
+    o.timeout = Some(Duration::from_millis(1500));
     let bombs = Client::new(o).expect("client");
     let quick = client(&kit);
     quick.get(&kit.good_url("/")).send_blocking().expect("warm-up");

@@ -92,7 +92,7 @@ fn probes_end_before_the_connect_deadline() {
     let (port, counts) = stalling_server();
     let c = client(|o| {
         o.connect_timeout = Duration::from_millis(800);
-        o.timeout = Duration::from_secs(20);
+        o.timeout = Some(Duration::from_secs(20));
     });
     let started = Instant::now();
     let e = c.get(&format!("https://127.0.0.1:{port}/")).send_blocking().expect_err("refused");
@@ -118,7 +118,7 @@ fn probes_end_with_the_request_timeout() {
     // The whole-request timeout fires while the probes (budget 3 s) still wait.
     let c = client(|o| {
         o.connect_timeout = Duration::from_secs(10);
-        o.timeout = Duration::from_millis(700);
+        o.timeout = Some(Duration::from_millis(700));
     });
     let started = Instant::now();
     let e = c.get(&format!("https://127.0.0.1:{port}/")).send_blocking().expect_err("timed out");

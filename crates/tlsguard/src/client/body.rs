@@ -1,5 +1,6 @@
-//! Reading a response body under `max_response_bytes`, and decoding `Content-Encoding`
-//! (gzip, deflate, br) under the same cap, within the request's deadline.
+//! Reading a whole response body under `max_response_bytes` and `read_timeout`, and decoding
+//! `Content-Encoding` (gzip, deflate, br, zstd) under the same cap, within the request's
+//! deadline. (Streamed bodies decode as they arrive: `stream.rs`.)
 //!
 //! A response may name at most [`MAX_CODINGS`] codings in `Content-Encoding` and in
 //! `Transfer-Encoding` (curl and urllib3 use the same limit): a longer chain is refused with
@@ -32,15 +33,33 @@ pub(crate) fn check_content_length(headers: &http::HeaderMap, cap: u64) -> Resul
     Ok(())
 }
 
-/// Reads the whole raw body, failing as soon as it exceeds `cap`. Errors of the body stream are
-/// returned as they are, for the caller to classify.
-pub(crate) async fn read_capped(mut body: Incoming, cap: u64) -> std::result::Result<Bytes, ReadError> {
+/// Reads the whole raw body, failing as soon as it exceeds `cap`, or when no bytes arrive for
+/// `read_timeout`. Errors of the body stream are returned as they are, for the caller to
+/// classify.
+pub(crate) async fn read_capped(
+    mut body: Incoming,
+    cap: u64,
+    read_timeout: Option<std::time::Duration>,
+) -> std::result::Result<Bytes, ReadError> {
     use hyper::body::Body as _;
     // The announced length (Content-Length), up to the cap and 64 MiB: one allocation instead
     // of a doubling series of reallocations and copies.
     let hint = body.size_hint().exact().unwrap_or(0).min(cap).min(64 << 20);
     let mut buf = BytesMut::with_capacity(hint as usize);
-    while let Some(frame) = body.frame().await {
+    loop {
+        let next = match read_timeout {
+            None => body.frame().await,
+            Some(t) => tokio::time::timeout(t, body.frame()).await.map_err(|_| {
+                ReadError::Ours(Error::new(
+                    Code::Timeout,
+                    format!(
+                        "no data from the server for {} while reading the response body (read_timeout)",
+                        crate::net::secs(t)
+                    ),
+                ))
+            })?,
+        };
+        let Some(frame) = next else { break };
         let frame = frame.map_err(ReadError::Hyper)?;
         if let Ok(data) = frame.into_data() {
             if (buf.len() as u64).saturating_add(data.len() as u64) > cap {
@@ -66,14 +85,16 @@ pub(crate) enum Encoding {
     Gzip,
     Deflate,
     Brotli,
+    Zstd,
 }
 
 impl Encoding {
-    fn name(self) -> &'static str {
+    pub(super) fn name(self) -> &'static str {
         match self {
             Self::Gzip => "gzip",
             Self::Deflate => "deflate",
             Self::Brotli => "br",
+            Self::Zstd => "zstd",
         }
     }
 }
@@ -146,6 +167,7 @@ pub(crate) fn parse_encodings(headers: &http::HeaderMap) -> Option<Vec<Encoding>
             b"gzip" | b"x-gzip" => out.push(Encoding::Gzip),
             b"deflate" => out.push(Encoding::Deflate),
             b"br" => out.push(Encoding::Brotli),
+            b"zstd" => out.push(Encoding::Zstd),
             _ => return None,
         }
     }
@@ -215,11 +237,16 @@ fn decode_one(input: &[u8], enc: Encoding, cap: u64, deadline: Instant) -> Resul
             read_capped_sync(flate2::read::DeflateDecoder::new(input), enc, cap, deadline)
         }
         Encoding::Brotli => read_capped_sync(brotli::Decompressor::new(input, 4096), enc, cap, deadline),
+        Encoding::Zstd => {
+            let decoder = zstd::stream::read::Decoder::with_buffer(input)
+                .map_err(|e| Error::new(Code::HttpProtocol, format!("cannot decode the zstd response body: {e}")))?;
+            read_capped_sync(decoder, enc, cap, deadline)
+        }
     }
 }
 
 /// A zlib header: compression method 8 and a header checksum that divides by 31.
-fn looks_like_zlib(b: &[u8]) -> bool {
+pub(super) fn looks_like_zlib(b: &[u8]) -> bool {
     b.len() >= 2 && b[0] & 0x0f == 8 && (u16::from(b[0]) << 8 | u16::from(b[1])) % 31 == 0
 }
 
@@ -339,7 +366,9 @@ mod tests {
         h.append(http::header::CONTENT_ENCODING, http::HeaderValue::from_static("BR"));
         assert_eq!(parse_encodings(&h), Some(vec![Encoding::Gzip, Encoding::Brotli]));
         h.insert(http::header::CONTENT_ENCODING, http::HeaderValue::from_static("zstd"));
-        assert_eq!(parse_encodings(&h), None);
+        assert_eq!(parse_encodings(&h), Some(vec![Encoding::Zstd]));
+        h.insert(http::header::CONTENT_ENCODING, http::HeaderValue::from_static("compress"));
+        assert_eq!(parse_encodings(&h), None, "unknown codings leave the body as received");
 
         let mut h = http::HeaderMap::new();
         h.insert(http::header::CONTENT_LENGTH, http::HeaderValue::from_static("2000"));

@@ -1,5 +1,5 @@
-//! One request from start to response: the whole-request timeout, the redirect loop, and
-//! reading and decoding the body.
+//! One request from start to response: the timeouts, the redirect loop, and reading and
+//! decoding the body (buffered), or handing it to a [`BodyStream`] (streamed).
 
 use std::time::{Duration, Instant};
 
@@ -8,15 +8,26 @@ use http::{HeaderName, HeaderValue};
 use http_body_util::Full;
 
 use super::connect;
+use super::response::{Redirect, ResponseHead};
+use super::stream::{BodyStream, ErrCtx, StreamLimits, StreamedResponse};
 use super::{Client, HyperClient, Method, Request, Response, body, errors, headers, urls};
 use crate::error::{Code, Error, Result};
 use crate::net::secs;
 use crate::tls::TlsInfo;
 
 impl Request {
-    /// The whole request under the whole-request timeout, on `pool` (which belongs to the
-    /// runtime this runs on).
-    pub(super) async fn execute(self, pool: HyperClient) -> Result<Response> {
+    /// The settings of this request: its own, else the client's.
+    fn limits(&self) -> Limits {
+        let o = &self.client.inner.options;
+        Limits {
+            timeout: self.timeout.unwrap_or(o.timeout),
+            read_timeout: self.read_timeout.unwrap_or(o.read_timeout),
+            connect_timeout: o.connect_timeout,
+        }
+    }
+
+    /// Everything but the body, checked; `Err` for the first invalid input.
+    fn into_exchange(self, pool: HyperClient) -> Result<(Exchange, Limits)> {
         let original = self.url.clone();
         if let Some(e) = self.error {
             return Err(e.with_url(original));
@@ -24,9 +35,11 @@ impl Request {
         if self.client.is_closed() {
             return Err(Error::invalid("the client is closed").with_url(original));
         }
-        let timeout = self.timeout.unwrap_or(self.client.inner.options.timeout);
+        let limits = self.limits();
         let started = Instant::now();
         let exchange = Exchange {
+            cap: self.max_response_bytes,
+            decompress: self.decompress,
             client: self.client,
             method: self.method,
             url: self.url,
@@ -35,19 +48,89 @@ impl Request {
             body: self.body,
             body_type: self.body_type,
             started,
-            deadline: started + timeout,
+            deadline: limits.timeout.map(|t| started + t),
+            read_timeout: limits.read_timeout,
+            header_wait: limits.read_timeout.map(|r| r.saturating_add(limits.connect_timeout)),
             pool,
         };
-        // Every error names the URL the caller asked for (messages name redirect targets).
-        match tokio::time::timeout(timeout, exchange.run()).await {
-            // Decoding that ran past the deadline reports the same timeout as the I/O would.
-            Ok(Err(e)) if e.code() == Code::Timeout && e.message() == body::PAST_DEADLINE => {
-                Err(timed_out(&original, timeout))
-            }
-            Ok(r) => r.map_err(|e| e.with_url(original)),
-            Err(_) => Err(timed_out(&original, timeout)),
-        }
+        Ok((exchange, limits))
     }
+
+    /// The whole request under the whole-request timeout, on `pool` (which belongs to the
+    /// runtime this runs on).
+    pub(super) async fn execute(self, pool: HyperClient) -> Result<Response> {
+        let original = self.url.clone();
+        let (exchange, limits) = self.into_exchange(pool)?;
+        // Every error names the URL the caller asked for (messages name redirect targets).
+        let result = match limits.timeout {
+            None => exchange.run().await,
+            Some(timeout) => match tokio::time::timeout(timeout, exchange.run()).await {
+                // Decoding that ran past the deadline reports the same timeout as the I/O would.
+                Ok(Err(e)) if e.code() == Code::Timeout && e.message() == body::PAST_DEADLINE => {
+                    Err(timed_out(&original, timeout))
+                }
+                Ok(r) => r,
+                Err(_) => Err(timed_out(&original, timeout)),
+            },
+        };
+        result.map_err(|e| e.with_url(original))
+    }
+
+    /// The request up to its response headers, under the whole-request timeout; the body is
+    /// left to the caller, under `read_timeout` and (if the request asked) what is left of the
+    /// whole-request timeout.
+    pub(super) async fn execute_streaming(
+        self,
+        pool: HyperClient,
+        handle: tokio::runtime::Handle,
+    ) -> Result<StreamedResponse> {
+        let original = self.url.clone();
+        let covers_body = self.timeout_covers_body;
+        let (exchange, limits) = self.into_exchange(pool)?;
+        let cap = exchange.cap;
+        let collect_cap = exchange.cap.unwrap_or(exchange.client.inner.options.max_response_bytes);
+        let read_timeout = exchange.read_timeout;
+        let decompress = exchange.decompress;
+        let tls = exchange.client.inner.tls.clone();
+        let started = exchange.started;
+        let head = match limits.timeout {
+            None => exchange.head().await,
+            Some(timeout) => tokio::time::timeout(timeout, exchange.head())
+                .await
+                .unwrap_or_else(|_| Err(timed_out(&original, timeout))),
+        }
+        .map_err(|e| e.with_url(original.as_str()))?;
+        let Fetched { parts, incoming, url, history, method, host, location } = head;
+        let body = if has_no_body(method, parts.status.as_u16()) {
+            None
+        } else {
+            if let Some(cap) = cap {
+                body::check_content_length(&parts.headers, cap).map_err(|e| e.with_url(original.as_str()))?;
+            }
+            body::check_coding_chains(&parts.headers).map_err(|e| e.with_url(original.as_str()))?;
+            let failure = parts.extensions.get::<connect::TlsFailure>().cloned();
+            Some((incoming, ErrCtx { tls, failure, host }))
+        };
+        let encodings = match body::parse_encodings(&parts.headers) {
+            Some(encs) if decompress => encs,
+            _ => Vec::new(),
+        };
+        let deadline = match (covers_body, limits.timeout) {
+            (true, Some(t)) => Some((tokio::time::Instant::from_std(started + t), t)),
+            _ => None,
+        };
+        let limits = StreamLimits { cap, collect_cap, read_timeout, deadline };
+        let head = response_head(parts, url, history, location, started);
+        let body = BodyStream::new(body, encodings, limits, handle, original);
+        Ok(StreamedResponse { head, body })
+    }
+}
+
+/// The limits one request runs under.
+struct Limits {
+    timeout: Option<Duration>,
+    read_timeout: Option<Duration>,
+    connect_timeout: Duration,
 }
 
 /// The `TIMEOUT` error of a request to `original` that did not end within `timeout`.
@@ -61,6 +144,11 @@ fn timed_out(original: &str, timeout: Duration) -> Error {
 
 use crate::util::url_without_credentials as redact_url;
 
+/// Whether a response to `method` with `status` has no body (HEAD, 1xx, 204, 304).
+fn has_no_body(method: Method, status: u16) -> bool {
+    method == Method::Head || status == 204 || status == 304 || (100..200).contains(&status)
+}
+
 /// The state of one request across its redirects.
 struct Exchange {
     client: Client,
@@ -71,16 +159,102 @@ struct Exchange {
     body: Option<Bytes>,
     body_type: Option<&'static str>,
     started: Instant,
-    /// When the whole-request timeout expires (decoding stops there too).
-    deadline: Instant,
+    /// When the whole-request timeout expires (decoding stops there too); `None`: no limit.
+    deadline: Option<Instant>,
+    read_timeout: Option<Duration>,
+    /// The longest wait for a response's headers: `read_timeout` after the request was sent,
+    /// plus `connect_timeout` for a connection that may have to be made first.
+    header_wait: Option<Duration>,
+    /// The request's own `max_response_bytes`.
+    cap: Option<u64>,
+    decompress: bool,
     pool: HyperClient,
+}
+
+/// A response's head and unread body, after the redirects.
+struct Fetched {
+    parts: http::response::Parts,
+    incoming: hyper::body::Incoming,
+    url: url::Url,
+    history: Vec<Redirect>,
+    method: Method,
+    host: String,
+    location: Option<String>,
 }
 
 /// How much of a redirect response's body is read (so the connection can be reused).
 const REDIRECT_BODY_DRAIN: u64 = 64 * 1024;
 
+/// The head of a response, from hyper's parts.
+fn response_head(
+    parts: http::response::Parts,
+    url: url::Url,
+    history: Vec<Redirect>,
+    location: Option<String>,
+    started: Instant,
+) -> ResponseHead {
+    let headers = parts
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
+    let http_version = match parts.version {
+        http::Version::HTTP_2 => "HTTP/2",
+        http::Version::HTTP_10 => "HTTP/1.0",
+        http::Version::HTTP_09 => "HTTP/0.9",
+        http::Version::HTTP_3 => "HTTP/3",
+        _ => "HTTP/1.1",
+    };
+    ResponseHead {
+        status: parts.status.as_u16(),
+        headers,
+        url: url.to_string(),
+        history,
+        location,
+        http_version,
+        tls: parts.extensions.get::<TlsInfo>().cloned(),
+        elapsed: started.elapsed(),
+        peer_certificates: std::sync::OnceLock::new(),
+    }
+}
+
 impl Exchange {
+    /// The whole response, its body read and decoded under the caps and timeouts.
     async fn run(self) -> Result<Response> {
+        let inner = self.client.inner.clone();
+        let cap = self.cap.unwrap_or(inner.options.max_response_bytes);
+        let (deadline, read_timeout, decompress, started) =
+            (self.deadline, self.read_timeout, self.decompress, self.started);
+        let tls = inner.tls.clone();
+        let Fetched { parts, incoming, url, history, method, host, location } = self.head().await?;
+        let status = parts.status.as_u16();
+        let body = if has_no_body(method, status) {
+            Bytes::new()
+        } else {
+            body::check_content_length(&parts.headers, cap)?;
+            body::check_coding_chains(&parts.headers)?;
+            let raw = body::read_capped(incoming, cap, read_timeout).await.map_err(|e| match e {
+                body::ReadError::Ours(e) => e,
+                body::ReadError::Hyper(h) => {
+                    let failure = parts.extensions.get::<connect::TlsFailure>();
+                    errors::classify(&h, failure, &tls, &host)
+                }
+            })?;
+            match body::parse_encodings(&parts.headers) {
+                Some(encs) if decompress && !encs.is_empty() => {
+                    // No whole-request limit: decoding still ends, at the cap.
+                    let deadline = deadline.unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400 * 365));
+                    body::decode_off_runtime(raw, encs, cap, deadline).await?
+                }
+                _ => raw,
+            }
+        };
+        let head = response_head(parts, url, history, location, started);
+        Ok(Response { head, body })
+    }
+
+    /// Sends the request and follows redirects up to the final response's head.
+    async fn head(self) -> Result<Fetched> {
         let inner = self.client.inner.clone();
         let opts = &inner.options;
         // `https://user:pass@host/`: Basic auth (unless the caller set Authorization), and the
@@ -98,7 +272,7 @@ impl Exchange {
         }
         let mut method = self.method;
         let mut body = self.body.unwrap_or_default();
-        let mut redirects: u32 = 0;
+        let mut history: Vec<Redirect> = Vec::new();
         let pool = self.pool;
         loop {
             let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
@@ -110,10 +284,24 @@ impl Exchange {
             *req.method_mut() = method.to_http();
             *req.uri_mut() = uri;
             *req.headers_mut() = headers.clone();
-            let res = pool
-                .request(req)
-                .await
-                .map_err(|e| errors::classify(&e, errors::failure_of(&e).as_ref(), &inner.tls, &host))?;
+            let sent = pool.request(req);
+            let res = match self.header_wait {
+                None => sent.await,
+                Some(wait) => match tokio::time::timeout(wait, sent).await {
+                    Ok(r) => r,
+                    Err(_) => {
+                        let read = self.read_timeout.unwrap_or_default();
+                        return Err(Error::new(
+                            Code::Timeout,
+                            format!(
+                                "no response headers from {host} within {} of sending the request (read_timeout)",
+                                secs(read)
+                            ),
+                        ));
+                    }
+                },
+            }
+            .map_err(|e| errors::classify(&e, errors::failure_of(&e).as_ref(), &inner.tls, &host))?;
             let status = res.status().as_u16();
 
             if urls::is_redirect(status)
@@ -121,15 +309,15 @@ impl Exchange {
                 && let Some(location) = res.headers().get(http::header::LOCATION)
             {
                 let location = String::from_utf8_lossy(location.as_bytes()).into_owned();
-                if redirects >= opts.max_redirects {
+                if history.len() as u32 >= opts.max_redirects {
                     return Err(Error::new(
                         Code::TooManyRedirects,
-                        format!("stopped after {redirects} redirects; last Location: {location}"),
+                        format!("stopped after {} redirects; last Location: {location}", history.len()),
                     ));
                 }
                 let hop = urls::next_hop(&url, status, &location, method, opts.allow_http)?;
                 // Read a small body so the connection goes back to the pool; ignore errors.
-                let _ = body::read_capped(res.into_body(), REDIRECT_BODY_DRAIN).await;
+                let _ = body::read_capped(res.into_body(), REDIRECT_BODY_DRAIN, self.read_timeout).await;
                 if !hop.keep_body {
                     body = Bytes::new();
                     for h in urls::BODY_HEADERS {
@@ -146,55 +334,23 @@ impl Exchange {
                         headers.remove(h.as_str());
                     }
                 }
+                history.push(Redirect { url: url.to_string(), status });
                 method = hop.method;
                 url = hop.url;
-                redirects += 1;
                 continue;
             }
 
-            let (parts, incoming) = res.into_parts();
-            let cap = opts.max_response_bytes;
-            let no_body = method == Method::Head || status == 204 || status == 304 || (100..200).contains(&status);
-            let body = if no_body {
-                Bytes::new()
+            // A 3xx returned as it is: where it points, resolved.
+            let location = if urls::is_redirect(status) {
+                res.headers()
+                    .get(http::header::LOCATION)
+                    .and_then(|l| url.join(String::from_utf8_lossy(l.as_bytes()).trim()).ok())
+                    .map(|u| u.to_string())
             } else {
-                body::check_content_length(&parts.headers, cap)?;
-                body::check_coding_chains(&parts.headers)?;
-                let raw = body::read_capped(incoming, cap).await.map_err(|e| match e {
-                    body::ReadError::Ours(e) => e,
-                    body::ReadError::Hyper(h) => {
-                        let failure = parts.extensions.get::<connect::TlsFailure>();
-                        errors::classify(&h, failure, &inner.tls, &host)
-                    }
-                })?;
-                match body::parse_encodings(&parts.headers) {
-                    Some(encs) if !encs.is_empty() => body::decode_off_runtime(raw, encs, cap, self.deadline).await?,
-                    _ => raw,
-                }
+                None
             };
-            let headers = parts
-                .headers
-                .iter()
-                .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-                .collect();
-            let http_version = match parts.version {
-                http::Version::HTTP_2 => "HTTP/2",
-                http::Version::HTTP_10 => "HTTP/1.0",
-                http::Version::HTTP_09 => "HTTP/0.9",
-                http::Version::HTTP_3 => "HTTP/3",
-                _ => "HTTP/1.1",
-            };
-            return Ok(Response {
-                status,
-                headers,
-                body,
-                url: url.to_string(),
-                redirects,
-                http_version,
-                tls: parts.extensions.get::<TlsInfo>().cloned(),
-                elapsed: self.started.elapsed(),
-                peer_certificates: std::sync::OnceLock::new(),
-            });
+            let (parts, incoming) = res.into_parts();
+            return Ok(Fetched { parts, incoming, url, history, method, host, location });
         }
     }
 }

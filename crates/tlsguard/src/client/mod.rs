@@ -39,11 +39,13 @@ mod method;
 mod request;
 mod response;
 pub(crate) mod runtime;
+mod stream;
 mod urls;
 
 pub use method::Method;
 pub use request::Request;
-pub use response::Response;
+pub use response::{Redirect, Response, ResponseHead};
+pub use stream::{BodyReader, BodyStream, StreamedResponse};
 
 use crate::proxy::ProxyPolicy;
 use blocking::{Local, take_unless_busy};
@@ -75,7 +77,7 @@ fn build_pool(inner: &ClientInner) -> HyperClient {
     hyper_util::client::legacy::Client::builder(TokioExecutor::new())
         .pool_timer(TokioTimer::new())
         .timer(TokioTimer::new())
-        .pool_idle_timeout(Duration::from_secs(90))
+        .pool_idle_timeout(inner.options.pool_idle_timeout)
         .pool_max_idle_per_host(if inner.options.keep_alive { usize::MAX } else { 0 })
         .build(inner.connector.clone())
 }
@@ -103,11 +105,15 @@ impl Client {
     /// Builds a client: loads trust and the client identity once, validates the proxy URL and
     /// default headers (`INVALID_ARGUMENT`).
     pub fn new(options: ClientOptions) -> Result<Client> {
-        if options.timeout.is_zero() {
-            return Err(Error::invalid("timeout: 0 s is not a positive duration"));
-        }
-        if options.connect_timeout.is_zero() {
-            return Err(Error::invalid("connect_timeout: 0 s is not a positive duration"));
+        for (name, t) in [
+            ("timeout", options.timeout),
+            ("read_timeout", options.read_timeout),
+            ("connect_timeout", Some(options.connect_timeout)),
+            ("pool_idle_timeout", Some(options.pool_idle_timeout)),
+        ] {
+            if t.is_some_and(|t| t.is_zero()) {
+                return Err(Error::invalid(format!("{name}: 0 s is not a positive duration (None means no limit)")));
+            }
         }
         let default_headers = headers::validate_all("headers option", options.headers.iter().map(|(k, v)| (k, v)))?;
         let proxy = Arc::new(ProxyPolicy::new(options.proxy.as_deref())?);
@@ -190,6 +196,10 @@ impl Client {
             body: None,
             body_type: None,
             timeout: None,
+            read_timeout: None,
+            timeout_covers_body: false,
+            decompress: true,
+            max_response_bytes: None,
             error: None,
         }
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue};
 
-use super::{Client, Method, Response, headers, runtime};
+use super::{Client, Method, Response, StreamedResponse, headers, runtime};
 use crate::error::{Code, Error, Result};
 
 /// A request being built. Methods consume and return it; the first invalid input is reported
@@ -21,7 +21,13 @@ pub struct Request {
     pub(super) query: Vec<(String, String)>,
     pub(super) body: Option<Bytes>,
     pub(super) body_type: Option<&'static str>,
-    pub(super) timeout: Option<Duration>,
+    /// The request's own whole-request timeout (`Some(None)`: no limit), else the client's.
+    pub(super) timeout: Option<Option<Duration>>,
+    /// The request's own read timeout (`Some(None)`: no limit), else the client's.
+    pub(super) read_timeout: Option<Option<Duration>>,
+    pub(super) timeout_covers_body: bool,
+    pub(super) decompress: bool,
+    pub(super) max_response_bytes: Option<u64>,
     pub(super) error: Option<Error>,
 }
 
@@ -111,18 +117,77 @@ impl Request {
         if timeout.is_zero() {
             return self.fail(Error::invalid("timeout: 0 s is not a positive duration"));
         }
-        self.timeout = Some(timeout);
+        self.timeout = Some(Some(timeout));
+        self
+    }
+
+    /// No whole-request timeout for this request (the read and connect timeouts still apply).
+    pub fn no_timeout(mut self) -> Self {
+        self.timeout = Some(None);
+        self
+    }
+
+    /// Overrides the client's read timeout (the longest wait for the next bytes of the
+    /// response) for this request (must be positive).
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        if timeout.is_zero() {
+            return self.fail(Error::invalid("read_timeout: 0 s is not a positive duration"));
+        }
+        self.read_timeout = Some(Some(timeout));
+        self
+    }
+
+    /// No read timeout for this request.
+    pub fn no_read_timeout(mut self) -> Self {
+        self.read_timeout = Some(None);
+        self
+    }
+
+    /// For a streamed response ([`Request::send_streaming`]): let the whole-request timeout
+    /// cover reading the body too (by default it ends when the headers arrive, and only the
+    /// read timeout watches the body). Buffered responses are always covered.
+    pub fn timeout_covers_body(mut self, yes: bool) -> Self {
+        self.timeout_covers_body = yes;
+        self
+    }
+
+    /// `false`: return the body as the server sent it, still encoded, with its
+    /// `Content-Encoding` and `Content-Length` (for proxies and adapters that pass bodies on).
+    /// Default `true`: gzip, deflate, br and zstd are decoded.
+    pub fn decompress(mut self, yes: bool) -> Self {
+        self.decompress = yes;
+        self
+    }
+
+    /// This request's cap on the (decoded) body. A buffered response is capped by the
+    /// client's `max_response_bytes` unless this is set; a streamed body has no cap unless
+    /// this is set.
+    pub fn max_response_bytes(mut self, cap: u64) -> Self {
+        self.max_response_bytes = Some(cap);
         self
     }
 
     /// Per-request option names of [`Request::options_json`].
-    pub const OPTION_NAMES: &'static [&'static str] = &["headers", "query", "json", "body", "form", "timeout"];
+    pub const OPTION_NAMES: &'static [&'static str] = &[
+        "headers",
+        "query",
+        "json",
+        "body",
+        "form",
+        "timeout",
+        "read_timeout",
+        "timeout_covers_body",
+        "decompress",
+        "max_response_bytes",
+    ];
 
     /// Applies per-request options given by name, as the bindings and the scenario manifest
     /// pass them: `headers` (mapping; a value may be a list), `query` (mapping or list of
     /// pairs), `json` (any JSON value), `body` (text), `form` (mapping or list of pairs),
-    /// `timeout` (seconds). An empty list counts as an empty mapping (PHP cannot tell them
-    /// apart). Unknown names and bad values are reported by `send` as `INVALID_ARGUMENT`.
+    /// `timeout` and `read_timeout` (seconds; 0: no limit), `timeout_covers_body` and
+    /// `decompress` (booleans), `max_response_bytes` (a whole number). An empty list counts as
+    /// an empty mapping (PHP cannot tell them apart). Unknown names and bad values are reported
+    /// by `send` as `INVALID_ARGUMENT` naming the option.
     pub fn options_json(mut self, value: &serde_json::Value) -> Self {
         let map = match value {
             serde_json::Value::Null => return self,
@@ -156,13 +221,29 @@ impl Request {
                     Some(text) => self.body(text.as_bytes().to_vec()),
                     None => self.fail(Error::invalid("body: expected text")),
                 },
-                "timeout" => match v
+                "timeout" | "read_timeout" => match v
                     .as_f64()
-                    .ok_or_else(|| Error::invalid("timeout: expected a number of seconds"))
-                    .and_then(|secs| crate::options::timeout_from_secs("timeout", secs))
+                    .ok_or_else(|| Error::invalid(format!("{name}: expected a number of seconds")))
+                    .and_then(|secs| crate::options::limit_from_secs(name, secs))
                 {
-                    Ok(d) => self.timeout(d),
+                    Ok(limit) if name == "timeout" => {
+                        self.timeout = Some(limit);
+                        self
+                    }
+                    Ok(limit) => {
+                        self.read_timeout = Some(limit);
+                        self
+                    }
                     Err(e) => self.fail(e),
+                },
+                "timeout_covers_body" | "decompress" => match v.as_bool() {
+                    Some(b) if name == "decompress" => self.decompress(b),
+                    Some(b) => self.timeout_covers_body(b),
+                    None => self.fail(Error::invalid(format!("{name}: expected true or false"))),
+                },
+                "max_response_bytes" => match v.as_u64() {
+                    Some(n) => self.max_response_bytes(n),
+                    None => self.fail(Error::invalid("max_response_bytes: expected a whole number of bytes")),
                 },
                 other => self.fail(Error::invalid(format!(
                     "unknown request option {other:?}; known: {}",
@@ -190,14 +271,46 @@ impl Request {
 
 /// A request task that panicked (or was cancelled by a runtime shutting down) is a bug or a
 /// runtime failure, not something the server did: `INTERNAL`, with the `JoinError` as cause.
+impl Request {
+    /// Sends the request and returns once the response's headers have arrived, its body
+    /// unread ([`StreamedResponse`]): for large downloads, and for bodies to pass on as they
+    /// come. Redirects are followed as by [`Request::send`]. Works from any async runtime; the
+    /// body stream may be read from any executor or thread.
+    pub async fn send_streaming(self) -> Result<StreamedResponse> {
+        let url = self.url.clone();
+        let handle = runtime::handle().map_err(|e| e.with_url(url.as_str()))?;
+        let pool = self.client.pool();
+        let mut task = AbortOnDrop(handle.spawn(self.execute_streaming(pool, handle.clone())));
+        match (&mut task.0).await {
+            Ok(r) => r,
+            Err(e) => Err(task_failed(e, &url)),
+        }
+    }
+
+    /// [`Request::send_streaming`] from a plain (non-async) thread; read the body with
+    /// [`StreamedResponse::into_reader`] or [`BodyStream::chunk_blocking`](super::BodyStream::chunk_blocking).
+    /// Inside an async runtime it refuses with `INVALID_ARGUMENT`.
+    pub fn send_streaming_blocking(self) -> Result<StreamedResponse> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(Error::invalid(
+                "send_streaming_blocking() was called inside an async runtime, where it would block the runtime; use send_streaming().await",
+            )
+            .with_url(self.url.as_str()));
+        }
+        let url = self.url.clone();
+        let handle = runtime::handle().map_err(|e| e.with_url(url.as_str()))?;
+        handle.block_on(self.send_streaming())
+    }
+}
+
 fn task_failed(e: tokio::task::JoinError, url: &str) -> Error {
     Error::new(Code::Internal, format!("the request task failed: {e}")).with_url(url).with_source(e)
 }
 
 /// Aborts the spawned request when the `send()` future is dropped (cancelled).
-struct AbortOnDrop(tokio::task::JoinHandle<Result<Response>>);
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
 
-impl Drop for AbortOnDrop {
+impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {
         self.0.abort();
     }

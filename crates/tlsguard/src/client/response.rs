@@ -1,4 +1,5 @@
-//! [`Response`]: a complete response.
+//! [`ResponseHead`] (status, headers, URL, redirects, TLS facts) and [`Response`]: a head
+//! and its whole body.
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -10,14 +11,26 @@ use crate::cert::Certificate;
 use crate::error::{Code, Error, Result};
 use crate::tls::TlsInfo;
 
-/// A complete response: status, headers, decoded body, and what the connection negotiated.
+/// One redirect followed on the way to a response: the URL that answered with a 3xx, and its
+/// status.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Redirect {
+    /// The URL that was requested (credentials removed).
+    pub url: String,
+    /// Its 3xx status.
+    pub status: u16,
+}
+
+/// What a response says before its body: status, headers, final URL, redirects, and what the
+/// connection negotiated. [`Response`] and [`StreamedResponse`](super::StreamedResponse)
+/// dereference to it.
 #[derive(Clone)]
-pub struct Response {
+pub struct ResponseHead {
     pub(super) status: u16,
     pub(super) headers: Vec<(String, String)>,
-    pub(super) body: Bytes,
     pub(super) url: String,
-    pub(super) redirects: u32,
+    pub(super) history: Vec<Redirect>,
+    pub(super) location: Option<String>,
     pub(super) http_version: &'static str,
     pub(super) tls: Option<TlsInfo>,
     pub(super) elapsed: Duration,
@@ -25,19 +38,18 @@ pub struct Response {
     pub(super) peer_certificates: OnceLock<Vec<Certificate>>,
 }
 
-impl fmt::Debug for Response {
+impl fmt::Debug for ResponseHead {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Response")
+        f.debug_struct("ResponseHead")
             .field("status", &self.status)
             .field("url", &self.url)
             .field("http_version", &self.http_version)
-            .field("redirects", &self.redirects)
-            .field("body_len", &self.body.len())
+            .field("redirects", &self.history.len())
             .finish_non_exhaustive()
     }
 }
 
-impl Response {
+impl ResponseHead {
     /// The status code.
     pub fn status(&self) -> u16 {
         self.status
@@ -58,6 +70,7 @@ impl Response {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
+
     /// The distinct header names, lowercase, in first-seen order.
     pub fn header_names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = Vec::new();
@@ -67,6 +80,11 @@ impl Response {
             }
         }
         names
+    }
+
+    /// All values of header `name` (case-insensitive), in order.
+    pub fn header_all(&self, name: &str) -> Vec<&str> {
+        self.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
     }
 
     /// `Err(HTTP_STATUS)` for a 4xx or 5xx status (requests' `raise_for_status`), else `Ok`.
@@ -80,33 +98,6 @@ impl Response {
             .with_url(self.url().to_owned()))
     }
 
-    /// All values of header `name` (case-insensitive), in order.
-    pub fn header_all(&self, name: &str) -> Vec<&str> {
-        self.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
-    }
-
-    /// The body, decoded from gzip/deflate/br when the server compressed it.
-    pub fn body(&self) -> &Bytes {
-        &self.body
-    }
-
-    /// The body, consuming the response.
-    pub fn into_body(self) -> Bytes {
-        self.body
-    }
-
-    /// The body as text (UTF-8; invalid sequences replaced).
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    /// The body parsed as JSON (`HTTP_PROTOCOL` if it is not JSON).
-    pub fn json(&self) -> Result<serde_json::Value> {
-        serde_json::from_slice(&self.body).map_err(|e| {
-            Error::new(Code::HttpProtocol, format!("response body is not valid JSON: {e}")).with_url(self.url.as_str())
-        })
-    }
-
     /// The final URL, after redirects.
     pub fn url(&self) -> &str {
         &self.url
@@ -114,7 +105,20 @@ impl Response {
 
     /// How many redirects were followed.
     pub fn redirects(&self) -> u32 {
-        self.redirects
+        self.history.len() as u32
+    }
+
+    /// The redirects followed, in order: each URL that answered with a 3xx and its status
+    /// (requests' `history`, without the bodies).
+    pub fn history(&self) -> &[Redirect] {
+        &self.history
+    }
+
+    /// For a 3xx returned as it is (redirect mode `manual`, or `max_redirects` 0): the target
+    /// its `Location` names, resolved against the URL (`None` when there is no usable
+    /// `Location`). The `location` header itself is kept as the server sent it.
+    pub fn redirect_target(&self) -> Option<&str> {
+        self.location.as_deref()
     }
 
     /// `"HTTP/1.1"` or `"HTTP/2"` (`"HTTP/1.0"` for an HTTP/1.0 server).
@@ -136,9 +140,67 @@ impl Response {
         })
     }
 
-    /// Time from sending the request to having read the whole body (all redirects included).
+    /// Time from sending the request to having read the whole body (all redirects included);
+    /// for a streamed response, to having its headers.
     pub fn elapsed(&self) -> Duration {
         self.elapsed
+    }
+}
+
+/// A complete response: its [`ResponseHead`] (status, headers, TLS facts; reached through
+/// `Deref`) and the decoded body.
+#[derive(Clone)]
+pub struct Response {
+    pub(super) head: ResponseHead,
+    pub(super) body: Bytes,
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.head.status)
+            .field("url", &self.head.url)
+            .field("http_version", &self.head.http_version)
+            .field("redirects", &self.head.history.len())
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::ops::Deref for Response {
+    type Target = ResponseHead;
+    fn deref(&self) -> &ResponseHead {
+        &self.head
+    }
+}
+
+impl Response {
+    /// The body, decoded from gzip/deflate/br/zstd when the server compressed it (unless the
+    /// request asked for `decompress: false`).
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// The body, consuming the response.
+    pub fn into_body(self) -> Bytes {
+        self.body
+    }
+
+    /// The head and the body, consuming the response.
+    pub fn into_parts(self) -> (ResponseHead, Bytes) {
+        (self.head, self.body)
+    }
+
+    /// The body as text (UTF-8; invalid sequences replaced).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body parsed as JSON (`HTTP_PROTOCOL` if it is not JSON).
+    pub fn json(&self) -> Result<serde_json::Value> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            Error::new(Code::HttpProtocol, format!("response body is not valid JSON: {e}")).with_url(self.url.as_str())
+        })
     }
 }
 
@@ -153,12 +215,12 @@ mod tests {
         let pem = rcgen::generate_simple_self_signed(vec!["a.test".into()]).expect("cert").cert.pem();
         let mut ders = crate::cert::certificate_ders(pem.as_bytes()).unwrap();
         ders.push(CertificateDer::from(vec![0x30, 0x03, 0x02, 0x01, 0x00]));
-        let r = Response {
+        let r = ResponseHead {
             status: 200,
             headers: Vec::new(),
-            body: Bytes::new(),
             url: "https://a.test/".into(),
-            redirects: 0,
+            history: Vec::new(),
+            location: None,
             http_version: "HTTP/1.1",
             tls: Some(TlsInfo {
                 version: crate::tls::TlsVersion::Tls13,

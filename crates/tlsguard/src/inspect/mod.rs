@@ -132,7 +132,9 @@ impl InspectOptions {
             trust: client.trust,
             identity: client.identity,
             connect_timeout: client.connect_timeout,
-            timeout: client.timeout,
+            timeout: client
+                .timeout
+                .ok_or_else(|| Error::invalid("timeout: 0 (no limit) is not accepted by inspection"))?,
             audit: opt_bool(&own, "audit")?.unwrap_or(defaults.audit),
             http_request: opt_bool(&own, "http_request")?.unwrap_or(defaults.http_request),
             path: opt_str(&own, "path")?.unwrap_or(defaults.path),
