@@ -221,6 +221,10 @@ codes! {
     TooManyRedirects = "TOO_MANY_REDIRECTS", Policy,
         "The redirect limit (max_redirects) was reached.",
         "Check the server for a redirect loop, or raise max_redirects.";
+    /// The server redirected and the request's redirect mode is `error`.
+    RedirectRefused = "REDIRECT_REFUSED", Policy,
+        "The server answered with a redirect and the request's redirect mode is error.",
+        "Request the URL the redirect names (in the message) directly, or use redirect mode follow or manual.";
     /// The response body exceeds the size cap.
     ResponseTooLarge = "RESPONSE_TOO_LARGE", Policy,
         "The response body (after decompression) exceeds the configured size cap.",

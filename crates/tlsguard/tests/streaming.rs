@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use tlsguard::{Client, ClientOptions, Code, Roots};
+use tlsguard::{Client, ClientOptions, Code, Redirects, Roots};
 use tlsguard_testkit::Kit;
 
 fn kit() -> &'static Kit {
@@ -274,6 +274,32 @@ fn the_redirect_history_lists_each_hop() {
     assert_eq!(r.status(), 302);
     assert_eq!(r.header("location"), Some("/echo"));
     assert_eq!(r.redirect_target(), Some(kit().good_url("/echo").as_str()));
+}
+
+#[test]
+fn redirect_modes() {
+    let c = client();
+    let url = kit().good_url("/redirect/2");
+    let r = c.get(&url).redirect(Redirects::Manual).send_blocking().expect("manual");
+    assert_eq!((r.status(), r.redirects(), r.url()), (302, 0, url.as_str()));
+    assert_eq!(r.header("location"), Some("/redirect/1"), "Location as the server sent it");
+    assert_eq!(r.redirect_target(), Some(kit().good_url("/redirect/1").as_str()));
+
+    let e = c.get(&url).options_json(&json!({"redirect": "error"})).send_blocking().expect_err("error mode");
+    assert_eq!(e.code(), Code::RedirectRefused);
+    assert!(e.message().contains("302") && e.message().contains(&kit().good_url("/redirect/1")), "{e}");
+    assert_eq!(e.url(), Some(url.as_str()));
+    // Error mode refuses even where max_redirects 0 would return the 3xx.
+    let e = client_with(|o| o.max_redirects = 0).get(&url).redirect(Redirects::Error).send_blocking().expect_err("0");
+    assert_eq!(e.code(), Code::RedirectRefused);
+    // A response that is not a redirect passes in every mode.
+    for mode in ["follow", "error", "manual"] {
+        let r = c.get(&kit().good_url("/")).options_json(&json!({"redirect": mode})).send_blocking().expect(mode);
+        assert_eq!(r.status(), 200, "{mode}");
+    }
+    let e = c.get(&url).options_json(&json!({"redirect": "nofollow"})).send_blocking().expect_err("bad mode");
+    assert_eq!(e.code(), Code::InvalidArgument);
+    assert!(e.message().contains("redirect"), "{e}");
 }
 
 #[test]

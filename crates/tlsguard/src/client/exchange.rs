@@ -8,6 +8,7 @@ use http::{HeaderName, HeaderValue};
 use http_body_util::Full;
 
 use super::connect;
+use super::request::Redirects;
 use super::response::{Redirect, ResponseHead};
 use super::stream::{BodyStream, ErrCtx, StreamLimits, StreamedResponse};
 use super::{Client, HyperClient, Method, Request, Response, body, errors, headers, urls};
@@ -40,6 +41,7 @@ impl Request {
         let exchange = Exchange {
             cap: self.max_response_bytes,
             decompress: self.decompress,
+            redirect: self.redirect,
             client: self.client,
             method: self.method,
             url: self.url,
@@ -168,6 +170,7 @@ struct Exchange {
     /// The request's own `max_response_bytes`.
     cap: Option<u64>,
     decompress: bool,
+    redirect: Redirects,
     pool: HyperClient,
 }
 
@@ -305,10 +308,21 @@ impl Exchange {
             let status = res.status().as_u16();
 
             if urls::is_redirect(status)
-                && opts.max_redirects > 0
+                && (opts.max_redirects > 0 || self.redirect == Redirects::Error)
+                && self.redirect != Redirects::Manual
                 && let Some(location) = res.headers().get(http::header::LOCATION)
             {
                 let location = String::from_utf8_lossy(location.as_bytes()).into_owned();
+                if self.redirect == Redirects::Error {
+                    let target = url.join(location.trim()).map(|u| u.to_string()).unwrap_or_else(|_| location.clone());
+                    return Err(Error::new(
+                        Code::RedirectRefused,
+                        format!(
+                            "{url} answered {status} redirecting to {}, and the request's redirect mode is error",
+                            redact_url(&target)
+                        ),
+                    ));
+                }
                 if history.len() as u32 >= opts.max_redirects {
                     return Err(Error::new(
                         Code::TooManyRedirects,

@@ -43,7 +43,7 @@ mod stream;
 mod urls;
 
 pub use method::Method;
-pub use request::Request;
+pub use request::{Redirects, Request};
 pub use response::{Redirect, Response, ResponseHead};
 pub use stream::{BodyReader, BodyStream, StreamedResponse};
 
@@ -200,6 +200,7 @@ impl Client {
             timeout_covers_body: false,
             decompress: true,
             max_response_bytes: None,
+            redirect: request::Redirects::Follow,
             error: None,
         }
     }

@@ -28,7 +28,34 @@ pub struct Request {
     pub(super) timeout_covers_body: bool,
     pub(super) decompress: bool,
     pub(super) max_response_bytes: Option<u64>,
+    pub(super) redirect: Redirects,
     pub(super) error: Option<Error>,
+}
+
+/// What a request does with a redirect response (fetch's `redirect` option).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Redirects {
+    /// Follow it, up to the client's `max_redirects` (the default).
+    #[default]
+    Follow,
+    /// Fail with `REDIRECT_REFUSED`, naming the status and the target.
+    Error,
+    /// Return the 3xx response as it is: its `Location` header as the server sent it, the
+    /// resolved target in [`ResponseHead::redirect_target`](super::ResponseHead::redirect_target).
+    Manual,
+}
+
+impl std::str::FromStr for Redirects {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "follow" => Ok(Self::Follow),
+            "error" => Ok(Self::Error),
+            "manual" => Ok(Self::Manual),
+            other => Err(Error::invalid(format!("redirect: {other:?} is not follow, error or manual"))),
+        }
+    }
 }
 
 impl fmt::Debug for Request {
@@ -167,6 +194,12 @@ impl Request {
         self
     }
 
+    /// What to do with a redirect response (default [`Redirects::Follow`]).
+    pub fn redirect(mut self, mode: Redirects) -> Self {
+        self.redirect = mode;
+        self
+    }
+
     /// Per-request option names of [`Request::options_json`].
     pub const OPTION_NAMES: &'static [&'static str] = &[
         "headers",
@@ -179,13 +212,15 @@ impl Request {
         "timeout_covers_body",
         "decompress",
         "max_response_bytes",
+        "redirect",
     ];
 
     /// Applies per-request options given by name, as the bindings and the scenario manifest
     /// pass them: `headers` (mapping; a value may be a list), `query` (mapping or list of
     /// pairs), `json` (any JSON value), `body` (text), `form` (mapping or list of pairs),
     /// `timeout` and `read_timeout` (seconds; 0: no limit), `timeout_covers_body` and
-    /// `decompress` (booleans), `max_response_bytes` (a whole number). An empty list counts as
+    /// `decompress` (booleans), `max_response_bytes` (a whole number), `redirect` (`"follow"`,
+    /// `"error"`, `"manual"`). An empty list counts as
     /// an empty mapping (PHP cannot tell them apart). Unknown names and bad values are reported
     /// by `send` as `INVALID_ARGUMENT` naming the option.
     pub fn options_json(mut self, value: &serde_json::Value) -> Self {
@@ -240,6 +275,14 @@ impl Request {
                     Some(b) if name == "decompress" => self.decompress(b),
                     Some(b) => self.timeout_covers_body(b),
                     None => self.fail(Error::invalid(format!("{name}: expected true or false"))),
+                },
+                "redirect" => match v
+                    .as_str()
+                    .ok_or_else(|| Error::invalid("redirect: expected follow, error or manual"))
+                    .and_then(str::parse)
+                {
+                    Ok(mode) => self.redirect(mode),
+                    Err(e) => self.fail(e),
                 },
                 "max_response_bytes" => match v.as_u64() {
                     Some(n) => self.max_response_bytes(n),
