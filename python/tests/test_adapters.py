@@ -62,13 +62,13 @@ def test_shared_header_rules() -> None:
     from tlsguard.adapters import request_headers, response_headers
 
     sent = request_headers(
-        [("Connection", "keep-alive"), ("Content-Length", "3"), ("Accept-Encoding", "gzip, deflate, br, zstd"), ("X-A", "1"), ("x-a", "2")]
+        [("Connection", "keep-alive"), ("Content-Length", "3"), ("Accept-Encoding", "gzip, deflate, br, zstd, compress"), ("X-A", "1"), ("x-a", "2")]
     )
-    assert sent == [("Accept-Encoding", "gzip, deflate, br"), ("X-A", "1"), ("x-a", "2")]
-    assert request_headers([("accept-encoding", "zstd")]) == [("accept-encoding", "identity")]
+    assert sent == [("Accept-Encoding", "gzip, deflate, br, zstd"), ("X-A", "1"), ("x-a", "2")]
+    assert request_headers([("accept-encoding", "compress")]) == [("accept-encoding", "identity")]
     got = response_headers([("Content-Encoding", "gzip"), ("Content-Length", "60"), ("X", "y")], b"12345")
     assert got == [("X", "y"), ("content-length", "5")]
-    unknown = [("Content-Encoding", "zstd"), ("Content-Length", "60")]
+    unknown = [("Content-Encoding", "compress"), ("Content-Length", "60")]
     assert response_headers(unknown, b"raw") == unknown  # not decoded by tlsguard: left as is
     head = [("Content-Encoding", "gzip"), ("Content-Length", "60")]
     assert response_headers(head, b"") == head

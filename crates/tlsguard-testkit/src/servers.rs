@@ -20,6 +20,7 @@
 //! | `/redirect/cross-origin` | 302 to `https://127.0.0.1:<same port>/echo` (localhost -> 127.0.0.1 changes the origin) |
 //! | `/redirect/same-origin` | 302 to `/echo` |
 //! | `/redirect/303` | 303 to `/echo` (POST becomes GET) |
+//! | `/redirect/307-upload` | 307 to `/upload` (the body is sent again) |
 //! | `/slow` | waits 5 s, then 200 |
 //! | `/slow-body` | headers at once, body after 5 s |
 //! | `/huge` | 8 MiB body (with Content-Length) |
@@ -27,6 +28,7 @@
 //! | `/gzip`, `/deflate`, `/br`, `/zstd` | `{"compressed": true, "text": "hello"}` in that encoding (deflate = zlib) |
 //! | `/stream?bytes=N&chunk=K&every_ms=D` | N bytes (byte i is `i % 251`) in chunks of K (default 64 KiB), D ms apart (default 0), with Content-Length |
 //! | `/stall-body` | headers and 1 KiB at once, then nothing for 60 s |
+//! | `/upload` | reads the request body as it arrives; 200 JSON `{content_type, chunked, length, pattern_ok, parts}`: `pattern_ok` whether byte i is `i % 251`; for `multipart/form-data`, `parts` lists `{name, filename, content_type, length, pattern_ok, text}` (`text` for parts under 1 KiB) |
 //! | `/chunked` | 5 chunks `chunk i\n`, 50 ms apart, no Content-Length |
 //! | `/pki/{name}.der` | the CA certificates (`root`, `intermediate`, `untrusted_root`, `untrusted_intermediate`, `nc_intermediate`) for AIA fetching |
 
@@ -217,6 +219,7 @@ impl Router {
             "/" if self.tls => text(StatusCode::OK, "hello from tlsguard-testkit\n"),
             "/" => text(StatusCode::OK, "hello over http\n"),
             "/echo" => echo(req).await,
+            "/upload" => upload(req).await,
             "/json" => json(serde_json::json!({"hello": "world", "n": 1})),
             "/conn" => text(StatusCode::OK, self.conn.to_string()),
             // `/conn` after 300 ms: concurrent requests overlap, so a client must open a
@@ -255,6 +258,7 @@ impl Router {
                 }
             }
             "/redirect/303" => redirect(StatusCode::SEE_OTHER, "/echo"),
+            "/redirect/307-upload" => redirect(StatusCode::TEMPORARY_REDIRECT, "/upload"),
             "/slow" => {
                 tokio::time::sleep(Duration::from_secs(5)).await;
                 text(StatusCode::OK, "slow response\n")
@@ -316,6 +320,81 @@ impl Router {
         };
         Ok(resp)
     }
+}
+
+/// `/upload`: what arrived, counted and checked as it streams in (see the route table).
+async fn upload(req: Request<Incoming>) -> Response<Body> {
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let chunked = req
+        .headers()
+        .get(header::TRANSFER_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("chunked"));
+    let mut body = req.into_body();
+    let summary = |length: u64, ok: bool, small: &[u8]| {
+        let mut v = serde_json::json!({"length": length, "pattern_ok": ok});
+        if length < 1024 {
+            v["text"] = serde_json::Value::String(String::from_utf8_lossy(small).into_owned());
+        }
+        v
+    };
+    /// Counts `chunk` into (length, pattern ok, first KiB).
+    fn count(state: &mut (u64, bool, Vec<u8>), chunk: &[u8]) {
+        let (len, ok, small) = state;
+        if *ok {
+            *ok = chunk.iter().enumerate().all(|(k, &b)| b == ((*len + k as u64) % 251) as u8);
+        }
+        if small.len() < 1024 {
+            small.extend_from_slice(&chunk[..chunk.len().min(1024 - small.len())]);
+        }
+        *len += chunk.len() as u64;
+    }
+    let result = if let Ok(boundary) = multer::parse_boundary(&content_type) {
+        let mut form = multer::Multipart::new(body.into_data_stream(), boundary);
+        let mut parts = Vec::new();
+        loop {
+            match form.next_field().await {
+                Ok(Some(mut field)) => {
+                    let name = field.name().map(str::to_owned);
+                    let filename = field.file_name().map(str::to_owned);
+                    let ct = field.content_type().map(|m| m.to_string());
+                    let mut state = (0u64, true, Vec::new());
+                    loop {
+                        match field.chunk().await {
+                            Ok(Some(c)) => count(&mut state, &c),
+                            Ok(None) => break,
+                            Err(e) => return text(StatusCode::BAD_REQUEST, format!("multipart: {e}\n")),
+                        }
+                    }
+                    let mut v = summary(state.0, state.1, &state.2);
+                    v["name"] = serde_json::json!(name);
+                    v["filename"] = serde_json::json!(filename);
+                    v["content_type"] = serde_json::json!(ct);
+                    parts.push(v);
+                }
+                Ok(None) => break,
+                Err(e) => return text(StatusCode::BAD_REQUEST, format!("multipart: {e}\n")),
+            }
+        }
+        serde_json::json!({"content_type": content_type, "chunked": chunked, "parts": parts})
+    } else {
+        let mut state = (0u64, true, Vec::new());
+        while let Some(chunk) = body.frame().await {
+            match chunk {
+                Ok(frame) => {
+                    if let Ok(data) = frame.into_data() {
+                        count(&mut state, &data);
+                    }
+                }
+                Err(e) => return text(StatusCode::BAD_REQUEST, format!("body: {e}\n")),
+            }
+        }
+        let mut v = summary(state.0, state.1, &state.2);
+        v["content_type"] = serde_json::json!(content_type);
+        v["chunked"] = serde_json::json!(chunked);
+        v
+    };
+    json(result)
 }
 
 /// `/stream`: a generated body (see the route table), never held in memory whole.

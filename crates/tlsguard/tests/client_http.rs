@@ -231,7 +231,7 @@ fn echo_round_trip_headers_query_json_form() {
     assert_eq!(h["x-over"], json!(["request"]));
     assert_eq!(h["x-default"], json!(["d"]));
     assert_eq!(h["content-type"], json!(["application/json"]));
-    assert_eq!(h["accept-encoding"], json!(["gzip, deflate, br"]));
+    assert_eq!(h["accept-encoding"], json!(["gzip, deflate, br, zstd"]));
     assert!(h["user-agent"][0].as_str().expect("ua").starts_with("tlsguard/"));
     let body: Value = serde_json::from_str(e["body"].as_str().expect("body")).expect("json body");
     assert_eq!(body, json!({"k": [1, 2, "three"]}));

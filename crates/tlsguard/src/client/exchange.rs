@@ -5,12 +5,12 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue};
-use http_body_util::Full;
 
 use super::connect;
 use super::request::Redirects;
 use super::response::{Redirect, ResponseHead};
 use super::stream::{BodyStream, ErrCtx, StreamLimits, StreamedResponse};
+use super::upload::{Payload, Progress};
 use super::{Client, HyperClient, Method, Request, Response, body, errors, headers, urls};
 use crate::error::{Code, Error, Result};
 use crate::net::secs;
@@ -52,7 +52,8 @@ impl Request {
             started,
             deadline: limits.timeout.map(|t| started + t),
             read_timeout: limits.read_timeout,
-            header_wait: limits.read_timeout.map(|r| r.saturating_add(limits.connect_timeout)),
+            read_timeout_for_head: limits.read_timeout,
+            connect_timeout: limits.connect_timeout,
             pool,
         };
         Ok((exchange, limits))
@@ -158,15 +159,17 @@ struct Exchange {
     url: String,
     headers: Vec<(HeaderName, HeaderValue)>,
     query: Vec<(String, String)>,
-    body: Option<Bytes>,
-    body_type: Option<&'static str>,
+    body: Payload,
+    body_type: Option<std::borrow::Cow<'static, str>>,
     started: Instant,
     /// When the whole-request timeout expires (decoding stops there too); `None`: no limit.
     deadline: Option<Instant>,
     read_timeout: Option<Duration>,
-    /// The longest wait for a response's headers: `read_timeout` after the request was sent,
-    /// plus `connect_timeout` for a connection that may have to be made first.
-    header_wait: Option<Duration>,
+    /// The longest wait for a response's headers after the last bytes of the request were
+    /// handed to the connection (plus `connect_timeout` for a connection that may have to be
+    /// made first).
+    read_timeout_for_head: Option<Duration>,
+    connect_timeout: Duration,
     /// The request's own `max_response_bytes`.
     cap: Option<u64>,
     decompress: bool,
@@ -183,6 +186,31 @@ struct Fetched {
     method: Method,
     host: String,
     location: Option<String>,
+}
+
+/// `sent` (hyper's response future), or `None` once `read` has passed without a response since
+/// the later of the last request bytes sent and the connect allowance.
+async fn wait_for_head<F: std::future::Future>(
+    sent: F,
+    progress: &Progress,
+    read: Duration,
+    connect: Duration,
+) -> Option<F::Output> {
+    let start = tokio::time::Instant::now();
+    tokio::pin!(sent);
+    loop {
+        let from = tokio::time::Instant::from_std(progress.last()).max(start + connect);
+        tokio::select! {
+            biased;
+            r = &mut sent => return Some(r),
+            _ = tokio::time::sleep_until(from + read) => {
+                let now_from = tokio::time::Instant::from_std(progress.last()).max(start + connect);
+                if now_from == from {
+                    return None;
+                }
+            }
+        }
+    }
 }
 
 /// How much of a redirect response's body is read (so the connection can be reused).
@@ -269,12 +297,12 @@ impl Exchange {
                 pairs.append_pair(k, v);
             }
         }
-        let mut headers = headers::merge(&inner.default_headers, &self.headers, self.body_type)?;
+        let mut headers = headers::merge(&inner.default_headers, &self.headers, self.body_type.as_deref())?;
         if let Some(auth) = url_auth {
             headers.entry(http::header::AUTHORIZATION).or_insert(auth);
         }
         let mut method = self.method;
-        let mut body = self.body.unwrap_or_default();
+        let mut body = self.body;
         let mut history: Vec<Redirect> = Vec::new();
         let pool = self.pool;
         loop {
@@ -283,26 +311,23 @@ impl Exchange {
                 .as_str()
                 .parse()
                 .map_err(|e| Error::new(Code::InvalidUrl, format!("URL {url} cannot be sent: {e}")))?;
-            let mut req = http::Request::new(Full::new(body.clone()));
+            let progress = Progress::new();
+            let mut req = http::Request::new(body.to_body(&progress)?);
             *req.method_mut() = method.to_http();
             *req.uri_mut() = uri;
             *req.headers_mut() = headers.clone();
             let sent = pool.request(req);
-            let res = match self.header_wait {
+            let res = match self.read_timeout_for_head {
                 None => sent.await,
-                Some(wait) => match tokio::time::timeout(wait, sent).await {
-                    Ok(r) => r,
-                    Err(_) => {
-                        let read = self.read_timeout.unwrap_or_default();
-                        return Err(Error::new(
-                            Code::Timeout,
-                            format!(
-                                "no response headers from {host} within {} of sending the request (read_timeout)",
-                                secs(read)
-                            ),
-                        ));
-                    }
-                },
+                Some(read) => wait_for_head(sent, &progress, read, self.connect_timeout).await.ok_or_else(|| {
+                    Error::new(
+                        Code::Timeout,
+                        format!(
+                            "no response headers from {host} within {} of sending the request (read_timeout)",
+                            secs(read)
+                        ),
+                    )
+                })?,
             }
             .map_err(|e| errors::classify(&e, errors::failure_of(&e).as_ref(), &inner.tls, &host))?;
             let status = res.status().as_u16();
@@ -333,7 +358,7 @@ impl Exchange {
                 // Read a small body so the connection goes back to the pool; ignore errors.
                 let _ = body::read_capped(res.into_body(), REDIRECT_BODY_DRAIN, self.read_timeout).await;
                 if !hop.keep_body {
-                    body = Bytes::new();
+                    body = Payload::empty();
                     for h in urls::BODY_HEADERS {
                         headers.remove(h);
                     }

@@ -56,14 +56,16 @@ fn too_large(what: &str) -> Error {
 pub(crate) fn merge(
     defaults: &[(HeaderName, HeaderValue)],
     request: &[(HeaderName, HeaderValue)],
-    body_type: Option<&'static str>,
+    body_type: Option<&str>,
 ) -> Result<HeaderMap> {
     let mut map = HeaderMap::new();
     for (n, v) in defaults {
         map.append(n.clone(), v.clone());
     }
     if let Some(ct) = body_type {
-        map.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(ct));
+        let v = HeaderValue::from_str(ct)
+            .map_err(|_| Error::invalid(format!("content type {ct:?} is not a valid header value")))?;
+        map.insert(http::header::CONTENT_TYPE, v);
     }
     let mut replaced: Vec<&HeaderName> = Vec::new();
     for (n, v) in request {
@@ -77,7 +79,7 @@ pub(crate) fn merge(
         map.insert(http::header::USER_AGENT, HeaderValue::from_static(concat!("tlsguard/", env!("CARGO_PKG_VERSION"))));
     }
     if !map.contains_key(http::header::ACCEPT_ENCODING) {
-        map.insert(http::header::ACCEPT_ENCODING, HeaderValue::from_static("gzip, deflate, br"));
+        map.insert(http::header::ACCEPT_ENCODING, HeaderValue::from_static("gzip, deflate, br, zstd"));
     }
     let total: usize = map.iter().map(|(n, v)| n.as_str().len() + v.len()).sum();
     if total > MAX_TOTAL_HEADER_BYTES {
@@ -140,7 +142,7 @@ mod tests {
         assert_eq!(m["accept-encoding"], "identity");
         assert_eq!(m["content-type"], "application/json");
         let m = merge(&[], &[], None).expect("ok");
-        assert_eq!(m["accept-encoding"], "gzip, deflate, br");
+        assert_eq!(m["accept-encoding"], "gzip, deflate, br, zstd");
         assert!(m["user-agent"].to_str().expect("s").starts_with("tlsguard/"));
     }
 }

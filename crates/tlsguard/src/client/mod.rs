@@ -19,9 +19,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use http::{HeaderName, HeaderValue};
-use http_body_util::Full;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 use crate::error::{Error, Result};
@@ -40,18 +38,20 @@ mod request;
 mod response;
 pub(crate) mod runtime;
 mod stream;
+mod upload;
 mod urls;
 
 pub use method::Method;
 pub use request::{Redirects, Request};
 pub use response::{Redirect, Response, ResponseHead};
 pub use stream::{BodyReader, BodyStream, StreamedResponse};
+pub use upload::{ByteStream, Multipart};
 
 use crate::proxy::ProxyPolicy;
 use blocking::{Local, take_unless_busy};
 use connect::Connector;
 
-type HyperClient = hyper_util::client::legacy::Client<Connector, Full<Bytes>>;
+type HyperClient = hyper_util::client::legacy::Client<Connector, upload::UploadBody>;
 
 /// The pool and the pid of the process it was made in.
 struct Pool {
@@ -193,7 +193,7 @@ impl Client {
             url: url.to_owned(),
             headers: Vec::new(),
             query: Vec::new(),
-            body: None,
+            body: upload::Payload::empty(),
             body_type: None,
             timeout: None,
             read_timeout: None,

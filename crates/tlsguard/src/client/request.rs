@@ -1,12 +1,14 @@
 //! [`Request`]: the request builder, its options by name ([`Request::options_json`]), and
 //! `send()` on tlsguard's runtime.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue};
 
+use super::upload::{Multipart, Payload};
 use super::{Client, Method, Response, StreamedResponse, headers, runtime};
 use crate::error::{Code, Error, Result};
 
@@ -19,8 +21,8 @@ pub struct Request {
     pub(super) url: String,
     pub(super) headers: Vec<(HeaderName, HeaderValue)>,
     pub(super) query: Vec<(String, String)>,
-    pub(super) body: Option<Bytes>,
-    pub(super) body_type: Option<&'static str>,
+    pub(super) body: Payload,
+    pub(super) body_type: Option<Cow<'static, str>>,
     /// The request's own whole-request timeout (`Some(None)`: no limit), else the client's.
     pub(super) timeout: Option<Option<Duration>>,
     /// The request's own read timeout (`Some(None)`: no limit), else the client's.
@@ -104,15 +106,15 @@ impl Request {
 
     /// Sets the body.
     pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
-        self.body = Some(Bytes::from(body.into()));
+        self.body = Payload::Bytes(Bytes::from(body.into()));
         self.body_type = None;
         self
     }
 
     /// Sets a text body (`content-type: text/plain; charset=utf-8` unless set as a header).
     pub fn text(mut self, text: impl Into<String>) -> Self {
-        self.body = Some(Bytes::from(text.into()));
-        self.body_type = Some("text/plain; charset=utf-8");
+        self.body = Payload::Bytes(Bytes::from(text.into()));
+        self.body_type = Some(Cow::Borrowed("text/plain; charset=utf-8"));
         self
     }
 
@@ -120,8 +122,8 @@ impl Request {
     pub fn json(mut self, value: &serde_json::Value) -> Self {
         match serde_json::to_vec(value) {
             Ok(v) => {
-                self.body = Some(Bytes::from(v));
-                self.body_type = Some("application/json");
+                self.body = Payload::Bytes(Bytes::from(v));
+                self.body_type = Some(Cow::Borrowed("application/json"));
                 self
             }
             Err(e) => self.fail(Error::invalid(format!("json: cannot serialize the body: {e}"))),
@@ -134,8 +136,47 @@ impl Request {
         for (k, v) in fields {
             s.append_pair(k.as_ref(), v.as_ref());
         }
-        self.body = Some(Bytes::from(s.finish()));
-        self.body_type = Some("application/x-www-form-urlencoded");
+        self.body = Payload::Bytes(Bytes::from(s.finish()));
+        self.body_type = Some(Cow::Borrowed("application/x-www-form-urlencoded"));
+        self
+    }
+
+    /// Sends the file at `path` as the body, read as it is sent, with its length as
+    /// `Content-Length` (`application/octet-stream` unless a content type is set as a header).
+    /// A file that cannot be read fails the request with `IO`. Resent on a 307/308 redirect.
+    pub fn body_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.body = Payload::File(path.into());
+        self.body_type = Some(Cow::Borrowed("application/octet-stream"));
+        self
+    }
+
+    /// Sends a stream of chunks as the body: with `len`, as `Content-Length` (the stream must
+    /// yield exactly that many bytes); without, chunked (HTTP/1.1). A stream is sent once: a
+    /// 307/308 redirect that would resend it fails with `REDIRECT_REFUSED`. An error from the
+    /// stream fails the request.
+    pub fn body_stream(
+        mut self,
+        stream: impl futures_core::Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+        len: Option<u64>,
+    ) -> Self {
+        self.body = Payload::stream(Box::pin(stream), len);
+        self.body_type = None;
+        self
+    }
+
+    /// Sends what a blocking reader yields as the body (read on tokio's blocking pool as the
+    /// connection can take it); `len` as for [`Request::body_stream`].
+    pub fn body_reader(mut self, reader: impl std::io::Read + Send + 'static, len: Option<u64>) -> Self {
+        self.body = Payload::reader(reader, len);
+        self.body_type = None;
+        self
+    }
+
+    /// Sends a `multipart/form-data` body (fields, and files streamed from disk), with its
+    /// length and its `Content-Type` (unless set as a header).
+    pub fn multipart(mut self, form: Multipart) -> Self {
+        self.body_type = Some(Cow::Owned(form.content_type()));
+        self.body = Payload::Multipart(form);
         self
     }
 

@@ -35,7 +35,7 @@ DROPPED_REQUEST_HEADERS = frozenset(
 )
 
 #: Content codings tlsguard decodes (``crates/tlsguard/src/client/body.rs``).
-DECODED_CODINGS = frozenset(["gzip", "x-gzip", "deflate", "br"])
+DECODED_CODINGS = frozenset(["gzip", "x-gzip", "deflate", "br", "zstd"])
 
 REDIRECT_STATUSES = frozenset([301, 302, 303, 307, 308])
 
@@ -87,7 +87,7 @@ def request_headers(items: Iterable[Tuple[Any, Any]]) -> List[Tuple[str, str]]:
 def _accept_encoding(value: str) -> str:
     """``Accept-Encoding`` narrowed to what tlsguard decodes (``identity`` if nothing is left).
 
-    requests/httpx advertise ``zstd`` (and ``br``) when optional packages are installed; a body
+    requests/httpx advertise codings (``zstd``, ``br``) when optional packages are installed; a body
     in a coding tlsguard does not decode would reach the caller still encoded.
     """
     kept = []
