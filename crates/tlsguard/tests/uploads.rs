@@ -221,3 +221,40 @@ impl Read for Paced {
         Ok(n)
     }
 }
+
+#[test]
+fn bodies_by_option_name() {
+    let c = client();
+    let path = pattern_file("by-name.bin", 5000);
+    let v: Value = c
+        .post(&upload_url())
+        .options_json(&serde_json::json!({"file": path.to_str().expect("utf-8 path")}))
+        .send_blocking()
+        .expect("file")
+        .json()
+        .expect("json");
+    assert_eq!((v["length"].as_u64(), v["pattern_ok"].as_bool()), (Some(5000), Some(true)), "{v}");
+    let form = serde_json::json!({"multipart": [
+        {"name": "a", "value": "x"},
+        {"name": "b", "value": "inline", "filename": "b.txt", "content_type": "text/plain"},
+        {"name": "c", "file": path.to_str().expect("utf-8 path")},
+    ]});
+    let v: Value = c.post(&upload_url()).options_json(&form).send_blocking().expect("multipart").json().expect("json");
+    let parts = v["parts"].as_array().expect("parts");
+    assert_eq!(parts.len(), 3, "{v}");
+    assert_eq!((parts[0]["text"].as_str(), parts[0]["filename"].as_str()), (Some("x"), None));
+    assert_eq!((parts[1]["filename"].as_str(), parts[1]["content_type"].as_str()), (Some("b.txt"), Some("text/plain")));
+    assert_eq!((parts[2]["filename"].as_str(), parts[2]["length"].as_u64()), (Some("by-name.bin"), Some(5000)));
+    for (bad, needle) in [
+        (serde_json::json!({"multipart": [{"name": "a"}]}), "exactly one of value and file"),
+        (serde_json::json!({"multipart": [{"value": "v"}]}), "no name"),
+        (serde_json::json!({"multipart": [{"name": "a", "value": "v", "size": 1}]}), "unknown key"),
+        (serde_json::json!({"multipart": {}}), "multipart: expected a list"),
+        (serde_json::json!({"file": "/x", "json": 1}), "only one of"),
+        (serde_json::json!({"file": 5}), "file: expected a path"),
+    ] {
+        let e = c.post(&upload_url()).options_json(&bad).send_blocking().expect_err("bad");
+        assert_eq!(e.code(), Code::InvalidArgument, "{bad}");
+        assert!(e.message().contains(needle), "{bad}: {e}");
+    }
+}

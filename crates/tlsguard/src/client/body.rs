@@ -46,18 +46,26 @@ pub(crate) async fn read_capped(
     // of a doubling series of reallocations and copies.
     let hint = body.size_hint().exact().unwrap_or(0).min(cap).min(64 << 20);
     let mut buf = BytesMut::with_capacity(hint as usize);
+    let mut idle = read_timeout.map(IdleTimer::new);
     loop {
-        let next = match read_timeout {
+        let next = match &mut idle {
             None => body.frame().await,
-            Some(t) => tokio::time::timeout(t, body.frame()).await.map_err(|_| {
-                ReadError::Ours(Error::new(
-                    Code::Timeout,
-                    format!(
-                        "no data from the server for {} while reading the response body (read_timeout)",
-                        crate::net::secs(t)
-                    ),
-                ))
-            })?,
+            Some(timer) => {
+                let frame = body.frame();
+                tokio::pin!(frame);
+                let next = std::future::poll_fn(|cx| match frame.as_mut().poll(cx) {
+                    std::task::Poll::Ready(f) => std::task::Poll::Ready(Some(f)),
+                    std::task::Poll::Pending => timer.poll_expired(cx).map(|()| None),
+                })
+                .await;
+                match next {
+                    Some(f) => {
+                        timer.touch();
+                        f
+                    }
+                    None => return Err(ReadError::Ours(read_timed_out(timer.t))),
+                }
+            }
         };
         let Some(frame) = next else { break };
         let frame = frame.map_err(ReadError::Hyper)?;
@@ -69,6 +77,49 @@ pub(crate) async fn read_capped(
         }
     }
     Ok(buf.freeze())
+}
+
+/// The `TIMEOUT` of a body that sent nothing for `t`.
+pub(super) fn read_timed_out(t: std::time::Duration) -> Error {
+    Error::new(
+        Code::Timeout,
+        format!("no data from the server for {} while reading the response body (read_timeout)", crate::net::secs(t)),
+    )
+}
+
+/// A read timeout that costs one timer per period, not one per chunk: it remembers when data
+/// last arrived ([`IdleTimer::touch`]) and, when its timer fires before the period since then
+/// has passed, re-arms itself from there. Made inside a tokio runtime.
+pub(super) struct IdleTimer {
+    pub(super) t: std::time::Duration,
+    last: tokio::time::Instant,
+    sleep: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+impl IdleTimer {
+    pub(super) fn new(t: std::time::Duration) -> IdleTimer {
+        IdleTimer { t, last: tokio::time::Instant::now(), sleep: Box::pin(tokio::time::sleep(t)) }
+    }
+
+    /// Data arrived (or a wait starts) now.
+    pub(super) fn touch(&mut self) {
+        self.last = tokio::time::Instant::now();
+    }
+
+    /// Ready once nothing has arrived for the period since the last touch.
+    pub(super) fn poll_expired(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        use std::future::Future as _;
+        loop {
+            if self.sleep.as_mut().poll(cx).is_pending() {
+                return std::task::Poll::Pending;
+            }
+            let due = self.last + self.t;
+            if tokio::time::Instant::now() >= due {
+                return std::task::Poll::Ready(());
+            }
+            self.sleep.as_mut().reset(due);
+        }
+    }
 }
 
 /// Why reading the body failed.

@@ -67,7 +67,7 @@ impl fmt::Debug for Request {
 }
 
 impl Request {
-    fn fail(mut self, e: Error) -> Self {
+    pub(super) fn fail(mut self, e: Error) -> Self {
         if self.error.is_none() {
             self.error = Some(e);
         }
@@ -254,89 +254,9 @@ impl Request {
         "decompress",
         "max_response_bytes",
         "redirect",
+        "file",
+        "multipart",
     ];
-
-    /// Applies per-request options given by name, as the bindings and the scenario manifest
-    /// pass them: `headers` (mapping; a value may be a list), `query` (mapping or list of
-    /// pairs), `json` (any JSON value), `body` (text), `form` (mapping or list of pairs),
-    /// `timeout` and `read_timeout` (seconds; 0: no limit), `timeout_covers_body` and
-    /// `decompress` (booleans), `max_response_bytes` (a whole number), `redirect` (`"follow"`,
-    /// `"error"`, `"manual"`). An empty list counts as
-    /// an empty mapping (PHP cannot tell them apart). Unknown names and bad values are reported
-    /// by `send` as `INVALID_ARGUMENT` naming the option.
-    pub fn options_json(mut self, value: &serde_json::Value) -> Self {
-        let map = match value {
-            serde_json::Value::Null => return self,
-            serde_json::Value::Object(m) => m,
-            serde_json::Value::Array(a) if a.is_empty() => return self,
-            _ => return self.fail(Error::invalid("request options must be a mapping of option names to values")),
-        };
-        let bodies = ["json", "body", "form"].iter().filter(|b| map.get(**b).is_some_and(|v| !v.is_null())).count();
-        if bodies > 1 {
-            return self.fail(Error::invalid("give only one of the request options body, json and form"));
-        }
-        for (name, v) in map {
-            if v.is_null() {
-                continue;
-            }
-            self = match name.as_str() {
-                "headers" => match crate::options::json_headers("headers", v) {
-                    Ok(list) => self.headers(list),
-                    Err(e) => self.fail(e),
-                },
-                "query" => match crate::options::json_pairs("query", v) {
-                    Ok(pairs) => pairs.into_iter().fold(self, |r, (k, val)| r.query(k, val)),
-                    Err(e) => self.fail(e),
-                },
-                "form" => match crate::options::json_pairs("form", v) {
-                    Ok(pairs) => self.form(&pairs),
-                    Err(e) => self.fail(e),
-                },
-                "json" => self.json(v),
-                "body" => match v.as_str() {
-                    Some(text) => self.body(text.as_bytes().to_vec()),
-                    None => self.fail(Error::invalid("body: expected text")),
-                },
-                "timeout" | "read_timeout" => match v
-                    .as_f64()
-                    .ok_or_else(|| Error::invalid(format!("{name}: expected a number of seconds")))
-                    .and_then(|secs| crate::options::limit_from_secs(name, secs))
-                {
-                    Ok(limit) if name == "timeout" => {
-                        self.timeout = Some(limit);
-                        self
-                    }
-                    Ok(limit) => {
-                        self.read_timeout = Some(limit);
-                        self
-                    }
-                    Err(e) => self.fail(e),
-                },
-                "timeout_covers_body" | "decompress" => match v.as_bool() {
-                    Some(b) if name == "decompress" => self.decompress(b),
-                    Some(b) => self.timeout_covers_body(b),
-                    None => self.fail(Error::invalid(format!("{name}: expected true or false"))),
-                },
-                "redirect" => match v
-                    .as_str()
-                    .ok_or_else(|| Error::invalid("redirect: expected follow, error or manual"))
-                    .and_then(str::parse)
-                {
-                    Ok(mode) => self.redirect(mode),
-                    Err(e) => self.fail(e),
-                },
-                "max_response_bytes" => match v.as_u64() {
-                    Some(n) => self.max_response_bytes(n),
-                    None => self.fail(Error::invalid("max_response_bytes: expected a whole number of bytes")),
-                },
-                other => self.fail(Error::invalid(format!(
-                    "unknown request option {other:?}; known: {}",
-                    Self::OPTION_NAMES.join(", ")
-                ))),
-            };
-        }
-        self
-    }
 
     /// Sends the request and reads the whole response. Works from any async runtime (or
     /// executor): the work runs on tlsguard's own runtime and this future awaits it. Dropping

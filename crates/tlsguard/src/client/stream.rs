@@ -25,7 +25,7 @@ use hyper::body::{Body as _, Incoming};
 use tokio::io::{AsyncBufRead, AsyncRead};
 use tokio::time::Sleep;
 
-use super::body::{Encoding, looks_like_zlib};
+use super::body::{Encoding, IdleTimer, looks_like_zlib, read_timed_out};
 use super::connect::TlsFailure;
 use super::errors;
 use super::response::ResponseHead;
@@ -107,8 +107,9 @@ pub struct BodyStream {
     cap: Option<u64>,
     /// The buffered-read cap of [`BodyStream::collect`].
     collect_cap: u64,
-    read_timeout: Option<Duration>,
-    idle: Option<Pin<Box<Sleep>>>,
+    /// The read timeout's timer, and whether a wait for the next chunk is under way.
+    idle: Option<IdleTimer>,
+    waiting: bool,
     /// The whole-request deadline, when it covers the body, and the timeout it came from.
     deadline: Option<(Pin<Box<Sleep>>, Duration)>,
     handle: tokio::runtime::Handle,
@@ -179,17 +180,20 @@ impl BodyStream {
                 Source::Undecided(Some(tokio_util::io::StreamReader::new(IncomingData(incoming, ctx))), encodings)
             }
         };
-        let deadline = limits.deadline.map(|(at, t)| {
+        let (deadline, idle) = {
             let _in = handle.enter();
-            (Box::pin(tokio::time::sleep_until(at)), t)
-        });
+            (
+                limits.deadline.map(|(at, t)| (Box::pin(tokio::time::sleep_until(at)), t)),
+                limits.read_timeout.map(IdleTimer::new),
+            )
+        };
         BodyStream {
             source,
             received: 0,
             cap: limits.cap,
             collect_cap: limits.collect_cap,
-            read_timeout: limits.read_timeout,
-            idle: None,
+            idle,
+            waiting: false,
             deadline,
             handle,
             url,
@@ -267,9 +271,17 @@ impl BodyStream {
                 format!("reading the response body timed out after {} (timeout)", secs(t)),
             ));
         }
+        // The read timeout measures the server's silence while a chunk is awaited, not the
+        // caller's pauses between chunks.
+        if !self.waiting {
+            self.waiting = true;
+            if let Some(idle) = &mut self.idle {
+                idle.touch();
+            }
+        }
         match self.poll_source(cx) {
             Poll::Ready(Some(Ok(chunk))) => {
-                self.idle = None;
+                self.waiting = false;
                 self.received = self.received.saturating_add(chunk.len() as u64);
                 if let Some(cap) = self.cap
                     && self.received > cap
@@ -288,17 +300,11 @@ impl BodyStream {
                 Poll::Ready(None)
             }
             Poll::Pending => {
-                if let Some(t) = self.read_timeout {
-                    let idle = self.idle.get_or_insert_with(|| Box::pin(tokio::time::sleep(t)));
-                    if idle.as_mut().poll(cx).is_ready() {
-                        return self.fail(Error::new(
-                            Code::Timeout,
-                            format!(
-                                "no data from the server for {} while reading the response body (read_timeout)",
-                                secs(t)
-                            ),
-                        ));
-                    }
+                if let Some(idle) = &mut self.idle
+                    && idle.poll_expired(cx).is_ready()
+                {
+                    let t = idle.t;
+                    return self.fail(read_timed_out(t));
                 }
                 Poll::Pending
             }

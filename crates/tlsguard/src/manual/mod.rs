@@ -5,3 +5,6 @@ pub mod errors {}
 
 #[doc = include_str!("security.md")]
 pub mod security {}
+
+#[doc = include_str!("requests.md")]
+pub mod requests {}
