@@ -178,7 +178,10 @@ namespace TlsGuard {
         public function __construct(?array $options = null) {}
         /**
          * @param array{headers?: array<string, string|list<string>>, query?: array<string, scalar|list<scalar>>, json?: mixed,
-         *   body?: string, form_params?: array<string, scalar>, timeout?: float}|null $options
+         *   body?: string, form_params?: array<string, scalar>, file?: string,
+         *   multipart?: list<array{name: string, value?: string, file?: string, filename?: string, content_type?: string}>,
+         *   timeout?: float, read_timeout?: float, redirect?: 'follow'|'error'|'manual', decompress?: bool,
+         *   max_response_bytes?: int}|null $options
          */
         public function request(string $method, string $url, ?array $options = null): Response {}
         public function get(string $url, ?array $options = null): Response {}

@@ -103,6 +103,41 @@ final class FeaturesTest extends TestCase
         }
     }
 
+    public function testCoreRequestOptionsPassThrough(): void
+    {
+        $client = new Client(self::trust());
+        $base = rtrim(self::url('good'), '/');
+        $file = tempnam(sys_get_temp_dir(), 'tlsguard');
+        file_put_contents($file, implode('', array_map(fn ($i) => chr($i % 251), range(0, 9999))));
+        try {
+            $v = $client->post("$base/upload", ['multipart' => [
+                ['name' => 'x', 'value' => 'one'],
+                ['name' => 'f', 'file' => $file, 'filename' => 'a.bin'],
+            ]])->json();
+            $this->assertSame('one', $v['parts'][0]['text']);
+            $this->assertSame(['a.bin', 10000, true], [$v['parts'][1]['filename'], $v['parts'][1]['length'], $v['parts'][1]['pattern_ok']]);
+            $v = $client->put("$base/upload", ['file' => $file])->json();
+            $this->assertSame([10000, true, false], [$v['length'], $v['pattern_ok'], $v['chunked']]);
+            // Binary body bytes still go as they are.
+            $v = $client->post("$base/upload", ['body' => "\x00\x01\x02"])->json();
+            $this->assertSame([3, true], [$v['length'], $v['pattern_ok']]);
+        } finally {
+            unlink($file);
+        }
+        $r = $client->get("$base/redirect/same-origin", ['redirect' => 'manual']);
+        $this->assertSame(302, $r->getStatusCode());
+        try {
+            $client->get("$base/redirect/same-origin", ['redirect' => 'error']);
+            $this->fail('redirect mode error');
+        } catch (\TlsGuard\PolicyException $e) {
+            $this->assertSame('REDIRECT_REFUSED', $e->getErrorCode());
+        }
+        // An option error in one request of a batch stays in its slot.
+        $out = $client->requestMany([['GET', "$base/"], ['GET', "$base/", ['redirect' => 'sideways']]]);
+        $this->assertInstanceOf(Response::class, $out[0]);
+        $this->assertSame('INVALID_ARGUMENT', $out[1]->getErrorCode());
+    }
+
     public function testForkedChildUsesAClientMadeBeforeFork(): void
     {
         if (!function_exists('pcntl_fork')) {

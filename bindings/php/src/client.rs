@@ -24,8 +24,9 @@ pub struct Client {
 }
 
 /// Builds a request from Guzzle-style `$options`: the names are the core's request options
-/// (`headers`, `query`, `json`, `body`, `timeout`), with Guzzle's `form_params` for the core's
-/// `form`; the core validates them. `body` is passed as bytes (PHP strings may be binary).
+/// (`tlsguard::RequestOptions`: `headers`, `query`, `json`, `body`, `timeout`, `read_timeout`,
+/// `redirect`, `decompress`, `file`, `multipart`, ...), with Guzzle's `form_params` for the
+/// core's `form`; the core validates them. `body` is passed as bytes (PHP strings may be binary).
 fn prepare(
     client: &tlsguard::Client,
     method: &str,
@@ -61,11 +62,16 @@ fn prepare(
         let core_name = if name == "form_params" { "form".to_owned() } else { name.clone() };
         json.insert(core_name, to_json(&format!("options[{name}]"), v)?);
     }
-    request = request.options_json(&Value::Object(json));
-    if let Some(bytes) = body {
-        request = request.body(bytes);
+    let json = Value::Object(json);
+    let Some(bytes) = body else { return Ok(request.options_json(&json)) };
+    match tlsguard::RequestOptions::from_json(&json) {
+        Ok(mut options) => {
+            options.body = Some(tlsguard::RequestBody::Bytes(bytes.into()));
+            Ok(request.with_options(options))
+        }
+        // Reported when the request is sent (in requestMany, in its own slot), as any option error.
+        Err(_) => Ok(request.options_json(&json)),
     }
-    Ok(request)
 }
 
 #[php_impl]
