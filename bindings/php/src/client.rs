@@ -34,7 +34,7 @@ fn prepare(
     options: Option<&ZendHashTable>,
 ) -> Result<tlsguard::Request, PhpException> {
     let method: Method = method.parse().or_throw()?;
-    let mut request = client.request(method, url);
+    let request = client.request(method, url);
     let Some(options) = options else {
         return Ok(request);
     };
