@@ -26,6 +26,8 @@ pub enum Workload {
     W3,
     /// N GETs of `/1k`, C in flight.
     W4,
+    /// N sequential GETs of `/256m`, each body consumed as a stream (never held whole).
+    S1,
     /// W1 that also reports VmRSS after the first 1,000 requests and after the last.
     M1,
     /// Parse the leaf certificate from PEM, N times.
@@ -42,10 +44,11 @@ impl FromStr for Workload {
             "W2" | "W2R" => Self::W2, // W2R is W2 against the server with resumption on
             "W3" => Self::W3,
             "W4" => Self::W4,
+            "S1" => Self::S1,
             "M1" => Self::M1,
             "C1-parse" => Self::C1Parse,
             "C1-verify" => Self::C1Verify,
-            other => return Err(format!("unknown workload {other:?} (W1 W2 W3 W4 M1 C1-parse C1-verify)")),
+            other => return Err(format!("unknown workload {other:?} (W1 W2 W3 W4 S1 M1 C1-parse C1-verify)")),
         })
     }
 }
@@ -57,6 +60,7 @@ impl fmt::Display for Workload {
             Self::W2 => "W2",
             Self::W3 => "W3",
             Self::W4 => "W4",
+            Self::S1 => "S1",
             Self::M1 => "M1",
             Self::C1Parse => "C1-parse",
             Self::C1Verify => "C1-verify",
@@ -68,6 +72,8 @@ impl fmt::Display for Workload {
 pub const SMALL_BYTES: usize = 1024;
 /// Size of `/10m`.
 pub const BULK_BYTES: usize = 10_485_760;
+/// Size of `/256m`.
+pub const STREAM_BYTES: usize = 268_435_456;
 /// M1 samples VmRSS after this many requests (and after the last).
 pub const M1_WARMUP: usize = 1_000;
 
@@ -86,8 +92,14 @@ impl Workload {
     pub fn target(self) -> (&'static str, usize) {
         match self {
             Self::W3 => ("/10m", BULK_BYTES),
+            Self::S1 => ("/256m", STREAM_BYTES),
             _ => ("/1k", SMALL_BYTES),
         }
+    }
+
+    /// Whether the body must be consumed as a stream.
+    pub fn streamed(self) -> bool {
+        self == Self::S1
     }
 
     /// Whether each request must use a new connection.

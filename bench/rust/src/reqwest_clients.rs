@@ -63,12 +63,20 @@ fn version(v: reqwest::Version) -> Option<&'static str> {
 }
 
 /// Sends an async request, checks the status, reads the whole body.
-async fn send(request: reqwest::RequestBuilder) -> Res<Fetched> {
+async fn send(request: reqwest::RequestBuilder, streamed: bool) -> Res<Fetched> {
     let response = request.send().await?;
     if response.status() != reqwest::StatusCode::OK {
         return Err(format!("status {} for {}", response.status(), response.url()).into());
     }
     let http = version(response.version());
+    if streamed {
+        let mut response = response;
+        let mut len = 0;
+        while let Some(chunk) = response.chunk().await? {
+            len += chunk.len();
+        }
+        return Ok(Fetched { len, http });
+    }
     let body = response.bytes().await?;
     Ok(Fetched { len: body.len(), http })
 }
@@ -77,7 +85,7 @@ async fn send(request: reqwest::RequestBuilder) -> Res<Fetched> {
 fn w4_async(args: &Args, runtime: tokio::runtime::Runtime) -> Res<Outcome> {
     let client = async_client(args)?;
     let url = format!("{}{}", args.url, args.workload.target().0);
-    runtime.block_on(drive::tasks(args.workload, args.n, args.concurrency, move || send(client.get(&url))))
+    runtime.block_on(drive::tasks(args.workload, args.n, args.concurrency, move || send(client.get(&url), false)))
 }
 
 /// `reqwest` and `reqwest-h2`.
@@ -93,6 +101,12 @@ pub fn reqwest(args: &Args) -> Res<Outcome> {
             return Err(format!("status {} for {}", response.status(), response.url()).into());
         }
         let http = version(response.version());
+        if args.workload.streamed() {
+            // S1: the blocking Response is a Read.
+            let mut response = response;
+            let len = response.copy_to(&mut std::io::sink())? as usize;
+            return Ok(Fetched { len, http });
+        }
         let body = response.bytes()?;
         Ok(Fetched { len: body.len(), http })
     })
@@ -106,5 +120,6 @@ pub fn reqwest_ct(args: &Args) -> Res<Outcome> {
     }
     let client = async_client(args)?;
     let url = format!("{}{}", args.url, args.workload.target().0);
-    runtime.block_on(drive::sequential_async(args.workload, args.n, || send(client.get(&url))))
+    let streamed = args.workload.streamed();
+    runtime.block_on(drive::sequential_async(args.workload, args.n, || send(client.get(&url), streamed)))
 }

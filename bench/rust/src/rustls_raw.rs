@@ -34,6 +34,8 @@ struct Target {
     name: ServerName<'static>,
     /// The whole request, prepared once.
     request: Vec<u8>,
+    /// S1: read the body through a small buffer.
+    streamed: bool,
 }
 
 /// One TLS connection, buffered for reading the response head line by line.
@@ -70,7 +72,7 @@ impl Target {
         let path = format!("{}{}", url.path().trim_end_matches('/'), args.workload.target().0);
         let close = if args.workload.new_connection_per_request() { "Connection: close\r\n" } else { "" };
         let request = format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\n{close}\r\n").into_bytes();
-        Ok(Target { config: Arc::new(config), addr, name, request })
+        Ok(Target { config: Arc::new(config), addr, name, request, streamed: args.workload.streamed() })
     }
 
     /// TCP connect (no Nagle delay, like the other clients); the TLS handshake happens with
@@ -119,6 +121,19 @@ impl Target {
         }
         let length = length.ok_or("no Content-Length")?;
 
+        if self.streamed {
+            // S1: the body through a 64 KiB buffer, never whole.
+            let mut buf = vec![0u8; 64 * 1024];
+            let mut left = length;
+            while left > 0 {
+                let n = conn.read(&mut buf[..left.min(64 * 1024)])?;
+                if n == 0 {
+                    return Err("connection closed in the body".into());
+                }
+                left -= n;
+            }
+            return Ok(Fetched { len: length, http: Some(http) });
+        }
         // The body, whole, into memory.
         let mut body = vec![0u8; length];
         conn.read_exact(&mut body)?;

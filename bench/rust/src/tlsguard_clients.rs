@@ -6,6 +6,8 @@
 //! `keep_alive: false` (a new TCP + TLS connection per request; session resumption still
 //! applies where the server allows it).
 //!
+//! * S1 (both rows): `send_streaming_blocking()` read through `std::io::Read` into a sink, or
+//!   `send_streaming().await` and `chunk().await`: the 256 MiB body is never held whole.
 //! * `tlsguard`: W1/W2/W3/M1 are sequential `client.get(url).send_blocking()` calls; W4 is C
 //!   plain threads sharing the client (each a clone: one pool), each calling `send_blocking()`.
 //! * `tlsguard-async`: the bench makes a tokio current-thread runtime, as a user's
@@ -49,11 +51,46 @@ fn fetched(response: tlsguard::Response) -> Res<Fetched> {
     Ok(Fetched { len: response.body().len(), http: Some(http) })
 }
 
+/// The HTTP version as the bench reports it.
+fn version(v: &str) -> &'static str {
+    match v {
+        "HTTP/2" => "HTTP/2",
+        "HTTP/1.0" => "HTTP/1.0",
+        _ => "HTTP/1.1",
+    }
+}
+
+/// S1, blocking: `send_streaming_blocking()` and the body through `std::io::Read`.
+fn streamed_blocking(client: &tlsguard::Client, url: &str) -> Res<Fetched> {
+    let response = client.get(url).send_streaming_blocking()?;
+    if response.status() != 200 {
+        return Err(format!("status {} for {}", response.status(), response.url()).into());
+    }
+    let http = Some(version(response.http_version()));
+    let len = std::io::copy(&mut response.into_reader(), &mut std::io::sink())? as usize;
+    Ok(Fetched { len, http })
+}
+
+/// S1, async: `send_streaming().await` and `chunk().await` until the end.
+async fn streamed_async(client: &tlsguard::Client, url: &str) -> Res<Fetched> {
+    let mut response = client.get(url).send_streaming().await?;
+    if response.status() != 200 {
+        return Err(format!("status {} for {}", response.status(), response.url()).into());
+    }
+    let http = Some(version(response.http_version()));
+    let mut len = 0;
+    while let Some(chunk) = response.chunk().await? {
+        len += chunk.len();
+    }
+    Ok(Fetched { len, http })
+}
+
 /// `tlsguard`: the blocking API.
 pub fn blocking(args: &Args) -> Res<Outcome> {
     let client = client(args)?;
     let url = format!("{}{}", args.url, args.workload.target().0);
     match args.workload {
+        drive::Workload::S1 => drive::sequential(args.workload, args.n, || streamed_blocking(&client, &url)),
         drive::Workload::W4 => drive::threads(args.workload, args.n, args.concurrency, || {
             let (client, url) = (client.clone(), url.as_str());
             move || fetched(client.get(url).send_blocking()?)
@@ -75,6 +112,9 @@ pub fn async_current_thread(args: &Args) -> Res<Outcome> {
                     async move { fetched(request.send().await?) }
                 })
                 .await
+            }
+            drive::Workload::S1 => {
+                drive::sequential_async(args.workload, args.n, || streamed_async(&client, &url)).await
             }
             w => drive::sequential_async(w, args.n, || fetch(&client, &url)).await,
         }
