@@ -109,11 +109,6 @@ def registry():
     tlsguard_rows("rust", ["tlsguard-async"])
     for c in ["reqwest", "reqwest-ct", "reqwest-h2", "rustls-raw"]:
         add("rust", c)
-    # S1 (a streamed 256 MiB download): the Rust rows now; the Python, Node and PHP rows join
-    # when their bindings expose streamed bodies (issues 16-18).
-    for r in rows:
-        if r.lang == "rust" and not r.http2 and r.client in ("tlsguard", "tlsguard-async", "reqwest", "reqwest-ct", "rustls-raw"):
-            r.work.append("S1")
     add("rust", "webpki", work=CERT_W)           # verify only (parse exits 3)
     add("rust", "x509-parser", work=CERT_W)      # parse only (verify exits 3)
     tlsguard_rows("python", ["tlsguard-async"])
@@ -140,6 +135,14 @@ def registry():
         ("baseline-php-noext", "php", ["php", "-r", ";"]),
     ]:
         rows.append(Row(name, lang, False, argv, work=["BASE"], baseline=True))
+    # S1 (a streamed 256 MiB download): the Rust rows and the Python peers with a streaming
+    # API now; the tlsguard rows of Python, Node and PHP (and the Node and PHP peers) join when
+    # their bindings expose streamed bodies (issues 16-18).
+    streaming = {"rust": ("tlsguard", "tlsguard-async", "reqwest", "reqwest-ct", "rustls-raw"),
+                 "python": ("requests", "httpx", "httpx-async", "urllib3", "aiohttp", "pycurl")}
+    for r in rows:
+        if not r.http2 and not r.baseline and r.client in streaming.get(r.lang, ()):
+            r.work.append("S1")
     return rows
 
 

@@ -60,8 +60,12 @@ for _name in list(os.environ):
 
 HTTP_CLIENTS = ["tlsguard", "tlsguard-async", "requests", "httpx", "httpx-async", "urllib3", "aiohttp", "pycurl"]
 CERT_CLIENTS = ["tlsguard", "cryptography"]
-PATHS = {"W1": "/1k", "W2": "/1k", "W3": "/10m", "W4": "/1k", "M1": "/1k"}  # HTTP workloads
-SIZES = {"/1k": 1024, "/10m": 10 * 1024 * 1024}  # expected body length per path
+PATHS = {"W1": "/1k", "W2": "/1k", "W3": "/10m", "W4": "/1k", "M1": "/1k", "S1": "/256m"}  # HTTP workloads
+SIZES = {"/1k": 1024, "/10m": 10 * 1024 * 1024, "/256m": 256 * 1024 * 1024}  # expected body length per path
+#: S1 (a streamed download): the clients with a streaming API read the body in chunks of this
+#: size and count it; tlsguard's rows join when the Python binding streams (issue 16).
+STREAM_CHUNK = 64 * 1024
+STREAMING = {"requests", "httpx", "httpx-async", "urllib3", "aiohttp", "pycurl"}
 CERT_WORKLOADS = ["C1-parse", "C1-verify"]
 M1_FIRST = 1000  # M1: rss_start_kib is read after this many requests
 
@@ -74,12 +78,14 @@ class Failure(Exception):
     """A wrong response: status not 200 or a body of the wrong length (exit 1)."""
 
 
-def check(status: int, body: bytes, size: int) -> int:
-    """Checks one response; returns the body length (to add to "bytes")."""
+def check(status: int, body, size: int) -> int:
+    """Checks one response (its body, or for S1 the number of bytes streamed); returns the body
+    length (to add to "bytes")."""
     if status != 200:
         raise Failure(f"status {status}, expected 200")
-    if len(body) != size:
-        raise Failure(f"body of {len(body)} bytes, expected {size}")
+    got = body if isinstance(body, int) else len(body)
+    if got != size:
+        raise Failure(f"body of {got} bytes, expected {size}")
     return size
 
 
@@ -233,6 +239,9 @@ def http_requests(a: argparse.Namespace) -> dict:
     headers = {"Connection": "close"} if a.workload == "W2" else None
 
     def get(url):
+        if a.workload == "S1":
+            with session.get(url, stream=True) as r:
+                return r.status_code, sum(map(len, r.iter_content(STREAM_CHUNK))), http_name(r.raw.version)
         r = session.get(url, headers=headers)
         return r.status_code, r.content, http_name(r.raw.version)
 
@@ -257,6 +266,9 @@ def http_httpx(a: argparse.Namespace) -> dict:
     client = httpx.Client(http1=True, http2=False, verify=ctx, trust_env=False, limits=httpx_limits(httpx, a))
 
     def get(url):
+        if a.workload == "S1":
+            with client.stream("GET", url) as r:
+                return r.status_code, sum(map(len, r.iter_bytes(STREAM_CHUNK))), r.http_version
         r = client.get(url)
         return r.status_code, r.content, r.http_version
 
@@ -276,6 +288,12 @@ def http_httpx_async(a: argparse.Namespace) -> dict:
         ) as client:
 
             async def get(url):
+                if a.workload == "S1":
+                    async with client.stream("GET", url) as r:
+                        n = 0
+                        async for chunk in r.aiter_bytes(STREAM_CHUNK):
+                            n += len(chunk)
+                        return r.status_code, n, r.http_version
                 r = await client.get(url)
                 return r.status_code, r.content, r.http_version
 
@@ -291,6 +309,11 @@ def http_urllib3(a: argparse.Namespace) -> dict:
     headers = {"Connection": "close"} if a.workload == "W2" else None
 
     def get(url):
+        if a.workload == "S1":
+            r = pool.request("GET", url, preload_content=False)
+            n = sum(map(len, r.stream(STREAM_CHUNK)))
+            r.release_conn()
+            return r.status, n, http_name(r.version)
         r = pool.request("GET", url, headers=headers)  # preload_content: the body is read whole
         return r.status, r.data, http_name(r.version)
 
@@ -310,6 +333,11 @@ def http_aiohttp(a: argparse.Namespace) -> dict:
 
             async def get(url):
                 async with session.get(url) as r:
+                    if a.workload == "S1":
+                        n = 0
+                        async for chunk in r.content.iter_chunked(STREAM_CHUNK):
+                            n += len(chunk)
+                        return r.status, n, f"HTTP/{r.version.major}.{r.version.minor}"
                     body = await r.read()
                     return r.status, body, f"HTTP/{r.version.major}.{r.version.minor}"
 
@@ -338,8 +366,18 @@ def http_pycurl(a: argparse.Namespace) -> dict:
         c = new_handle()  # one handle reused: it keeps the connection (and libcurl's caches)
 
         def get(url):
-            buf = BytesIO()
             c.setopt(pycurl.URL, url)
+            if a.workload == "S1":
+                # libcurl hands each chunk to the callback as it arrives; it is counted, not kept.
+                got = [0]
+
+                def write(chunk):
+                    got[0] += len(chunk)
+
+                c.setopt(pycurl.WRITEFUNCTION, write)
+                c.perform()
+                return c.getinfo(pycurl.RESPONSE_CODE), got[0], versions.get(c.getinfo(pycurl.INFO_HTTP_VERSION))
+            buf = BytesIO()
             c.setopt(pycurl.WRITEDATA, buf)
             c.perform()
             return c.getinfo(pycurl.RESPONSE_CODE), buf.getvalue(), versions.get(c.getinfo(pycurl.INFO_HTTP_VERSION))
@@ -498,7 +536,11 @@ def main(argv: list) -> int:
     try:
         if a.workload in CERT_WORKLOADS:
             out = run_cert(a)
-        elif a.client not in HTTP_RUNNERS or (a.workload == "M1" and not a.client.startswith("tlsguard")):
+        elif (
+            a.client not in HTTP_RUNNERS
+            or (a.workload == "M1" and not a.client.startswith("tlsguard"))
+            or (a.workload == "S1" and a.client not in STREAMING)
+        ):
             raise Unsupported(f"{a.client} does not run {a.workload}")
         elif not a.ca:
             raise ValueError("--ca is required")
