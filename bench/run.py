@@ -139,7 +139,9 @@ def registry():
     # API now; the tlsguard rows of Python, Node and PHP (and the Node and PHP peers) join when
     # their bindings expose streamed bodies (issues 16-18).
     streaming = {"rust": ("tlsguard", "tlsguard-async", "reqwest", "reqwest-ct", "rustls-raw"),
-                 "python": ("requests", "httpx", "httpx-async", "urllib3", "aiohttp", "pycurl")}
+                 "python": ("requests", "httpx", "httpx-async", "urllib3", "aiohttp", "pycurl"),
+                 "node": ("fetch", "https", "undici"),
+                 "php": ("curl", "guzzle")}
     for r in rows:
         if not r.http2 and not r.baseline and r.client in streaming.get(r.lang, ()):
             r.work.append("S1")

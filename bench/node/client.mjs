@@ -24,12 +24,16 @@ import { parseArgs } from 'node:util';
 
 const HTTP_CLIENTS = ['tlsguard', 'tlsguard-fetch', 'fetch', 'https', 'undici'];
 const CERT_CLIENTS = ['tlsguard', 'x509'];
-const HTTP_WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'M1'];
+const HTTP_WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'M1', 'S1'];
+// S1 (a streamed download, counted chunk by chunk, never held whole): the peers with a
+// streaming API; tlsguard's rows join when the Node binding streams bodies (issue 17).
+const STREAMING = ['fetch', 'https', 'undici'];
 const CERT_WORKLOADS = ['C1-parse', 'C1-verify'];
 
 // The files nginx serves and their sizes: every body is checked against them.
 const SMALL = { path: '/1k', size: 1024 };
 const BULK = { path: '/10m', size: 10 * 1024 * 1024 };
+const STREAMED = { path: '/256m', size: 256 * 1024 * 1024 };
 
 /** M1 takes its first RSS sample after this many requests. */
 const M1_WARMUP = 1000;
@@ -119,7 +123,7 @@ const httpClients = {
   },
 
   /** Global fetch with its default dispatcher; the root comes from NODE_EXTRA_CA_CERTS. */
-  async fetch(args, { w2 }) {
+  async fetch(args, { w2, s1 }) {
     const extra = process.env.NODE_EXTRA_CA_CERTS;
     if (!extra || !samePath(extra, args.ca)) {
       throw new Error(
@@ -131,6 +135,11 @@ const httpClients = {
     return {
       get: async (url) => {
         const res = await fetch(url, init);
+        if (s1) {
+          let length = 0;
+          for await (const chunk of res.body) length += chunk.byteLength;
+          return { status: res.status, length };
+        }
         const body = await res.arrayBuffer();
         return { status: res.status, length: body.byteLength }; // fetch does not tell the version
       },
@@ -139,7 +148,7 @@ const httpClients = {
   },
 
   /** https.request through one Agent: keepAlive (off for W2), the root as `ca`, 32 sockets for W4. */
-  async https(args, { w2, w4 }) {
+  async https(args, { w2, w4, s1 }) {
     const https = await import('node:https');
     const agent = new https.Agent({
       keepAlive: !w2,
@@ -150,9 +159,11 @@ const httpClients = {
       new Promise((resolve, reject) => {
         const req = https.request(url, { agent }, (res) => {
           const chunks = [];
-          res.on('data', (c) => chunks.push(c));
+          let streamed = 0;
+          res.on('data', (c) => (s1 ? (streamed += c.length) : chunks.push(c)));
           res.on('end', () => {
-            const length = Buffer.concat(chunks).length; // the body in one Buffer, like the others
+            // The body in one Buffer, like the others (S1: counted as it streamed).
+            const length = s1 ? streamed : Buffer.concat(chunks).length;
             resolve({ status: res.statusCode, length, http: `HTTP/${res.httpVersion}` });
           });
           res.on('error', reject);
@@ -164,7 +175,7 @@ const httpClients = {
   },
 
   /** undici.request through one Agent: the root as `connect.ca`, `reset` for W2, 32 connections for W4. */
-  async undici(args, { w2, w4 }) {
+  async undici(args, { w2, w4, s1 }) {
     const { Agent, request } = await import('undici');
     const agent = new Agent({
       connect: { ca: readFileSync(args.ca) },
@@ -174,6 +185,11 @@ const httpClients = {
     return {
       get: async (url) => {
         const { statusCode, body } = await request(url, opts);
+        if (s1) {
+          let length = 0;
+          for await (const chunk of body) length += chunk.length;
+          return { status: statusCode, length };
+        }
         const buf = await body.arrayBuffer();
         return { status: statusCode, length: buf.byteLength }; // request() does not tell the version
       },
@@ -199,13 +215,15 @@ async function runHttp(args) {
   const { client: name, workload } = args;
   if (!HTTP_WORKLOADS.includes(workload)) throw new Unsupported(`${name} does not run ${workload}`);
   if (workload === 'M1' && !name.startsWith('tlsguard')) throw new Unsupported(`M1 is for tlsguard clients only, not ${name}`);
+  if (workload === 'S1' && !STREAMING.includes(name)) throw new Unsupported(`${name} does not stream bodies (S1) yet`);
   if (!args.url || !args.ca) throw new Error('--url and --ca are required for HTTP workloads');
 
-  const file = workload === 'W3' ? BULK : SMALL;
+  const file = workload === 'W3' ? BULK : workload === 'S1' ? STREAMED : SMALL;
   const url = args.url.replace(/\/+$/, '') + file.path;
   const w2 = workload === 'W2';
   const w4 = workload === 'W4';
-  const client = await httpClients[name](args, { w2, w4 });
+  const s1 = workload === 'S1';
+  const client = await httpClients[name](args, { w2, w4, s1 });
 
   // The timer: after the client object is built, before the first request, until the last body.
   let bytes = 0;

@@ -21,8 +21,12 @@ const HTTP_WORKLOADS = [
     'W3' => ['/10m', 10485760],     // N sequential GETs of 10 MiB
     'W4' => ['/1k', 1024],          // N GETs, --concurrency in flight
     'M1' => ['/1k', 1024],          // W1 (tlsguard only) + memory at request 1,000 and at the end
+    'S1' => ['/256m', 268435456],   // N sequential GETs of 256 MiB, each body counted as it streams
 ];
 const CERT_WORKLOADS = ['C1-parse', 'C1-verify'];
+
+/** S1 with curl: the bytes the write callback has counted for the current request. */
+$GLOBALS['s1_streamed'] = 0;
 
 final class Unsupported extends Exception {}
 
@@ -117,6 +121,13 @@ function curl_handle(string $url, array $a): CurlHandle
         curl_setopt($ch, CURLOPT_FRESH_CONNECT, true);    // never take a cached connection
         curl_setopt($ch, CURLOPT_FORBID_REUSE, true);     // and close each one after its request
     }
+    if ($a['workload'] === 'S1') {
+        // Each chunk as libcurl receives it, counted and dropped (curl_exec then returns true).
+        curl_setopt($ch, CURLOPT_WRITEFUNCTION, function (CurlHandle $h, string $chunk): int {
+            $GLOBALS['s1_streamed'] += strlen($chunk);
+            return strlen($chunk);
+        });
+    }
     return $ch;
 }
 
@@ -133,8 +144,10 @@ function run_curl(array $a): array
             if ($body === false) {
                 throw new RuntimeException('curl: ' . curl_error($ch));
             }
-            check(curl_getinfo($ch, CURLINFO_RESPONSE_CODE), strlen($body), $size);
-            $bytes += strlen($body);
+            $length = $a['workload'] === 'S1' ? $GLOBALS['s1_streamed'] : strlen($body);
+            $GLOBALS['s1_streamed'] = 0;
+            check(curl_getinfo($ch, CURLINFO_RESPONSE_CODE), $length, $size);
+            $bytes += $length;
         }
         $seconds = seconds_since($t0);
         return ['ops' => $a['n'], 'seconds' => $seconds, 'bytes' => $bytes, 'http' => curl_http_version(curl_getinfo($ch, CURLINFO_HTTP_VERSION))];
@@ -225,6 +238,19 @@ function run_guzzle(array $a): array
         $pool->promise()->wait();
     } else {
         for ($i = 0; $i < $a['n']; $i++) {
+            if ($a['workload'] === 'S1') {
+                // 'stream' => true: the body is read from the connection as it is consumed.
+                $r = $client->get($url, ['stream' => true]);
+                $body = $r->getBody();
+                $length = 0;
+                while (!$body->eof()) {
+                    $length += strlen($body->read(65536));
+                }
+                check($r->getStatusCode(), $length, $size);
+                $bytes += $length;
+                $http = 'HTTP/' . $r->getProtocolVersion();
+                continue;
+            }
             $onResponse($client->get($url));
         }
     }
@@ -315,7 +341,8 @@ function parse_args(): array
         throw new InvalidArgumentException("unknown workload {$a['workload']}");
     }
     $supported = $cert ? in_array($a['client'], ['tlsguard', 'openssl'], true)
-        : ($a['client'] === 'tlsguard' || (in_array($a['client'], ['curl', 'guzzle'], true) && $a['workload'] !== 'M1'));
+        : ($a['client'] === 'tlsguard' && $a['workload'] !== 'S1' // S1: when the binding streams (issue 18)
+            || (in_array($a['client'], ['curl', 'guzzle'], true) && $a['workload'] !== 'M1'));
     if (!$supported) {
         throw new Unsupported("client {$a['client']} does not support workload {$a['workload']}");
     }
