@@ -135,13 +135,13 @@ def registry():
         ("baseline-php-noext", "php", ["php", "-r", ";"]),
     ]:
         rows.append(Row(name, lang, False, argv, work=["BASE"], baseline=True))
-    # S1 (a streamed 256 MiB download): the Rust rows and the Python peers with a streaming
-    # API now; the tlsguard rows of Python, Node and PHP (and the Node and PHP peers) join when
-    # their bindings expose streamed bodies (issues 16-18).
+    # S1 (a streamed 256 MiB download): every peer with a streaming API, and tlsguard where its
+    # binding streams bodies (Rust, PHP's Client::stream()); Python and Node join with their
+    # streaming APIs (issues 16 and 17).
     streaming = {"rust": ("tlsguard", "tlsguard-async", "reqwest", "reqwest-ct", "rustls-raw"),
                  "python": ("requests", "httpx", "httpx-async", "urllib3", "aiohttp", "pycurl"),
                  "node": ("fetch", "https", "undici"),
-                 "php": ("curl", "guzzle")}
+                 "php": ("tlsguard", "curl", "guzzle")}
     for r in rows:
         if not r.http2 and not r.baseline and r.client in streaming.get(r.lang, ()):
             r.work.append("S1")

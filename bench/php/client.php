@@ -51,7 +51,8 @@ function rss_kib(): int
 
 // ---------------------------------------------------------------------------------------------
 // tlsguard: TlsGuard\Client trusting only the root. W1/W2/W3/M1 call get() in a loop; W4 hands
-// all N requests to requestMany() at once with the concurrency limit, as a user would.
+// all N requests to requestMany() at once with the concurrency limit, as a user would; S1 reads
+// stream()'s body with read() until eof().
 
 function run_tlsguard(array $a): array
 {
@@ -69,7 +70,18 @@ function run_tlsguard(array $a): array
     $bytes = 0;
     $mem = [];
     $t0 = hrtime(true);
-    if ($a['workload'] === 'W4') {
+    if ($a['workload'] === 'S1') {
+        // stream(): the head at once, the body read as it arrives, 64 KiB at a time.
+        for ($i = 1; $i <= $a['n']; $i++) {
+            $r = $client->stream('GET', $url);
+            $length = 0;
+            while (!$r->eof()) {
+                $length += strlen($r->read(65536));
+            }
+            check($r->getStatusCode(), $length, $size);
+            $bytes += $length;
+        }
+    } elseif ($a['workload'] === 'W4') {
         $responses = $client->requestMany(array_fill(0, $a['n'], ['GET', $url]), $a['concurrency']);
         foreach ($responses as $r) {
             if ($r instanceof Throwable) {
@@ -341,8 +353,7 @@ function parse_args(): array
         throw new InvalidArgumentException("unknown workload {$a['workload']}");
     }
     $supported = $cert ? in_array($a['client'], ['tlsguard', 'openssl'], true)
-        : ($a['client'] === 'tlsguard' && $a['workload'] !== 'S1' // S1: when the binding streams (issue 18)
-            || (in_array($a['client'], ['curl', 'guzzle'], true) && $a['workload'] !== 'M1'));
+        : ($a['client'] === 'tlsguard' || (in_array($a['client'], ['curl', 'guzzle'], true) && $a['workload'] !== 'M1'));
     if (!$supported) {
         throw new Unsupported("client {$a['client']} does not support workload {$a['workload']}");
     }

@@ -196,8 +196,34 @@ namespace TlsGuard {
          * @return list<Response|TlsGuardException>
          */
         public function requestMany(array $requests, ?int $concurrency = null): mixed {}
+        /**
+         * Returns once the headers have arrived; the body is read with read() as it comes
+         * (decoded), under the client's read_timeout.
+         * @param array<string, mixed>|null $options the same request options as request()
+         */
+        public function stream(string $method, string $url, ?array $options = null): StreamedResponse {}
         /** @return array<string, mixed> the same shape as trust_report() */
         public function trustReport(): mixed {}
+    }
+
+    /** A response whose body is read as it arrives (Client::stream()). */
+    class StreamedResponse
+    {
+        public function __construct() {}
+        public function getStatusCode(): int {}
+        public function getReasonPhrase(): string {}
+        /** @return array<string, list<string>> */
+        public function getHeaders(): mixed {}
+        public function getHeaderLine(string $name): string {}
+        public function getEffectiveUrl(): string {}
+        public function getHttpVersion(): string {}
+        /** @return string up to $length bytes (default 65536); '' at the end */
+        public function read(?int $length = null): mixed {}
+        public function eof(): bool {}
+        /** @return string the rest of the body */
+        public function getContents(): mixed {}
+        /** Stops reading (the connection is closed unless the body was read to its end). */
+        public function close(): void {}
     }
 
     /** A complete response (body decoded). */

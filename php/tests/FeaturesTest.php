@@ -138,6 +138,46 @@ final class FeaturesTest extends TestCase
         $this->assertSame('INVALID_ARGUMENT', $out[1]->getErrorCode());
     }
 
+    public function testStreamReadsTheBodyAsItArrives(): void
+    {
+        $client = new Client(self::trust());
+        $base = rtrim(self::url('good'), '/');
+        $total = 3 * 1024 * 1024 + 7;
+        $r = $client->stream('GET', "$base/stream?bytes=$total");
+        $this->assertInstanceOf(\TlsGuard\StreamedResponse::class, $r);
+        $this->assertSame(200, $r->getStatusCode());
+        $this->assertSame((string) $total, $r->getHeaderLine('content-length'));
+        $got = 0;
+        $ok = true;
+        while (!$r->eof()) {
+            $chunk = $r->read(100000);
+            $this->assertLessThanOrEqual(100000, strlen($chunk));
+            // byte i of /stream is i % 251: spot-check each chunk's first byte
+            if ($chunk !== '' && ord($chunk[0]) !== $got % 251) {
+                $ok = false;
+            }
+            $got += strlen($chunk);
+        }
+        $this->assertTrue($ok);
+        $this->assertSame($total, $got);
+        $this->assertSame('', $r->read());
+        // Decoded as it arrives; getContents() for the rest.
+        $r = $client->stream('GET', "$base/gzip");
+        $this->assertSame('hello', json_decode($r->getContents(), true)['text']);
+        // A stalled body ends with the read timeout, named.
+        $slow = new Client(self::trust() + ['read_timeout' => 0.5]);
+        $r = $slow->stream('GET', "$base/stall-body");
+        $this->assertSame(1024, strlen($r->read()));
+        try {
+            $r->read();
+            $this->fail('read_timeout');
+        } catch (TlsGuardException $e) {
+            $this->assertSame('TIMEOUT', $e->getErrorCode());
+            $this->assertStringContainsString('read_timeout', $e->getMessage());
+        }
+        $this->assertTrue($r->eof());
+    }
+
     public function testForkedChildUsesAClientMadeBeforeFork(): void
     {
         if (!function_exists('pcntl_fork')) {

@@ -120,6 +120,18 @@ impl Client {
         self.request("DELETE", url, options)
     }
 
+    /// Sends a request and returns once its headers have arrived; the body is read with
+    /// `StreamedResponse::read()` as it comes (Guzzle's `'stream' => true`), decoded, under the
+    /// client's `read_timeout` (the whole-request `timeout` ends at the headers unless the
+    /// option `timeout_covers_body` is true).
+    pub fn stream(&self, method: &str, url: &str, options: Option<&ZendHashTable>) -> PhpResult<StreamedResponse> {
+        guard(|| {
+            let r = prepare(&self.inner, method, url, options)?.send_streaming_blocking().or_throw()?;
+            let (head, body) = r.into_parts();
+            Ok(StreamedResponse { head, body: Some(body), pending: bytes::Bytes::new() })
+        })
+    }
+
     /// Sends requests concurrently (at most `$concurrency` at once) and returns their
     /// outcomes in order: a `Response`, or the `TlsGuardException` of a failed request.
     /// Each request is `[method, url]` or `[method, url, options]`.
@@ -177,6 +189,111 @@ impl Client {
     }
 }
 
+/// `name => [values]` of `headers` (names lowercase, in the order received).
+fn headers_zval(headers: &[(String, String)]) -> Result<Zval, PhpException> {
+    let mut ht = ZendHashTable::new();
+    for (name, value) in headers {
+        let existing = ht.get_mut(name.as_str());
+        match existing.and_then(|z| z.array_mut()) {
+            Some(list) => list.push(value.as_str()).map_err(internal)?,
+            None => {
+                let mut list = ZendHashTable::new();
+                list.push(value.as_str()).map_err(internal)?;
+                ht.insert(name.as_str(), list).map_err(internal)?;
+            }
+        }
+    }
+    let mut zv = Zval::new();
+    zv.set_hashtable(ht);
+    Ok(zv)
+}
+
+/// A response whose body is read as it arrives (`Client::stream()`): the head at once, the
+/// body through `read()` until `eof()`. Dropped before the end, it closes its connection.
+#[php_class]
+#[php(name = "TlsGuard\\StreamedResponse")]
+pub struct StreamedResponse {
+    head: tlsguard::ResponseHead,
+    body: Option<tlsguard::BodyStream>,
+    pending: bytes::Bytes,
+}
+
+#[php_impl]
+impl StreamedResponse {
+    /// The status code.
+    pub fn get_status_code(&self) -> i64 {
+        i64::from(self.head.status())
+    }
+    /// The canonical reason phrase (`OK`), empty if unknown.
+    pub fn get_reason_phrase(&self) -> String {
+        self.head.reason().to_owned()
+    }
+    /// Headers as `name => [values]` (names lowercase, in the order received).
+    pub fn get_headers(&self) -> PhpResult<Zval> {
+        guard(|| headers_zval(self.head.headers()))
+    }
+    /// The values of header `name` joined with `, ` (empty if absent).
+    pub fn get_header_line(&self, name: &str) -> String {
+        self.head.header_all(name).join(", ")
+    }
+    /// The final URL, after redirects.
+    pub fn get_effective_url(&self) -> String {
+        self.head.url().to_owned()
+    }
+    /// `HTTP/1.1` or `HTTP/2`.
+    pub fn get_http_version(&self) -> String {
+        self.head.http_version().to_owned()
+    }
+    /// Up to `$length` bytes of the (decoded) body (default 64 KiB); `''` at its end. Blocks
+    /// until bytes arrive, under the client's read timeout.
+    pub fn read(&mut self, length: Option<i64>) -> PhpResult<Zval> {
+        guard(|| {
+            let max = match length {
+                None => 64 * 1024,
+                Some(n) if n >= 1 => n.min(1 << 30) as usize,
+                Some(n) => return Err(invalid(format!("length: {n} is not a positive number"))),
+            };
+            while self.pending.is_empty() {
+                let Some(body) = self.body.as_mut() else { return Ok(binary_zval(&[])) };
+                match body.chunk_blocking() {
+                    Ok(Some(b)) => self.pending = b,
+                    Ok(None) => {
+                        self.body = None;
+                        return Ok(binary_zval(&[]));
+                    }
+                    Err(e) => {
+                        self.body = None;
+                        return Err(e).or_throw();
+                    }
+                }
+            }
+            let n = max.min(self.pending.len());
+            Ok(binary_zval(&self.pending.split_to(n)))
+        })
+    }
+    /// Whether the whole body has been read.
+    pub fn eof(&self) -> bool {
+        self.body.is_none() && self.pending.is_empty()
+    }
+    /// The rest of the body.
+    pub fn get_contents(&mut self) -> PhpResult<Zval> {
+        guard(|| {
+            let mut out = self.pending.split_to(self.pending.len()).to_vec();
+            if let Some(mut body) = self.body.take() {
+                while let Some(b) = body.chunk_blocking().or_throw()? {
+                    out.extend_from_slice(&b);
+                }
+            }
+            Ok(binary_zval(&out))
+        })
+    }
+    /// Stops reading: the connection is closed unless the body was read to its end.
+    pub fn close(&mut self) {
+        self.body = None;
+        self.pending = bytes::Bytes::new();
+    }
+}
+
 /// A complete response.
 #[php_class]
 #[php(name = "TlsGuard\\Response")]
@@ -196,23 +313,7 @@ impl Response {
     }
     /// Headers as `name => [values]` (names lowercase, in the order received).
     pub fn get_headers(&self) -> PhpResult<Zval> {
-        guard(|| {
-            let mut ht = ZendHashTable::new();
-            for (name, value) in self.inner.headers() {
-                let existing = ht.get_mut(name.as_str());
-                match existing.and_then(|z| z.array_mut()) {
-                    Some(list) => list.push(value.as_str()).map_err(internal)?,
-                    None => {
-                        let mut list = ZendHashTable::new();
-                        list.push(value.as_str()).map_err(internal)?;
-                        ht.insert(name.as_str(), list).map_err(internal)?;
-                    }
-                }
-            }
-            let mut zv = Zval::new();
-            zv.set_hashtable(ht);
-            Ok(zv)
-        })
+        guard(|| headers_zval(self.inner.headers()))
     }
     /// Every value of header `name` (case-insensitive).
     pub fn get_header(&self, name: &str) -> Vec<String> {

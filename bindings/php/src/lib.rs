@@ -143,6 +143,7 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<cert::Certificate>()
         .class::<client::Client>()
         .class::<client::Response>()
+        .class::<client::StreamedResponse>()
         .function(wrap_function!(version))
         .function(wrap_function!(rustls_version))
         .function(wrap_function!(error_from_code))
