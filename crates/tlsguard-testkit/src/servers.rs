@@ -258,7 +258,12 @@ impl Router {
                 }
             }
             "/redirect/303" => redirect(StatusCode::SEE_OTHER, "/echo"),
-            "/redirect/307-upload" => redirect(StatusCode::TEMPORARY_REDIRECT, "/upload"),
+            "/redirect/307-upload" => {
+                // Read the body first, as nginx does before answering: answering early and
+                // closing would race the client's last writes (a broken pipe, not a redirect).
+                let _ = req.into_body().collect().await;
+                redirect(StatusCode::TEMPORARY_REDIRECT, "/upload")
+            }
             "/slow" => {
                 tokio::time::sleep(Duration::from_secs(5)).await;
                 text(StatusCode::OK, "slow response\n")
