@@ -570,8 +570,25 @@ pub(crate) fn json_headers(name: &str, v: &serde_json::Value) -> Result<Vec<(Str
     if v.as_array().is_some_and(Vec::is_empty) {
         return Ok(Vec::new()); // PHP's [] is an empty mapping too
     }
-    let map =
-        v.as_object().ok_or_else(|| Error::invalid(format!("{name}: expected a mapping of header names to values")))?;
+    // A list of [name, value] pairs keeps the caller's order, repeated names included.
+    if let Some(items) = v.as_array() {
+        return items
+            .iter()
+            .map(|item| match item.as_array().map(Vec::as_slice) {
+                Some([k, val]) => {
+                    let k = json_str(name, k)?;
+                    let val = json_str(&format!("{name}[{k}]"), val)?;
+                    Ok((k, val))
+                }
+                _ => Err(Error::invalid(format!(
+                    "{name}: expected a mapping of header names to values or a list of [name, value] pairs"
+                ))),
+            })
+            .collect();
+    }
+    let map = v.as_object().ok_or_else(|| {
+        Error::invalid(format!("{name}: expected a mapping of header names to values or a list of [name, value] pairs"))
+    })?;
     let mut out = Vec::new();
     for (k, val) in map {
         match val {

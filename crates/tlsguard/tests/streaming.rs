@@ -312,11 +312,22 @@ fn request_and_client_options_by_name() {
         (json!({"timeout_covers_body": 1}), "timeout_covers_body"),
         (json!({"max_response_bytes": -5}), "max_response_bytes"),
         (json!({"no_such_option": 1}), "no_such_option"),
+        (json!({"headers": [["x-a"]]}), "headers"),
+        (json!({"headers": [["x-a", 1]]}), "headers"),
     ] {
         let e = c.get(&kit().good_url("/")).options_json(&bad).send_blocking().expect_err("bad option");
         assert_eq!(e.code(), Code::InvalidArgument, "{bad}");
         assert!(e.message().contains(name), "{bad}: {e}");
     }
+    // Headers as a list of pairs keep their order, repeated names included.
+    let r = c
+        .get(&kit().good_url("/echo"))
+        .options_json(&json!({"headers": [["x-a", "1"], ["x-b", "2"], ["x-a", "3"]]}))
+        .send_blocking()
+        .expect("pairs");
+    let echo: serde_json::Value = r.json().expect("json");
+    assert_eq!(echo["headers"]["x-a"], json!(["1", "3"]));
+    assert_eq!(echo["headers"]["x-b"], json!(["2"]));
     let o = ClientOptions::from_json(&json!({"timeout": 0, "read_timeout": 2.5, "pool_idle_timeout": 5})).expect("ok");
     assert_eq!((o.timeout, o.read_timeout), (None, Some(Duration::from_millis(2500))));
     assert_eq!(o.pool_idle_timeout, Duration::from_secs(5));

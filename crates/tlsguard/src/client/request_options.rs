@@ -201,7 +201,12 @@ impl Request {
         }
         self = match body {
             None => self,
-            Some(RequestBody::Bytes(b)) => self.body(b.to_vec()),
+            Some(RequestBody::Bytes(b)) => {
+                // No copy: the caller's Bytes is sent as it is.
+                self.body = super::upload::Payload::Bytes(b);
+                self.body_type = None;
+                self
+            }
             Some(RequestBody::Text(t)) => self.text(t),
             Some(RequestBody::Json(v)) => self.json(&v),
             Some(RequestBody::Form(f)) => self.form(&f),
