@@ -87,7 +87,6 @@ def test_module_level_get(kit: Any, good_url: str) -> None:
     [
         {"roots": "everything"},
         {"timeout": -1},
-        {"timeout": 0},
         {"timeout": float("nan")},
         {"connect_timeout": float("inf")},
         {"max_redirects": -1},
@@ -109,6 +108,11 @@ def test_bad_options_are_invalid_input(kwargs: Any) -> None:
     with pytest.raises(tlsguard.InvalidInput) as info:
         tlsguard.Client(**kwargs)
     assert info.value.code.startswith("INVALID_")
+
+
+def test_client_timeout_zero_is_no_limit() -> None:
+    """The core's client option: ``timeout=0`` means no whole-request limit (manual/requests.md)."""
+    assert not tlsguard.Client(timeout=0, read_timeout=0).closed
 
 
 def test_unreadable_files_are_io(tmp_path: Path) -> None:

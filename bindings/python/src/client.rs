@@ -10,7 +10,8 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyList, PyMapping, PyString};
-use tlsguard::{ClientOptions, Method};
+use serde_json::{Map, Value};
+use tlsguard::{ClientOptions, Method, RequestBody, RequestOptions};
 
 use crate::asyncio::{Notifier, poll_caught};
 use crate::convert::{self, BytesAs};
@@ -215,7 +216,8 @@ impl Client {
 }
 
 impl Client {
-    /// The core request for these arguments (conversion only; the core validates).
+    /// The core request for these arguments: they are converted to the core's request options
+    /// ([`request_options`]), which the core validates and applies.
     #[allow(clippy::too_many_arguments)]
     fn build(
         &self,
@@ -228,38 +230,71 @@ impl Client {
         timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<tlsguard::Request> {
         let method: Method = method.parse().py()?;
-        let mut req = self.inner.request(method, url);
-        if let Some(p) = params.filter(|p| !p.is_none()) {
-            for (k, v) in pairs("params", p, true)? {
-                req = req.query(k, v);
-            }
-        }
-        if let Some(h) = headers.filter(|h| !h.is_none()) {
-            req = req.headers(pairs("headers", h, false)?);
-        }
-        let data = data.filter(|d| !d.is_none());
-        let json = json.filter(|j| !j.is_none());
-        if data.is_some() && json.is_some() {
-            return Err(crate::errors::invalid("pass either data= or json=, not both"));
-        }
-        if let Some(d) = data {
-            if let Ok(s) = d.cast::<PyString>() {
-                req = req.text(s.to_cow()?.into_owned());
-            } else if let Ok(b) = convert::data("data", d) {
-                req = req.body(b);
-            } else if d.cast::<PyMapping>().is_ok() || d.is_instance_of::<PyList>() {
-                req = req.form(&pairs("data", d, true)?);
-            } else {
-                return Err(wrong_type("data", "bytes, str, a mapping or a list of pairs", d));
-            }
-        }
-        if let Some(j) = json {
-            req = req.json(&convert::to_json("json", j, BytesAs::Refused)?);
-        }
-        if let Some(t) = timeout.filter(|t| !t.is_none()) {
-            let secs = convert::seconds("timeout", t)?;
-            req = req.timeout(tlsguard::options::timeout_from_secs("timeout", secs).py()?);
-        }
-        Ok(req)
+        let options = request_options(params, headers, data, json, timeout)?;
+        Ok(self.inner.request(method, url).with_options(options))
     }
+}
+
+/// The Python arguments of a request → the core's `RequestOptions`, by the core's option names:
+/// `params` → `query` and `headers` → `headers` (values converted as requests and httpx do in
+/// [`pairs`]), `data` → `body` (str), `form` (a mapping or a list of pairs) or bytes, `json`
+/// → `json`, `timeout` → `timeout`. `None` means "not given".
+fn request_options(
+    params: Option<&Bound<'_, PyAny>>,
+    headers: Option<&Bound<'_, PyAny>>,
+    data: Option<&Bound<'_, PyAny>>,
+    json: Option<&Bound<'_, PyAny>>,
+    timeout: Option<&Bound<'_, PyAny>>,
+) -> PyResult<RequestOptions> {
+    let mut map = Map::new();
+    if let Some(p) = given(params) {
+        let list = pairs("params", p, true)?.into_iter().map(|(k, v)| Value::from(vec![k, v])).collect();
+        map.insert("query".to_owned(), Value::Array(list));
+    }
+    if let Some(h) = given(headers) {
+        // The core takes a mapping whose values may be lists: a repeated name's values in order.
+        let mut by_name = Map::new();
+        for (k, v) in pairs("headers", h, false)? {
+            if let Value::Array(values) = by_name.entry(k).or_insert_with(|| Value::Array(Vec::new())) {
+                values.push(Value::String(v));
+            }
+        }
+        map.insert("headers".to_owned(), Value::Object(by_name));
+    }
+    let mut bytes = None;
+    if let Some(d) = given(data) {
+        if let Ok(s) = d.cast::<PyString>() {
+            map.insert("body".to_owned(), Value::String(s.to_cow()?.into_owned()));
+        } else if let Ok(b) = convert::data("data", d) {
+            // JSON cannot carry bytes: an empty `body` holds their place (so the core's "one
+            // body" check counts them) and the bytes replace it after `from_json`.
+            map.insert("body".to_owned(), Value::String(String::new()));
+            bytes = Some(b);
+        } else if d.cast::<PyMapping>().is_ok() || d.is_instance_of::<PyList>() {
+            let list = pairs("data", d, true)?.into_iter().map(|(k, v)| Value::from(vec![k, v])).collect();
+            map.insert("form".to_owned(), Value::Array(list));
+        } else {
+            return Err(wrong_type("data", "bytes, str, a mapping or a list of pairs", d));
+        }
+    }
+    if let Some(j) = given(json) {
+        map.insert("json".to_owned(), convert::to_json("json", j, BytesAs::Refused)?);
+    }
+    if let Some(t) = given(timeout) {
+        let secs = convert::seconds("timeout", t)?;
+        // Python's per-request timeout is a positive number of seconds (None: the client's);
+        // the core's 0 ("no limit") is not one of its values, so it is refused as before.
+        tlsguard::options::timeout_from_secs("timeout", secs).py()?;
+        map.insert("timeout".to_owned(), Value::from(secs));
+    }
+    let mut options = RequestOptions::from_json(&Value::Object(map)).py()?;
+    if let Some(b) = bytes {
+        options.body = Some(RequestBody::Bytes(b.into()));
+    }
+    Ok(options)
+}
+
+/// `o` unless it is absent or `None`.
+fn given<'a, 'py>(o: Option<&'a Bound<'py, PyAny>>) -> Option<&'a Bound<'py, PyAny>> {
+    o.filter(|o| !o.is_none())
 }
