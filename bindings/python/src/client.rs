@@ -252,14 +252,9 @@ fn request_options(
         map.insert("query".to_owned(), Value::Array(list));
     }
     if let Some(h) = given(headers) {
-        // The core takes a mapping whose values may be lists: a repeated name's values in order.
-        let mut by_name = Map::new();
-        for (k, v) in pairs("headers", h, false)? {
-            if let Value::Array(values) = by_name.entry(k).or_insert_with(|| Value::Array(Vec::new())) {
-                values.push(Value::String(v));
-            }
-        }
-        map.insert("headers".to_owned(), Value::Object(by_name));
+        // A list of [name, value] pairs: the caller's order, repeated names included.
+        let list = pairs("headers", h, false)?.into_iter().map(|(k, v)| Value::from(vec![k, v])).collect();
+        map.insert("headers".to_owned(), Value::Array(list));
     }
     let mut bytes = None;
     if let Some(d) = given(data) {
