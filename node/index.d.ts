@@ -81,7 +81,7 @@ export interface RequestInit {
   headers?: HeadersInit;
   body?: BodyInit | null;
   signal?: AbortSignal | null;
-  /** Whole-request timeout of this request, ms. */
+  /** Whole-request timeout of this request, ms (0: no limit). */
   timeout?: number;
 }
 

@@ -246,6 +246,13 @@ function headerPairs(headers) {
   return out;
 }
 
+/** Headers as the core takes them: `{ name: [value, ...] }` (repeated names kept, in order). */
+function headerMap(headers) {
+  const obj = {};
+  for (const [k, v] of headerPairs(headers)) (obj[k] = obj[k] || []).push(v);
+  return obj;
+}
+
 /** JS values the core cannot take as JSON, made plain (Date -> ms, Buffer -> PEM text, URL -> string). */
 function plainValue(v) {
   if (v instanceof Date) return v.getTime();
@@ -262,9 +269,7 @@ function plainOptions(name, options) {
     const v = o[k];
     if (v === undefined) continue;
     if (k === 'headers' && v !== null) {
-      const obj = {};
-      for (const [hk, hv] of headerPairs(v)) (obj[hk] = obj[hk] || []).push(hv);
-      out[k] = obj;
+      out[k] = headerMap(v);
     } else {
       out[k] = plainValue(v);
     }
@@ -463,40 +468,33 @@ function urlOf(input) {
 
 const REQUEST_KEYS = ['method', 'headers', 'body', 'signal', 'timeout'];
 
-/** Request headers as a flat `[name, value, name, value, ...]` list (undefined if none). */
-function headerList(headers) {
-  const pairs = headerPairs(headers);
-  if (pairs.length === 0) return undefined;
-  const out = [];
-  for (const [k, v] of pairs) out.push(k, v);
-  return out;
-}
-
-/** The addon's arguments for a request: `{ method, headers, body, form, timeout }`. */
+/**
+ * The addon's arguments for a request: `{ method, options, bytes }`. `options` holds the core's
+ * request options (`headers`, `body` (text), `form` ([name, value] pairs), `timeout` (seconds));
+ * `bytes` a binary body, which JSON cannot carry.
+ */
 function requestInit(init) {
-  const out = { method: undefined, headers: undefined, body: undefined, form: undefined, timeout: undefined };
+  const out = { method: undefined, options: {}, bytes: undefined };
   if (init.method !== undefined) {
     if (typeof init.method !== 'string') throw new TypeError('method must be a string');
     out.method = init.method;
   }
-  out.headers = headerList(init.headers);
+  if (init.headers !== undefined && init.headers !== null) out.options.headers = headerMap(init.headers);
   const body = init.body;
   if (body === undefined || body === null) {
     // no body
   } else if (typeof body === 'string') {
-    out.body = body;
+    out.options.body = body;
   } else if (body instanceof URLSearchParams) {
-    const form = [];
-    for (const [k, v] of body) form.push(k, v);
-    out.form = form;
+    out.options.form = [...body];
   } else if (Buffer.isBuffer(body) || ArrayBuffer.isView(body) || body instanceof ArrayBuffer) {
-    out.body = bytes('body', body);
+    out.bytes = bytes('body', body);
   } else {
     throw new TypeError('body must be a string, a Buffer/Uint8Array/ArrayBuffer or URLSearchParams (for JSON, pass JSON.stringify(value))');
   }
   if (init.timeout !== undefined) {
     if (typeof init.timeout !== 'number') throw new TypeError('timeout must be a number of milliseconds');
-    out.timeout = init.timeout;
+    out.options.timeout = init.timeout / 1000;
   }
   return out;
 }
@@ -595,7 +593,7 @@ function fetch(input, init) {
     const r = requestInit({ ...all, timeout: undefined });
     const options = plainOptions('init', clientOptions);
     return run(all.signal, (id, token) =>
-      native.fetch(completions, id, url, options, r.method, r.headers, r.body, r.form, r.timeout, token));
+      native.fetch(completions, id, url, options, r.method, r.options, r.bytes, token));
   } catch (e) {
     return Promise.reject(e);
   }
@@ -625,7 +623,7 @@ class Client {
       }
       const r = requestInit(all);
       return run(all.signal, (id, token) =>
-        client.request(id, url, r.method, r.headers, r.body, r.form, r.timeout, token));
+        client.request(id, url, r.method, r.options, r.bytes, token));
     } catch (e) {
       return Promise.reject(e);
     }

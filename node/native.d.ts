@@ -40,10 +40,11 @@ export declare class NativeClient {
    */
   constructor(hub: Completions, options?: any | undefined | null)
   /**
-   * Sends one request through the client's pool; the result arrives through the client's
-   * `Completions` under `id`. A closed client or an invalid request throws.
+   * Sends one request through the client's pool (`request_options`: the core's request
+   * options by name, `timeout` in seconds; `body`: a binary body); the result arrives through
+   * the client's `Completions` under `id`. A closed client or an invalid request throws.
    */
-  request(id: number, url: string, method?: string | undefined | null, headers?: Array<string> | undefined | null, body?: string | Buffer | undefined | null, form?: Array<string> | undefined | null, timeout?: number | undefined | null, cancel?: CancelToken | undefined | null): void
+  request(id: number, url: string, method?: string | undefined | null, requestOptions?: any | undefined | null, body?: Buffer | undefined | null, cancel?: CancelToken | undefined | null): void
   /** What the client trusts. */
   trustReport(): TrustReportObject
   /**
@@ -150,10 +151,11 @@ export interface ExpiryObject {
 
 /**
  * One request with a client made for it (`fetch(url, init)` of the facade): the client options
- * are validated and the trust store loaded off the JS thread. The result arrives through
- * `hub` under `id`; errors in the arguments are thrown.
+ * are validated and the trust store loaded off the JS thread. `request_options` are the core's
+ * request options by name (`timeout` in seconds), `body` a binary body. The result arrives
+ * through `hub` under `id`; errors in the arguments are thrown.
  */
-export declare function fetch(hub: Completions, id: number, url: string, clientOptions?: any | undefined | null, method?: string | undefined | null, headers?: Array<string> | undefined | null, body?: string | Buffer | undefined | null, form?: Array<string> | undefined | null, timeout?: number | undefined | null, cancel?: CancelToken | undefined | null): void
+export declare function fetch(hub: Completions, id: number, url: string, clientOptions?: any | undefined | null, method?: string | undefined | null, requestOptions?: any | undefined | null, body?: Buffer | undefined | null, cancel?: CancelToken | undefined | null): void
 
 /** `tlsguard::Finding`. */
 export interface FindingObject {

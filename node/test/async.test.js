@@ -29,6 +29,41 @@ test('the event loop keeps ticking during a slow request', async () => {
   assert.ok(ticks >= 20, `setInterval ran only ${ticks} times during the request`);
 });
 
+test('a request timeout of 0 is no limit (the core\'s rule), a short one ends the request', async () => {
+  const client = new Client({ roots: 'none', caFile: ca });
+  const r = await client.fetch(`${good}/`, { timeout: 0 });
+  assert.equal(r.status, 200);
+  const err = await client.fetch(`${good}/slow`, { timeout: 200 }).catch((e) => e);
+  assert.ok(err instanceof TlsGuardError, String(err));
+  assert.equal(err.code, 'TIMEOUT');
+  client.close();
+});
+
+test('request bodies (text, bytes, URLSearchParams) and repeated headers reach the server', async () => {
+  const client = new Client({ roots: 'none', caFile: ca });
+  const echo = async (init) => (await client.fetch(`${good}/echo`, { method: 'POST', ...init })).json();
+  let e = await echo({ body: 'h\u00e9llo', headers: [['x-a', '1'], ['x-b', '2'], ['x-a', '3']] });
+  assert.equal(e.body, 'h\u00e9llo');
+  assert.deepEqual(e.headers['content-type'], ['text/plain; charset=utf-8']);
+  assert.deepEqual(e.headers['x-a'], ['1', '3']);
+  assert.deepEqual(e.headers['x-b'], ['2']);
+  e = await echo({ body: new URLSearchParams([['a', '1'], ['b', 'x&y'], ['a', '2']]) });
+  assert.equal(e.body, 'a=1&b=x%26y&a=2');
+  assert.deepEqual(e.headers['content-type'], ['application/x-www-form-urlencoded']);
+  const pattern = Uint8Array.from({ length: 1000 }, (_, i) => i % 251);
+  for (const body of [pattern, Buffer.from(pattern), pattern.buffer]) {
+    const u = await (await client.fetch(`${good}/upload`, { method: 'PUT', body })).json();
+    assert.equal(u.length, 1000);
+    assert.equal(u.pattern_ok, true);
+  }
+  client.close();
+  // The one-off fetch takes the same request options.
+  const u = await (await fetch(`${good}/upload`, { roots: 'none', caFile: ca, method: 'POST', body: pattern, timeout: 5000 })).json();
+  assert.equal(u.pattern_ok, true);
+  e = await (await fetch(`${good}/echo`, { roots: 'none', caFile: ca, headers: { 'x-a': ['1', '2'] } })).json();
+  assert.deepEqual(e.headers['x-a'], ['1', '2']);
+});
+
 test('AbortSignal cancels a request (AbortError, like fetch)', async () => {
   const client = new Client({ roots: 'none', caFile: ca });
   const controller = new AbortController();

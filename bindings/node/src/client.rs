@@ -16,67 +16,26 @@ use crate::hub::{Completions, Hub, Outcome};
 use crate::trust::{TrustReportObject, trust_report_object};
 use crate::{convert, guard};
 
-/// `[name, value, name, value, ...]` -> pairs.
-fn pairs(flat: Vec<String>) -> Vec<(String, String)> {
-    let mut out = Vec::with_capacity(flat.len() / 2);
-    let mut it = flat.into_iter();
-    while let Some(name) = it.next() {
-        out.push((name, it.next().unwrap_or_default()));
-    }
-    out
-}
-
-/// What a request sends besides the URL, as the facade passes it (positional arguments: no
-/// options object to look properties up in). `headers` and `form` are flat
-/// `[name, value, ...]` lists; `body` is text (`content-type: text/plain; charset=utf-8`
-/// unless set) or bytes; `timeout` is in milliseconds.
-struct Prepared {
+/// The core's request: `method` (default GET) to `url` with `options`, the core's request
+/// options by name (`tlsguard::RequestOptions::from_json`: `headers`, `body` (text), `form`,
+/// `timeout` (seconds), ...), and `bytes`, a binary body (JSON cannot carry it), which becomes
+/// `RequestOptions.body`. The core validates all of them.
+fn build_request(
+    client: &tlsguard::Client,
     method: Option<String>,
-    headers: Option<Vec<String>>,
-    body: Option<Either<String, Vec<u8>>>,
-    form: Option<Vec<String>>,
-    timeout: Option<f64>,
-}
-
-impl Prepared {
-    fn new(
-        method: Option<String>,
-        headers: Option<Vec<String>>,
-        body: Option<Either<String, BufferSlice>>,
-        form: Option<Vec<String>>,
-        timeout: Option<f64>,
-    ) -> Self {
-        let body = body.map(|b| match b {
-            Either::A(text) => Either::A(text),
-            Either::B(bytes) => Either::B(bytes.to_vec()),
-        });
-        Prepared { method, headers, body, form, timeout }
+    url: &str,
+    options: Option<serde_json::Value>,
+    bytes: Option<Vec<u8>>,
+) -> tlsguard::Result<tlsguard::Request> {
+    let method: tlsguard::Method = match method {
+        None => tlsguard::Method::Get,
+        Some(m) => m.parse()?,
+    };
+    let mut options = tlsguard::RequestOptions::from_json(&options.unwrap_or_default())?;
+    if let Some(b) = bytes {
+        options.body = Some(tlsguard::RequestBody::Bytes(b.into()));
     }
-
-    /// The core's request builder; the core validates method, headers and timeout.
-    fn request(self, client: &tlsguard::Client, url: &str) -> tlsguard::Result<tlsguard::Request> {
-        let method: tlsguard::Method = match self.method.as_deref() {
-            None | Some("GET") => tlsguard::Method::Get,
-            Some(m) => m.parse()?,
-        };
-        let mut req = client.request(method, url);
-        if let Some(h) = self.headers.filter(|h| !h.is_empty()) {
-            req = req.headers(pairs(h));
-        }
-        match self.body {
-            Some(Either::A(t)) => req = req.text(t),
-            Some(Either::B(b)) => req = req.body(b),
-            None => {
-                if let Some(f) = self.form {
-                    req = req.form(&pairs(f));
-                }
-            }
-        }
-        if let Some(ms) = self.timeout {
-            req = req.timeout(convert::timeout_ms("timeout", ms)?);
-        }
-        Ok(req)
-    }
+    Ok(client.request(method, url).with_options(options))
 }
 
 /// The JS side of an `AbortSignal`: `cancel()` drops the request's future.
@@ -176,8 +135,9 @@ pub(crate) fn response_value<'e>(
 }
 
 /// One request with a client made for it (`fetch(url, init)` of the facade): the client options
-/// are validated and the trust store loaded off the JS thread. The result arrives through
-/// `hub` under `id`; errors in the arguments are thrown.
+/// are validated and the trust store loaded off the JS thread. `request_options` are the core's
+/// request options by name (`timeout` in seconds), `body` a binary body. The result arrives
+/// through `hub` under `id`; errors in the arguments are thrown.
 #[napi(catch_unwind, js_name = "fetch")]
 #[allow(clippy::too_many_arguments)]
 pub fn fetch_once(
@@ -187,14 +147,12 @@ pub fn fetch_once(
     url: String,
     client_options: Option<serde_json::Value>,
     method: Option<String>,
-    headers: Option<Vec<String>>,
-    body: Option<Either<String, BufferSlice>>,
-    form: Option<Vec<String>>,
-    timeout: Option<f64>,
+    request_options: Option<serde_json::Value>,
+    body: Option<BufferSlice>,
     cancel: Option<&CancelToken>,
 ) -> Result<()> {
     let options = convert::options(client_options.unwrap_or_default());
-    let prepared = Prepared::new(method, headers, body, form, timeout);
+    let body = body.map(|b| b.to_vec());
     let cancel = cancel.map(|c| c.tx.subscribe());
     hub.hub.start(env, id, async move {
         // One client per distinct options, as the global dispatcher of Node's fetch.
@@ -206,7 +164,7 @@ pub fn fetch_once(
             Err(e) if e.is_panic() => return Err(crate::errors::panicked(e.into_panic())),
             Err(e) => return Err(crate::errors::internal(format!("the task was cancelled: {e}"))),
         };
-        let req = prepared.request(&client, &url).map_err(|e| e.with_url(url.as_str()))?;
+        let req = build_request(&client, method, &url, request_options, body).map_err(|e| e.with_url(url.as_str()))?;
         send(req, cancel).await
     })
 }
@@ -244,8 +202,9 @@ impl NativeClient {
         }
     }
 
-    /// Sends one request through the client's pool; the result arrives through the client's
-    /// `Completions` under `id`. A closed client or an invalid request throws.
+    /// Sends one request through the client's pool (`request_options`: the core's request
+    /// options by name, `timeout` in seconds; `body`: a binary body); the result arrives through
+    /// the client's `Completions` under `id`. A closed client or an invalid request throws.
     #[napi(catch_unwind)]
     #[allow(clippy::too_many_arguments)]
     pub fn request(
@@ -254,15 +213,15 @@ impl NativeClient {
         id: u32,
         url: String,
         method: Option<String>,
-        headers: Option<Vec<String>>,
-        body: Option<Either<String, BufferSlice>>,
-        form: Option<Vec<String>>,
-        timeout: Option<f64>,
+        request_options: Option<serde_json::Value>,
+        body: Option<BufferSlice>,
         cancel: Option<&CancelToken>,
     ) -> Result<()> {
         let client = self.client(env)?;
-        let prepared = Prepared::new(method, headers, body, form, timeout);
-        let req = guard(env, || Ok(prepared.request(&client, &url).map_err(|e| e.with_url(url.as_str()))?))?;
+        let body = body.map(|b| b.to_vec());
+        let req = guard(env, || {
+            Ok(build_request(&client, method, &url, request_options, body).map_err(|e| e.with_url(url.as_str()))?)
+        })?;
         let cancel = cancel.map(|c| c.tx.subscribe());
         self.hub.start(env, id, send(req, cancel))
     }

@@ -80,11 +80,6 @@ pub fn client_defaults() -> Value {
     Value::Object(out)
 }
 
-/// A duration in JS milliseconds as the core's `Duration`, validated by the core's own rule.
-pub fn timeout_ms(name: &str, ms: f64) -> tlsguard::Result<std::time::Duration> {
-    tlsguard::options::timeout_from_secs(name, ms / 1000.0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
