@@ -246,13 +246,6 @@ function headerPairs(headers) {
   return out;
 }
 
-/** Headers as the core takes them: `{ name: [value, ...] }` (repeated names kept, in order). */
-function headerMap(headers) {
-  const obj = {};
-  for (const [k, v] of headerPairs(headers)) (obj[k] = obj[k] || []).push(v);
-  return obj;
-}
-
 /** JS values the core cannot take as JSON, made plain (Date -> ms, Buffer -> PEM text, URL -> string). */
 function plainValue(v) {
   if (v instanceof Date) return v.getTime();
@@ -269,7 +262,7 @@ function plainOptions(name, options) {
     const v = o[k];
     if (v === undefined) continue;
     if (k === 'headers' && v !== null) {
-      out[k] = headerMap(v);
+      out[k] = headerPairs(v); // [name, value] pairs: order and repeats kept
     } else {
       out[k] = plainValue(v);
     }
@@ -479,7 +472,7 @@ function requestInit(init) {
     if (typeof init.method !== 'string') throw new TypeError('method must be a string');
     out.method = init.method;
   }
-  if (init.headers !== undefined && init.headers !== null) out.options.headers = headerMap(init.headers);
+  if (init.headers !== undefined && init.headers !== null) out.options.headers = headerPairs(init.headers);
   const body = init.body;
   if (body === undefined || body === null) {
     // no body
