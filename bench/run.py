@@ -136,10 +136,10 @@ def registry():
     ]:
         rows.append(Row(name, lang, False, argv, work=["BASE"], baseline=True))
     # S1 (a streamed 256 MiB download): every peer with a streaming API, and tlsguard where its
-    # binding streams bodies (Rust, PHP's Client::stream()); Python and Node join with their
-    # streaming APIs (issues 16 and 17).
+    # binding streams bodies (Rust, Python's and PHP's Client.stream()); Node joins with its
+    # streaming API.
     streaming = {"rust": ("tlsguard", "tlsguard-async", "reqwest", "reqwest-ct", "rustls-raw"),
-                 "python": ("requests", "httpx", "httpx-async", "urllib3", "aiohttp", "pycurl"),
+                 "python": ("tlsguard", "requests", "httpx", "httpx-async", "urllib3", "aiohttp", "pycurl"),
                  "node": ("fetch", "https", "undici"),
                  "php": ("tlsguard", "curl", "guzzle")}
     for r in rows:

@@ -63,9 +63,10 @@ CERT_CLIENTS = ["tlsguard", "cryptography"]
 PATHS = {"W1": "/1k", "W2": "/1k", "W3": "/10m", "W4": "/1k", "M1": "/1k", "S1": "/256m"}  # HTTP workloads
 SIZES = {"/1k": 1024, "/10m": 10 * 1024 * 1024, "/256m": 256 * 1024 * 1024}  # expected body length per path
 #: S1 (a streamed download): the clients with a streaming API read the body in chunks of this
-#: size and count it; tlsguard's rows join when the Python binding streams (issue 16).
+#: size and count it (tlsguard: Client.stream() and iter_bytes(); its asyncio row joins when the
+#: async bridge streams).
 STREAM_CHUNK = 64 * 1024
-STREAMING = {"requests", "httpx", "httpx-async", "urllib3", "aiohttp", "pycurl"}
+STREAMING = {"tlsguard", "requests", "httpx", "httpx-async", "urllib3", "aiohttp", "pycurl"}
 CERT_WORKLOADS = ["C1-parse", "C1-verify"]
 M1_FIRST = 1000  # M1: rss_start_kib is read after this many requests
 
@@ -204,6 +205,9 @@ def http_tlsguard(a: argparse.Namespace) -> dict:
     client = tlsguard.Client(roots="none", ca_file=a.ca, http2=a.http2, keep_alive=a.workload != "W2")
 
     def get(url):
+        if a.workload == "S1":
+            with client.stream("GET", url) as r:
+                return r.status_code, sum(map(len, r.iter_bytes(STREAM_CHUNK))), r.http_version
         r = client.get(url)
         return r.status_code, r.content, r.http_version  # .content copies the body into a bytes
 

@@ -55,7 +55,7 @@ impl Wake for ThreadWaker {
 /// handle signals every [`SIGNAL_CHECK_INTERVAL`]: Ctrl-C (KeyboardInterrupt) interrupts a
 /// request instead of waiting for its timeout. Dropping the future cancels the request (the
 /// core aborts its task). The request itself runs on the core's runtime either way.
-fn wait_interruptibly<T: Send>(py: Python<'_>, fut: impl Future<Output = tlsguard::Result<T>> + Send) -> PyResult<T> {
+pub(crate) fn wait_interruptibly<T: Send>(py: Python<'_>, fut: impl Future<Output = tlsguard::Result<T>> + Send) -> PyResult<T> {
     let mut fut = Box::pin(fut);
     loop {
         let done = py.detach(|| {
@@ -168,6 +168,25 @@ impl Client {
             wait_interruptibly(py, req.send())?
         };
         Ok(Response::new(response))
+    }
+
+    /// Sends a request and returns once its headers have arrived; the body is read from the
+    /// `StreamedResponse` as it comes (GIL released while waiting; Ctrl-C interrupts).
+    #[pyo3(signature = (method, url, params=None, headers=None, data=None, json=None, timeout=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn stream(
+        &self,
+        py: Python<'_>,
+        method: &str,
+        url: &str,
+        params: Option<&Bound<'_, PyAny>>,
+        headers: Option<&Bound<'_, PyAny>>,
+        data: Option<&Bound<'_, PyAny>>,
+        json: Option<&Bound<'_, PyAny>>,
+        timeout: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<crate::stream::StreamedResponse> {
+        let req = self.build(method, url, params, headers, data, json, timeout)?;
+        Ok(crate::stream::StreamedResponse::new(wait_interruptibly(py, req.send_streaming())?))
     }
 
     /// Starts a request for an asyncio event loop: `done` (an `asyncio.Future` of that loop)

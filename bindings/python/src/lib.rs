@@ -13,6 +13,7 @@ mod errors;
 mod inspect;
 mod lint;
 mod response;
+mod stream;
 mod trust;
 mod verify;
 
@@ -31,6 +32,7 @@ fn tlsguard_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::Client>()?;
     m.add_class::<response::Response>()?;
     m.add_class::<response::Headers>()?;
+    m.add_class::<stream::StreamedResponse>()?;
     m.add_class::<asyncio::Notifier>()?;
     m.add_class::<trust::TrustReport>()?;
     m.add_class::<trust::TrustSource>()?;

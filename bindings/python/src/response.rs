@@ -59,7 +59,9 @@ impl Response {
     }
     #[getter]
     fn headers(&self, py: Python<'_>) -> PyResult<Py<Headers>> {
-        self.headers.get_or_try_init(py, || Py::new(py, Headers { inner: self.inner.clone() })).map(|h| h.clone_ref(py))
+        self.headers
+            .get_or_try_init(py, || Py::new(py, Headers { inner: HeadRef::Full(self.inner.clone()) }))
+            .map(|h| h.clone_ref(py))
     }
     /// The decoded body (one `bytes` object, made on first use).
     #[getter]
@@ -152,10 +154,30 @@ impl Response {
 /// first value.
 #[pyclass(module = "tlsguard._native", name = "Headers", frozen, mapping)]
 pub struct Headers {
-    inner: Arc<tlsguard::Response>,
+    inner: HeadRef,
+}
+
+/// The head whose headers a [`Headers`] shows: a whole response's or a streamed one's.
+pub(crate) enum HeadRef {
+    Full(Arc<tlsguard::Response>),
+    Head(Arc<tlsguard::ResponseHead>),
+}
+
+impl std::ops::Deref for HeadRef {
+    type Target = tlsguard::ResponseHead;
+    fn deref(&self) -> &tlsguard::ResponseHead {
+        match self {
+            Self::Full(r) => r,
+            Self::Head(h) => h,
+        }
+    }
 }
 
 impl Headers {
+    pub(crate) fn new(inner: HeadRef) -> Self {
+        Headers { inner }
+    }
+
     fn names(&self) -> Vec<String> {
         let mut names: Vec<String> = Vec::new();
         for (n, _) in self.inner.headers() {

@@ -25,6 +25,7 @@ from ._native import (
     ProtocolSupport,
     Response,
     ServerReport,
+    StreamedResponse,
     SuiteSupport,
     TrustReport,
     TrustSource,
@@ -50,6 +51,7 @@ __all__ = [
     "Client",
     "AsyncClient",
     "Response",
+    "StreamedResponse",
     "Headers",
     "request",
     "get",
@@ -187,6 +189,24 @@ class Client(_ClientBase):
     ) -> Response:
         """Sends a request and reads the whole response (the GIL is released meanwhile)."""
         return self._client().request(method, url, params, headers, data, json, timeout)
+
+    def stream(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Optional[Params] = None,
+        headers: Optional[HeadersInput] = None,
+        data: Optional[Data] = None,
+        json: Any = None,
+        timeout: Optional[float] = None,
+    ) -> StreamedResponse:
+        """Sends a request and returns once its headers have arrived; the body is read as it
+        comes (``for chunk in r.iter_bytes()``, ``r.read(n)``), decoded, never held whole. Use it
+        as a context manager (``with client.stream("GET", url) as r:``), as httpx's ``stream``:
+        leaving it early closes the connection. ``timeout`` covers the headers; a stalled body
+        ends with the client's ``read_timeout``."""
+        return self._client().stream(method, url, params, headers, data, json, timeout)
 
     def get(self, url: str, **kwargs: Any) -> Response:
         return self.request("GET", url, **kwargs)

@@ -124,7 +124,7 @@ enum Source {
     /// and `deflate` is told from zlib by its first two bytes).
     Undecided(Option<Reader>, Vec<Encoding>),
     /// Decoded through `chain`.
-    Decoded(Pin<Box<dyn AsyncRead + Send>>, BytesMut, String),
+    Decoded(Pin<Box<dyn AsyncRead + Send + Sync>>, BytesMut, String),
     /// Nothing (HEAD, 204, 304).
     Empty,
 }
@@ -358,6 +358,13 @@ impl BodyStream {
     }
 }
 
+// Streams are handed across threads and kept in host objects (PyO3 classes must be Sync).
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<BodyStream>();
+    send_sync::<StreamedResponse>();
+};
+
 impl futures_core::Stream for BodyStream {
     type Item = Result<Bytes>;
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes>>> {
@@ -375,12 +382,12 @@ fn from_io(e: io::Error, names: &str) -> Error {
 
 /// The decoders for `encodings` (in the order the server applied them) over `reader`;
 /// `zlib`: the body starts with a zlib header (for a first `deflate`).
-fn decoders(reader: Reader, encodings: &[Encoding], zlib: bool) -> Pin<Box<dyn AsyncRead + Send>> {
+fn decoders(reader: Reader, encodings: &[Encoding], zlib: bool) -> Pin<Box<dyn AsyncRead + Send + Sync>> {
     use async_compression::tokio::bufread as dec;
-    let mut input: Box<dyn AsyncBufRead + Send + Unpin> = Box::new(reader);
+    let mut input: Box<dyn AsyncBufRead + Send + Sync + Unpin> = Box::new(reader);
     let last = encodings.len() - 1;
     for (i, enc) in encodings.iter().rev().enumerate() {
-        let out: Box<dyn AsyncRead + Send + Unpin> = match enc {
+        let out: Box<dyn AsyncRead + Send + Sync + Unpin> = match enc {
             Encoding::Gzip => {
                 let mut d = dec::GzipDecoder::new(input);
                 d.multiple_members(true);
