@@ -8,8 +8,11 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::client::wait_interruptibly;
-use crate::errors::invalid;
+use crate::errors::{IntoPyResult, invalid};
 use crate::response::{HeadRef, Headers};
+
+/// The largest piece iteration yields without a `chunk_size`.
+const GATHER: usize = 256 * 1024;
 
 /// A response whose body has not been read: iterate it (`for chunk in r`, `iter_bytes()`),
 /// `read()` it, or `close()` it (the connection is closed unless the body was read to its end).
@@ -21,17 +24,61 @@ pub struct StreamedResponse {
     /// `iter_bytes(chunk_size)`: the size of the pieces iteration yields (0: as they arrive).
     chunk_size: usize,
     headers: Option<Py<Headers>>,
+    /// A failure met while gathering, raised once the bytes before it have been taken.
+    failed: Option<tlsguard::Error>,
 }
 
 impl StreamedResponse {
     pub(crate) fn new(r: tlsguard::StreamedResponse) -> Self {
         let (head, body) = r.into_parts();
-        StreamedResponse { head: Arc::new(head), body: Some(body), pending: Bytes::new(), chunk_size: 0, headers: None }
+        StreamedResponse { head: Arc::new(head), body: Some(body), pending: Bytes::new(), chunk_size: 0, headers: None, failed: None }
     }
 
-    /// The next piece of the body: what is pending, else the next chunk; `None` at the end.
+    /// The next piece of the body (at most `max` bytes; 0: up to [`GATHER`]): what is pending,
+    /// else the next chunk and whatever else has already arrived; `None` at the end.
     fn next_piece(&mut self, py: Python<'_>, max: usize) -> PyResult<Option<Bytes>> {
+        let max = if max == 0 { GATHER } else { max };
+        if self.pending.len() < max
+            && let Some(body) = self.body.as_mut()
+        {
+            // Gather what is ready now (no waiting): fewer, larger pieces cost fewer GIL
+            // hand-offs and thread wake-ups than one per network read.
+            let mut gathered: Option<bytes::BytesMut> = None;
+            while self.pending.len() + gathered.as_ref().map_or(0, |g| g.len()) < max {
+                match body.try_chunk() {
+                    Some(Ok(Some(b))) => {
+                        let g = gathered.get_or_insert_with(|| {
+                            let mut g = bytes::BytesMut::with_capacity(max);
+                            g.extend_from_slice(&self.pending);
+                            g
+                        });
+                        g.extend_from_slice(&b);
+                    }
+                    Some(Ok(None)) => {
+                        self.body = None;
+                        break;
+                    }
+                    Some(Err(e)) if self.pending.is_empty() && gathered.is_none() => {
+                        self.body = None;
+                        return Err(e).py();
+                    }
+                    // An error after some bytes: those bytes first; the next call raises it.
+                    Some(Err(e)) => {
+                        self.body = None;
+                        self.failed = Some(e);
+                        break;
+                    }
+                    None => break,
+                }
+            }
+            if let Some(g) = gathered {
+                self.pending = g.freeze();
+            }
+        }
         while self.pending.is_empty() {
+            if let Some(e) = self.failed.take() {
+                return Err(e).py();
+            }
             let Some(body) = self.body.as_mut() else { return Ok(None) };
             match wait_interruptibly(py, body.chunk()) {
                 Ok(Some(b)) => self.pending = b,
@@ -45,7 +92,7 @@ impl StreamedResponse {
                 }
             }
         }
-        let n = if max == 0 { self.pending.len() } else { max.min(self.pending.len()) };
+        let n = max.min(self.pending.len());
         Ok(Some(self.pending.split_to(n)))
     }
 }
@@ -83,7 +130,7 @@ impl StreamedResponse {
     /// Whether the whole body has been read (or the response closed).
     #[getter]
     fn is_closed(&self) -> bool {
-        self.body.is_none() && self.pending.is_empty()
+        self.body.is_none() && self.pending.is_empty() && self.failed.is_none()
     }
     /// Up to `size` bytes of the decoded body (`-1`: the rest); `b""` at its end.
     #[pyo3(signature = (size=-1))]
@@ -121,6 +168,7 @@ impl StreamedResponse {
     fn close(&mut self) {
         self.body = None;
         self.pending = Bytes::new();
+        self.failed = None;
     }
     fn __enter__(slf: PyRefMut<'_, Self>) -> PyRefMut<'_, Self> {
         slf

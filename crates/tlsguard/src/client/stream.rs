@@ -215,6 +215,17 @@ impl BodyStream {
         std::future::poll_fn(|cx| self.poll_chunk(cx)).await.transpose()
     }
 
+    /// The next chunk if one is ready now, without waiting: `Some` with what
+    /// [`BodyStream::chunk`] would return, `None` when it would have to wait. For callers that
+    /// gather what has arrived into fewer, larger pieces (one wake-up instead of many).
+    pub fn try_chunk(&mut self) -> Option<Result<Option<Bytes>>> {
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        match self.poll_chunk(&mut cx) {
+            Poll::Ready(r) => Some(r.transpose()),
+            Poll::Pending => None,
+        }
+    }
+
     /// [`BodyStream::chunk`] for plain threads: blocks on tlsguard's runtime (inside an async
     /// runtime it returns `INVALID_ARGUMENT`).
     pub fn chunk_blocking(&mut self) -> Result<Option<Bytes>> {
