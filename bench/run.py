@@ -136,11 +136,11 @@ def registry():
     ]:
         rows.append(Row(name, lang, False, argv, work=["BASE"], baseline=True))
     # S1 (a streamed 256 MiB download): every peer with a streaming API, and tlsguard where its
-    # binding streams bodies (Rust, PHP's Client::stream()); Python and Node join with their
-    # streaming APIs (issues 16 and 17).
+    # binding streams bodies (Rust, PHP's Client::stream(), Node's client.stream()); Python
+    # joins with its streaming API (issue 16).
     streaming = {"rust": ("tlsguard", "tlsguard-async", "reqwest", "reqwest-ct", "rustls-raw"),
                  "python": ("requests", "httpx", "httpx-async", "urllib3", "aiohttp", "pycurl"),
-                 "node": ("fetch", "https", "undici"),
+                 "node": ("tlsguard", "fetch", "https", "undici"),
                  "php": ("tlsguard", "curl", "guzzle")}
     for r in rows:
         if not r.http2 and not r.baseline and r.client in streaming.get(r.lang, ()):
