@@ -136,11 +136,11 @@ def registry():
     ]:
         rows.append(Row(name, lang, False, argv, work=["BASE"], baseline=True))
     # S1 (a streamed 256 MiB download): every peer with a streaming API, and tlsguard where its
-    # binding streams bodies (Rust, Python's and PHP's Client.stream()); Node joins with its
-    # streaming API.
+    # binding streams bodies (Rust, and Client.stream() in Python, Node and PHP); the asyncio
+    # and fetch rows join when those paths stream.
     streaming = {"rust": ("tlsguard", "tlsguard-async", "reqwest", "reqwest-ct", "rustls-raw"),
                  "python": ("tlsguard", "requests", "httpx", "httpx-async", "urllib3", "aiohttp", "pycurl"),
-                 "node": ("fetch", "https", "undici"),
+                 "node": ("tlsguard", "fetch", "https", "undici"),
                  "php": ("tlsguard", "curl", "guzzle")}
     for r in rows:
         if not r.http2 and not r.baseline and r.client in streaming.get(r.lang, ()):

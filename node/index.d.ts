@@ -47,6 +47,10 @@ export interface ClientOptions extends TrustOptions {
   timeout?: number;
   /** Connect timeout (DNS, TCP, TLS handshake), ms (default 10 000). */
   connectTimeout?: number;
+  /** The longest wait for the next bytes of a response (head or body), ms (default 30 000; 0: no limit). */
+  readTimeout?: number;
+  /** How long an idle pooled connection is kept, ms (default 90 000). */
+  poolIdleTimeout?: number;
   /** Redirects followed at most (default 10; 0 returns the 3xx). */
   maxRedirects?: number;
   /** Allow http:// URLs (never as a redirect target from https). */
@@ -175,7 +179,10 @@ export declare class ResponseHeaders implements Iterable<[string, string]> {
   [Symbol.iterator](): IterableIterator<[string, string]>;
 }
 
-/** A complete response (the body is read and decoded). */
+/**
+ * A response: complete (`fetch`: the body is read and decoded) or streamed (`client.stream`:
+ * the body is read from `body`, or to the end by the body methods).
+ */
 export declare class Response {
   readonly status: number;
   readonly statusText: string;
@@ -190,8 +197,13 @@ export declare class Response {
   readonly alpn: string | null;
   readonly peerCertificates: Certificate[];
   readonly warnings: string[];
-  /** ms from sending to having read the whole body. */
+  /** ms from sending to having read the whole body (streamed: to the head). */
   readonly elapsed: number;
+  /**
+   * A streamed response's body (`client.stream`): Uint8Array chunks, one read from the
+   * connection per pull. `undefined` for `fetch`'s complete responses.
+   */
+  readonly body: ReadableStream<Uint8Array> | undefined;
   readonly bodyUsed: boolean;
   text(): Promise<string>;
   json<T = any>(): Promise<T>;
@@ -206,6 +218,8 @@ export declare function fetch(url: string | URL, init?: FetchInit): Promise<Resp
 export declare class Client {
   constructor(options?: ClientOptions);
   fetch(url: string | URL, init?: RequestInit): Promise<Response>;
+  /** Resolves at the head; the body is streamed through `res.body` (see Response.body). */
+  stream(url: string | URL, init?: RequestInit): Promise<Response & { readonly body: ReadableStream<Uint8Array> }>;
   trustReport(): TrustReportObject;
   close(): void;
 }

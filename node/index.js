@@ -344,15 +344,71 @@ class ResponseHeaders {
 }
 
 const RAW = Symbol('tlsguard.rawResponse');
+const STREAMED = Symbol('tlsguard.streamedResponse');
 
-/** A complete response (the body is already read and decoded). */
+/**
+ * The body of a streamed response as a ReadableStream of Uint8Array chunks. Pull-based: each
+ * read that finds the queue empty asks the addon for ONE chunk (`highWaterMark` 0: nothing is
+ * read ahead), so the consumer sets the pace. `cancel()` drops the body (its connection
+ * closes); the request's AbortSignal aborts the pull in flight and errors the stream.
+ */
+function bodyStream(nativeBody, signal, state) {
+  let onAbort = null;
+  const finish = () => {
+    state.done = true;
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  };
+  return new ReadableStream({
+    start(controller) {
+      if (!signal) return;
+      onAbort = () => {
+        finish();
+        nativeBody.close();
+        controller.error(abortError(signal));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    },
+    pull(controller) {
+      state.disturbed = true;
+      return pullChunk(nativeBody, signal).then(
+        (ab) => {
+          if (state.done) return;
+          if (ab === null) {
+            finish();
+            controller.close();
+          } else {
+            controller.enqueue(new Uint8Array(ab));
+          }
+        },
+        (e) => {
+          if (state.done) return;
+          finish();
+          nativeBody.close();
+          throw e;
+        },
+      );
+    },
+    cancel() {
+      state.disturbed = true;
+      finish();
+      nativeBody.close();
+    },
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * A response: complete (`fetch`: the body is already read and decoded), or streamed
+ * (`client.stream`: the body is read as `body`, a ReadableStream, or by the body methods).
+ */
 class Response {
   #body;
   #used = false;
   #peers;
   #certificates;
-  constructor(token, r) {
-    if (token !== RAW) {
+  #stream;
+  #state;
+  constructor(token, r, signal) {
+    if (token !== RAW && token !== STREAMED) {
       // A plain object with the properties (what older versions took).
       r = token;
       this.#certificates = (r.peerCertificates || []).map(toCertificate);
@@ -365,7 +421,7 @@ class Response {
     this.status = r[0];
     this.statusText = r[1];
     this.ok = r[0] >= 200 && r[0] < 300;
-    this.headers = token === RAW ? new ResponseHeaders(PACKED, r[2]) : new ResponseHeaders(r[2]);
+    this.headers = token === RAW || token === STREAMED ? new ResponseHeaders(PACKED, r[2]) : new ResponseHeaders(r[2]);
     this.url = r[3];
     this.redirected = r[4] > 0;
     this.redirects = r[4];
@@ -374,10 +430,19 @@ class Response {
     this.cipherSuite = r[7] == null ? null : r[7];
     this.alpn = r[8] == null ? null : r[8];
     this.warnings = r[9];
-    /** Milliseconds from sending the request to having read the whole body. */
+    /** Milliseconds from sending the request to having read the whole body (streamed: the head). */
     this.elapsed = r[10];
     this.#peers = r[11];
-    this.#body = r[12];
+    if (token === STREAMED) {
+      this.#state = { done: false, disturbed: false };
+      this.#stream = bodyStream(r[12], signal, this.#state);
+    } else {
+      this.#body = r[12];
+    }
+  }
+  /** A streamed response's body: a ReadableStream of Uint8Array chunks (undefined for `fetch`'s). */
+  get body() {
+    return this.#stream;
   }
   /** The certificates the server presented, leaf first (parsed when first read). */
   get peerCertificates() {
@@ -399,7 +464,28 @@ class Response {
     return this.#certificates;
   }
   get bodyUsed() {
-    return this.#used;
+    return this.#used || (this.#state !== undefined && this.#state.disturbed);
+  }
+  /** A streamed body read to its end, in one Buffer that owns its ArrayBuffer. */
+  async #readAll() {
+    if (this.bodyUsed || this.#stream.locked) throw new TypeError('Body has already been consumed');
+    this.#used = true;
+    const reader = this.#stream.getReader();
+    const chunks = [];
+    let n = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      n += value.byteLength;
+    }
+    const out = Buffer.allocUnsafeSlow(n);
+    let at = 0;
+    for (const c of chunks) {
+      out.set(c, at);
+      at += c.byteLength;
+    }
+    return out;
   }
   // The body methods return settled Promises without an `await` of their own: the body is
   // already in memory.
@@ -416,6 +502,7 @@ class Response {
     return Buffer.isBuffer(b) ? b : Buffer.from(b);
   }
   text() {
+    if (this.#stream !== undefined) return this.#readAll().then((b) => b.toString('utf8'));
     try {
       return Promise.resolve(this.#takeBuffer().toString('utf8'));
     } catch (e) {
@@ -423,6 +510,7 @@ class Response {
     }
   }
   json() {
+    if (this.#stream !== undefined) return this.#readAll().then((b) => JSON.parse(b.toString('utf8')));
     try {
       return Promise.resolve(JSON.parse(this.#takeBuffer().toString('utf8')));
     } catch (e) {
@@ -430,6 +518,7 @@ class Response {
     }
   }
   arrayBuffer() {
+    if (this.#stream !== undefined) return this.#readAll().then((b) => b.buffer);
     try {
       // The body can be taken only once: hand the addon's ArrayBuffer over without a copy.
       const b = this.#take();
@@ -444,6 +533,7 @@ class Response {
   }
   /** The body as a Buffer (may be read once, like the others). */
   buffer() {
+    if (this.#stream !== undefined) return this.#readAll();
     try {
       return Promise.resolve(this.#takeBuffer());
     } catch (e) {
@@ -460,6 +550,18 @@ function urlOf(input) {
 }
 
 const REQUEST_KEYS = ['method', 'headers', 'body', 'signal', 'timeout'];
+
+/** The request options of `client.fetch`/`client.stream` (`what` names the method in errors). */
+function clientInit(what, init) {
+  if (init === undefined || init === null) return {};
+  const all = checkOptions('init', init);
+  for (const k of Object.keys(all)) {
+    if (!REQUEST_KEYS.includes(k)) {
+      throw new TypeError(`${what}: ${JSON.stringify(k)} is not a request option (${REQUEST_KEYS.join(', ')}); client options go to new Client()`);
+    }
+  }
+  return all;
+}
 
 /**
  * The addon's arguments for a request: `{ method, options, bytes }`. `options` holds the core's
@@ -505,6 +607,28 @@ function checkSignal(signal) {
 const inFlight = new Map();
 let lastId = 0;
 
+function nextId() {
+  lastId = (lastId + 1) >>> 0;
+  return lastId;
+}
+
+/** One chunk of a streamed body (an ArrayBuffer, null at the end), through the completions. */
+function pullChunk(nativeBody, signal) {
+  return new Promise((resolve, reject) => {
+    const id = nextId();
+    inFlight.set(id, {
+      settle: (ok, value) => (ok ? resolve(value) : reject(convertError(value, signal))),
+      reject,
+    });
+    try {
+      nativeBody.pull(id);
+    } catch (e) {
+      inFlight.delete(id);
+      reject(convertError(e, signal));
+    }
+  });
+}
+
 /** One request in flight: its Promise and its AbortSignal wiring. */
 class Pending {
   constructor(signal, token) {
@@ -536,8 +660,9 @@ let lastPeers = [];
 function onCompletions() {
   const batch = completions.take();
   for (let i = 0; i < batch.length; i += 3) {
-    if (batch[i + 1]) {
-      const r = batch[i + 2];
+    const r = batch[i + 2];
+    if (batch[i + 1] && Array.isArray(r)) {
+      // A response or a streamed head (a body chunk is an ArrayBuffer or null).
       if (r[11] === true) r[11] = lastPeers;
       else lastPeers = r[11];
     }
@@ -559,8 +684,7 @@ function run(signal, start) {
   signal = checkSignal(signal);
   if (signal && signal.aborted) return Promise.reject(abortError(signal));
   const token = signal ? new native.CancelToken() : undefined;
-  lastId = (lastId + 1) >>> 0;
-  const id = lastId;
+  const id = nextId();
   const p = new Pending(signal, token);
   inFlight.set(id, p);
   try {
@@ -608,15 +732,59 @@ class Client {
       if (init === undefined || init === null) {
         return run(null, (id) => client.request(id, url));
       }
-      const all = checkOptions('init', init);
-      for (const k of Object.keys(all)) {
-        if (!REQUEST_KEYS.includes(k)) {
-          throw new TypeError(`client.fetch: ${JSON.stringify(k)} is not a request option (${REQUEST_KEYS.join(', ')}); client options go to new Client()`);
-        }
-      }
+      const all = clientInit('client.fetch', init);
       const r = requestInit(all);
       return run(all.signal, (id, token) =>
         client.request(id, url, r.method, r.options, r.bytes, token));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * One request whose body is streamed: resolves with the head, as a Response whose `body` is a
+   * ReadableStream of Uint8Array chunks, read one chunk per pull (`text()`, `json()`,
+   * `arrayBuffer()`, `bytes()` read it to the end). `init` as for `fetch`; `signal` aborts the
+   * head and the body; `timeout` covers the head (the client's `readTimeout` each wait for
+   * body bytes).
+   */
+  stream(input, init) {
+    try {
+      const url = urlOf(input);
+      const client = this.#native;
+      const all = clientInit('client.stream', init);
+      const r = requestInit(all);
+      const signal = checkSignal(all.signal);
+      if (signal && signal.aborted) return Promise.reject(abortError(signal));
+      return new Promise((resolve, reject) => {
+        const id = nextId();
+        let onAbort = null;
+        inFlight.set(id, {
+          settle(ok, value) {
+            if (onAbort) signal.removeEventListener('abort', onAbort);
+            if (!ok) return reject(convertError(value, signal));
+            if (signal && signal.aborted) {
+              // Aborted after the head arrived but before it was handed over.
+              value[12].close();
+              return reject(abortError(signal));
+            }
+            return resolve(new Response(STREAMED, value, signal));
+          },
+          reject,
+        });
+        let handle;
+        try {
+          handle = client.stream(id, url, r.method, r.options, r.bytes);
+        } catch (e) {
+          inFlight.delete(id);
+          return reject(convertError(e, signal));
+        }
+        if (signal) {
+          onAbort = () => handle.abort();
+          signal.addEventListener('abort', onAbort, { once: true });
+        }
+        return undefined;
+      });
     } catch (e) {
       return Promise.reject(e);
     }

@@ -25,11 +25,33 @@ export declare class Completions {
   constructor(callback: () => void)
   /**
    * The finished requests, as a flat array `[id, ok, value, id, ok, value, ...]`: `value` is
-   * the response (see `client::response_value`) when `ok`, else the error to reject with.
+   * the response (see `client::response_value`), the head of a streamed one (the same array,
+   * its body a `NativeBody`) or a body chunk (an `ArrayBuffer`, `null` at the end) when `ok`,
+   * else the error to reject with.
    * A response's peer certificates are `true` when they are those of the previous response
    * in this order (the same connection, usually): the facade reuses that list.
    */
   take(): Array<number | boolean | unknown>
+}
+
+/** Stops a streamed request's head (`NativeClient::stream`): its completion becomes an abort. */
+export declare class NativeAbort {
+  /** Aborts the work (its completion is then the abort, unless it had finished). */
+  abort(): void
+}
+
+/** The body of a streamed response: one chunk per `pull`, each arriving through the hub. */
+export declare class NativeBody {
+  /**
+   * Asks for the next chunk; it arrives through the hub under `id` (an `ArrayBuffer`, `null`
+   * at the end, or the error). After `close()`, the completion is an abort.
+   */
+  pull(id: number): void
+  /**
+   * Aborts the pull in flight (its completion becomes an abort) and drops the body, which
+   * closes its connection (unless it was read to the end).
+   */
+  close(): void
 }
 
 /** A `tlsguard::Client`: one TLS configuration and one connection pool. */
@@ -45,6 +67,12 @@ export declare class NativeClient {
    * the client's `Completions` under `id`. A closed client or an invalid request throws.
    */
   request(id: number, url: string, method?: string | undefined | null, requestOptions?: any | undefined | null, body?: Buffer | undefined | null, cancel?: CancelToken | undefined | null): void
+  /**
+   * Starts a streamed request (arguments as for `request`): the head and a `NativeBody`
+   * arrive through the client's `Completions` under `id`. The returned `NativeAbort` stops
+   * it. A closed client or an invalid request throws.
+   */
+  stream(id: number, url: string, method?: string | undefined | null, requestOptions?: any | undefined | null, body?: Buffer | undefined | null): NativeAbort
   /** What the client trusts. */
   trustReport(): TrustReportObject
   /**

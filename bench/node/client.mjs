@@ -7,7 +7,8 @@
 //        --ca ROOT.pem [--concurrency C] [--http2] [--leaf LEAF.pem --chain INTER.pem --host H]
 //
 // HTTP clients (W1, W2, W3, W4; M1 for the tlsguard ones):
-//   tlsguard        one tlsguard `Client`, `client.fetch()` + `res.arrayBuffer()`
+//   tlsguard        one tlsguard `Client`, `client.fetch()` + `res.arrayBuffer()` (S1:
+//                   `client.stream()`, its `res.body` chunks counted)
 //   tlsguard-fetch  tlsguard's standalone `fetch(url, { trust... })`: a client made per call
 //   fetch           Node's global fetch (its bundled undici); the root via NODE_EXTRA_CA_CERTS
 //   https           node:https `https.request` with an `https.Agent({ keepAlive, ca })`
@@ -25,9 +26,9 @@ import { parseArgs } from 'node:util';
 const HTTP_CLIENTS = ['tlsguard', 'tlsguard-fetch', 'fetch', 'https', 'undici'];
 const CERT_CLIENTS = ['tlsguard', 'x509'];
 const HTTP_WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'M1', 'S1'];
-// S1 (a streamed download, counted chunk by chunk, never held whole): the peers with a
-// streaming API; tlsguard's rows join when the Node binding streams bodies (issue 17).
-const STREAMING = ['fetch', 'https', 'undici'];
+// S1 (a streamed download, counted chunk by chunk, never held whole): the clients with a
+// streaming API (tlsguard: `client.stream()`).
+const STREAMING = ['tlsguard', 'fetch', 'https', 'undici'];
 const CERT_WORKLOADS = ['C1-parse', 'C1-verify'];
 
 // The files nginx serves and their sizes: every body is checked against them.
@@ -102,12 +103,20 @@ async function tlsguardResult(res) {
 
 const httpClients = {
   /** One Client: one TLS config, one pool, shared by all W4 workers. */
-  async tlsguard(args, { w2 }) {
+  async tlsguard(args, { w2, s1 }) {
     const tg = await import('tlsguard');
     // W2: keepAlive off, a new TCP + TLS connection per request.
     const client = new tg.Client({ ...tlsguardOptions(args), keepAlive: !w2 });
     return {
-      get: async (url) => tlsguardResult(await client.fetch(url)),
+      get: async (url) => {
+        if (s1) {
+          const res = await client.stream(url);
+          let length = 0;
+          for await (const chunk of res.body) length += chunk.byteLength;
+          return { status: res.status, length, http: res.httpVersion };
+        }
+        return tlsguardResult(await client.fetch(url));
+      },
       close: () => client.close(),
     };
   },

@@ -59,7 +59,7 @@ function camel(name) {
 function jsOptions(options) {
   const out = {};
   for (const [k, v] of Object.entries(options)) {
-    out[camel(k)] = k === 'timeout' || k === 'connect_timeout' ? v * 1000 : v;
+    out[camel(k)] = ['timeout', 'connect_timeout', 'read_timeout', 'pool_idle_timeout'].includes(k) ? v * 1000 : v;
   }
   return out;
 }

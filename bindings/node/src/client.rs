@@ -4,6 +4,11 @@
 //! [`crate::hub`], which hands the result to the JS thread in batches. An `AbortSignal` reaches
 //! us as a [`CancelToken`]: when it fires, the core's `send()` future is dropped, which aborts
 //! the request task.
+//!
+//! A streamed response (`NativeClient::stream`) goes through the core's completion API instead:
+//! `Request::spawn_streaming` hands the head and a `BodyPump` to the hub, and the facade asks for
+//! the body one chunk at a time (`NativeBody::pull`), each chunk coming back through the hub.
+//! Cancelling is the core's `AbortHandle` (its callback then gets `None`: `Failure::Aborted`).
 
 use std::sync::{Arc, Mutex};
 
@@ -12,7 +17,7 @@ use napi_derive::napi;
 use tokio::sync::watch;
 
 use crate::errors::Failure;
-use crate::hub::{Completions, Hub, Outcome};
+use crate::hub::{Completions, Done, Hub, Outcome};
 use crate::trust::{TrustReportObject, trust_report_object};
 use crate::{convert, guard};
 
@@ -60,7 +65,7 @@ impl CancelToken {
 
 /// Sends `req`, unless `cancel` fires first (then the `send()` future is dropped).
 async fn send(req: tlsguard::Request, cancel: Option<watch::Receiver<bool>>) -> Outcome {
-    let Some(mut rx) = cancel else { return Ok(req.send().await?) };
+    let Some(mut rx) = cancel else { return Ok(Done::Response(req.send().await?)) };
     let cancelled = async move {
         // If the token is gone (garbage-collected), it can no longer fire: wait forever.
         if rx.wait_for(|c| *c).await.is_err() {
@@ -68,7 +73,7 @@ async fn send(req: tlsguard::Request, cancel: Option<watch::Receiver<bool>>) -> 
         }
     };
     tokio::select! {
-        r = req.send() => Ok(r?),
+        r = req.send() => Ok(Done::Response(r?)),
         () = cancelled => Err(Failure::Aborted),
     }
 }
@@ -76,6 +81,37 @@ async fn send(req: tlsguard::Request, cancel: Option<watch::Receiver<bool>>) -> 
 /// Bodies up to this size are copied into a JS-owned `ArrayBuffer` (cheaper than an external
 /// one and its finalizer); larger ones are handed over without a copy.
 const COPY_BODY_MAX: usize = 64 * 1024;
+
+/// A completion as the value the facade takes (on the JS thread): see [`response_value`]; a
+/// streamed head is the same array with a [`NativeBody`] as its body; a chunk an `ArrayBuffer`
+/// (`null` at the end).
+pub(crate) fn done_value<'e>(
+    env: &'e Env,
+    hub: &Arc<Hub>,
+    done: Done,
+    last_peers: &mut Vec<Vec<u8>>,
+) -> Result<Unknown<'e>> {
+    match done {
+        Done::Response(r) => response_value(env, r, last_peers),
+        Done::Head(head, pump) => {
+            let mut a = head_value(env, &head, last_peers)?;
+            a.set(12, NativeBody { pump: Mutex::new(Some(pump)), pull: Mutex::new(None), hub: hub.clone() })?;
+            Ok(a.to_unknown())
+        }
+        Done::Chunk(Some(bytes)) => Ok(buffer_value(env, bytes)?.to_unknown()),
+        Done::Chunk(None) => Null.into_unknown(env),
+    }
+}
+
+/// Bytes as an `ArrayBuffer`: copied when small, else handed over without a copy (when the
+/// core's `Bytes` is the sole owner of its allocation).
+fn buffer_value(env: &Env, bytes: bytes::Bytes) -> Result<ArrayBuffer<'_>> {
+    if bytes.len() <= COPY_BODY_MAX {
+        ArrayBuffer::copy_from(env, &bytes)
+    } else {
+        ArrayBuffer::from_data(env, Vec::<u8>::from(bytes))
+    }
+}
 
 /// `tlsguard::Response` as the array the facade's `Response` reads:
 /// `[status, statusText, headers, url, redirects, httpVersion, tlsVersion, cipherSuite, alpn,
@@ -91,6 +127,13 @@ pub(crate) fn response_value<'e>(
     r: tlsguard::Response,
     last_peers: &mut Vec<Vec<u8>>,
 ) -> Result<Unknown<'e>> {
+    let mut a = head_value(env, &r, last_peers)?;
+    a.set(12, buffer_value(env, r.into_body())?)?;
+    Ok(a.to_unknown())
+}
+
+/// The first 12 entries of [`response_value`] (everything but the body), from the head.
+fn head_value<'e>(env: &'e Env, r: &tlsguard::ResponseHead, last_peers: &mut Vec<Vec<u8>>) -> Result<Array<'e>> {
     let mut a = env.create_array(13)?;
     a.set(0, u32::from(r.status()))?;
     a.set(1, r.reason())?;
@@ -124,14 +167,81 @@ pub(crate) fn response_value<'e>(
         a.set(11, peers)?;
         *last_peers = ders.iter().map(|d| d.to_vec()).collect();
     }
-    let body = r.into_body();
-    if body.len() <= COPY_BODY_MAX {
-        a.set(12, ArrayBuffer::copy_from(env, &body)?)?;
-    } else {
-        // Zero-copy when the core's `Bytes` is the sole owner of its allocation.
-        a.set(12, ArrayBuffer::from_data(env, Vec::<u8>::from(body))?)?;
+    Ok(a)
+}
+
+/// The core's outcome of a streamed request's head, for the hub.
+fn head_outcome(r: Option<tlsguard::Result<(tlsguard::ResponseHead, tlsguard::BodyPump)>>) -> Outcome {
+    match r {
+        Some(Ok((head, pump))) => Ok(Done::Head(head, pump)),
+        Some(Err(e)) => Err(e.into()),
+        None => Err(Failure::Aborted),
     }
-    Ok(a.to_unknown())
+}
+
+/// Stops a streamed request's head (`NativeClient::stream`): its completion becomes an abort.
+#[napi]
+pub struct NativeAbort {
+    handle: Option<tlsguard::AbortHandle>,
+}
+
+#[napi]
+impl NativeAbort {
+    /// Aborts the work (its completion is then the abort, unless it had finished).
+    #[napi(catch_unwind)]
+    pub fn abort(&self) {
+        if let Some(h) = &self.handle {
+            h.abort();
+        }
+    }
+}
+
+/// The body of a streamed response: one chunk per `pull`, each arriving through the hub.
+#[napi]
+pub struct NativeBody {
+    pump: Mutex<Option<tlsguard::BodyPump>>,
+    /// The pull in flight (or the last one).
+    pull: Mutex<Option<tlsguard::AbortHandle>>,
+    hub: Arc<Hub>,
+}
+
+#[napi]
+impl NativeBody {
+    /// Asks for the next chunk; it arrives through the hub under `id` (an `ArrayBuffer`, `null`
+    /// at the end, or the error). After `close()`, the completion is an abort.
+    #[napi(catch_unwind)]
+    pub fn pull(&self, env: &Env, id: u32) -> Result<()> {
+        let pump = self.pump.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        self.hub.begin(env)?;
+        let Some(pump) = pump else {
+            self.hub.complete(id, Err(Failure::Aborted));
+            return Ok(());
+        };
+        let hub = self.hub.clone();
+        let pulled = pump.pull(move |r| {
+            let outcome = match r {
+                Some(Ok(chunk)) => Ok(Done::Chunk(chunk)),
+                Some(Err(e)) => Err(e.into()),
+                None => Err(Failure::Aborted),
+            };
+            hub.complete(id, outcome);
+        });
+        match pulled {
+            Ok(h) => *self.pull.lock().unwrap_or_else(|p| p.into_inner()) = Some(h),
+            Err(e) => self.hub.complete(id, Err(e.into())),
+        }
+        Ok(())
+    }
+
+    /// Aborts the pull in flight (its completion becomes an abort) and drops the body, which
+    /// closes its connection (unless it was read to the end).
+    #[napi(catch_unwind)]
+    pub fn close(&self) {
+        if let Some(h) = self.pull.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            h.abort();
+        }
+        self.pump.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
 }
 
 /// One request with a client made for it (`fetch(url, init)` of the facade): the client options
@@ -224,6 +334,35 @@ impl NativeClient {
         })?;
         let cancel = cancel.map(|c| c.tx.subscribe());
         self.hub.start(env, id, send(req, cancel))
+    }
+
+    /// Starts a streamed request (arguments as for `request`): the head and a `NativeBody`
+    /// arrive through the client's `Completions` under `id`. The returned `NativeAbort` stops
+    /// it. A closed client or an invalid request throws.
+    #[napi(catch_unwind)]
+    pub fn stream(
+        &self,
+        env: &Env,
+        id: u32,
+        url: String,
+        method: Option<String>,
+        request_options: Option<serde_json::Value>,
+        body: Option<BufferSlice>,
+    ) -> Result<NativeAbort> {
+        let client = self.client(env)?;
+        let body = body.map(|b| b.to_vec());
+        let req = guard(env, || {
+            Ok(build_request(&client, method, &url, request_options, body).map_err(|e| e.with_url(url.as_str()))?)
+        })?;
+        self.hub.begin(env)?;
+        let hub = self.hub.clone();
+        match req.spawn_streaming(move |r| hub.complete(id, head_outcome(r))) {
+            Ok(h) => Ok(NativeAbort { handle: Some(h) }),
+            Err(e) => {
+                self.hub.complete(id, Err(e.into()));
+                Ok(NativeAbort { handle: None })
+            }
+        }
     }
 
     /// What the client trusts.

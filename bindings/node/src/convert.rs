@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 /// Options whose JS value is milliseconds and whose core value is seconds.
-const MS_TO_SECONDS: &[&str] = &["timeout", "connect_timeout"];
+const MS_TO_SECONDS: &[&str] = &["timeout", "connect_timeout", "read_timeout", "pool_idle_timeout"];
 /// Options whose JS value is an epoch-milliseconds time and whose core value is Unix seconds.
 const MS_TO_UNIX_SECONDS: &[&str] = &["at"];
 
@@ -95,5 +95,7 @@ mod tests {
         }
         let v = options(json!({"caFile": "/x", "timeout": 1500, "at": 1_700_000_000_123i64, "headers": {"X-Ab": "1"}}));
         assert_eq!(v, json!({"ca_file": "/x", "timeout": 1.5, "at": 1_700_000_000, "headers": {"X-Ab": "1"}}));
+        let v = options(json!({"readTimeout": 500, "poolIdleTimeout": 90_000, "connectTimeout": 250}));
+        assert_eq!(v, json!({"read_timeout": 0.5, "pool_idle_timeout": 90.0, "connect_timeout": 0.25}));
     }
 }

@@ -13,6 +13,12 @@
 //! N requests finishing close together cost one event-loop wake-up and one call into JS, not N
 //! promise/threadsafe-function pairs. The facade keeps the Promise of each request id.
 //!
+//! Streamed responses use the same queue: the core's completion API (`Request::spawn_streaming`,
+//! `BodyPump::pull`) calls back on its runtime thread with the head and body pump, or with one
+//! chunk, and the callback pushes that onto the queue under the id the facade gave ([`Hub::begin`]
+//! then [`Hub::complete`]); the core calls each callback exactly once, so every id started is
+//! taken once.
+//!
 //! The event loop is kept alive exactly while requests are in flight: a second threadsafe
 //! function is referenced when the first one starts and unreferenced when the last result is
 //! taken.
@@ -30,8 +36,18 @@ use napi_derive::napi;
 
 use crate::errors::{self, Failure};
 
-/// What a finished request hands back.
-pub(crate) type Outcome = std::result::Result<tlsguard::Response, Failure>;
+/// What a finished request (or one step of a streamed one) hands back.
+pub(crate) type Outcome = std::result::Result<Done, Failure>;
+
+/// A successful completion.
+pub(crate) enum Done {
+    /// A buffered response (`fetch`).
+    Response(tlsguard::Response),
+    /// The head of a streamed response and the pump of its body (`stream`).
+    Head(tlsguard::ResponseHead, tlsguard::BodyPump),
+    /// One chunk of a streamed body, `None` at its end.
+    Chunk(Option<bytes::Bytes>),
+}
 
 type Wakeup = ThreadsafeFunction<(), (), (), Status, false, true, 0>;
 
@@ -60,8 +76,9 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Hub {
-    /// Hands a finished request to the JS thread (from any thread).
-    fn complete(&self, id: u32, outcome: Outcome) {
+    /// Hands a finished request to the JS thread (from any thread). Every id given to
+    /// [`Hub::begin`] must be completed exactly once.
+    pub(crate) fn complete(&self, id: u32, outcome: Outcome) {
         let was_empty = {
             let mut q = lock(&self.queue);
             let was_empty = q.is_empty();
@@ -74,19 +91,24 @@ impl Hub {
         }
     }
 
+    /// Counts one more completion to wait for (JS thread): the event loop stays alive until it
+    /// has been taken.
+    pub(crate) fn begin(&self, env: &Env) -> Result<()> {
+        let mut js = lock(&self.js);
+        if js.in_flight == 0 {
+            #[allow(deprecated)]
+            js.keep_alive.refer(env)?;
+        }
+        js.in_flight += 1;
+        Ok(())
+    }
+
     /// Starts `work` for request `id` (JS thread): its first poll happens here.
     pub(crate) fn start<F>(self: &Arc<Self>, env: &Env, id: u32, work: F) -> Result<()>
     where
         F: Future<Output = Outcome> + Send + 'static,
     {
-        {
-            let mut js = lock(&self.js);
-            if js.in_flight == 0 {
-                #[allow(deprecated)]
-                js.keep_alive.refer(env)?;
-            }
-            js.in_flight += 1;
-        }
+        self.begin(env)?;
         let task = Arc::new(Task {
             id,
             hub: self.clone(),
@@ -123,7 +145,9 @@ impl Completions {
     }
 
     /// The finished requests, as a flat array `[id, ok, value, id, ok, value, ...]`: `value` is
-    /// the response (see `client::response_value`) when `ok`, else the error to reject with.
+    /// the response (see `client::response_value`), the head of a streamed one (the same array,
+    /// its body a `NativeBody`) or a body chunk (an `ArrayBuffer`, `null` at the end) when `ok`,
+    /// else the error to reject with.
     /// A response's peer certificates are `true` when they are those of the previous response
     /// in this order (the same connection, usually): the facade reuses that list.
     #[napi(catch_unwind, ts_return_type = "Array<number | boolean | unknown>")]
@@ -134,8 +158,9 @@ impl Completions {
         let mut i = 0;
         for (id, outcome) in batch {
             let last_peers = &mut js.last_peers;
+            let hub = &self.hub;
             let converted =
-                catch_unwind(AssertUnwindSafe(|| outcome.map(|r| crate::client::response_value(env, r, last_peers))));
+                catch_unwind(AssertUnwindSafe(|| outcome.map(|d| crate::client::done_value(env, hub, d, last_peers))));
             let converted = converted.unwrap_or_else(|payload| Err(errors::panicked(payload)));
             let (ok, value) = match converted {
                 Ok(Ok(v)) => (true, v),

@@ -23,6 +23,15 @@ async function main(): Promise<void> {
   const when: Date = res.peerCertificates[0].notAfter;
   const client = new Client({ roots: 'none', caFile: 'ca.pem', timeout: 1000 });
   await client.fetch(new URL('https://example.com/'), { body: Buffer.from('x'), timeout: 100 });
+  const streamed = await client.stream('https://example.com/big', { signal: controller.signal, timeout: 100 });
+  const reader: ReadableStreamDefaultReader<Uint8Array> = streamed.body.getReader();
+  const chunk: ReadableStreamReadResult<Uint8Array> = await reader.read();
+  void chunk;
+  await reader.cancel();
+  const maybe: ReadableStream<Uint8Array> | undefined = res.body;
+  void maybe;
+  const slow = new Client({ readTimeout: 5000, poolIdleTimeout: 60_000 });
+  slow.close();
   client.close();
   const cert: Certificate = Certificate.fromPem('...');
   const der: Buffer = Certificate.fromDer(cert.der).der;
