@@ -48,3 +48,20 @@ def test_a_stalled_body_raises_request_timeout(kit: Any) -> None:
     assert r.is_closed
     with pytest.raises(tlsguard.InvalidInput):
         c.stream("GET", kit.server("good") + "/").iter_bytes(0)
+
+
+@pytest.mark.parametrize("path", ["/stream?bytes=1000003", "/gzip", "/deflate", "/chunked"])
+def test_streamed_bodies_match_httpx(kit: Any, path: str) -> None:
+    """httpx's own client.stream() is the oracle: the same URL gives the same status, the same
+    decoded bytes and the same Content-Encoding header (both keep it as received)."""
+    import ssl
+
+    import httpx
+
+    url = kit.server("good") + path
+    ctx = ssl.create_default_context(cafile=kit.pki("root_ca"))
+    with httpx.Client(verify=ctx, trust_env=False) as peer, peer.stream("GET", url) as expected:
+        want = (expected.status_code, b"".join(expected.iter_bytes()), expected.headers.get("content-encoding"))
+    with _client(kit) as c, c.stream("GET", url) as r:
+        got = (r.status_code, b"".join(r.iter_bytes()), r.headers.get("content-encoding"))
+    assert got == want
