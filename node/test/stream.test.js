@@ -138,3 +138,35 @@ test('errors: a refused connection rejects the head, a bad option throws, a clos
   client.close();
   await assert.rejects(client.stream(`${good}/`), { code: 'INVALID_ARGUMENT' });
 });
+
+test("bodies match Node's own https + zlib (the oracle) for generated, gzip and deflate bodies", async () => {
+  const https = require('node:https');
+  const zlib = require('node:zlib');
+  const fs = require('node:fs');
+  const agent = new https.Agent({ ca: fs.readFileSync(ca) });
+  const viaHttps = (url) =>
+    new Promise((resolve, reject) => {
+      https
+        .get(url, { agent }, (res) => {
+          const chunks = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () => {
+            const raw = Buffer.concat(chunks);
+            const enc = res.headers['content-encoding'];
+            const body = enc === 'gzip' ? zlib.gunzipSync(raw) : enc === 'deflate' ? zlib.inflateSync(raw) : raw;
+            resolve({ status: res.statusCode, body, enc });
+          });
+          res.on('error', reject);
+        })
+        .on('error', reject);
+    });
+  const client = new Client({ roots: 'none', caFile: ca });
+  for (const path of ['/stream?bytes=1000003', '/gzip', '/deflate', '/chunked']) {
+    const want = await viaHttps(`${good}${path}`);
+    const res = await client.stream(`${good}${path}`);
+    const body = Buffer.from(await res.arrayBuffer());
+    assert.deepEqual({ status: res.status, body, enc: res.headers.get('content-encoding') ?? undefined }, want, path);
+  }
+  agent.destroy();
+  client.close();
+});
