@@ -178,6 +178,28 @@ final class FeaturesTest extends TestCase
         $this->assertTrue($r->eof());
     }
 
+    /** ext-curl is the oracle: the same URL gives the same status and decoded body. */
+    public function testStreamedBodiesMatchExtCurl(): void
+    {
+        $this->assertTrue(function_exists('curl_init'), 'ext-curl (php8.2-curl) is a test prerequisite');
+        $client = new Client(self::trust());
+        $base = rtrim(self::url('good'), '/');
+        foreach (['/stream?bytes=1000003', '/gzip', '/deflate', '/chunked'] as $path) {
+            $ch = curl_init("$base$path");
+            curl_setopt_array($ch, [
+                CURLOPT_RETURNTRANSFER => true,
+                CURLOPT_ENCODING => '',                       // decode what the server encoded
+                CURLOPT_CAINFO => Kit::get()->pki('root_ca'),
+                CURLOPT_HTTP_VERSION => CURL_HTTP_VERSION_1_1,
+            ]);
+            $want = curl_exec($ch);
+            $this->assertIsString($want, curl_error($ch));
+            $r = $client->stream('GET', "$base$path");
+            $this->assertSame(curl_getinfo($ch, CURLINFO_RESPONSE_CODE), $r->getStatusCode(), $path);
+            $this->assertSame($want, $r->getContents(), $path);
+        }
+    }
+
     public function testForkedChildUsesAClientMadeBeforeFork(): void
     {
         if (!function_exists('pcntl_fork')) {

@@ -35,6 +35,8 @@ const APT_PACKAGES: &[&str] = &[
     "php-psr-http-client",
     "php-psr-http-message",
     "php-nyholm-psr7",
+    // ext-curl: the oracle of the PHP streaming test (and a peer in the benchmark).
+    "php8.2-curl",
 ];
 
 /// Debian packages the benchmarks add: the server, and ext-curl and Guzzle (the PHP peers).
