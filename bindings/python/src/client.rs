@@ -55,7 +55,10 @@ impl Wake for ThreadWaker {
 /// handle signals every [`SIGNAL_CHECK_INTERVAL`]: Ctrl-C (KeyboardInterrupt) interrupts a
 /// request instead of waiting for its timeout. Dropping the future cancels the request (the
 /// core aborts its task). The request itself runs on the core's runtime either way.
-pub(crate) fn wait_interruptibly<T: Send>(py: Python<'_>, fut: impl Future<Output = tlsguard::Result<T>> + Send) -> PyResult<T> {
+pub(crate) fn wait_interruptibly<T: Send>(
+    py: Python<'_>,
+    fut: impl Future<Output = tlsguard::Result<T>> + Send,
+) -> PyResult<T> {
     let mut fut = Box::pin(fut);
     loop {
         let done = py.detach(|| {

@@ -31,7 +31,14 @@ pub struct StreamedResponse {
 impl StreamedResponse {
     pub(crate) fn new(r: tlsguard::StreamedResponse) -> Self {
         let (head, body) = r.into_parts();
-        StreamedResponse { head: Arc::new(head), body: Some(body), pending: Bytes::new(), chunk_size: 0, headers: None, failed: None }
+        StreamedResponse {
+            head: Arc::new(head),
+            body: Some(body),
+            pending: Bytes::new(),
+            chunk_size: 0,
+            headers: None,
+            failed: None,
+        }
     }
 
     /// The next piece of the body (at most `max` bytes; 0: up to [`GATHER`]): what is pending,

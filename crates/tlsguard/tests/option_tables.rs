@@ -33,3 +33,82 @@ fn the_client_option_table_is_complete() {
 fn the_request_option_table_is_complete() {
     same(table_names("## Request options"), tlsguard::Request::OPTION_NAMES, "request options");
 }
+
+/// Every request option refuses a bad value with INVALID_ARGUMENT naming it (the table below
+/// must cover every accepted name: a new option without a row fails here).
+#[test]
+fn every_request_option_names_itself_when_refused() {
+    use serde_json::json;
+    let bad = [
+        ("headers", json!(5)),
+        ("query", json!("a=b")),
+        ("json", json!(null)), // null is "not given": checked below with another body
+        ("body", json!(5)),
+        ("form", json!(true)),
+        ("file", json!(["/a"])),
+        ("multipart", json!({"name": "a"})),
+        ("timeout", json!(-1)),
+        ("read_timeout", json!("1")),
+        ("timeout_covers_body", json!("yes")),
+        ("decompress", json!(0)),
+        ("max_response_bytes", json!(-1)),
+        ("redirect", json!("sideways")),
+    ];
+    let mut covered: Vec<&str> = bad.iter().map(|(n, _)| *n).collect();
+    covered.sort_unstable();
+    let mut names = tlsguard::Request::OPTION_NAMES.to_vec();
+    names.sort_unstable();
+    assert_eq!(covered, names, "a bad value for every request option");
+    for (name, value) in bad {
+        let e = if name == "json" {
+            // `json` takes any value; it is refused next to another body.
+            tlsguard::RequestOptions::from_json(&json!({"json": 1, "body": "x"})).expect_err("two bodies")
+        } else {
+            tlsguard::RequestOptions::from_json(&json!({ name: value })).expect_err(name)
+        };
+        assert_eq!(e.code(), tlsguard::Code::InvalidArgument, "{name}");
+        assert!(e.message().contains(name), "{name}: {e}");
+    }
+}
+
+/// The same for every client option.
+#[test]
+fn every_client_option_names_itself_when_refused() {
+    use serde_json::json;
+    let bad = [
+        ("roots", json!("everything")),
+        ("ca_file", json!(5)),
+        ("ca_pem", json!(5)),
+        ("pins", json!(5)),
+        ("crls", json!(5)),
+        ("client_cert", json!(5)),
+        ("client_key", json!(5)),
+        ("client_key_password", json!(5)),
+        ("min_tls", json!("1.0")),
+        ("timeout", json!(-1)),
+        ("read_timeout", json!(-1)),
+        ("connect_timeout", json!(0)),
+        ("pool_idle_timeout", json!(0)),
+        ("max_redirects", json!(-1)),
+        ("allow_http", json!("yes")),
+        ("proxy", json!(5)),
+        ("http2", json!("yes")),
+        ("keep_alive", json!(1)),
+        ("headers", json!(5)),
+        ("max_response_bytes", json!(-1)),
+        ("fetch_missing_intermediates", json!("no")),
+        ("aia_allow_private", json!("no")),
+        ("use_env", json!("no")),
+        ("sensitive_headers", json!(5)),
+    ];
+    let mut covered: Vec<&str> = bad.iter().map(|(n, _)| *n).collect();
+    covered.sort_unstable();
+    let mut names = tlsguard::options::CLIENT_OPTION_NAMES.to_vec();
+    names.sort_unstable();
+    assert_eq!(covered, names, "a bad value for every client option");
+    for (name, value) in bad {
+        let e = tlsguard::ClientOptions::from_json(&json!({ name: value })).expect_err(name);
+        assert_eq!(e.code(), tlsguard::Code::InvalidArgument, "{name}");
+        assert!(e.message().contains(name), "{name}: {e}");
+    }
+}
