@@ -1,29 +1,13 @@
 //! The completion API the bindings build on: Request::spawn, spawn_streaming and BodyPump,
 //! with cancellation, against the test kit.
 
-use std::sync::OnceLock;
+mod common;
+use common::*;
+
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use tlsguard::{Client, ClientOptions, Code, Roots};
-use tlsguard_testkit::Kit;
-
-fn kit() -> &'static Kit {
-    static KIT: OnceLock<Kit> = OnceLock::new();
-    KIT.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("tlsguard-completion-{}", std::process::id()));
-        Kit::start(&dir).expect("test kit starts")
-    })
-}
-
-fn client() -> Client {
-    let mut o = ClientOptions::default();
-    o.trust.roots = Roots::None;
-    o.trust.ca_files = vec![kit().pki("root_ca")];
-    o.trust.use_env = false;
-    o.proxy = Some(String::new());
-    Client::new(o).expect("client")
-}
+use tlsguard::Code;
 
 const WAIT: Duration = Duration::from_secs(20);
 

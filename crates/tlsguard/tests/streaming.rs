@@ -3,35 +3,14 @@
 //! test kit's servers. Its own test binary, so that the peak-memory check of the 512 MiB
 //! download measures this download alone.
 
+mod common;
+use common::*;
+
 use std::io::Read;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use tlsguard::{Client, ClientOptions, Code, Redirects, Roots};
-use tlsguard_testkit::Kit;
-
-fn kit() -> &'static Kit {
-    static KIT: OnceLock<Kit> = OnceLock::new();
-    KIT.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("tlsguard-streaming-{}", std::process::id()));
-        Kit::start(&dir).expect("test kit starts")
-    })
-}
-
-fn client_with(f: impl FnOnce(&mut ClientOptions)) -> Client {
-    let mut o = ClientOptions::default();
-    o.trust.roots = Roots::None;
-    o.trust.ca_files = vec![kit().pki("root_ca")];
-    o.trust.use_env = false;
-    o.proxy = Some(String::new());
-    f(&mut o);
-    Client::new(o).expect("client")
-}
-
-fn client() -> Client {
-    client_with(|_| {})
-}
+use tlsguard::{Client, ClientOptions, Code, Redirects};
 
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt")
@@ -40,16 +19,6 @@ fn rt() -> tokio::runtime::Runtime {
 /// `/stream`'s byte at absolute position `i`.
 fn pattern_ok(offset: u64, chunk: &[u8]) -> bool {
     chunk.iter().enumerate().all(|(k, &b)| b == ((offset + k as u64) % 251) as u8)
-}
-
-/// Peak and current resident memory of this process, in KiB.
-fn vm_kib(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("procfs");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("field in /proc/self/status")
 }
 
 #[test]

@@ -3,37 +3,16 @@
 //! timeout counting from the last bytes sent. Its own test binary, so that the peak-memory
 //! check of the 200 MiB multipart upload measures that upload alone.
 
+mod common;
+use common::*;
+
 use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use bytes::Bytes;
 use serde_json::Value;
-use tlsguard::{Client, ClientOptions, Code, Multipart, Roots};
-use tlsguard_testkit::Kit;
-
-fn kit() -> &'static Kit {
-    static KIT: OnceLock<Kit> = OnceLock::new();
-    KIT.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("tlsguard-uploads-{}", std::process::id()));
-        Kit::start(&dir).expect("test kit starts")
-    })
-}
-
-fn client_with(f: impl FnOnce(&mut ClientOptions)) -> Client {
-    let mut o = ClientOptions::default();
-    o.trust.roots = Roots::None;
-    o.trust.ca_files = vec![kit().pki("root_ca")];
-    o.trust.use_env = false;
-    o.proxy = Some(String::new());
-    f(&mut o);
-    Client::new(o).expect("client")
-}
-
-fn client() -> Client {
-    client_with(|_| {})
-}
+use tlsguard::{Code, Multipart};
 
 /// A file of `len` bytes where byte i is `i % 251` (what the kit's `/upload` checks).
 fn pattern_file(name: &str, len: u64) -> PathBuf {
@@ -54,15 +33,6 @@ fn pattern_file(name: &str, len: u64) -> PathBuf {
 
 fn upload_url() -> String {
     kit().good_url("/upload")
-}
-
-fn vm_kib(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("procfs");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("field in /proc/self/status")
 }
 
 #[test]
