@@ -631,16 +631,19 @@ function pullChunk(nativeBody, signal) {
 
 /** One request in flight: its Promise and its AbortSignal wiring. */
 class Pending {
-  constructor(signal, token) {
+  constructor(signal) {
     this.signal = signal;
     this.onAbort = null;
     this.promise = new Promise((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
-    if (signal) {
-      this.onAbort = () => token.cancel();
-      signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+  /** Wires the AbortSignal to the started request's NativeAbort. */
+  attach(handle) {
+    if (this.signal && handle) {
+      this.onAbort = () => handle.abort();
+      this.signal.addEventListener('abort', this.onAbort, { once: true });
     }
   }
   detach() {
@@ -679,19 +682,20 @@ function onCompletions() {
 
 const completions = new native.Completions(onCompletions);
 
-/** Starts one native request (`start(id, cancelToken)`) with its AbortSignal wired to a CancelToken. */
+/**
+ * Starts one native request (`start(id, abortable)` returns its NativeAbort when `abortable`),
+ * its AbortSignal wired to that NativeAbort.
+ */
 function run(signal, start) {
   signal = checkSignal(signal);
   if (signal && signal.aborted) return Promise.reject(abortError(signal));
-  const token = signal ? new native.CancelToken() : undefined;
   const id = nextId();
-  const p = new Pending(signal, token);
+  const p = new Pending(signal);
   inFlight.set(id, p);
   try {
-    start(id, token);
+    p.attach(start(id, Boolean(signal)));
   } catch (e) {
     inFlight.delete(id);
-    p.detach();
     return Promise.reject(convertError(e, signal));
   }
   return p.promise;
@@ -709,8 +713,8 @@ function fetch(input, init) {
     for (const k of Object.keys(all)) if (!REQUEST_KEYS.includes(k) || k === 'timeout') clientOptions[k] = all[k];
     const r = requestInit({ ...all, timeout: undefined });
     const options = plainOptions('init', clientOptions);
-    return run(all.signal, (id, token) =>
-      native.fetch(completions, id, url, options, r.method, r.options, r.bytes, token));
+    return run(all.signal, (id, abortable) =>
+      native.fetch(completions, id, url, options, r.method, r.options, r.bytes, abortable));
   } catch (e) {
     return Promise.reject(e);
   }
@@ -734,8 +738,8 @@ class Client {
       }
       const all = clientInit('client.fetch', init);
       const r = requestInit(all);
-      return run(all.signal, (id, token) =>
-        client.request(id, url, r.method, r.options, r.bytes, token));
+      return run(all.signal, (id, abortable) =>
+        client.request(id, url, r.method, r.options, r.bytes, abortable));
     } catch (e) {
       return Promise.reject(e);
     }

@@ -9,13 +9,6 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-/** The JS side of an `AbortSignal`: `cancel()` drops the request's future. */
-export declare class CancelToken {
-  constructor()
-  /** Cancels the request(s) given this token. */
-  cancel(): void
-}
-
 /**
  * The completion queue of one JS environment (the facade makes one at load time and gives it
  * to every request). Its callback is called (without arguments) when results are waiting; it
@@ -34,7 +27,10 @@ export declare class Completions {
   take(): Array<number | boolean | unknown>
 }
 
-/** Stops a streamed request's head (`NativeClient::stream`): its completion becomes an abort. */
+/**
+ * Stops a request (`fetch`, `NativeClient::request`, `NativeClient::stream`): its completion
+ * becomes an abort.
+ */
 export declare class NativeAbort {
   /** Aborts the work (its completion is then the abort, unless it had finished). */
   abort(): void
@@ -64,9 +60,10 @@ export declare class NativeClient {
   /**
    * Sends one request through the client's pool (`request_options`: the core's request
    * options by name, `timeout` in seconds; `body`: a binary body); the result arrives through
-   * the client's `Completions` under `id`. A closed client or an invalid request throws.
+   * the client's `Completions` under `id`. With `abortable`, the returned `NativeAbort` stops
+   * it. A closed client or an invalid request throws.
    */
-  request(id: number, url: string, method?: string | undefined | null, requestOptions?: any | undefined | null, body?: Buffer | undefined | null, cancel?: CancelToken | undefined | null): void
+  request(id: number, url: string, method?: string | undefined | null, requestOptions?: any | undefined | null, body?: Buffer | undefined | null, abortable?: boolean | undefined | null): NativeAbort | null
   /**
    * Starts a streamed request (arguments as for `request`): the head and a `NativeBody`
    * arrive through the client's `Completions` under `id`. The returned `NativeAbort` stops
@@ -178,12 +175,13 @@ export interface ExpiryObject {
 }
 
 /**
- * One request with a client made for it (`fetch(url, init)` of the facade): the client options
- * are validated and the trust store loaded off the JS thread. `request_options` are the core's
- * request options by name (`timeout` in seconds), `body` a binary body. The result arrives
- * through `hub` under `id`; errors in the arguments are thrown.
+ * One request with a client made for it (`fetch(url, init)` of the facade), shared by calls with
+ * the same options (`Client::shared_async`: a new one is made off the JS thread).
+ * `request_options` are the core's request options by name (`timeout` in seconds), `body` a
+ * binary body. The result arrives through `hub` under `id`; errors in the arguments arrive
+ * there too. With `abortable`, the returned `NativeAbort` stops the request.
  */
-export declare function fetch(hub: Completions, id: number, url: string, clientOptions?: any | undefined | null, method?: string | undefined | null, requestOptions?: any | undefined | null, body?: Buffer | undefined | null, cancel?: CancelToken | undefined | null): void
+export declare function fetch(hub: Completions, id: number, url: string, clientOptions?: any | undefined | null, method?: string | undefined | null, requestOptions?: any | undefined | null, body?: Buffer | undefined | null, abortable?: boolean | undefined | null): NativeAbort | null
 
 /** `tlsguard::Finding`. */
 export interface FindingObject {
@@ -199,7 +197,7 @@ export interface FindingObject {
 
 /**
  * Inspects `host` (`port`, `audit`, `httpRequest`, `path`, `timeout`/`connectTimeout` in ms,
- * trust and client-certificate options). Async: runs on a thread of the core's.
+ * trust and client-certificate options). Async: runs on tlsguard's runtime.
  */
 export declare function inspect(host: string, options?: any | undefined | null): Promise<ServerReportObject>
 

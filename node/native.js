@@ -835,7 +835,6 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
-module.exports.CancelToken = nativeBinding.CancelToken
 module.exports.Completions = nativeBinding.Completions
 module.exports.NativeAbort = nativeBinding.NativeAbort
 module.exports.NativeBody = nativeBinding.NativeBody

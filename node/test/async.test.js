@@ -82,6 +82,11 @@ test('AbortSignal cancels a request (AbortError, like fetch)', async () => {
   const r = await client.fetch(`${good}/`);
   assert.equal(r.status, 200);
   client.close();
+  // The one-off fetch() too: aborted while waiting for the head.
+  const t0 = Date.now();
+  const err4 = await fetch(`${good}/slow`, { roots: 'none', caFile: ca, signal: AbortSignal.timeout(150) }).catch((e) => e);
+  assert.equal(err4.name, 'TimeoutError');
+  assert.ok(Date.now() - t0 < 3000, 'aborted long before the server answered');
 });
 
 test('1,000 concurrent fetches through one Client', { timeout: 120_000 }, async () => {

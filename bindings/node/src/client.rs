@@ -1,20 +1,17 @@
 //! `tlsguard::client`: the `Client`, one request, and the response.
 //!
-//! A request runs on tlsguard's own runtime (`Request::send()`); its future is driven by
-//! [`crate::hub`], which hands the result to the JS thread in batches. An `AbortSignal` reaches
-//! us as a [`CancelToken`]: when it fires, the core's `send()` future is dropped, which aborts
-//! the request task.
-//!
-//! A streamed response (`NativeClient::stream`) goes through the core's completion API instead:
-//! `Request::spawn_streaming` hands the head and a `BodyPump` to the hub, and the facade asks for
-//! the body one chunk at a time (`NativeBody::pull`), each chunk coming back through the hub.
-//! Cancelling is the core's `AbortHandle` (its callback then gets `None`: `Failure::Aborted`).
+//! Every request goes through the core's completion API: `Request::spawn` (buffered) or
+//! `Request::spawn_streaming` (the head and a `BodyPump`) runs it on tlsguard's runtime and calls
+//! back there; the callback hands the outcome to [`crate::hub`], which passes results to the JS
+//! thread in batches. The facade asks for a streamed body one chunk at a time
+//! (`NativeBody::pull`), each chunk coming back through the hub. An `AbortSignal` calls the
+//! core's `AbortHandle` (through [`NativeAbort`]); the callback then gets `None`, which the
+//! facade sees as `Failure::Aborted`.
 
 use std::sync::{Arc, Mutex};
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use tokio::sync::watch;
 
 use crate::errors::Failure;
 use crate::hub::{Completions, Done, Hub, Outcome};
@@ -43,38 +40,12 @@ fn build_request(
     Ok(client.request(method, url).with_options(options))
 }
 
-/// The JS side of an `AbortSignal`: `cancel()` drops the request's future.
-#[napi]
-pub struct CancelToken {
-    tx: watch::Sender<bool>,
-}
-
-#[napi]
-impl CancelToken {
-    #[napi(constructor, catch_unwind)]
-    pub fn new() -> Self {
-        CancelToken { tx: watch::Sender::new(false) }
-    }
-
-    /// Cancels the request(s) given this token.
-    #[napi(catch_unwind)]
-    pub fn cancel(&self) {
-        self.tx.send_replace(true);
-    }
-}
-
-/// Sends `req`, unless `cancel` fires first (then the `send()` future is dropped).
-async fn send(req: tlsguard::Request, cancel: Option<watch::Receiver<bool>>) -> Outcome {
-    let Some(mut rx) = cancel else { return Ok(Done::Response(req.send().await?)) };
-    let cancelled = async move {
-        // If the token is gone (garbage-collected), it can no longer fire: wait forever.
-        if rx.wait_for(|c| *c).await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    tokio::select! {
-        r = req.send() => Ok(Done::Response(r?)),
-        () = cancelled => Err(Failure::Aborted),
+/// The core's outcome of a buffered request, for the hub.
+fn response_outcome(r: Option<tlsguard::Result<tlsguard::Response>>) -> Outcome {
+    match r {
+        Some(Ok(response)) => Ok(Done::Response(response)),
+        Some(Err(e)) => Err(e.into()),
+        None => Err(Failure::Aborted),
     }
 }
 
@@ -179,7 +150,8 @@ fn head_outcome(r: Option<tlsguard::Result<(tlsguard::ResponseHead, tlsguard::Bo
     }
 }
 
-/// Stops a streamed request's head (`NativeClient::stream`): its completion becomes an abort.
+/// Stops a request (`fetch`, `NativeClient::request`, `NativeClient::stream`): its completion
+/// becomes an abort.
 #[napi]
 pub struct NativeAbort {
     handle: Option<tlsguard::AbortHandle>,
@@ -244,10 +216,11 @@ impl NativeBody {
     }
 }
 
-/// One request with a client made for it (`fetch(url, init)` of the facade): the client options
-/// are validated and the trust store loaded off the JS thread. `request_options` are the core's
-/// request options by name (`timeout` in seconds), `body` a binary body. The result arrives
-/// through `hub` under `id`; errors in the arguments are thrown.
+/// One request with a client made for it (`fetch(url, init)` of the facade), shared by calls with
+/// the same options (`Client::shared_async`: a new one is made off the JS thread).
+/// `request_options` are the core's request options by name (`timeout` in seconds), `body` a
+/// binary body. The result arrives through `hub` under `id`; errors in the arguments arrive
+/// there too. With `abortable`, the returned `NativeAbort` stops the request.
 #[napi(catch_unwind, js_name = "fetch")]
 #[allow(clippy::too_many_arguments)]
 pub fn fetch_once(
@@ -259,24 +232,37 @@ pub fn fetch_once(
     method: Option<String>,
     request_options: Option<serde_json::Value>,
     body: Option<BufferSlice>,
-    cancel: Option<&CancelToken>,
-) -> Result<()> {
+    abortable: Option<bool>,
+) -> Result<Option<NativeAbort>> {
     let options = convert::options(client_options.unwrap_or_default());
     let body = body.map(|b| b.to_vec());
-    let cancel = cancel.map(|c| c.tx.subscribe());
-    hub.hub.start(env, id, async move {
+    let work = async move {
         // One client per distinct options, as the global dispatcher of Node's fetch.
-        let shared = napi::bindgen_prelude::spawn_blocking(move || {
-            tlsguard::ClientOptions::from_json(&options).and_then(tlsguard::Client::shared)
-        });
-        let client = match shared.await {
-            Ok(r) => r?,
-            Err(e) if e.is_panic() => return Err(crate::errors::panicked(e.into_panic())),
-            Err(e) => return Err(crate::errors::internal(format!("the task was cancelled: {e}"))),
-        };
+        let client = tlsguard::Client::shared_async(tlsguard::ClientOptions::from_json(&options)?).await?;
         let req = build_request(&client, method, &url, request_options, body).map_err(|e| e.with_url(url.as_str()))?;
-        send(req, cancel).await
-    })
+        req.send().await
+    };
+    let hub = hub.hub.clone();
+    hub.begin(env)?;
+    let done = hub.clone();
+    Ok(started(&hub, id, tlsguard::spawn(work, move |r| done.complete(id, response_outcome(r))), abortable))
+}
+
+/// The `NativeAbort` of a started request when the facade asks for one; a request that could
+/// not start completes with its error.
+fn started(
+    hub: &Hub,
+    id: u32,
+    spawned: tlsguard::Result<tlsguard::AbortHandle>,
+    abortable: Option<bool>,
+) -> Option<NativeAbort> {
+    match spawned {
+        Ok(h) => abortable.unwrap_or(false).then_some(NativeAbort { handle: Some(h) }),
+        Err(e) => {
+            hub.complete(id, Err(e.into()));
+            abortable.unwrap_or(false).then_some(NativeAbort { handle: None })
+        }
+    }
 }
 
 /// A `tlsguard::Client`: one TLS configuration and one connection pool.
@@ -314,7 +300,8 @@ impl NativeClient {
 
     /// Sends one request through the client's pool (`request_options`: the core's request
     /// options by name, `timeout` in seconds; `body`: a binary body); the result arrives through
-    /// the client's `Completions` under `id`. A closed client or an invalid request throws.
+    /// the client's `Completions` under `id`. With `abortable`, the returned `NativeAbort` stops
+    /// it. A closed client or an invalid request throws.
     #[napi(catch_unwind)]
     #[allow(clippy::too_many_arguments)]
     pub fn request(
@@ -325,15 +312,16 @@ impl NativeClient {
         method: Option<String>,
         request_options: Option<serde_json::Value>,
         body: Option<BufferSlice>,
-        cancel: Option<&CancelToken>,
-    ) -> Result<()> {
+        abortable: Option<bool>,
+    ) -> Result<Option<NativeAbort>> {
         let client = self.client(env)?;
         let body = body.map(|b| b.to_vec());
         let req = guard(env, || {
             Ok(build_request(&client, method, &url, request_options, body).map_err(|e| e.with_url(url.as_str()))?)
         })?;
-        let cancel = cancel.map(|c| c.tx.subscribe());
-        self.hub.start(env, id, send(req, cancel))
+        self.hub.begin(env)?;
+        let hub = self.hub.clone();
+        Ok(started(&self.hub, id, req.spawn(move |r| hub.complete(id, response_outcome(r))), abortable))
     }
 
     /// Starts a streamed request (arguments as for `request`): the head and a `NativeBody`
@@ -356,13 +344,8 @@ impl NativeClient {
         })?;
         self.hub.begin(env)?;
         let hub = self.hub.clone();
-        match req.spawn_streaming(move |r| hub.complete(id, head_outcome(r))) {
-            Ok(h) => Ok(NativeAbort { handle: Some(h) }),
-            Err(e) => {
-                self.hub.complete(id, Err(e.into()));
-                Ok(NativeAbort { handle: None })
-            }
-        }
+        let spawned = req.spawn_streaming(move |r| hub.complete(id, head_outcome(r)));
+        Ok(started(&self.hub, id, spawned, Some(true)).unwrap_or(NativeAbort { handle: None }))
     }
 
     /// What the client trusts.

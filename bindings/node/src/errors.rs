@@ -14,7 +14,7 @@ pub enum Failure {
     /// The core refused (or a panic, as the core's `INTERNAL` error): code, message, hint,
     /// chain, url, detail, cause.
     Core(tlsguard::Error),
-    /// The request's `AbortSignal` fired; the core's future was dropped (which cancels it).
+    /// The request's `AbortSignal` fired: the core's `AbortHandle` stopped it.
     Aborted,
 }
 

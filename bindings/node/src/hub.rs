@@ -1,11 +1,8 @@
 //! How a request's result gets back to JavaScript, with as few thread hops as possible.
 //!
-//! The core's `Request::send()` already runs the request as a task on tlsguard's own runtime
-//! and awaits its `JoinHandle`. So there is no need for a second runtime (napi's tokio) in the
-//! middle: the `send()` future is polled first on the JS thread (which spawns the core's task),
-//! then again by whoever wakes it, i.e. the core's worker thread the moment the request task
-//! finishes (or the JS thread, when an `AbortSignal` fires). [`Task`] is that "poll where woken"
-//! driver: a future, a state word and `std::task::Wake`; no runtime, no `unsafe`.
+//! Requests run on tlsguard's own runtime through the core's completion API (`Request::spawn`,
+//! `Request::spawn_streaming`, `BodyPump::pull`, `tlsguard::spawn`), which calls back on a
+//! runtime thread exactly once: no second runtime and no executor here.
 //!
 //! A finished request is pushed onto the [`Completions`] queue of its JS environment, and the
 //! queue's one threadsafe function is called only when the queue goes from empty to non-empty.
@@ -13,22 +10,16 @@
 //! N requests finishing close together cost one event-loop wake-up and one call into JS, not N
 //! promise/threadsafe-function pairs. The facade keeps the Promise of each request id.
 //!
-//! Streamed responses use the same queue: the core's completion API (`Request::spawn_streaming`,
-//! `BodyPump::pull`) calls back on its runtime thread with the head and body pump, or with one
-//! chunk, and the callback pushes that onto the queue under the id the facade gave ([`Hub::begin`]
-//! then [`Hub::complete`]); the core calls each callback exactly once, so every id started is
-//! taken once.
+//! Each callback pushes its outcome (a response, a streamed head and its body pump, or one body
+//! chunk) onto the queue under the id the facade gave ([`Hub::begin`] then [`Hub::complete`]);
+//! the core calls each callback exactly once, so every id started is taken once.
 //!
 //! The event loop is kept alive exactly while requests are in flight: a second threadsafe
 //! function is referenced when the first one starts and unreferenced when the last result is
 //! taken.
 
-use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::Pin;
-use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Wake, Waker};
 
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -102,24 +93,6 @@ impl Hub {
         js.in_flight += 1;
         Ok(())
     }
-
-    /// Starts `work` for request `id` (JS thread): its first poll happens here.
-    pub(crate) fn start<F>(self: &Arc<Self>, env: &Env, id: u32, work: F) -> Result<()>
-    where
-        F: Future<Output = Outcome> + Send + 'static,
-    {
-        self.begin(env)?;
-        let task = Arc::new(Task {
-            id,
-            hub: self.clone(),
-            state: AtomicU8::new(IDLE),
-            // Unconstrained: the future is polled inside the core's worker threads (from a
-            // JoinHandle's wake-up), whose tokio coop budget must not make it yield forever.
-            future: Mutex::new(Some(Box::pin(tokio::task::unconstrained(work)))),
-        });
-        task.run();
-        Ok(())
-    }
 }
 
 fn wakeup(callback: &Function<(), ()>) -> Result<Wakeup> {
@@ -181,80 +154,5 @@ impl Completions {
             js.keep_alive.unref(env)?;
         }
         Ok(out)
-    }
-}
-
-const IDLE: u8 = 0;
-const RUNNING: u8 = 1;
-/// Woken while running: poll once more before going idle.
-const NOTIFIED: u8 = 2;
-const DONE: u8 = 3;
-
-type BoxFuture = Pin<Box<dyn Future<Output = Outcome> + Send>>;
-
-/// One request's future, polled on the thread that wakes it.
-struct Task {
-    id: u32,
-    hub: Arc<Hub>,
-    state: AtomicU8,
-    future: Mutex<Option<BoxFuture>>,
-}
-
-impl Wake for Task {
-    fn wake(self: Arc<Self>) {
-        self.run();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.run();
-    }
-}
-
-impl Task {
-    fn run(self: &Arc<Self>) {
-        // Claim the right to poll; if someone is polling, tell them to poll again.
-        let mut state = self.state.load(Ordering::Acquire);
-        loop {
-            let next = match state {
-                IDLE => RUNNING,
-                RUNNING => NOTIFIED,
-                _ => return,
-            };
-            match self.state.compare_exchange(state, next, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) if next == RUNNING => break,
-                Ok(_) => return,
-                Err(s) => state = s,
-            }
-        }
-        let waker = Waker::from(self.clone());
-        let mut cx = Context::from_waker(&waker);
-        loop {
-            let mut slot = lock(&self.future);
-            let Some(future) = slot.as_mut() else { return };
-            let outcome = match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx))) {
-                Ok(Poll::Pending) => {
-                    drop(slot);
-                    match self.state.compare_exchange(RUNNING, IDLE, Ordering::AcqRel, Ordering::Acquire) {
-                        Ok(_) => return,
-                        Err(_) => {
-                            // NOTIFIED while polling.
-                            self.state.store(RUNNING, Ordering::Release);
-                            continue;
-                        }
-                    }
-                }
-                Ok(Poll::Ready(outcome)) => outcome,
-                Err(payload) => Err(errors::panicked(payload)),
-            };
-            let future = slot.take();
-            self.state.store(DONE, Ordering::Release);
-            drop(slot);
-            // Dropping the finished future runs foreign destructors: keep a panic in here too.
-            if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(future))) {
-                drop(catch_unwind(AssertUnwindSafe(move || drop(payload))));
-            }
-            self.hub.complete(self.id, outcome);
-            return;
-        }
     }
 }

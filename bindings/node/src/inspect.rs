@@ -4,7 +4,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::cert::der_buffers;
-use crate::errors::{ErrorInfo, Failure, error_info};
+use crate::errors::{ErrorInfo, error_info};
 use crate::lint::{FindingObject, finding_object};
 use crate::{convert, guard, spawn};
 
@@ -116,26 +116,18 @@ fn report_object(r: tlsguard::ServerReport) -> ServerReportObject {
 }
 
 /// Inspects `host` (`port`, `audit`, `httpRequest`, `path`, `timeout`/`connectTimeout` in ms,
-/// trust and client-certificate options). Async: runs on a thread of the core's.
+/// trust and client-certificate options). Async: runs on tlsguard's runtime.
 #[napi(catch_unwind, ts_return_type = "Promise<ServerReportObject>")]
-pub fn inspect<'e>(
-    env: &'e Env,
-    host: String,
-    options: Option<serde_json::Value>,
-) -> Result<PromiseRaw<'e, ServerReportObject>> {
+pub fn inspect<'e>(env: &'e Env, host: String, options: Option<serde_json::Value>) -> Result<Object<'e>> {
     let options = convert::options(options.unwrap_or_default());
     let opts = guard(env, || Ok(tlsguard::InspectOptions::from_json(&options)?))?;
-    spawn(env, async move { tlsguard::inspect_async(&host, &opts).await.map_err(Failure::from) }, report_object)
+    spawn(env, async move { tlsguard::inspect_async(&host, &opts).await }, report_object)
 }
 
 /// Only the protocol audit of `host` (`port`, `connectTimeout`).
 #[napi(catch_unwind, ts_return_type = "Promise<AuditReportObject>")]
-pub fn audit<'e>(
-    env: &'e Env,
-    host: String,
-    options: Option<serde_json::Value>,
-) -> Result<PromiseRaw<'e, AuditReportObject>> {
+pub fn audit<'e>(env: &'e Env, host: String, options: Option<serde_json::Value>) -> Result<Object<'e>> {
     let options = convert::options(options.unwrap_or_default());
     let opts = guard(env, || Ok(tlsguard::InspectOptions::from_json(&options)?))?;
-    spawn(env, async move { tlsguard::audit_async(&host, &opts).await.map_err(Failure::from) }, |a| audit_object(&a))
+    spawn(env, async move { tlsguard::audit_async(&host, &opts).await }, |a| audit_object(&a))
 }

@@ -42,30 +42,34 @@ pub(crate) fn guard<T>(env: &Env, f: impl FnOnce() -> std::result::Result<T, Fai
     }
 }
 
-/// Runs `work` off the JS thread (on napi's tokio runtime; the core's requests themselves run
-/// on tlsguard's own runtime) and settles the returned Promise on the JS thread with `done`'s
-/// value, or rejects it with the mapped error. A panic in `work` rejects with `INTERNAL`.
-pub(crate) fn spawn<'e, T, V, F, C>(env: &'e Env, work: F, done: C) -> Result<PromiseRaw<'e, V>>
+/// Runs `work` on tlsguard's runtime (the core's completion API, `tlsguard::spawn`) and
+/// settles the returned Promise on the JS thread with `done`'s value, or rejects it with the
+/// mapped error. A panic in `work` or `done` rejects with `INTERNAL`.
+pub(crate) fn spawn<'e, T, V, F, C>(env: &'e Env, work: F, done: C) -> Result<Object<'e>>
 where
     T: Send + 'static,
     V: ToNapiValue + 'static,
-    F: Future<Output = std::result::Result<T, Failure>> + Send + 'static,
-    C: FnOnce(T) -> V + 'static,
+    F: Future<Output = tlsguard::Result<T>> + Send + 'static,
+    C: FnOnce(T) -> V + Send + 'static,
 {
-    env.spawn_future_with_callback(
-        async move {
-            Ok(match tokio::spawn(work).await {
-                Ok(r) => r,
-                Err(e) if e.is_panic() => Err(errors::panicked(e.into_panic())),
-                Err(e) => Err(errors::internal(format!("the task was cancelled: {e}"))),
-            })
-        },
-        move |env, r| match catch_unwind(AssertUnwindSafe(|| r.map(done))) {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(failure)) => Err(errors::to_js(env, failure)),
-            Err(payload) => Err(errors::to_js(env, errors::panicked(payload))),
-        },
-    )
+    let (deferred, promise) = env.create_deferred()?;
+    let settle = move |outcome: Option<tlsguard::Result<T>>| {
+        deferred.resolve(move |env: Env| {
+            let failure = match outcome {
+                Some(Ok(value)) => match catch_unwind(AssertUnwindSafe(|| done(value))) {
+                    Ok(v) => return Ok(v),
+                    Err(payload) => errors::panicked(payload),
+                },
+                Some(Err(e)) => Failure::Core(e),
+                None => errors::internal("the work was stopped: the runtime shut down".to_owned()),
+            };
+            Err(errors::to_js(&env, failure))
+        })
+    };
+    if let Err(e) = tlsguard::spawn(work, settle) {
+        return Err(errors::to_js(env, Failure::Core(e)));
+    }
+    Ok(promise)
 }
 
 /// The core's version (`CARGO_PKG_VERSION` of this glue, which shares the workspace version).
@@ -77,10 +81,10 @@ pub fn version() -> String {
 /// Test hook: panics inside the binding, synchronously or inside the async work, so the test
 /// suite can prove a panic becomes a `TlsGuardError` (code `INTERNAL`) and the process lives.
 #[napi(catch_unwind, js_name = "__testPanic", ts_return_type = "Promise<void> | void")]
-pub fn test_panic<'e>(env: &'e Env, in_async: bool) -> Result<Option<PromiseRaw<'e, ()>>> {
+pub fn test_panic<'e>(env: &'e Env, in_async: bool) -> Result<Option<Object<'e>>> {
     if in_async {
         spawn(env, async { panic!("test panic (async)") }, |()| ()).map(Some)
     } else {
-        guard(env, || -> std::result::Result<Option<PromiseRaw<'e, ()>>, Failure> { panic!("test panic (sync)") })
+        guard(env, || -> std::result::Result<Option<Object<'e>>, Failure> { panic!("test panic (sync)") })
     }
 }

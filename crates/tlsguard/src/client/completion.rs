@@ -78,8 +78,30 @@ impl<T, F: Future<Output = Result<T>>> Future for CatchPanic<F> {
     }
 }
 
-/// Runs `work` on tlsguard's runtime and hands its outcome to `on_done` there.
-fn spawn_with<T: Send + 'static>(
+/// Runs `work` on tlsguard's runtime and hands its outcome to `on_done` there, with the
+/// guarantees of [`Request::spawn`] (called once; `None` if aborted; a panic is `INTERNAL`).
+/// For a binding's work that starts with more than a request, e.g. a one-off `fetch()` that
+/// first gets its client with [`Client::shared_async`](super::Client::shared_async).
+///
+/// ```no_run
+/// # fn main() -> tlsguard::Result<()> {
+/// let options = tlsguard::ClientOptions::default();
+/// let abort = tlsguard::spawn(
+///     async move {
+///         let client = tlsguard::Client::shared_async(options).await?;
+///         client.get("https://example.com/").send().await
+///     },
+///     |outcome| match outcome {
+///         Some(Ok(r)) => println!("{}", r.status()),
+///         Some(Err(e)) => eprintln!("{e}"),
+///         None => eprintln!("aborted"),
+///     },
+/// )?;
+/// # drop(abort);
+/// # Ok(())
+/// # }
+/// ```
+pub fn spawn<T: Send + 'static>(
     work: impl Future<Output = Result<T>> + Send + 'static,
     on_done: impl FnOnce(Option<Result<T>>) + Send + 'static,
 ) -> Result<AbortHandle> {
@@ -99,7 +121,7 @@ impl Request {
     pub fn spawn(self, on_done: impl FnOnce(Option<Result<Response>>) + Send + 'static) -> Result<AbortHandle> {
         let url = self.url.clone();
         let pool = self.client.pool();
-        spawn_with(self.execute(pool), on_done).map_err(|e| e.with_url(url))
+        spawn(self.execute(pool), on_done).map_err(|e| e.with_url(url))
     }
 
     /// [`Request::spawn`] for a streamed response: `on_head` gets the head and a
@@ -117,7 +139,7 @@ impl Request {
             let (head, body) = r.into_parts();
             Ok((head, BodyPump(Arc::new(tokio::sync::Mutex::new(body)))))
         };
-        spawn_with(work, on_head).map_err(|e| e.with_url(url))
+        spawn(work, on_head).map_err(|e| e.with_url(url))
     }
 }
 
@@ -139,7 +161,7 @@ impl BodyPump {
     /// pull waits for the first.
     pub fn pull(&self, on_chunk: impl FnOnce(Option<Result<Option<Bytes>>>) + Send + 'static) -> Result<AbortHandle> {
         let body = self.0.clone();
-        spawn_with(async move { body.lock().await.chunk().await }, on_chunk)
+        spawn(async move { body.lock().await.chunk().await }, on_chunk)
     }
 
     /// Bytes of (decoded) body delivered so far, if no pull is running.
@@ -161,7 +183,7 @@ mod tests {
             }
             Ok(1u8)
         };
-        spawn_with(work, move |r| tx.send(r.map(|r| r.map_err(|e| (e.code(), e.message().to_owned())))).expect("send"))
+        spawn(work, move |r| tx.send(r.map(|r| r.map_err(|e| (e.code(), e.message().to_owned())))).expect("send"))
             .expect("spawned");
         let got = rx.recv_timeout(std::time::Duration::from_secs(10)).expect("called");
         let (code, message) = got.expect("not aborted").expect_err("the panic");

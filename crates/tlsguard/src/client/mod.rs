@@ -43,7 +43,7 @@ mod stream;
 mod upload;
 mod urls;
 
-pub use completion::{AbortHandle, BodyPump};
+pub use completion::{AbortHandle, BodyPump, spawn};
 pub use method::Method;
 pub use request::{Redirects, Request};
 pub use request_options::{RequestBody, RequestOptions};
@@ -142,19 +142,31 @@ impl Client {
     /// [`SHARED_CLIENTS`] option sets are kept, the least recently used dropped first, and an
     /// entry is rebuilt after [`SHARED_CLIENT_TTL`] so a changed `ca_file` is read again.
     pub fn shared(options: ClientOptions) -> Result<Client> {
-        static CACHE: Mutex<Vec<(ClientOptions, Instant, Client)>> = Mutex::new(Vec::new());
-        let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
-        cache.retain(|(_, made, c)| made.elapsed() < SHARED_CLIENT_TTL && !c.is_closed());
-        if let Some(i) = cache.iter().position(|(o, _, _)| *o == options) {
-            let entry = cache.remove(i);
-            let client = entry.2.clone();
-            cache.insert(0, entry);
+        let mut cache = shared_cache();
+        if let Some(client) = shared_lookup(&mut cache, &options) {
             return Ok(client);
         }
         let client = Client::new(options.clone())?;
         cache.insert(0, (options, Instant::now(), client.clone()));
         cache.truncate(SHARED_CLIENTS);
         Ok(client)
+    }
+
+    /// [`Client::shared`] for async callers: a cached client is returned at once; a new one
+    /// (which loads the trust store: file and OS reads) is made on a blocking thread of
+    /// tlsguard's runtime, so the caller's thread (a JS or asyncio event loop) never waits for
+    /// it. `INTERNAL` if that thread cannot run.
+    pub async fn shared_async(options: ClientOptions) -> Result<Client> {
+        if let Some(client) = shared_lookup(&mut shared_cache(), &options) {
+            return Ok(client);
+        }
+        let handle = runtime::handle()?;
+        match handle.spawn_blocking(move || Client::shared(options)).await {
+            Ok(r) => r,
+            Err(e) => {
+                Err(Error::new(crate::error::Code::Internal, format!("could not make the client: {e}")).with_source(e))
+            }
+        }
     }
 
     /// The options the client was made with.
@@ -261,4 +273,22 @@ impl Client {
         *slot = Some(Pool { pid, client: client.clone() });
         client
     }
+}
+
+/// The clients of [`Client::shared`], most recently used first.
+type SharedCache = Vec<(ClientOptions, Instant, Client)>;
+
+fn shared_cache() -> std::sync::MutexGuard<'static, SharedCache> {
+    static CACHE: Mutex<SharedCache> = Mutex::new(Vec::new());
+    CACHE.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The cached client for `options` (moved to the front), after dropping expired and closed ones.
+fn shared_lookup(cache: &mut SharedCache, options: &ClientOptions) -> Option<Client> {
+    cache.retain(|(_, made, c)| made.elapsed() < SHARED_CLIENT_TTL && !c.is_closed());
+    let i = cache.iter().position(|(o, _, _)| o == options)?;
+    let entry = cache.remove(i);
+    let client = entry.2.clone();
+    cache.insert(0, entry);
+    Some(client)
 }
