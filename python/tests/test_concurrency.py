@@ -182,7 +182,7 @@ def _open_fds() -> int:
 
 
 def test_asyncio_one_notifier_per_loop(kit: Any, good_url: str) -> None:
-    """Every client on a loop shares one wake-up socket; a request needs no fd of its own, and
+    """Every client on a loop shares one notifier; a request needs no fd of its own, and
     nothing is left registered once requests finish, fail or are cancelled."""
     from tlsguard import _notifiers
 
@@ -217,3 +217,47 @@ def test_asyncio_one_notifier_per_loop(kit: Any, good_url: str) -> None:
 
     asyncio.run(main())
     asyncio.run(main())  # a new loop gets its own notifier
+
+
+class _LoopWithoutReaders(asyncio.SelectorEventLoop):
+    """A loop like Windows' Proactor loop as far as we are concerned: no add_reader."""
+
+    def add_reader(self, *args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError("add_reader")
+
+    def remove_reader(self, *args: Any, **kwargs: Any) -> bool:
+        raise NotImplementedError("remove_reader")
+
+
+def test_asyncio_needs_no_add_reader_and_keeps_no_loop_alive(kit: Any, good_url: str) -> None:
+    """The asyncio bridge wakes the loop with call_soon_threadsafe: it works on a loop without
+    add_reader (as Windows' Proactor loop), and neither the loop nor its notifier outlive it."""
+    import gc
+    import weakref
+
+    from tlsguard import _notifiers
+
+    refs: List[Any] = []
+
+    async def main() -> None:
+        async with tlsguard.AsyncClient(roots="none", ca_file=kit.pki("root_ca"), timeout=20.0) as client:
+            rs = await asyncio.gather(*(client.get(good_url) for _ in range(20)))
+            assert [r.status_code for r in rs] == [200] * 20
+            with pytest.raises(tlsguard.CertificateError):
+                await tlsguard.AsyncClient().get(good_url)  # kit CA not trusted: the error arrives too
+            task = asyncio.ensure_future(client.get(kit.server("good") + "/slow"))
+            await asyncio.sleep(0.2)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            loop = asyncio.get_running_loop()
+            refs.extend([weakref.ref(loop), weakref.ref(_notifiers[loop])])
+
+    loop = _LoopWithoutReaders()
+    try:
+        loop.run_until_complete(main())
+    finally:
+        loop.close()
+    del loop
+    gc.collect()
+    assert [r() for r in refs] == [None, None], "the loop or its notifier was kept alive"

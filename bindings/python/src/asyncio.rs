@@ -1,18 +1,20 @@
-//! `Notifier`: the wake-up channel through which requests started for an asyncio event loop
-//! settle their futures.
+//! `Notifier`: how requests started for an asyncio event loop settle their futures.
+//!
+//! A request runs on tlsguard's runtime through the core's completion API (`Request::spawn`),
+//! whose callback (on a runtime thread, without the GIL) only queues the outcome. The first
+//! outcome queued since the loop last looked asks the one [`waker`] thread to call
+//! `loop.call_soon_threadsafe(notifier.dispatch)`; `dispatch()` then settles every queued
+//! future on the loop's thread. So the runtime's threads never wait for the GIL, N requests
+//! finishing close together cost one wake-up of the loop, and nothing needs `loop.add_reader`
+//! (or any Unix-only type): the same code works with the selector loops, uvloop and Windows'
+//! Proactor loop.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::io::{Read, Write};
-use std::os::fd::AsRawFd;
-use std::os::unix::net::UnixStream;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll, Wake, Waker};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use pyo3::gc::PyVisit;
 use pyo3::prelude::*;
+use pyo3::types::PyWeakrefReference;
 use pyo3::{PyTraverseError, intern};
 
 use crate::response::Response;
@@ -21,98 +23,106 @@ use crate::response::Response;
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
-/// Polls the core's future; a panic in it is an `INTERNAL` error, not an unwind into Python.
-pub(crate) fn poll_caught<T>(
-    fut: Pin<&mut (impl Future<Output = tlsguard::Result<T>> + ?Sized)>,
-    cx: &mut Context<'_>,
-) -> Poll<tlsguard::Result<T>> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fut.poll(cx)))
-        .unwrap_or_else(|p| Poll::Ready(Err(tlsguard::Error::from_panic(&*p))))
+
+/// The outcome of one request as the core's completion API gives it (`None`: aborted).
+type Outcome = Option<tlsguard::Result<tlsguard::Response>>;
+
+/// What the completion callbacks of one [`Notifier`] share with it.
+struct Shared {
+    /// Outcomes not yet dispatched, and whether the loop has been asked to dispatch them.
+    queue: Mutex<(Vec<(u64, Outcome)>, bool)>,
+    /// Weak references to the event loop and to the `Notifier` (set on the first request): the
+    /// waker thread must not keep either alive (the loop's `Notifier` lives in a
+    /// `WeakKeyDictionary` keyed by the loop).
+    target: OnceLock<(Py<PyWeakrefReference>, Py<PyWeakrefReference>)>,
 }
 
-/// The response future.
-type SendFuture = Pin<Box<dyn Future<Output = tlsguard::Result<tlsguard::Response>> + Send>>;
-
-/// What the wakers of one [`Notifier`] share: the ids of the requests woken since the last
-/// `dispatch()`, and the socket that tells the event loop there are some.
-struct Ready {
-    ids: Mutex<Vec<u64>>,
-    writer: UnixStream,
-}
-
-/// Wakes one request of an event loop without the GIL: records its id and, if it is the first
-/// since the last `dispatch()`, writes a byte to the socket the loop watches.
-struct RequestWaker {
-    id: u64,
-    ready: Arc<Ready>,
-}
-
-impl Wake for RequestWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        let first = {
-            let mut ids = lock(&self.ready.ids);
-            ids.push(self.id);
-            ids.len() == 1
+impl Shared {
+    /// Queues an outcome (any thread, no GIL); the first one since the last `dispatch()` wakes
+    /// the loop.
+    fn push(self: &Arc<Self>, id: u64, outcome: Outcome) {
+        let wake = {
+            let mut q = lock(&self.queue);
+            q.0.push((id, outcome));
+            !std::mem::replace(&mut q.1, true)
         };
-        if first {
-            // Non-blocking; a full buffer already means "wake up". `dispatch()` reads the socket
-            // before it takes the ids, so an id pushed after that read has its own byte.
-            let _ = (&self.ready.writer).write(&[1]);
+        if wake {
+            waker::wake(self.clone());
+        }
+    }
+
+    /// Asks the event loop to call `dispatch()` (on the waker thread, with the GIL). A loop or
+    /// notifier that is gone, or a closed loop, has nobody left to wait for these outcomes.
+    fn schedule(&self, py: Python<'_>) {
+        let Some((event_loop, notifier)) = self.target.get() else { return };
+        let (Some(event_loop), Some(notifier)) = (event_loop.bind(py).upgrade(), notifier.bind(py).upgrade()) else {
+            return;
+        };
+        let scheduled = notifier
+            .getattr(intern!(py, "dispatch"))
+            .and_then(|dispatch| event_loop.call_method1(intern!(py, "call_soon_threadsafe"), (dispatch,)));
+        if scheduled.is_err() {
+            // The loop is closed: forget the wake-up so that a request started later (on a
+            // loop that works again) is not stuck behind this one.
+            lock(&self.queue).1 = false;
         }
     }
 }
 
-/// A started request: its future, the waker it is polled with, and the asyncio future to settle.
-struct Started {
-    future: SendFuture,
-    waker: Waker,
-    done: Py<PyAny>,
-}
+/// The thread that turns "outcomes are queued" into `loop.call_soon_threadsafe(...)`: the one
+/// place that waits for the GIL on behalf of the runtime's threads. One per process (started on
+/// first use, again in a forked child).
+mod waker {
+    use std::sync::mpsc::{Sender, channel};
+    use std::sync::{Arc, Mutex};
 
-/// The wake-up channel of one asyncio event loop for the requests `AsyncClient` starts on it
-/// (shared by every client used on that loop). The loop watches `fileno` (`loop.add_reader`,
-/// once) and calls `dispatch()` when it is readable. The requests run on the core's runtime;
-/// their wake-ups only record an id and write a byte (one per batch), so nothing waits for the
-/// GIL, and a request needs no socket, no `add_reader` and no closure of its own.
-#[pyclass(module = "tlsguard._native", name = "Notifier", frozen)]
-pub struct Notifier {
-    reader: UnixStream,
-    ready: Arc<Ready>,
-    started: Mutex<HashMap<u64, Started>>,
-    next_id: AtomicU64,
-}
+    use pyo3::Python;
 
-impl Notifier {
-    /// Polls `future` once (which starts the request) and keeps it until it is done; a request
-    /// done at once (invalid input) settles `done` now.
-    pub(crate) fn start(&self, py: Python<'_>, future: SendFuture, done: &Bound<'_, PyAny>) -> PyResult<u64> {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let waker = Waker::from(Arc::new(RequestWaker { id, ready: self.ready.clone() }));
-        let finished = {
-            let mut started = lock(&self.started);
-            // Registered before the first poll, so a wake-up from another thread finds it.
-            let entry = started.entry(id).or_insert(Started { future, waker, done: done.clone().unbind() });
-            match poll_caught(entry.future.as_mut(), &mut Context::from_waker(&entry.waker)) {
-                Poll::Pending => None,
-                Poll::Ready(r) => started.remove(&id).map(|s| (s, r)),
+    use super::{Shared, lock};
+
+    static WAKER: Mutex<Option<(u32, Sender<Arc<Shared>>)>> = Mutex::new(None);
+
+    pub(super) fn wake(shared: Arc<Shared>) {
+        let mut slot = lock(&WAKER);
+        let pid = std::process::id();
+        if let Some((p, tx)) = slot.as_ref()
+            && *p == pid
+        {
+            if let Err(e) = tx.send(shared) {
+                drop(e); // the thread is gone (cannot happen while the process runs)
             }
-        };
-        if let Some((s, r)) = finished {
-            settle(py, s.done.bind(py), r)?;
+            return;
         }
-        Ok(id)
+        let (tx, rx) = channel::<Arc<Shared>>();
+        let started = std::thread::Builder::new().name("tlsguard-asyncio".into()).spawn(move || {
+            while let Ok(shared) = rx.recv() {
+                // `None` while the interpreter shuts down: nothing is waiting any more.
+                if Python::try_attach(|py| shared.schedule(py)).is_none() {
+                    return;
+                }
+            }
+        });
+        if started.is_ok() && tx.send(shared).is_ok() {
+            *slot = Some((pid, tx));
+        }
     }
+}
+
+/// A started request: the asyncio future to settle and the handle that stops it.
+struct Started {
+    done: Py<PyAny>,
+    abort: tlsguard::AbortHandle,
 }
 
 /// Sets the asyncio future `done` to the response or the exception (unless it is already done,
 /// e.g. cancelled).
-fn settle(py: Python<'_>, done: &Bound<'_, PyAny>, r: tlsguard::Result<tlsguard::Response>) -> PyResult<()> {
+fn settle(py: Python<'_>, done: &Bound<'_, PyAny>, r: Outcome) -> PyResult<()> {
     if done.call_method0(intern!(py, "done"))?.is_truthy()? {
         return Ok(());
     }
+    let r = r.unwrap_or_else(|| {
+        Err(tlsguard::Error::new(tlsguard::Code::Internal, "the request was stopped: tlsguard's runtime shut down"))
+    });
     match r {
         Ok(response) => done.call_method1(intern!(py, "set_result"), (Response::new(response),))?,
         Err(e) => done.call_method1(intern!(py, "set_exception"), (crate::errors::exception_instance(py, &e)?,))?,
@@ -120,59 +130,76 @@ fn settle(py: Python<'_>, done: &Bound<'_, PyAny>, r: tlsguard::Result<tlsguard:
     Ok(())
 }
 
+/// The completions of the requests `AsyncClient` starts on one asyncio event loop (shared by
+/// every client used on that loop); see the module's documentation.
+#[pyclass(module = "tlsguard._native", name = "Notifier", frozen, weakref)]
+pub struct Notifier {
+    shared: Arc<Shared>,
+    started: Mutex<HashMap<u64, Started>>,
+    next_id: std::sync::atomic::AtomicU64,
+}
+
+impl Notifier {
+    /// Starts `req` (on tlsguard's runtime) for `event_loop`; `done` (a future of that loop) gets
+    /// its outcome through `dispatch()`. Returns the request's id for `cancel(id)`.
+    pub(crate) fn start(
+        slf: &Bound<'_, Self>,
+        event_loop: &Bound<'_, PyAny>,
+        req: tlsguard::Request,
+        done: &Bound<'_, PyAny>,
+    ) -> PyResult<u64> {
+        let this = slf.get();
+        if this.shared.target.get().is_none() {
+            let target =
+                (PyWeakrefReference::new(event_loop)?.unbind(), PyWeakrefReference::new(slf.as_any())?.unbind());
+            let _ = this.shared.target.set(target); // set once: a Notifier serves one loop
+        }
+        let id = this.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let shared = this.shared.clone();
+        // The callback cannot run `dispatch()` before the entry exists: both happen on the
+        // loop's thread, and this one returns to the loop only after inserting it.
+        let abort = req.spawn(move |outcome| shared.push(id, outcome)).map_err(|e| crate::errors::to_pyerr(&e))?;
+        lock(&this.started).insert(id, Started { done: done.clone().unbind(), abort });
+        Ok(id)
+    }
+}
+
 #[pymethods]
 impl Notifier {
     #[new]
-    fn new() -> PyResult<Self> {
-        let (reader, writer) = UnixStream::pair()?;
-        reader.set_nonblocking(true)?;
-        writer.set_nonblocking(true)?;
-        Ok(Self {
-            reader,
-            ready: Arc::new(Ready { ids: Mutex::new(Vec::new()), writer }),
+    fn new() -> Self {
+        Self {
+            shared: Arc::new(Shared { queue: Mutex::new((Vec::new(), false)), target: OnceLock::new() }),
             started: Mutex::new(HashMap::new()),
-            next_id: AtomicU64::new(0),
-        })
+            next_id: std::sync::atomic::AtomicU64::new(0),
+        }
     }
 
-    /// The file descriptor that becomes readable when `dispatch()` should be called.
-    #[getter]
-    fn fileno(&self) -> i32 {
-        self.reader.as_raw_fd()
-    }
-
-    /// Polls the requests woken since the last call and settles the futures of those done.
+    /// Settles the futures of the requests finished since the last call (called by the loop).
     fn dispatch(&self, py: Python<'_>) {
-        let mut buf = [0u8; 64];
-        while matches!((&self.reader).read(&mut buf), Ok(n) if n == buf.len()) {}
-        let mut ids = std::mem::take(&mut *lock(&self.ready.ids));
-        if ids.len() > 1 {
-            ids.sort_unstable();
-            ids.dedup();
-        }
-        let mut finished = Vec::new();
-        {
+        let batch = {
+            let mut q = lock(&self.shared.queue);
+            q.1 = false;
+            std::mem::take(&mut q.0)
+        };
+        let finished: Vec<(Started, Outcome)> = {
             let mut started = lock(&self.started);
-            for id in ids {
-                let Some(s) = started.get_mut(&id) else { continue }; // cancelled, or already done
-                if let Poll::Ready(r) = poll_caught(s.future.as_mut(), &mut Context::from_waker(&s.waker))
-                    && let Some(s) = started.remove(&id)
-                {
-                    finished.push((s, r));
-                }
-            }
-        }
+            // An id no longer there was cancelled: its outcome is the abort.
+            batch.into_iter().filter_map(|(id, outcome)| started.remove(&id).map(|s| (s, outcome))).collect()
+        };
         // Outside the lock: settling runs Python code (done callbacks may start requests).
-        for (s, r) in finished {
+        for (s, outcome) in finished {
             // Only fails if the future's loop is closed: nobody is left to wait for it.
-            let _ = settle(py, s.done.bind(py), r);
+            let _ = settle(py, s.done.bind(py), outcome);
         }
     }
 
-    /// Cancels request `id` if it is still running (a no-op otherwise).
+    /// Cancels request `id` if it is still running (a no-op otherwise): the core stops it and
+    /// closes its connection.
     fn cancel(&self, id: u64) {
-        let s = lock(&self.started).remove(&id);
-        drop(s); // dropping the future aborts the request
+        if let Some(s) = lock(&self.started).remove(&id) {
+            s.abort.abort();
+        }
     }
 
     /// How many requests are running.
@@ -192,6 +219,17 @@ impl Notifier {
 
     fn __clear__(&self) {
         let all = std::mem::take(&mut *lock(&self.started));
-        drop(all);
+        for s in all.values() {
+            s.abort.abort();
+        }
+    }
+}
+
+impl Drop for Notifier {
+    fn drop(&mut self) {
+        // Requests nobody can be told about any more.
+        for s in lock(&self.started).values() {
+            s.abort.abort();
+        }
     }
 }

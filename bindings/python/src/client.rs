@@ -1,10 +1,8 @@
 //! `Client`: the core's client and request (`Response` is in `response.rs`, the asyncio
 //! wake-up channel in `asyncio.rs`).
 
-use std::future::Future;
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
-use std::time::{Duration, Instant};
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::Duration;
 
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -13,7 +11,7 @@ use pyo3::types::{PyList, PyMapping, PyString};
 use serde_json::{Map, Value};
 use tlsguard::{ClientOptions, Method, RequestBody, RequestOptions};
 
-use crate::asyncio::{Notifier, poll_caught};
+use crate::asyncio::Notifier;
 use crate::convert::{self, BytesAs};
 use crate::errors::{IntoPyResult, wrong_type};
 use crate::response::Response;
@@ -42,43 +40,39 @@ fn on_main_thread(py: Python<'_>) -> PyResult<bool> {
 /// How often a blocked request lets Python run its signal handlers (Ctrl-C).
 const SIGNAL_CHECK_INTERVAL: Duration = Duration::from_millis(100);
 
-/// Wakes the thread that polls the future.
-struct ThreadWaker(std::thread::Thread);
-
-impl Wake for ThreadWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
-    }
-}
-
-/// Drives the core's `send()` future on this thread with the GIL released, and lets Python
-/// handle signals every [`SIGNAL_CHECK_INTERVAL`]: Ctrl-C (KeyboardInterrupt) interrupts a
-/// request instead of waiting for its timeout. Dropping the future cancels the request (the
-/// core aborts its task). The request itself runs on the core's runtime either way.
-pub(crate) fn wait_interruptibly<T: Send>(
+/// Starts work through the core's completion API (`start` gets the callback to hand it) and
+/// waits for its outcome with the GIL released, letting Python handle signals every
+/// [`SIGNAL_CHECK_INTERVAL`]: Ctrl-C (KeyboardInterrupt) stops the work through its
+/// `AbortHandle` instead of waiting for its timeout. The work runs on the core's runtime.
+pub(crate) fn wait_for<T: Send + 'static>(
     py: Python<'_>,
-    fut: impl Future<Output = tlsguard::Result<T>> + Send,
+    start: impl FnOnce(Box<dyn FnOnce(Option<tlsguard::Result<T>>) + Send>) -> tlsguard::Result<tlsguard::AbortHandle>,
 ) -> PyResult<T> {
-    let mut fut = Box::pin(fut);
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let abort = start(Box::new(move |outcome| {
+        let _ = tx.send(outcome); // the waiter is gone only if it was interrupted
+    }))
+    .py()?;
+    let mut rx = rx;
     loop {
-        let done = py.detach(|| {
-            let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
-            let mut cx = Context::from_waker(&waker);
-            let until = Instant::now() + SIGNAL_CHECK_INTERVAL;
-            loop {
-                if let Poll::Ready(r) = poll_caught(fut.as_mut(), &mut cx) {
-                    return Some(r);
-                }
-                let now = Instant::now();
-                if now >= until {
-                    return None;
-                }
-                std::thread::park_timeout(until - now);
+        // The receiver is `Send` but not `Sync`: moved to the detached closure and back.
+        let (got, back) = py.detach(move || (rx.recv_timeout(SIGNAL_CHECK_INTERVAL), rx));
+        rx = back;
+        match got {
+            Ok(Some(r)) => return r.py(),
+            Ok(None) | Err(RecvTimeoutError::Disconnected) => {
+                return Err(tlsguard::Error::new(
+                    tlsguard::Code::Internal,
+                    "the request was stopped: tlsguard's runtime shut down",
+                ))
+                .py();
             }
-        });
-        match done {
-            Some(r) => return r.py(),
-            None => py.check_signals()?, // raises KeyboardInterrupt; `fut` is dropped → cancelled
+            Err(RecvTimeoutError::Timeout) => {
+                if let Err(e) = py.check_signals() {
+                    abort.abort();
+                    return Err(e);
+                }
+            }
         }
     }
 }
@@ -168,7 +162,7 @@ impl Client {
             })?
             .py()?
         } else {
-            wait_interruptibly(py, req.send())?
+            wait_for(py, |done| req.spawn(done))?
         };
         Ok(Response::new(response))
     }
@@ -189,18 +183,19 @@ impl Client {
         timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<crate::stream::StreamedResponse> {
         let req = self.build(method, url, params, headers, data, json, timeout)?;
-        Ok(crate::stream::StreamedResponse::new(wait_interruptibly(py, req.send_streaming())?))
+        let (head, body) = wait_for(py, |done| req.spawn_streaming(done))?;
+        Ok(crate::stream::StreamedResponse::new(head, body))
     }
 
-    /// Starts a request for an asyncio event loop: `done` (an `asyncio.Future` of that loop)
-    /// gets the `Response` or the exception, set by `notifier.dispatch()` (see [`Notifier`]).
-    /// Returns the request's id for `notifier.cancel(id)`.
-    #[pyo3(signature = (notifier, done, method, url, params=None, headers=None, data=None, json=None, timeout=None))]
+    /// Starts a request for the asyncio event loop `event_loop`: `done` (an `asyncio.Future` of
+    /// that loop) gets the `Response` or the exception, set by `notifier.dispatch()` (see
+    /// [`Notifier`]). Returns the request's id for `notifier.cancel(id)`.
+    #[pyo3(signature = (notifier, event_loop, done, method, url, params=None, headers=None, data=None, json=None, timeout=None))]
     #[allow(clippy::too_many_arguments)]
     fn start(
         &self,
-        py: Python<'_>,
         notifier: &Bound<'_, Notifier>,
+        event_loop: &Bound<'_, PyAny>,
         done: &Bound<'_, PyAny>,
         method: &str,
         url: &str,
@@ -211,7 +206,7 @@ impl Client {
         timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<u64> {
         let req = self.build(method, url, params, headers, data, json, timeout)?;
-        notifier.get().start(py, Box::pin(req.send()), done)
+        Notifier::start(notifier, event_loop, req, done)
     }
 
     /// Closes the client: pooled connections are dropped; later requests raise `InvalidInput`.

@@ -1,5 +1,6 @@
-//! `StreamedResponse`: the core's `StreamedResponse` (`Client.stream()`), its body read as it
-//! arrives with the GIL released (Ctrl-C interrupts a wait).
+//! `StreamedResponse`: the head of a streamed response (`Client.stream()`) and its body, read as
+//! it arrives through the core's `BodyPump`, with the GIL released while waiting (Ctrl-C
+//! interrupts a wait).
 
 use std::sync::Arc;
 
@@ -7,7 +8,7 @@ use bytes::Bytes;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::client::wait_interruptibly;
+use crate::client::wait_for;
 use crate::errors::{IntoPyResult, invalid};
 use crate::response::{HeadRef, Headers};
 
@@ -19,7 +20,7 @@ const GATHER: usize = 256 * 1024;
 #[pyclass(module = "tlsguard._native", name = "StreamedResponse")]
 pub struct StreamedResponse {
     head: Arc<tlsguard::ResponseHead>,
-    body: Option<tlsguard::BodyStream>,
+    body: Option<tlsguard::BodyPump>,
     pending: Bytes,
     /// `iter_bytes(chunk_size)`: the size of the pieces iteration yields (0: as they arrive).
     chunk_size: usize,
@@ -29,8 +30,7 @@ pub struct StreamedResponse {
 }
 
 impl StreamedResponse {
-    pub(crate) fn new(r: tlsguard::StreamedResponse) -> Self {
-        let (head, body) = r.into_parts();
+    pub(crate) fn new(head: tlsguard::ResponseHead, body: tlsguard::BodyPump) -> Self {
         StreamedResponse {
             head: Arc::new(head),
             body: Some(body),
@@ -87,7 +87,7 @@ impl StreamedResponse {
                 return Err(e).py();
             }
             let Some(body) = self.body.as_mut() else { return Ok(None) };
-            match wait_interruptibly(py, body.chunk()) {
+            match wait_for(py, |done| body.pull(done)) {
                 Ok(Some(b)) => self.pending = b,
                 Ok(None) => {
                     self.body = None;

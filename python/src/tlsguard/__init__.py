@@ -240,8 +240,8 @@ class Client(_ClientBase):
         self.close()
 
 
-# One wake-up channel per event loop, shared by every AsyncClient used on it: the loop watches
-# its socket once (add_reader) for as long as the loop lives.
+# One completion queue per event loop, shared by every AsyncClient used on it (the loop is woken
+# with call_soon_threadsafe, so any asyncio loop works: selector, uvloop, Windows' Proactor).
 _notifiers: "_weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _native.Notifier]" = _weakref.WeakKeyDictionary()
 
 
@@ -249,7 +249,6 @@ def _notifier(loop: asyncio.AbstractEventLoop) -> _native.Notifier:
     notifier = _notifiers.get(loop)
     if notifier is None:
         notifier = _native.Notifier()
-        loop.add_reader(notifier.fileno, notifier.dispatch)
         _notifiers[loop] = notifier
     return notifier
 
@@ -257,10 +256,10 @@ def _notifier(loop: asyncio.AbstractEventLoop) -> _native.Notifier:
 class AsyncClient(_ClientBase):
     """The asyncio client: same options as :class:`Client`, ``await client.get(url)``.
 
-    The request runs on the core's I/O runtime; the event loop is woken through one socket per
-    loop that it watches (``loop.add_reader``), so no thread is blocked per request and
-    cancelling the ``await`` cancels the request. Needs a loop with ``add_reader`` (the default
-    loop on Linux/macOS, uvloop).
+    The request runs on the core's I/O runtime; finished requests are handed to the event loop
+    in batches (``loop.call_soon_threadsafe``), so no thread is blocked per request, cancelling
+    the ``await`` cancels the request, and any asyncio loop works (selector, uvloop, Windows'
+    Proactor).
     """
 
     # The loop last used and its notifier, as one tuple (read and replaced atomically, so a
@@ -284,7 +283,7 @@ class AsyncClient(_ClientBase):
             bound = self._bound = (loop, _notifier(loop))
         notifier = bound[1]
         done: asyncio.Future[Response] = loop.create_future()
-        request_id = self._native.start(notifier, done, method, url, params, headers, data, json, timeout)
+        request_id = self._native.start(notifier, loop, done, method, url, params, headers, data, json, timeout)
         try:
             return await done
         except BaseException:  # cancelled (or the loop is going away): stop the request

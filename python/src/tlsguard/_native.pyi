@@ -263,6 +263,7 @@ class Client:
     def start(
         self,
         notifier: Notifier,
+        event_loop: Any,
         done: Any,
         method: str,
         url: str,
@@ -280,8 +281,6 @@ class Client:
 @final
 class Notifier:
     def __new__(cls) -> Notifier: ...
-    @property
-    def fileno(self) -> int: ...
     def dispatch(self) -> None: ...
     def cancel(self, id: int) -> None: ...
     def __len__(self) -> int: ...

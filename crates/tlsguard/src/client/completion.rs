@@ -164,6 +164,13 @@ impl BodyPump {
         spawn(async move { body.lock().await.chunk().await }, on_chunk)
     }
 
+    /// The next chunk if one is ready now, without waiting (as [`BodyStream::try_chunk`]);
+    /// `None` also while a pull is running. Lets a caller gather what has already arrived
+    /// before it asks for more with [`BodyPump::pull`].
+    pub fn try_chunk(&self) -> Option<Result<Option<Bytes>>> {
+        self.0.try_lock().ok()?.try_chunk()
+    }
+
     /// Bytes of (decoded) body delivered so far, if no pull is running.
     pub fn received(&self) -> Option<u64> {
         self.0.try_lock().ok().map(|b| b.received())

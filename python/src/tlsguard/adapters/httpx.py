@@ -231,7 +231,7 @@ class TlsGuardTransport(httpx.BaseTransport):  # type: ignore[misc, unused-ignor
 class TlsGuardAsyncTransport(httpx.AsyncBaseTransport):  # type: ignore[misc, unused-ignore]
     """The asyncio twin of :class:`TlsGuardTransport`, over one :class:`tlsguard.AsyncClient`.
 
-    Needs an asyncio loop with ``add_reader`` (not trio).
+    Needs an asyncio loop (any: selector, uvloop, Windows' Proactor; not trio).
     """
 
     def __init__(self, **options: Any) -> None:
