@@ -210,6 +210,40 @@ fn delayed_chunks(chunks: Vec<(Duration, Bytes)>) -> Body {
     ChannelBody { rx }.boxed_unsync()
 }
 
+/// `/flaky?key=K&fail=N&status=S&retry_after=R`: the first N requests with key K get status S
+/// (default 503, with `Retry-After: R` if given), later ones 200; every body is `attempt n`.
+/// For retry tests (the count is per key, for the life of the process).
+fn flaky(query: &str) -> Response<Body> {
+    static HITS: std::sync::Mutex<Vec<(String, u32)>> = std::sync::Mutex::new(Vec::new());
+    let param = |name: &str| {
+        query.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v.to_owned())
+    };
+    let key = param("key").unwrap_or_default();
+    let fail: u32 = param("fail").and_then(|v| v.parse().ok()).unwrap_or(1);
+    let status = param("status").and_then(|v| v.parse::<u16>().ok()).unwrap_or(503);
+    let n = {
+        let mut hits = HITS.lock().unwrap_or_else(|p| p.into_inner());
+        match hits.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, n)) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                hits.push((key, 1));
+                1
+            }
+        }
+    };
+    if n > fail {
+        return text(StatusCode::OK, format!("attempt {n}"));
+    }
+    let mut r = text(StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE), format!("attempt {n}"));
+    if let Some(after) = param("retry_after").and_then(|v| HeaderValue::from_str(&v).ok()) {
+        r.headers_mut().insert(header::RETRY_AFTER, after);
+    }
+    r
+}
+
 impl Router {
     pub(crate) async fn handle(self, req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
         let path = req.uri().path().to_string();
@@ -281,6 +315,7 @@ impl Router {
             "/br" => encoded(s.br.clone(), "br", "application/json"),
             "/zstd" => encoded(s.zstd.clone(), "zstd", "application/json"),
             "/stream" => stream(req.uri().query().unwrap_or("")),
+            "/flaky" => flaky(req.uri().query().unwrap_or("")),
             "/stall-body" => {
                 let chunks = vec![
                     (Duration::ZERO, Bytes::from(vec![b'x'; 1024])),

@@ -286,6 +286,8 @@ struct Inner {
     trust_sources: Vec<String>,
     detail: Option<Detail>,
     source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+    /// Attempts made by a request with retries (0: not a retried request).
+    attempts: u32,
 }
 
 impl Error {
@@ -313,6 +315,7 @@ impl Error {
                 trust_sources: Vec::new(),
                 detail: None,
                 source: None,
+                attempts: 0,
             }),
         }
     }
@@ -320,6 +323,16 @@ impl Error {
     /// Shorthand for an [`Code::InvalidArgument`] error.
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
         Self::new(Code::InvalidArgument, message)
+    }
+
+    /// Records that the failed request was attempted `n` times (its retry policy allowed more
+    /// than one); the message says so.
+    pub(crate) fn with_attempts(mut self, n: u32) -> Self {
+        if n > 1 && self.inner.attempts == 0 {
+            self.inner.message = format!("{} (after {n} attempts)", self.inner.message);
+            self.inner.attempts = n;
+        }
+        self
     }
 
     /// Sets a specific hint (instead of the code's default).
@@ -409,6 +422,12 @@ impl Error {
     /// The trust sources used for verification (empty for non-certificate errors).
     pub fn trust_sources(&self) -> &[String] {
         &self.inner.trust_sources
+    }
+
+    /// How many times the request was attempted, when a retry policy let it make more than
+    /// one attempt (`None` otherwise).
+    pub fn attempts(&self) -> Option<u32> {
+        (self.inner.attempts > 0).then_some(self.inner.attempts)
     }
 
     /// The facts the message renders (expiry date, presented names, pins, ...), as data; `None`

@@ -50,7 +50,8 @@ pub use cert::{Certificate, CertificateInfo, KeyType, parse_certificates};
 pub use chain::{ChainReport, Purpose, VerifyOptions, verify_chain, verify_chain_der};
 pub use client::{
     AbortHandle, BodyPump, BodyReader, BodyStream, Client, Method, Multipart, Redirect, Redirects, Request,
-    RequestBody, RequestOptions, Response, ResponseHead, SHARED_CLIENT_TTL, SHARED_CLIENTS, StreamedResponse, spawn,
+    RequestBody, RequestOptions, Response, ResponseHead, Retries, SHARED_CLIENT_TTL, SHARED_CLIENTS, StreamedResponse,
+    spawn,
 };
 pub use detail::{Detail, Fact};
 pub use error::{Category, Code, Error, Result};

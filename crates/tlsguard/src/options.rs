@@ -271,6 +271,8 @@ pub struct ClientOptions {
     /// besides `Authorization`, `Cookie`, `Proxy-Authorization` and `Host`, which always are.
     /// Default: [`DEFAULT_SENSITIVE_HEADERS`].
     pub sensitive_headers: Vec<String>,
+    /// Retries (default `None`: none): see [`Retries`](crate::Retries) for what is retried.
+    pub retries: Option<crate::Retries>,
 }
 
 impl ClientOptions {
@@ -306,6 +308,7 @@ impl fmt::Debug for ClientOptions {
             .field("fetch_missing_intermediates", &self.fetch_missing_intermediates)
             .field("aia_allow_private", &self.aia_allow_private)
             .field("sensitive_headers", &self.sensitive_headers)
+            .field("retries", &self.retries)
             .finish()
     }
 }
@@ -339,6 +342,7 @@ impl Default for ClientOptions {
             fetch_missing_intermediates: false,
             aia_allow_private: false,
             sensitive_headers: DEFAULT_SENSITIVE_HEADERS.iter().map(|s| (*s).to_owned()).collect(),
+            retries: None,
         }
     }
 }
@@ -392,6 +396,7 @@ pub const CLIENT_OPTION_NAMES: &[&str] = &[
     "aia_allow_private",
     "use_env",
     "sensitive_headers",
+    "retries",
 ];
 
 impl ClientOptions {
@@ -424,6 +429,7 @@ impl ClientOptions {
             "aia_allow_private": d.aia_allow_private,
             "use_env": d.trust.use_env,
             "sensitive_headers": d.sensitive_headers,
+            "retries": 0,
         })
     }
 
@@ -471,6 +477,7 @@ impl ClientOptions {
                 "fetch_missing_intermediates" => opts.fetch_missing_intermediates = json_bool(n, v)?,
                 "aia_allow_private" => opts.aia_allow_private = json_bool(n, v)?,
                 "sensitive_headers" => opts.sensitive_headers = json_header_names(n, v)?,
+                "retries" => opts.retries = Some(crate::Retries::from_json(n, v)?).filter(|r| r.max_retries > 0),
                 "verify" | "verify_ssl" | "insecure" | "reject_unauthorized" | "verify_peer" => {
                     return Err(Error::invalid(format!(
                         "there is no {n:?} option: verification is always on. To trust a self-signed \

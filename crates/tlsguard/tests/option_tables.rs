@@ -53,6 +53,7 @@ fn every_request_option_names_itself_when_refused() {
         ("decompress", json!(0)),
         ("max_response_bytes", json!(-1)),
         ("redirect", json!("sideways")),
+        ("retries", json!(-1)),
     ];
     let mut covered: Vec<&str> = bad.iter().map(|(n, _)| *n).collect();
     covered.sort_unstable();
@@ -100,6 +101,7 @@ fn every_client_option_names_itself_when_refused() {
         ("aia_allow_private", json!("no")),
         ("use_env", json!("no")),
         ("sensitive_headers", json!(5)),
+        ("retries", json!({"max": 1, "statuses": [600]})),
     ];
     let mut covered: Vec<&str> = bad.iter().map(|(n, _)| *n).collect();
     covered.sort_unstable();

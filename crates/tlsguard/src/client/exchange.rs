@@ -42,6 +42,7 @@ impl Request {
             cap: self.max_response_bytes,
             decompress: self.decompress,
             redirect: self.redirect,
+            retries: self.retries.or_else(|| self.client.inner.options.retries.clone()).filter(|r| r.max_retries > 0),
             client: self.client,
             method: self.method,
             url: self.url,
@@ -103,7 +104,7 @@ impl Request {
                 .unwrap_or_else(|_| Err(timed_out(&original, timeout))),
         }
         .map_err(|e| e.with_url(original.as_str()))?;
-        let Fetched { parts, incoming, url, history, method, host, location } = head;
+        let Fetched { parts, incoming, url, history, method, host, location, attempts } = head;
         let body = if has_no_body(method, parts.status.as_u16()) {
             None
         } else {
@@ -123,7 +124,7 @@ impl Request {
             _ => None,
         };
         let limits = StreamLimits { cap, collect_cap, read_timeout, deadline };
-        let head = response_head(parts, url, history, location, started);
+        let head = response_head(parts, url, history, location, started, attempts);
         let body = BodyStream::new(body, encodings, limits, handle, original);
         Ok(StreamedResponse { head, body })
     }
@@ -174,6 +175,8 @@ struct Exchange {
     cap: Option<u64>,
     decompress: bool,
     redirect: Redirects,
+    /// The retry policy (the request's, else the client's), if it allows any retry.
+    retries: Option<super::Retries>,
     pool: HyperClient,
 }
 
@@ -186,6 +189,7 @@ struct Fetched {
     method: Method,
     host: String,
     location: Option<String>,
+    attempts: u32,
 }
 
 /// `sent` (hyper's response future), or `None` once `read` has passed without a response since
@@ -223,6 +227,7 @@ fn response_head(
     history: Vec<Redirect>,
     location: Option<String>,
     started: Instant,
+    attempts: u32,
 ) -> ResponseHead {
     let headers = parts
         .headers
@@ -245,6 +250,7 @@ fn response_head(
         http_version,
         tls: parts.extensions.get::<TlsInfo>().cloned(),
         elapsed: started.elapsed(),
+        attempts,
         peer_certificates: std::sync::OnceLock::new(),
     }
 }
@@ -257,7 +263,7 @@ impl Exchange {
         let (deadline, read_timeout, decompress, started) =
             (self.deadline, self.read_timeout, self.decompress, self.started);
         let tls = inner.tls.clone();
-        let Fetched { parts, incoming, url, history, method, host, location } = self.head().await?;
+        let Fetched { parts, incoming, url, history, method, host, location, attempts } = self.head().await?;
         let status = parts.status.as_u16();
         let body = if has_no_body(method, status) {
             Bytes::new()
@@ -280,7 +286,7 @@ impl Exchange {
                 _ => raw,
             }
         };
-        let head = response_head(parts, url, history, location, started);
+        let head = response_head(parts, url, history, location, started, attempts);
         Ok(Response { head, body })
     }
 
@@ -305,31 +311,72 @@ impl Exchange {
         let mut body = self.body;
         let mut history: Vec<Redirect> = Vec::new();
         let pool = self.pool;
+        // Attempts over the whole request (redirect hops included).
+        let mut attempts = 0u32;
         loop {
             let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_owned();
             let uri: http::Uri = url
                 .as_str()
                 .parse()
                 .map_err(|e| Error::new(Code::InvalidUrl, format!("URL {url} cannot be sent: {e}")))?;
-            let progress = Progress::new();
-            let mut req = http::Request::new(body.to_body(&progress)?);
-            *req.method_mut() = method.to_http();
-            *req.uri_mut() = uri;
-            *req.headers_mut() = headers.clone();
-            let sent = pool.request(req);
-            let res = match self.read_timeout_for_head {
-                None => sent.await,
-                Some(read) => wait_for_head(sent, &progress, read, self.connect_timeout).await.ok_or_else(|| {
-                    Error::new(
-                        Code::Timeout,
-                        format!(
-                            "no response headers from {host} within {} of sending the request (read_timeout)",
-                            secs(read)
-                        ),
-                    )
-                })?,
-            }
-            .map_err(|e| errors::classify(&e, errors::failure_of(&e).as_ref(), &inner.tls, &host))?;
+            let res = loop {
+                attempts += 1;
+                let progress = Progress::new();
+                let mut req = http::Request::new(body.to_body(&progress)?);
+                *req.method_mut() = method.to_http();
+                *req.uri_mut() = uri.clone();
+                *req.headers_mut() = headers.clone();
+                let sent = pool.request(req);
+                let classify = |e: hyper_util::client::legacy::Error| {
+                    let connecting = e.is_connect();
+                    (errors::classify(&e, errors::failure_of(&e).as_ref(), &inner.tls, &host), connecting)
+                };
+                let res = match self.read_timeout_for_head {
+                    None => sent.await.map_err(classify),
+                    Some(read) => match wait_for_head(sent, &progress, read, self.connect_timeout).await {
+                        Some(r) => r.map_err(classify),
+                        None => Err((
+                            Error::new(
+                                Code::Timeout,
+                                format!(
+                                    "no response headers from {host} within {} of sending the request (read_timeout)",
+                                    secs(read)
+                                ),
+                            ),
+                            false,
+                        )),
+                    },
+                };
+                // Another attempt is allowed (count, method, a body that can be sent again)...
+                let retry = self
+                    .retries
+                    .as_ref()
+                    .filter(|r| attempts <= r.max_retries && r.allows(method) && body.can_resend());
+                // ... for a failure that is safe to retry, or a listed status, if its wait
+                // ends before the request's deadline.
+                let wait = match (&res, retry) {
+                    (Err((e, connecting)), Some(r)) if super::retry::retryable(e, *connecting) => {
+                        Some(r.backoff(attempts))
+                    }
+                    (Ok(res), Some(r)) => {
+                        let after = res.headers().get(http::header::RETRY_AFTER).and_then(|v| v.to_str().ok());
+                        r.wait_for_status(res.status().as_u16(), after, attempts)
+                    }
+                    _ => None,
+                }
+                .filter(|w| self.deadline.is_none_or(|d| Instant::now() + *w < d));
+                match (res, wait) {
+                    (Ok(res), None) => break res,
+                    (Err((e, _)), None) => return Err(e.with_attempts(attempts)),
+                    (res, Some(wait)) => {
+                        if let Ok(res) = res {
+                            // Read a small body so the connection goes back to the pool.
+                            let _ = body::read_capped(res.into_body(), REDIRECT_BODY_DRAIN, self.read_timeout).await;
+                        }
+                        tokio::time::sleep(wait).await;
+                    }
+                }
+            };
             let status = res.status().as_u16();
 
             if urls::is_redirect(status)
@@ -389,7 +436,7 @@ impl Exchange {
                 None
             };
             let (parts, incoming) = res.into_parts();
-            return Ok(Fetched { parts, incoming, url, history, method, host, location });
+            return Ok(Fetched { parts, incoming, url, history, method, host, location, attempts });
         }
     }
 }

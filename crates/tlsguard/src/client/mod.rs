@@ -38,6 +38,7 @@ mod method;
 mod request;
 mod request_options;
 mod response;
+mod retry;
 pub(crate) mod runtime;
 mod stream;
 mod upload;
@@ -48,6 +49,7 @@ pub use method::Method;
 pub use request::{Redirects, Request};
 pub use request_options::{RequestBody, RequestOptions};
 pub use response::{Redirect, Response, ResponseHead};
+pub use retry::{DEFAULT_RETRY_STATUSES, Retries};
 pub use stream::{BodyReader, BodyStream, StreamedResponse};
 pub use upload::{ByteStream, Multipart};
 
@@ -217,6 +219,7 @@ impl Client {
             decompress: true,
             max_response_bytes: None,
             redirect: request::Redirects::Follow,
+            retries: None,
             error: None,
         }
     }

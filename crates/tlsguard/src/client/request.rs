@@ -31,6 +31,8 @@ pub struct Request {
     pub(super) decompress: bool,
     pub(super) max_response_bytes: Option<u64>,
     pub(super) redirect: Redirects,
+    /// The request's own retry policy, else the client's.
+    pub(super) retries: Option<super::Retries>,
     pub(super) error: Option<Error>,
 }
 
@@ -241,6 +243,13 @@ impl Request {
         self
     }
 
+    /// This request's retry policy, instead of the client's ([`Retries::new(0)`](super::Retries::new):
+    /// none). See [`Retries`](super::Retries) for what is retried.
+    pub fn retries(mut self, policy: super::Retries) -> Self {
+        self.retries = Some(policy);
+        self
+    }
+
     /// Per-request option names of [`Request::options_json`].
     pub const OPTION_NAMES: &'static [&'static str] = &[
         "headers",
@@ -254,6 +263,7 @@ impl Request {
         "decompress",
         "max_response_bytes",
         "redirect",
+        "retries",
         "file",
         "multipart",
     ];

@@ -54,6 +54,8 @@ pub struct RequestOptions {
     pub max_response_bytes: Option<u64>,
     /// What to do with a redirect.
     pub redirect: Option<Redirects>,
+    /// This request's retry policy (`max_retries` 0: none), else the client's.
+    pub retries: Option<super::Retries>,
 }
 
 impl RequestOptions {
@@ -63,7 +65,7 @@ impl RequestOptions {
     /// (a list of parts `{name, value}` or `{name, file, filename?, content_type?}`), `timeout`
     /// and `read_timeout` (seconds; 0: no limit), `timeout_covers_body` and `decompress`
     /// (booleans), `max_response_bytes` (a whole number), `redirect` (`"follow"`, `"error"`,
-    /// `"manual"`). `null` means "not given"; an empty list counts as an empty mapping (PHP
+    /// `"manual"`), `retries` (a count or a policy object, see [`Retries::from_json`](super::Retries::from_json)). `null` means "not given"; an empty list counts as an empty mapping (PHP
     /// cannot tell them apart). At most one body. Unknown names and bad values are
     /// `INVALID_ARGUMENT` naming the option.
     pub fn from_json(value: &serde_json::Value) -> Result<RequestOptions> {
@@ -125,6 +127,7 @@ impl RequestOptions {
                         v.as_str().ok_or_else(|| Error::invalid("redirect: expected follow, error or manual"))?;
                     o.redirect = Some(mode.parse()?);
                 }
+                "retries" => o.retries = Some(super::Retries::from_json(name, v)?),
                 "max_response_bytes" => {
                     o.max_response_bytes = Some(
                         v.as_u64()
@@ -192,6 +195,7 @@ impl Request {
             decompress,
             max_response_bytes,
             redirect,
+            retries,
         } = options;
         if !headers.is_empty() {
             self = self.headers(headers);
@@ -236,6 +240,9 @@ impl Request {
         }
         if let Some(r) = redirect {
             self = self.redirect(r);
+        }
+        if let Some(r) = retries {
+            self = self.retries(r);
         }
         self
     }

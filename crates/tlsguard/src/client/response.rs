@@ -34,6 +34,8 @@ pub struct ResponseHead {
     pub(super) http_version: &'static str,
     pub(super) tls: Option<TlsInfo>,
     pub(super) elapsed: Duration,
+    /// Attempts made (1 unless a retry policy retried).
+    pub(super) attempts: u32,
     /// `tls.peer_certificates` as certificates, made on first use.
     pub(super) peer_certificates: OnceLock<Vec<Certificate>>,
 }
@@ -53,6 +55,12 @@ impl ResponseHead {
     /// The status code.
     pub fn status(&self) -> u16 {
         self.status
+    }
+
+    /// How many times the request was sent or tried to connect: 1, unless its retry policy
+    /// retried it (a failed connection or a listed status such as 503).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
     }
 
     /// The canonical reason phrase of the status (`"OK"`, `"Not Found"`), empty if unknown.
@@ -231,6 +239,7 @@ mod tests {
                 resumed: false,
             }),
             elapsed: Duration::ZERO,
+            attempts: 1,
             peer_certificates: OnceLock::new(),
         };
         assert!(r.peer_certificates.get().is_none(), "a response parses nothing by itself");

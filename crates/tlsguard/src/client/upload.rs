@@ -77,6 +77,11 @@ impl Payload {
         Self::Stream(Arc::new(Mutex::new(Some(stream))), len)
     }
 
+    /// Whether the body can be sent again (a retry, a 307/308 redirect): all but a stream.
+    pub(super) fn can_resend(&self) -> bool {
+        !matches!(self, Self::Stream(..))
+    }
+
     /// The body to hand to hyper for one attempt. Files are opened (and measured) here:
     /// `IO` for one that cannot be read.
     pub(super) fn to_body(&self, progress: &Arc<Progress>) -> Result<UploadBody> {
