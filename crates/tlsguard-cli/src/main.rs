@@ -86,15 +86,25 @@ struct TrustArgs {
     /// Private key of the client certificate (PEM: PKCS#8, PKCS#1 or SEC1).
     #[arg(long = "client-key", value_name = "FILE")]
     client_key: Option<String>,
+    /// File whose first line is the password of an encrypted --client-key (never on the command line).
+    #[arg(long = "client-key-password-file", value_name = "FILE")]
+    client_key_password_file: Option<String>,
     /// Certificate revocation list (PEM or DER file) to check the chain against. Repeatable.
     #[arg(long = "crl", value_name = "FILE")]
     crls: Vec<String>,
     /// Lowest TLS version to accept: `1.2` (default) or `1.3`.
     #[arg(long = "min-tls", value_name = "VERSION")]
     min_tls: Option<String>,
-    /// Overall time limit in seconds (decimals allowed).
-    #[arg(long, value_name = "SECONDS")]
+    /// Overall time limit in seconds (decimals allowed; 0: none). `--max-time` as in curl.
+    #[arg(long, visible_alias = "max-time", value_name = "SECONDS")]
     timeout: Option<f64>,
+    /// Connect time limit in seconds (DNS, TCP, proxy, TLS handshake).
+    #[arg(long = "connect-timeout", value_name = "SECONDS")]
+    connect_timeout: Option<f64>,
+    /// Proxy URL: http://, https://, socks5:// or socks5h://, with optional user:pass@; "" for none
+    /// (default: HTTPS_PROXY, ALL_PROXY and NO_PROXY from the environment).
+    #[arg(short = 'x', long = "proxy", value_name = "URL")]
+    proxy: Option<String>,
     /// Download a missing intermediate from the leaf's AIA URL (off by default).
     #[arg(long = "fetch-missing-intermediates")]
     fetch_missing_intermediates: bool,
@@ -104,9 +114,23 @@ struct TrustArgs {
 }
 
 impl TrustArgs {
-    /// The options as a JSON object with the core's names (only what was given).
-    fn to_json(&self) -> Map<String, Value> {
+    /// The options as a JSON object with the core's names (only what was given); reads the
+    /// password file.
+    fn to_json(&self) -> tlsguard::Result<Map<String, Value>> {
         let mut m = Map::new();
+        if let Some(path) = &self.client_key_password_file {
+            let text = read_input(path).map_err(|e| io_error("--client-key-password-file", e))?;
+            let text = String::from_utf8(text).map_err(|_| {
+                Error::new(tlsguard::Code::InvalidArgument, "--client-key-password-file: the file is not UTF-8 text")
+            })?;
+            m.insert("client_key_password".into(), json!(text.lines().next().unwrap_or_default()));
+        }
+        if let Some(t) = self.connect_timeout {
+            m.insert("connect_timeout".into(), json!(t));
+        }
+        if let Some(p) = &self.proxy {
+            m.insert("proxy".into(), json!(p));
+        }
         if let Some(r) = &self.roots {
             m.insert("roots".into(), json!(r));
         }
@@ -137,7 +161,7 @@ impl TrustArgs {
         if self.aia_allow_private {
             m.insert("aia_allow_private".into(), json!(true));
         }
-        m
+        Ok(m)
     }
 }
 
@@ -145,21 +169,43 @@ impl TrustArgs {
 struct GetArgs {
     /// The https:// URL to request.
     url: String,
-    /// HTTP method (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS); POST when -d is given.
+    /// HTTP method (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS); POST when -d or -F is given.
     #[arg(short = 'X', long = "request", value_name = "METHOD")]
     method: Option<String>,
     /// Request header `Name: value`. Repeatable.
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     headers: Vec<String>,
-    /// Request body; `@FILE` reads a file, `@-` reads stdin.
-    #[arg(short = 'd', long = "data", value_name = "DATA")]
+    /// Request body sent as application/x-www-form-urlencoded, as curl does (unless -H sets a
+    /// Content-Type); `@FILE` reads a file and `@-` stdin, without their CR and LF (as curl -d).
+    #[arg(short = 'd', long = "data", value_name = "DATA", conflicts_with_all = ["data_binary", "form"])]
     data: Option<String>,
+    /// As -d, but `@FILE` is sent exactly as it is (as curl --data-binary).
+    #[arg(long = "data-binary", value_name = "DATA", conflicts_with = "form")]
+    data_binary: Option<String>,
+    /// A multipart/form-data field `name=value`, or a file `name=@path[;type=TYPE][;filename=NAME]`
+    /// (streamed from disk), as curl -F. Repeatable.
+    #[arg(short = 'F', long = "form", value_name = "NAME=VALUE")]
+    form: Vec<String>,
+    /// Write the body to FILE instead of stdout (streamed as it arrives).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<String>,
+    /// Exit 22 (as curl --fail) on a 4xx or 5xx status, printing no body.
+    #[arg(short = 'f', long = "fail")]
+    fail: bool,
+    /// Retry up to N times: connection failures where the request never left, and 429, 502,
+    /// 503, 504 (Retry-After honoured); idempotent methods only.
+    #[arg(long = "retry", value_name = "N")]
+    retry: Option<u32>,
+    /// Longest wait for the next bytes of the response, in seconds (0: none; default 30).
+    #[arg(long = "read-timeout", value_name = "SECONDS")]
+    read_timeout: Option<f64>,
     /// Offer HTTP/2 by ALPN (default: HTTP/1.1 only).
     #[arg(long)]
     http2: bool,
     #[command(flatten)]
     trust: TrustArgs,
-    /// Print a JSON object (status, headers, body, TLS facts; or the error) to stdout.
+    /// Print one JSON object (status, headers, body, TLS facts; or the error) to stdout. The body
+    /// is text when it is UTF-8, else base64 (`body_encoding`). Not curl's --json, which sends JSON.
     #[arg(long)]
     json: bool,
 }
@@ -272,68 +318,212 @@ fn io_error(what: &str, e: std::io::Error) -> Error {
     Error::new(tlsguard::Code::InvalidArgument, format!("{what}: {e}"))
 }
 
-fn cmd_get(a: GetArgs) -> u8 {
-    let mut json = a.trust.to_json();
+/// What curl's -d does to a file's contents: CR and LF removed.
+fn strip_newlines(mut b: Vec<u8>) -> Vec<u8> {
+    b.retain(|c| *c != b'\r' && *c != b'\n');
+    b
+}
+
+/// `-d`/`--data-binary`: the value, or the contents of `@FILE` (`@-`: stdin).
+fn data_arg(flag: &str, d: &str, strip: bool) -> tlsguard::Result<Vec<u8>> {
+    match d.strip_prefix('@') {
+        Some(path) => {
+            let b = read_input(path).map_err(|e| io_error(&format!("{flag} @{path}"), e))?;
+            Ok(if strip { strip_newlines(b) } else { b })
+        }
+        None => Ok(d.as_bytes().to_vec()),
+    }
+}
+
+/// The `-F` fields as a multipart form: `name=value`, `name=@path[;type=T][;filename=N]`,
+/// `name=<path` (a text field read from a file, as curl).
+fn form_arg(fields: &[String]) -> tlsguard::Result<tlsguard::Multipart> {
+    let mut form = tlsguard::Multipart::new();
+    for f in fields {
+        let Some((name, value)) = f.split_once('=') else {
+            return Err(Error::new(
+                tlsguard::Code::InvalidArgument,
+                format!("-F {f:?}: expected name=value or name=@file"),
+            ));
+        };
+        if let Some(spec) = value.strip_prefix('@') {
+            let mut parts = spec.split(';');
+            let path = parts.next().unwrap_or_default();
+            let (mut ctype, mut filename) = (None, None);
+            for p in parts {
+                match p.split_once('=') {
+                    Some(("type", t)) => ctype = Some(t.to_owned()),
+                    Some(("filename", n)) => filename = Some(n.trim_matches('"').to_owned()),
+                    _ => {
+                        return Err(Error::new(
+                            tlsguard::Code::InvalidArgument,
+                            format!("-F {f:?}: {p:?} is not type=... or filename=..."),
+                        ));
+                    }
+                }
+            }
+            form = form.file(name, path, filename.as_deref(), ctype.as_deref());
+        } else if let Some(path) = value.strip_prefix('<') {
+            let text = read_input(path).map_err(|e| io_error(&format!("-F {name}=<{path}"), e))?;
+            form = form.bytes(name, text, None, None);
+        } else {
+            form = form.text(name, value);
+        }
+    }
+    Ok(form)
+}
+
+/// The client options of `get`, by the core's names.
+fn get_client_options(a: &GetArgs) -> tlsguard::Result<ClientOptions> {
+    let mut json = a.trust.to_json()?;
     json.insert("http2".into(), Value::Bool(a.http2));
-    let opts = match ClientOptions::from_json(&Value::Object(json)) {
-        Ok(o) => o,
-        Err(e) => return fail(&e, a.json),
+    if let Some(n) = a.retry {
+        json.insert("retries".into(), json!(n));
+    }
+    if let Some(t) = a.read_timeout {
+        json.insert("read_timeout".into(), json!(t));
+    }
+    ClientOptions::from_json(&Value::Object(json))
+}
+
+/// The request `get` sends.
+fn get_request(a: &GetArgs, client: &tlsguard::Client) -> tlsguard::Result<tlsguard::Request> {
+    let has_body = a.data.is_some() || a.data_binary.is_some() || !a.form.is_empty();
+    let method_name = a.method.clone().unwrap_or_else(|| if has_body { "POST" } else { "GET" }.to_owned());
+    let method: Method = method_name.to_ascii_uppercase().parse()?;
+    let mut req = client.request(method, &a.url);
+    let mut content_type_set = false;
+    for h in &a.headers {
+        match h.split_once(':') {
+            Some((k, v)) => {
+                content_type_set |= k.trim().eq_ignore_ascii_case("content-type");
+                req = req.header(k.trim(), v.trim());
+            }
+            None => {
+                return Err(Error::new(
+                    tlsguard::Code::InvalidArgument,
+                    format!("header {h:?}: expected `Name: value`"),
+                ));
+            }
+        }
+    }
+    let data = match (&a.data, &a.data_binary) {
+        (Some(d), _) => Some(data_arg("-d", d, true)?),
+        (None, Some(d)) => Some(data_arg("--data-binary", d, false)?),
+        (None, None) => None,
     };
-    let client = match tlsguard::Client::new(opts) {
+    if let Some(body) = data {
+        req = req.body(body);
+        if !content_type_set {
+            req = req.header("content-type", "application/x-www-form-urlencoded");
+        }
+    } else if !a.form.is_empty() {
+        req = req.multipart(form_arg(&a.form)?);
+    }
+    Ok(req)
+}
+
+/// Exit status of `--fail` for a 4xx/5xx response (curl's).
+const FAIL_STATUS: u8 = 22;
+
+fn cmd_get(a: GetArgs) -> u8 {
+    let client = match get_client_options(&a).and_then(tlsguard::Client::new) {
         Ok(c) => c,
         Err(e) => return fail(&e, a.json),
     };
-    let method_name = a.method.clone().unwrap_or_else(|| if a.data.is_some() { "POST" } else { "GET" }.to_owned());
-    let method: Method = match method_name.to_ascii_uppercase().parse() {
-        Ok(m) => m,
+    let req = match get_request(&a, &client) {
+        Ok(r) => r,
         Err(e) => return fail(&e, a.json),
     };
-    let mut req = client.request(method, &a.url);
-    for h in &a.headers {
-        match h.split_once(':') {
-            Some((k, v)) => req = req.header(k.trim(), v.trim()),
-            None => {
-                let e = Error::new(tlsguard::Code::InvalidArgument, format!("header {h:?}: expected `Name: value`"));
-                return fail(&e, a.json);
+    if a.json && a.output.is_none() {
+        return match req.send_blocking() {
+            Ok(resp) => {
+                let (body, encoding) = match std::str::from_utf8(resp.body()) {
+                    Ok(text) => (json!(text), "utf-8"),
+                    Err(_) => {
+                        use base64::Engine as _;
+                        (json!(base64::engine::general_purpose::STANDARD.encode(resp.body())), "base64")
+                    }
+                };
+                let mut out = response_json(&resp);
+                out.insert("body".into(), body);
+                out.insert("body_encoding".into(), json!(encoding));
+                outln!("{}", Value::Object(out));
+                if a.fail && resp.status() >= 400 { FAIL_STATUS } else { 0 }
             }
-        }
-    }
-    if let Some(d) = &a.data {
-        let body = match d.strip_prefix('@') {
-            Some(path) => match read_input(path) {
-                Ok(b) => b,
-                Err(e) => return fail(&io_error(&format!("-d @{path}"), e), a.json),
-            },
-            None => d.clone().into_bytes(),
+            Err(e) => fail(&e, true),
         };
-        req = req.body(body);
     }
-    match req.send_blocking() {
-        Ok(resp) => {
-            if a.json {
-                let tls = resp.tls().map(output::to_json);
-                let headers: Vec<Value> = resp.headers().iter().map(|(k, v)| json!([k, v])).collect();
-                let out = json!({
-                    "ok": true,
-                    "url": resp.url(),
-                    "status": resp.status(),
-                    "reason": resp.reason(),
-                    "http_version": resp.http_version(),
-                    "redirects": resp.redirects(),
-                    "headers": headers,
-                    "body": resp.text(),
-                    "tls": tls,
-                    "elapsed_ms": resp.elapsed().as_millis() as u64,
-                });
-                outln!("{out}");
-            } else {
-                let mut out = std::io::stdout().lock();
-                let _ = out.write_all(resp.body());
-                let _ = out.flush();
+    // Streamed: to the file or stdout as it arrives (no size cap but the disk's).
+    let mut resp = match req.send_streaming_blocking() {
+        Ok(r) => r,
+        Err(e) => return fail(&e, a.json),
+    };
+    if a.fail && resp.status() >= 400 {
+        eprintln!("tlsguard: {} answered {} {} (--fail)", resp.url(), resp.status(), resp.reason());
+        if a.json {
+            outln!("{}", Value::Object(response_json(&resp)));
+        }
+        return FAIL_STATUS;
+    }
+    let head = a.json.then(|| response_json(&resp));
+    let written = match &a.output {
+        Some(path) => match std::fs::File::create(path) {
+            Ok(file) => copy_body(&mut resp, std::io::BufWriter::new(file)),
+            Err(e) => return fail(&io_error(&format!("-o {path}"), e), a.json),
+        },
+        None => copy_body(&mut resp, std::io::stdout().lock()),
+    };
+    match written {
+        Ok(n) => {
+            if let Some(mut out) = head {
+                out.insert("body_file".into(), json!(a.output));
+                out.insert("body_bytes".into(), json!(n));
+                outln!("{}", Value::Object(out));
             }
             0
         }
-        Err(e) => fail(&e, a.json),
+        Err(CopyError::Core(e)) => fail(&e, a.json),
+        Err(CopyError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(CopyError::Write(e)) => fail(&io_error("writing the body", e), a.json),
+    }
+}
+
+/// Why copying a body stopped.
+enum CopyError {
+    Core(Error),
+    Write(std::io::Error),
+}
+
+/// Copies the body to `out` chunk by chunk; the bytes written.
+fn copy_body(resp: &mut tlsguard::StreamedResponse, mut out: impl Write) -> Result<u64, CopyError> {
+    let mut n = 0u64;
+    while let Some(chunk) = resp.body_mut().chunk_blocking().map_err(CopyError::Core)? {
+        out.write_all(&chunk).map_err(CopyError::Write)?;
+        n += chunk.len() as u64;
+    }
+    out.flush().map_err(CopyError::Write)?;
+    Ok(n)
+}
+
+/// The head of a response as `--json` prints it (everything but the body).
+fn response_json(resp: &tlsguard::ResponseHead) -> Map<String, Value> {
+    let headers: Vec<Value> = resp.headers().iter().map(|(k, v)| json!([k, v])).collect();
+    let out = json!({
+        "ok": true,
+        "url": resp.url(),
+        "status": resp.status(),
+        "reason": resp.reason(),
+        "http_version": resp.http_version(),
+        "redirects": resp.redirects(),
+        "attempts": resp.attempts(),
+        "headers": headers,
+        "tls": resp.tls().map(output::to_json),
+        "elapsed_ms": resp.elapsed().as_millis() as u64,
+    });
+    match out {
+        Value::Object(m) => m,
+        _ => Map::new(),
     }
 }
 
@@ -363,7 +553,7 @@ fn split_target(t: &str) -> (String, Option<u16>, Option<String>) {
 }
 
 fn inspect_options(a: &InspectArgs, port: Option<u16>) -> tlsguard::Result<InspectOptions> {
-    let mut m = a.trust.to_json();
+    let mut m = a.trust.to_json()?;
     if let Some(p) = port {
         m.insert("port".into(), json!(p));
     }
@@ -582,7 +772,10 @@ fn cmd_cert(a: CertArgs) -> u8 {
 }
 
 fn cmd_trust(a: TrustCmdArgs) -> u8 {
-    let report = tlsguard::options::trust_options_from_json(&Value::Object(a.trust.to_json()))
+    let report = a
+        .trust
+        .to_json()
+        .and_then(|m| tlsguard::options::trust_options_from_json(&Value::Object(m)))
         .and_then(|o| tlsguard::trust_report(&o));
     match report {
         Ok(r) => {

@@ -493,3 +493,124 @@ fn get_json_has_the_tls_facts() {
     }
     assert!(!tls["peer_certificates"].as_array().unwrap().is_empty(), "{tls}");
 }
+
+/// A scratch directory for one test's files.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("tlsguard-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn get_output_streams_to_a_file() {
+    let dir = scratch("output");
+    let file = dir.join("body.bin");
+    let url = kit().good_url("/stream?bytes=3000000&chunk=65536");
+    let o = trusted(&["get", &url, "-o", file.to_str().unwrap()]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.is_empty(), "the body went to the file: {}", o.stdout.len());
+    assert_eq!(std::fs::metadata(&file).unwrap().len(), 3_000_000);
+    // With --json: the head on stdout, the body in the file.
+    let o = trusted(&["get", &url, "-o", file.to_str().unwrap(), "--json"]);
+    let v = json(&o.stdout);
+    assert_eq!((v["status"].as_u64(), v["body_bytes"].as_u64()), (Some(200), Some(3_000_000)), "{v}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn get_form_sends_multipart_with_files_as_curl() {
+    let dir = scratch("form");
+    let file = dir.join("notes.txt");
+    std::fs::write(&file, b"file contents").unwrap();
+    let url = kit().good_url("/upload");
+    let spec = format!("doc=@{};type=text/plain;filename=renamed.txt", file.display());
+    let o = trusted(&["get", &url, "-F", "field=value", "-F", &spec, "--json"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v = json(json(&o.stdout)["body"].as_str().unwrap());
+    assert!(v["content_type"].as_str().unwrap().starts_with("multipart/form-data; boundary="), "{v}");
+    let parts = v["parts"].as_array().unwrap();
+    assert_eq!((parts[0]["name"].as_str(), parts[0]["text"].as_str()), (Some("field"), Some("value")));
+    assert_eq!(parts[1]["filename"].as_str(), Some("renamed.txt"));
+    assert_eq!(parts[1]["content_type"].as_str(), Some("text/plain"));
+    assert_eq!(parts[1]["text"].as_str(), Some("file contents"));
+    let o = trusted(&["get", &url, "-F", "novalue"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("INVALID_ARGUMENT"), "{}", o.stderr);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn get_data_is_form_urlencoded_as_curl() {
+    let dir = scratch("data");
+    let file = dir.join("d.txt");
+    std::fs::write(&file, b"a=1\r\n&b=2\n").unwrap();
+    let url = kit().good_url("/echo");
+    let at = format!("@{}", file.display());
+    let o = trusted(&["get", &url, "-d", &at, "--json"]);
+    let echo = json(json(&o.stdout)["body"].as_str().unwrap());
+    assert_eq!(echo["body"].as_str(), Some("a=1&b=2"), "-d strips CR and LF: {echo}");
+    assert_eq!(echo["headers"]["content-type"][0].as_str(), Some("application/x-www-form-urlencoded"));
+    let o = trusted(&["get", &url, "--data-binary", &at, "-H", "Content-Type: text/plain", "--json"]);
+    let echo = json(json(&o.stdout)["body"].as_str().unwrap());
+    assert_eq!(echo["body"].as_str(), Some("a=1\r\n&b=2\n"), "{echo}");
+    assert_eq!(echo["headers"]["content-type"][0].as_str(), Some("text/plain"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn get_fail_exits_22_on_4xx_5xx() {
+    let o = trusted(&["get", &kit().good_url("/status/404"), "--fail"]);
+    assert_eq!(o.code, 22, "{}", o.stderr);
+    assert!(o.stdout.is_empty() && o.stderr.contains("404"), "{} / {}", o.stdout, o.stderr);
+    let o = trusted(&["get", &kit().good_url("/status/404")]);
+    assert_eq!(o.code, 0, "without --fail a 404 is a response: {}", o.stderr);
+    let o = trusted(&["get", &kit().good_url("/status/503"), "-f", "--json"]);
+    assert_eq!((o.code, json(&o.stdout)["status"].as_u64()), (22, Some(503)));
+}
+
+#[test]
+fn get_retry_max_time_and_read_timeout() {
+    let key = format!("cli-{}", std::process::id());
+    let url = kit().good_url(&format!("/flaky?key={key}&fail=2"));
+    let o = trusted(&["get", &url, "--retry", "3", "--json"]);
+    let v = json(&o.stdout);
+    assert_eq!(
+        (v["status"].as_u64(), v["attempts"].as_u64(), v["body"].as_str()),
+        (Some(200), Some(3), Some("attempt 3"))
+    );
+    let o = trusted(&["get", &kit().good_url("/slow"), "--max-time", "0.5"]);
+    assert_eq!(o.code, 1);
+    assert!(o.stderr.contains("TIMEOUT"), "{}", o.stderr);
+    let o = trusted(&["get", &kit().good_url("/stall-body"), "--read-timeout", "0.5"]);
+    assert_eq!(o.code, 1);
+    assert!(o.stderr.contains("TIMEOUT") && o.stderr.contains("read_timeout"), "{}", o.stderr);
+}
+
+#[test]
+fn get_json_body_is_base64_when_binary() {
+    let o = trusted(&["get", &kit().good_url("/pki/intermediate.der"), "--json"]);
+    let v = json(&o.stdout);
+    assert_eq!(v["body_encoding"].as_str(), Some("base64"), "{v}");
+    use base64::Engine as _;
+    let der = base64::engine::general_purpose::STANDARD.decode(v["body"].as_str().unwrap()).unwrap();
+    assert_eq!(der[0], 0x30, "a DER SEQUENCE");
+    let o = trusted(&["get", &kit().url("good"), "--json"]);
+    assert_eq!(json(&o.stdout)["body_encoding"].as_str(), Some("utf-8"));
+}
+
+#[test]
+fn get_client_key_password_file() {
+    let dir = scratch("password");
+    let pw = dir.join("pw");
+    std::fs::write(&pw, format!("{}\n", tlsguard_testkit::pki::KEY_PASSWORD)).unwrap();
+    let url = kit().scenario("client_cert_encrypted").url.clone();
+    let (cert, key) = (kit().pki("client_cert"), kit().pki("client_key_encrypted"));
+    let args = ["get", &url, "--client-cert", cert.to_str().unwrap(), "--client-key", key.to_str().unwrap()];
+    let mut with = args.to_vec();
+    with.extend(["--client-key-password-file", pw.to_str().unwrap()]);
+    let o = trusted(&with);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = trusted(&args);
+    assert_eq!(o.code, 2, "no password: {}", o.stderr);
+    std::fs::remove_dir_all(dir).unwrap();
+}
