@@ -779,3 +779,17 @@ fn close_from_inside_a_request_of_the_same_client_does_not_deadlock() {
     assert_eq!(in_flight, Ok(200));
     assert_eq!(after, Err(Code::InvalidArgument));
 }
+
+#[test]
+fn any_method_token_is_sent_as_given() {
+    let c = client();
+    for name in ["PROPFIND", "PURGE", "QUERY"] {
+        let m: Method = name.parse().expect(name);
+        let r = c.request(m, &kit().good_url("/echo")).text("<x/>").send_blocking().expect(name);
+        assert_eq!(echo(&r)["method"], name);
+        assert_eq!(echo(&r)["body"], "<x/>");
+    }
+    let e = "CONNECT".parse::<Method>().expect_err("CONNECT");
+    assert_eq!(e.code(), Code::InvalidArgument);
+    assert!(e.message().starts_with("method:"), "{e}");
+}

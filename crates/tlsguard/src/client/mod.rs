@@ -45,7 +45,7 @@ mod upload;
 mod urls;
 
 pub use completion::{AbortHandle, BodyPump, spawn};
-pub use method::Method;
+pub use method::{Method, MethodToken};
 pub use request::{Redirects, Request};
 pub use request_options::{RequestBody, RequestOptions};
 pub use response::{Redirect, Response, ResponseHead};
