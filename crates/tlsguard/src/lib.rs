@@ -49,8 +49,9 @@ mod x509;
 pub use cert::{Certificate, CertificateInfo, KeyType, parse_certificates};
 pub use chain::{ChainReport, Purpose, VerifyOptions, verify_chain, verify_chain_der};
 pub use client::{
-    AbortHandle, BodyPump, BodyReader, BodyStream, Client, Method, Multipart, Redirect, Redirects, Request,
-    RequestBody, RequestOptions, Response, ResponseHead, SHARED_CLIENT_TTL, SHARED_CLIENTS, StreamedResponse,
+    AbortHandle, Auth, BodyPump, BodyReader, BodyStream, Client, Cookie, CookieJar, Method, Multipart, Redirect,
+    Redirects, Request, RequestBody, RequestOptions, Response, ResponseHead, SHARED_CLIENT_TTL, SHARED_CLIENTS,
+    StreamedResponse,
 };
 pub use detail::{Detail, Fact};
 pub use error::{Category, Code, Error, Result};

@@ -271,6 +271,13 @@ pub struct ClientOptions {
     /// besides `Authorization`, `Cookie`, `Proxy-Authorization` and `Host`, which always are.
     /// Default: [`DEFAULT_SENSITIVE_HEADERS`].
     pub sensitive_headers: Vec<String>,
+    /// Credentials for every request (`Authorization`), unless a request gives its own; sent to
+    /// the request's origin only (see [`Auth`](crate::Auth) for which source wins).
+    pub auth: Option<crate::client::Auth>,
+    /// A cookie jar (default none: `Set-Cookie` is ignored and no `Cookie` is added). Clones of
+    /// one [`CookieJar`](crate::CookieJar) share their cookies, so one jar given to two clients
+    /// is shared by them.
+    pub cookies: Option<crate::client::CookieJar>,
 }
 
 impl ClientOptions {
@@ -306,6 +313,8 @@ impl fmt::Debug for ClientOptions {
             .field("fetch_missing_intermediates", &self.fetch_missing_intermediates)
             .field("aia_allow_private", &self.aia_allow_private)
             .field("sensitive_headers", &self.sensitive_headers)
+            .field("auth", &self.auth)
+            .field("cookies", &self.cookies)
             .finish()
     }
 }
@@ -339,6 +348,8 @@ impl Default for ClientOptions {
             fetch_missing_intermediates: false,
             aia_allow_private: false,
             sensitive_headers: DEFAULT_SENSITIVE_HEADERS.iter().map(|s| (*s).to_owned()).collect(),
+            auth: None,
+            cookies: None,
         }
     }
 }
@@ -392,6 +403,8 @@ pub const CLIENT_OPTION_NAMES: &[&str] = &[
     "aia_allow_private",
     "use_env",
     "sensitive_headers",
+    "auth",
+    "cookies",
 ];
 
 impl ClientOptions {
@@ -424,6 +437,8 @@ impl ClientOptions {
             "aia_allow_private": d.aia_allow_private,
             "use_env": d.trust.use_env,
             "sensitive_headers": d.sensitive_headers,
+            "auth": null,
+            "cookies": false,
         })
     }
 
@@ -471,6 +486,8 @@ impl ClientOptions {
                 "fetch_missing_intermediates" => opts.fetch_missing_intermediates = json_bool(n, v)?,
                 "aia_allow_private" => opts.aia_allow_private = json_bool(n, v)?,
                 "sensitive_headers" => opts.sensitive_headers = json_header_names(n, v)?,
+                "auth" => opts.auth = crate::client::Auth::from_json(v)?,
+                "cookies" => opts.cookies = json_cookies(v)?,
                 "verify" | "verify_ssl" | "insecure" | "reject_unauthorized" | "verify_peer" => {
                     return Err(Error::invalid(format!(
                         "there is no {n:?} option: verification is always on. To trust a self-signed \
@@ -495,6 +512,19 @@ impl ClientOptions {
             (None, Some(_)) => return Err(Error::invalid("client_key is set but client_cert is not")),
         }
         Ok(opts)
+    }
+}
+
+/// `cookies`: `true` (a new jar), `false` (none) or a list of cookies to start with.
+fn json_cookies(v: &serde_json::Value) -> Result<Option<crate::client::CookieJar>> {
+    match v {
+        serde_json::Value::Bool(true) => Ok(Some(crate::client::CookieJar::new())),
+        serde_json::Value::Bool(false) => Ok(None),
+        serde_json::Value::Array(_) => crate::client::CookieJar::from_json(v).map(Some),
+        _ => Err(Error::invalid(format!(
+            "cookies: expected true, false or a list of cookies (as Client::cookies_json writes), got {}",
+            json_type(v)
+        ))),
     }
 }
 

@@ -53,6 +53,7 @@ fn every_request_option_names_itself_when_refused() {
         ("decompress", json!(0)),
         ("max_response_bytes", json!(-1)),
         ("redirect", json!("sideways")),
+        ("auth", json!({"digest": ["u", "p"]})),
     ];
     let mut covered: Vec<&str> = bad.iter().map(|(n, _)| *n).collect();
     covered.sort_unstable();
@@ -100,6 +101,8 @@ fn every_client_option_names_itself_when_refused() {
         ("aia_allow_private", json!("no")),
         ("use_env", json!("no")),
         ("sensitive_headers", json!(5)),
+        ("auth", json!(true)),
+        ("cookies", json!("yes")),
     ];
     let mut covered: Vec<&str> = bad.iter().map(|(n, _)| *n).collect();
     covered.sort_unstable();

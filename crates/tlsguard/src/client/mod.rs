@@ -26,11 +26,13 @@ use crate::error::{Error, Result};
 use crate::options::ClientOptions;
 use crate::tls::TlsContext;
 
+mod auth;
 mod batch;
 mod blocking;
 mod body;
 mod completion;
 pub(crate) mod connect;
+mod cookies;
 mod errors;
 mod exchange;
 mod headers;
@@ -43,7 +45,9 @@ mod stream;
 mod upload;
 mod urls;
 
+pub use auth::Auth;
 pub use completion::{AbortHandle, BodyPump};
+pub use cookies::{Cookie, CookieJar, MAX_COOKIE_BYTES, MAX_COOKIES, MAX_COOKIES_PER_DOMAIN};
 pub use method::Method;
 pub use request::{Redirects, Request};
 pub use request_options::{RequestBody, RequestOptions};
@@ -120,6 +124,9 @@ impl Client {
             }
         }
         let default_headers = headers::validate_all("headers option", options.headers.iter().map(|(k, v)| (k, v)))?;
+        if let Some(auth) = &options.auth {
+            auth.check()?;
+        }
         let proxy = Arc::new(ProxyPolicy::new(options.proxy.as_deref())?);
         let tls = Arc::new(TlsContext::new(&options)?);
         let connector = Connector { tls: tls.clone(), proxy, connect_timeout: options.connect_timeout };
@@ -141,7 +148,13 @@ impl Client {
     /// instead of a trust load, TCP connection and full handshake per call. Up to
     /// [`SHARED_CLIENTS`] option sets are kept, the least recently used dropped first, and an
     /// entry is rebuilt after [`SHARED_CLIENT_TTL`] so a changed `ca_file` is read again.
+    ///
+    /// Options with a cookie jar are not shared (one-off requests would otherwise keep one
+    /// another's cookies): each call makes a client of its own.
     pub fn shared(options: ClientOptions) -> Result<Client> {
+        if options.cookies.is_some() {
+            return Client::new(options);
+        }
         static CACHE: Mutex<Vec<(ClientOptions, Instant, Client)>> = Mutex::new(Vec::new());
         let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
         cache.retain(|(_, made, c)| made.elapsed() < SHARED_CLIENT_TTL && !c.is_closed());
@@ -184,6 +197,29 @@ impl Client {
         self.inner.closed.load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// The client's cookie jar (the `cookies` option), if it has one.
+    pub fn cookie_jar(&self) -> Option<&CookieJar> {
+        self.inner.options.cookies.as_ref()
+    }
+
+    /// The client's cookies as JSON ([`CookieJar::to_json`]), for a binding to persist or hand
+    /// to another client's `cookies` option; `None` when the client has no jar.
+    ///
+    /// ```no_run
+    /// # fn demo() -> tlsguard::Result<()> {
+    /// use tlsguard::{Client, ClientOptions};
+    ///
+    /// let client = Client::new(ClientOptions::from_json(&serde_json::json!({"cookies": true}))?)?;
+    /// client.get("https://example.com/login").send_blocking()?;
+    /// let saved = client.cookies_json().expect("a jar");
+    /// // Later, or in another process: a client that starts with those cookies.
+    /// let again = Client::new(ClientOptions::from_json(&serde_json::json!({"cookies": saved}))?)?;
+    /// # let _ = again; Ok(()) }
+    /// ```
+    pub fn cookies_json(&self) -> Option<serde_json::Value> {
+        self.cookie_jar().map(CookieJar::to_json)
+    }
+
     /// What the client trusts: every source loaded, with counts and what was skipped.
     pub fn trust_report(&self) -> &crate::trust::TrustReport {
         &self.inner.tls.store.report
@@ -206,6 +242,7 @@ impl Client {
             max_response_bytes: None,
             redirect: request::Redirects::Follow,
             error: None,
+            auth: None,
         }
     }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::upload::Multipart;
-use super::{Redirects, Request};
+use super::{Auth, Redirects, Request};
 use crate::error::{Error, Result};
 
 /// A request body given as a value (streams are given to [`Request::body_stream`] and
@@ -54,6 +54,8 @@ pub struct RequestOptions {
     pub max_response_bytes: Option<u64>,
     /// What to do with a redirect.
     pub redirect: Option<Redirects>,
+    /// This request's credentials: `Some(None)` none (not the client's), `None` the client's.
+    pub auth: Option<Option<Auth>>,
 }
 
 impl RequestOptions {
@@ -63,7 +65,8 @@ impl RequestOptions {
     /// (a list of parts `{name, value}` or `{name, file, filename?, content_type?}`), `timeout`
     /// and `read_timeout` (seconds; 0: no limit), `timeout_covers_body` and `decompress`
     /// (booleans), `max_response_bytes` (a whole number), `redirect` (`"follow"`, `"error"`,
-    /// `"manual"`). `null` means "not given"; an empty list counts as an empty mapping (PHP
+    /// `"manual"`), `auth` (`{"basic": [user, password]}`, `{"bearer": token}`, or `false`: none,
+    /// not the client's). `null` means "not given"; an empty list counts as an empty mapping (PHP
     /// cannot tell them apart). At most one body. Unknown names and bad values are
     /// `INVALID_ARGUMENT` naming the option.
     pub fn from_json(value: &serde_json::Value) -> Result<RequestOptions> {
@@ -125,6 +128,7 @@ impl RequestOptions {
                         v.as_str().ok_or_else(|| Error::invalid("redirect: expected follow, error or manual"))?;
                     o.redirect = Some(mode.parse()?);
                 }
+                "auth" => o.auth = Some(Auth::from_json(v)?),
                 "max_response_bytes" => {
                     o.max_response_bytes = Some(
                         v.as_u64()
@@ -192,6 +196,7 @@ impl Request {
             decompress,
             max_response_bytes,
             redirect,
+            auth,
         } = options;
         if !headers.is_empty() {
             self = self.headers(headers);
@@ -236,6 +241,11 @@ impl Request {
         }
         if let Some(r) = redirect {
             self = self.redirect(r);
+        }
+        match auth {
+            Some(Some(a)) => self = self.auth(a),
+            Some(None) => self = self.no_auth(),
+            None => {}
         }
         self
     }
