@@ -21,9 +21,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod auth;
 pub mod cert;
 pub mod chain;
 pub mod client;
+pub mod cookies;
 pub mod error;
 pub mod inspect;
 pub mod lint;

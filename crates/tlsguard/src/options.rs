@@ -273,11 +273,11 @@ pub struct ClientOptions {
     pub sensitive_headers: Vec<String>,
     /// Credentials for every request (`Authorization`), unless a request gives its own; sent to
     /// the request's origin only (see [`Auth`](crate::Auth) for which source wins).
-    pub auth: Option<crate::client::Auth>,
+    pub auth: Option<crate::auth::Auth>,
     /// A cookie jar (default none: `Set-Cookie` is ignored and no `Cookie` is added). Clones of
     /// one [`CookieJar`](crate::CookieJar) share their cookies, so one jar given to two clients
     /// is shared by them.
-    pub cookies: Option<crate::client::CookieJar>,
+    pub cookies: Option<crate::cookies::CookieJar>,
 }
 
 impl ClientOptions {
@@ -486,7 +486,7 @@ impl ClientOptions {
                 "fetch_missing_intermediates" => opts.fetch_missing_intermediates = json_bool(n, v)?,
                 "aia_allow_private" => opts.aia_allow_private = json_bool(n, v)?,
                 "sensitive_headers" => opts.sensitive_headers = json_header_names(n, v)?,
-                "auth" => opts.auth = crate::client::Auth::from_json(v)?,
+                "auth" => opts.auth = crate::auth::Auth::from_json(v)?,
                 "cookies" => opts.cookies = json_cookies(v)?,
                 "verify" | "verify_ssl" | "insecure" | "reject_unauthorized" | "verify_peer" => {
                     return Err(Error::invalid(format!(
@@ -516,11 +516,11 @@ impl ClientOptions {
 }
 
 /// `cookies`: `true` (a new jar), `false` (none) or a list of cookies to start with.
-fn json_cookies(v: &serde_json::Value) -> Result<Option<crate::client::CookieJar>> {
+fn json_cookies(v: &serde_json::Value) -> Result<Option<crate::cookies::CookieJar>> {
     match v {
-        serde_json::Value::Bool(true) => Ok(Some(crate::client::CookieJar::new())),
+        serde_json::Value::Bool(true) => Ok(Some(crate::cookies::CookieJar::new())),
         serde_json::Value::Bool(false) => Ok(None),
-        serde_json::Value::Array(_) => crate::client::CookieJar::from_json(v).map(Some),
+        serde_json::Value::Array(_) => crate::cookies::CookieJar::from_json(v).map(Some),
         _ => Err(Error::invalid(format!(
             "cookies: expected true, false or a list of cookies (as Client::cookies_json writes), got {}",
             json_type(v)

@@ -26,13 +26,11 @@ use crate::error::{Error, Result};
 use crate::options::ClientOptions;
 use crate::tls::TlsContext;
 
-mod auth;
 mod batch;
 mod blocking;
 mod body;
 mod completion;
 pub(crate) mod connect;
-mod cookies;
 mod errors;
 mod exchange;
 mod headers;
@@ -45,9 +43,9 @@ mod stream;
 mod upload;
 mod urls;
 
-pub use auth::Auth;
+pub use crate::auth::Auth;
+pub use crate::cookies::{Cookie, CookieJar};
 pub use completion::{AbortHandle, BodyPump};
-pub use cookies::{Cookie, CookieJar, MAX_COOKIE_BYTES, MAX_COOKIES, MAX_COOKIES_PER_DOMAIN};
 pub use method::Method;
 pub use request::{Redirects, Request};
 pub use request_options::{RequestBody, RequestOptions};
