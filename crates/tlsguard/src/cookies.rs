@@ -359,14 +359,15 @@ impl Store {
     fn insert(&mut self, cookie: Cookie) {
         self.clock += 1;
         let clock = self.clock;
-        let created = match self.entries.iter().position(|e| same_slot(&e.cookie, &cookie)) {
-            Some(i) => self.entries.remove(i).created,
-            None => clock,
-        };
         let domain = cookie.domain.clone();
-        self.entries.push(Entry { cookie, created, last_access: clock });
-        // Entries stay in creation order (for export).
-        self.entries.sort_by_key(|e| e.created);
+        // Entries stay in creation order (for export): a replacement takes its predecessor's place.
+        match self.entries.iter().position(|e| same_slot(&e.cookie, &cookie)) {
+            Some(i) => {
+                let created = self.entries[i].created;
+                self.entries[i] = Entry { cookie, created, last_access: clock };
+            }
+            None => self.entries.push(Entry { cookie, created: clock, last_access: clock }),
+        }
         loop {
             let of_domain = self.entries.iter().filter(|e| e.cookie.domain == domain).count();
             let victim = if of_domain > MAX_COOKIES_PER_DOMAIN {
