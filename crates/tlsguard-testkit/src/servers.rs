@@ -10,7 +10,8 @@
 //! | path | response |
 //! |------|----------|
 //! | `/` | 200 `hello from tlsguard-testkit` (plain server: `hello over http`) |
-//! | `/echo` | 200 JSON `{method, path, query, authority, version, headers: {name: [values]}, body}` |
+//! | `/echo`, `/echo/...` | 200 JSON `{method, path, query, authority, version, headers: {name: [values]}, body}` |
+//! | `/set-cookie?c=<Set-Cookie>&c=...&redirect=<URL>` | each percent-decoded `c` as a `Set-Cookie` header; 302 to `redirect` if given, else 200 |
 //! | `/json` | 200 `{"hello":"world","n":1}` |
 //! | `/status/{n}` | status n |
 //! | `/headers` | two `Set-Cookie`, `X-Multi: a` and `X-Multi: b` |
@@ -253,6 +254,8 @@ impl Router {
             "/" if self.tls => text(StatusCode::OK, "hello from tlsguard-testkit\n"),
             "/" => text(StatusCode::OK, "hello over http\n"),
             "/echo" => echo(req).await,
+            p if p.starts_with("/echo/") => echo(req).await,
+            "/set-cookie" => set_cookie(req.uri().query().unwrap_or("")),
             "/upload" => upload(req).await,
             "/json" => json(serde_json::json!({"hello": "world", "n": 1})),
             "/conn" => text(StatusCode::OK, self.conn.to_string()),
@@ -497,6 +500,32 @@ impl hyper::body::Body for GeneratedBody {
 fn encoded(body: Bytes, encoding: &'static str, content_type: &str) -> Response<Body> {
     let mut r = respond(StatusCode::OK, content_type, body);
     r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+    r
+}
+
+/// `/set-cookie`: a `Set-Cookie` header per `c=`, and a 302 to `redirect=` if given.
+fn set_cookie(query: &str) -> Response<Body> {
+    let mut target = None;
+    let mut cookies = Vec::new();
+    for kv in query.split('&') {
+        if let Some(v) = kv.strip_prefix("c=") {
+            cookies.push(percent_decode(v));
+        } else if let Some(v) = kv.strip_prefix("redirect=") {
+            target = Some(percent_decode(v));
+        }
+    }
+    let mut r = match target {
+        Some(t) => redirect(StatusCode::FOUND, &t),
+        None => text(StatusCode::OK, "cookies set\n"),
+    };
+    for c in cookies {
+        match HeaderValue::from_str(&c) {
+            Ok(v) => {
+                r.headers_mut().append(header::SET_COOKIE, v);
+            }
+            Err(_) => return text(StatusCode::BAD_REQUEST, "a cookie is not a valid header value\n"),
+        }
+    }
     r
 }
 

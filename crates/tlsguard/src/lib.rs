@@ -21,9 +21,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod auth;
 pub mod cert;
 pub mod chain;
 pub mod client;
+pub mod cookies;
 pub mod error;
 pub mod inspect;
 pub mod lint;
@@ -49,9 +51,9 @@ mod x509;
 pub use cert::{Certificate, CertificateInfo, KeyType, parse_certificates};
 pub use chain::{ChainReport, Purpose, VerifyOptions, verify_chain, verify_chain_der};
 pub use client::{
-    AbortHandle, BodyPump, BodyReader, BodyStream, Client, Method, Multipart, Redirect, Redirects, Request,
-    RequestBody, RequestOptions, Response, ResponseHead, Retries, SHARED_CLIENT_TTL, SHARED_CLIENTS, StreamedResponse,
-    spawn,
+    AbortHandle, Auth, BodyPump, BodyReader, BodyStream, Client, Cookie, CookieJar, Method, Multipart, Redirect,
+    Redirects, Request, RequestBody, RequestOptions, Response, ResponseHead, Retries, SHARED_CLIENT_TTL,
+    SHARED_CLIENTS, StreamedResponse, spawn,
 };
 pub use detail::{Detail, Fact};
 pub use error::{Category, Code, Error, Result};

@@ -273,6 +273,13 @@ pub struct ClientOptions {
     pub sensitive_headers: Vec<String>,
     /// Retries (default `None`: none): see [`Retries`](crate::Retries) for what is retried.
     pub retries: Option<crate::Retries>,
+    /// Credentials for every request (`Authorization`), unless a request gives its own; sent to
+    /// the request's origin only (see [`Auth`](crate::Auth) for which source wins).
+    pub auth: Option<crate::auth::Auth>,
+    /// A cookie jar (default none: `Set-Cookie` is ignored and no `Cookie` is added). Clones of
+    /// one [`CookieJar`](crate::CookieJar) share their cookies, so one jar given to two clients
+    /// is shared by them.
+    pub cookies: Option<crate::cookies::CookieJar>,
 }
 
 impl ClientOptions {
@@ -309,6 +316,8 @@ impl fmt::Debug for ClientOptions {
             .field("aia_allow_private", &self.aia_allow_private)
             .field("sensitive_headers", &self.sensitive_headers)
             .field("retries", &self.retries)
+            .field("auth", &self.auth)
+            .field("cookies", &self.cookies)
             .finish()
     }
 }
@@ -343,6 +352,8 @@ impl Default for ClientOptions {
             aia_allow_private: false,
             sensitive_headers: DEFAULT_SENSITIVE_HEADERS.iter().map(|s| (*s).to_owned()).collect(),
             retries: None,
+            auth: None,
+            cookies: None,
         }
     }
 }
@@ -397,6 +408,8 @@ pub const CLIENT_OPTION_NAMES: &[&str] = &[
     "use_env",
     "sensitive_headers",
     "retries",
+    "auth",
+    "cookies",
 ];
 
 impl ClientOptions {
@@ -430,6 +443,8 @@ impl ClientOptions {
             "use_env": d.trust.use_env,
             "sensitive_headers": d.sensitive_headers,
             "retries": 0,
+            "auth": null,
+            "cookies": false,
         })
     }
 
@@ -478,6 +493,8 @@ impl ClientOptions {
                 "aia_allow_private" => opts.aia_allow_private = json_bool(n, v)?,
                 "sensitive_headers" => opts.sensitive_headers = json_header_names(n, v)?,
                 "retries" => opts.retries = Some(crate::Retries::from_json(n, v)?).filter(|r| r.max_retries > 0),
+                "auth" => opts.auth = crate::auth::Auth::from_json(v)?,
+                "cookies" => opts.cookies = json_cookies(v)?,
                 "verify" | "verify_ssl" | "insecure" | "reject_unauthorized" | "verify_peer" => {
                     return Err(Error::invalid(format!(
                         "there is no {n:?} option: verification is always on. To trust a self-signed \
@@ -502,6 +519,19 @@ impl ClientOptions {
             (None, Some(_)) => return Err(Error::invalid("client_key is set but client_cert is not")),
         }
         Ok(opts)
+    }
+}
+
+/// `cookies`: `true` (a new jar), `false` (none) or a list of cookies to start with.
+fn json_cookies(v: &serde_json::Value) -> Result<Option<crate::cookies::CookieJar>> {
+    match v {
+        serde_json::Value::Bool(true) => Ok(Some(crate::cookies::CookieJar::new())),
+        serde_json::Value::Bool(false) => Ok(None),
+        serde_json::Value::Array(_) => crate::cookies::CookieJar::from_json(v).map(Some),
+        _ => Err(Error::invalid(format!(
+            "cookies: expected true, false or a list of cookies (as Client::cookies_json writes), got {}",
+            json_type(v)
+        ))),
     }
 }
 

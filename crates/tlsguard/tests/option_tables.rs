@@ -54,6 +54,7 @@ fn every_request_option_names_itself_when_refused() {
         ("max_response_bytes", json!(-1)),
         ("redirect", json!("sideways")),
         ("retries", json!(-1)),
+        ("auth", json!({"digest": ["u", "p"]})),
     ];
     let mut covered: Vec<&str> = bad.iter().map(|(n, _)| *n).collect();
     covered.sort_unstable();
@@ -102,6 +103,8 @@ fn every_client_option_names_itself_when_refused() {
         ("use_env", json!("no")),
         ("sensitive_headers", json!(5)),
         ("retries", json!({"max": 1, "statuses": [600]})),
+        ("auth", json!(true)),
+        ("cookies", json!("yes")),
     ];
     let mut covered: Vec<&str> = bad.iter().map(|(n, _)| *n).collect();
     covered.sort_unstable();

@@ -11,7 +11,8 @@ use super::request::Redirects;
 use super::response::{Redirect, ResponseHead};
 use super::stream::{BodyStream, ErrCtx, StreamLimits, StreamedResponse};
 use super::upload::{Payload, Progress};
-use super::{Client, HyperClient, Method, Request, Response, body, errors, headers, urls};
+use super::{Auth, Client, CookieJar, HyperClient, Method, Request, Response, body, errors, headers, urls};
+use crate::auth;
 use crate::error::{Code, Error, Result};
 use crate::net::secs;
 use crate::tls::TlsInfo;
@@ -56,6 +57,7 @@ impl Request {
             read_timeout_for_head: limits.read_timeout,
             connect_timeout: limits.connect_timeout,
             pool,
+            auth: self.auth,
         };
         Ok((exchange, limits))
     }
@@ -178,6 +180,8 @@ struct Exchange {
     /// The retry policy (the request's, else the client's), if it allows any retry.
     retries: Option<super::Retries>,
     pool: HyperClient,
+    /// The request's own `auth` (`Some(None)`: none).
+    auth: Option<Option<Auth>>,
 }
 
 /// A response's head and unread body, after the redirects.
@@ -219,6 +223,29 @@ async fn wait_for_head<F: std::future::Future>(
 
 /// How much of a redirect response's body is read (so the connection can be reused).
 const REDIRECT_BODY_DRAIN: u64 = 64 * 1024;
+
+/// Adds the jar's cookies for `url` to the request's `Cookie` header: after the caller's own
+/// cookies, leaving out names the caller set (one `Cookie` header, as RFC 6265 5.4 asks).
+fn add_jar_cookies(headers: &mut http::HeaderMap, jar: &CookieJar, url: &url::Url) {
+    let Some(from_jar) = jar.header_for(url) else { return };
+    let own: Vec<String> = headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .collect();
+    let name_of = |pair: &str| pair.split('=').next().unwrap_or("").trim().to_owned();
+    let own_names: Vec<String> = own.iter().flat_map(|h| h.split(';')).map(name_of).collect();
+    let extra: Vec<&str> = from_jar.split("; ").filter(|pair| !own_names.contains(&name_of(pair))).collect();
+    if extra.is_empty() {
+        return;
+    }
+    let mut all = own;
+    all.extend(extra.iter().map(|s| (*s).to_owned()));
+    if let Ok(mut v) = HeaderValue::from_str(&all.join("; ")) {
+        v.set_sensitive(true);
+        headers.insert(http::header::COOKIE, v);
+    }
+}
 
 /// The head of a response, from hyper's parts.
 fn response_head(
@@ -304,9 +331,16 @@ impl Exchange {
             }
         }
         let mut headers = headers::merge(&inner.default_headers, &self.headers, self.body_type.as_deref())?;
-        if let Some(auth) = url_auth {
-            headers.entry(http::header::AUTHORIZATION).or_insert(auth);
+        // One Authorization, from the most specific source; like a caller's own header, it is
+        // dropped below when a redirect leaves the origin, and not restored after.
+        auth::AuthSources {
+            request: self.auth.as_ref(),
+            request_header: self.headers.iter().any(|(n, _)| n == http::header::AUTHORIZATION),
+            url: url_auth,
+            client: opts.auth.as_ref(),
         }
+        .apply(&mut headers)?;
+        let jar = opts.cookies.as_ref();
         let mut method = self.method;
         let mut body = self.body;
         let mut history: Vec<Redirect> = Vec::new();
@@ -326,6 +360,9 @@ impl Exchange {
                 *req.method_mut() = method.to_http();
                 *req.uri_mut() = uri.clone();
                 *req.headers_mut() = headers.clone();
+                if let Some(jar) = jar {
+                    add_jar_cookies(req.headers_mut(), jar, &url);
+                }
                 let sent = pool.request(req);
                 let classify = |e: hyper_util::client::legacy::Error| {
                     let connecting = e.is_connect();
@@ -378,6 +415,10 @@ impl Exchange {
                 }
             };
             let status = res.status().as_u16();
+            if let Some(jar) = jar {
+                // Every response's cookies, a redirect's included (a login's 302 sets the session).
+                jar.store_response(&url, res.headers().get_all(http::header::SET_COOKIE).iter().map(|v| v.as_bytes()));
+            }
 
             if urls::is_redirect(status)
                 && (opts.max_redirects > 0 || self.redirect == Redirects::Error)

@@ -44,6 +44,8 @@ mod stream;
 mod upload;
 mod urls;
 
+pub use crate::auth::Auth;
+pub use crate::cookies::{Cookie, CookieJar};
 pub use completion::{AbortHandle, BodyPump, spawn};
 pub use method::{Method, MethodToken};
 pub use request::{Redirects, Request};
@@ -122,6 +124,9 @@ impl Client {
             }
         }
         let default_headers = headers::validate_all("headers option", options.headers.iter().map(|(k, v)| (k, v)))?;
+        if let Some(auth) = &options.auth {
+            auth.check()?;
+        }
         let proxy = Arc::new(ProxyPolicy::new(options.proxy.as_deref())?);
         let tls = Arc::new(TlsContext::new(&options)?);
         let connector = Connector { tls: tls.clone(), proxy, connect_timeout: options.connect_timeout };
@@ -143,7 +148,13 @@ impl Client {
     /// instead of a trust load, TCP connection and full handshake per call. Up to
     /// [`SHARED_CLIENTS`] option sets are kept, the least recently used dropped first, and an
     /// entry is rebuilt after [`SHARED_CLIENT_TTL`] so a changed `ca_file` is read again.
+    ///
+    /// Options with a cookie jar are not shared (one-off requests would otherwise keep one
+    /// another's cookies): each call makes a client of its own.
     pub fn shared(options: ClientOptions) -> Result<Client> {
+        if options.cookies.is_some() {
+            return Client::new(options);
+        }
         let mut cache = shared_cache();
         if let Some(client) = shared_lookup(&mut cache, &options) {
             return Ok(client);
@@ -198,6 +209,29 @@ impl Client {
         self.inner.closed.load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// The client's cookie jar (the `cookies` option), if it has one.
+    pub fn cookie_jar(&self) -> Option<&CookieJar> {
+        self.inner.options.cookies.as_ref()
+    }
+
+    /// The client's cookies as JSON ([`CookieJar::to_json`]), for a binding to persist or hand
+    /// to another client's `cookies` option; `None` when the client has no jar.
+    ///
+    /// ```no_run
+    /// # fn demo() -> tlsguard::Result<()> {
+    /// use tlsguard::{Client, ClientOptions};
+    ///
+    /// let client = Client::new(ClientOptions::from_json(&serde_json::json!({"cookies": true}))?)?;
+    /// client.get("https://example.com/login").send_blocking()?;
+    /// let saved = client.cookies_json().expect("a jar");
+    /// // Later, or in another process: a client that starts with those cookies.
+    /// let again = Client::new(ClientOptions::from_json(&serde_json::json!({"cookies": saved}))?)?;
+    /// # let _ = again; Ok(()) }
+    /// ```
+    pub fn cookies_json(&self) -> Option<serde_json::Value> {
+        self.cookie_jar().map(CookieJar::to_json)
+    }
+
     /// What the client trusts: every source loaded, with counts and what was skipped.
     pub fn trust_report(&self) -> &crate::trust::TrustReport {
         &self.inner.tls.store.report
@@ -221,6 +255,7 @@ impl Client {
             redirect: request::Redirects::Follow,
             retries: None,
             error: None,
+            auth: None,
         }
     }
 

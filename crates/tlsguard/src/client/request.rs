@@ -34,6 +34,9 @@ pub struct Request {
     /// The request's own retry policy, else the client's.
     pub(super) retries: Option<super::Retries>,
     pub(super) error: Option<Error>,
+    /// The request's own credentials (`Some(None)`: none, not even the client's), else the
+    /// client's.
+    pub(super) auth: Option<Option<super::Auth>>,
 }
 
 /// What a request does with a redirect response (fetch's `redirect` option).
@@ -250,6 +253,25 @@ impl Request {
         self
     }
 
+    /// Sends these credentials in `Authorization` instead of the client's `auth` (and instead of
+    /// an `Authorization` header or URL credentials); dropped when a redirect leaves the
+    /// request's origin. Credentials that cannot be sent are `INVALID_ARGUMENT` (`auth`).
+    pub fn auth(mut self, auth: super::Auth) -> Self {
+        if let Err(e) = auth.check() {
+            return self.fail(e);
+        }
+        self.auth = Some(Some(auth));
+        self
+    }
+
+    /// Sends no credentials from the client with this request: neither its `auth` nor an
+    /// `Authorization` of its `headers` (an `Authorization` header set on the request, or
+    /// credentials in its URL, still count).
+    pub fn no_auth(mut self) -> Self {
+        self.auth = Some(None);
+        self
+    }
+
     /// Per-request option names of [`Request::options_json`].
     pub const OPTION_NAMES: &'static [&'static str] = &[
         "headers",
@@ -266,6 +288,7 @@ impl Request {
         "retries",
         "file",
         "multipart",
+        "auth",
     ];
 
     /// Sends the request and reads the whole response. Works from any async runtime (or

@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::upload::Multipart;
-use super::{Redirects, Request};
+use super::{Auth, Redirects, Request};
 use crate::error::{Error, Result};
 
 /// A request body given as a value (streams are given to [`Request::body_stream`] and
@@ -56,6 +56,8 @@ pub struct RequestOptions {
     pub redirect: Option<Redirects>,
     /// This request's retry policy (`max_retries` 0: none), else the client's.
     pub retries: Option<super::Retries>,
+    /// This request's credentials: `Some(None)` none (not the client's), `None` the client's.
+    pub auth: Option<Option<Auth>>,
 }
 
 impl RequestOptions {
@@ -65,7 +67,9 @@ impl RequestOptions {
     /// (a list of parts `{name, value}` or `{name, file, filename?, content_type?}`), `timeout`
     /// and `read_timeout` (seconds; 0: no limit), `timeout_covers_body` and `decompress`
     /// (booleans), `max_response_bytes` (a whole number), `redirect` (`"follow"`, `"error"`,
-    /// `"manual"`), `retries` (a count or a policy object, see [`Retries::from_json`](super::Retries::from_json)). `null` means "not given"; an empty list counts as an empty mapping (PHP
+    /// `"manual"`), `retries` (a count or a policy object, see
+    /// [`Retries::from_json`](super::Retries::from_json)), `auth` (`{"basic": [user, password]}`, `{"bearer": token}`, or `false`: none,
+    /// not the client's). `null` means "not given"; an empty list counts as an empty mapping (PHP
     /// cannot tell them apart). At most one body. Unknown names and bad values are
     /// `INVALID_ARGUMENT` naming the option.
     pub fn from_json(value: &serde_json::Value) -> Result<RequestOptions> {
@@ -128,6 +132,7 @@ impl RequestOptions {
                     o.redirect = Some(mode.parse()?);
                 }
                 "retries" => o.retries = Some(super::Retries::from_json(name, v)?),
+                "auth" => o.auth = Some(Auth::from_json(v)?),
                 "max_response_bytes" => {
                     o.max_response_bytes = Some(
                         v.as_u64()
@@ -196,6 +201,7 @@ impl Request {
             max_response_bytes,
             redirect,
             retries,
+            auth,
         } = options;
         if !headers.is_empty() {
             self = self.headers(headers);
@@ -243,6 +249,11 @@ impl Request {
         }
         if let Some(r) = retries {
             self = self.retries(r);
+        }
+        match auth {
+            Some(Some(a)) => self = self.auth(a),
+            Some(None) => self = self.no_auth(),
+            None => {}
         }
         self
     }
