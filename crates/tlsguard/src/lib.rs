@@ -30,7 +30,9 @@ pub mod error;
 pub mod inspect;
 pub mod lint;
 pub mod manual;
+pub mod method;
 pub mod options;
+pub mod retry;
 pub mod trust;
 
 mod aia;

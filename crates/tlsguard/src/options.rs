@@ -272,7 +272,7 @@ pub struct ClientOptions {
     /// Default: [`DEFAULT_SENSITIVE_HEADERS`].
     pub sensitive_headers: Vec<String>,
     /// Retries (default `None`: none): see [`Retries`](crate::Retries) for what is retried.
-    pub retries: Option<crate::Retries>,
+    pub retries: Option<crate::retry::Retries>,
     /// Credentials for every request (`Authorization`), unless a request gives its own; sent to
     /// the request's origin only (see [`Auth`](crate::Auth) for which source wins).
     pub auth: Option<crate::auth::Auth>,
@@ -492,7 +492,7 @@ impl ClientOptions {
                 "fetch_missing_intermediates" => opts.fetch_missing_intermediates = json_bool(n, v)?,
                 "aia_allow_private" => opts.aia_allow_private = json_bool(n, v)?,
                 "sensitive_headers" => opts.sensitive_headers = json_header_names(n, v)?,
-                "retries" => opts.retries = Some(crate::Retries::from_json(n, v)?).filter(|r| r.max_retries > 0),
+                "retries" => opts.retries = Some(crate::retry::Retries::from_json(n, v)?).filter(|r| r.max_retries > 0),
                 "auth" => opts.auth = crate::auth::Auth::from_json(v)?,
                 "cookies" => opts.cookies = json_cookies(v)?,
                 "verify" | "verify_ssl" | "insecure" | "reject_unauthorized" | "verify_peer" => {

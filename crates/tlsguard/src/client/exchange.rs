@@ -392,7 +392,7 @@ impl Exchange {
                 // ... for a failure that is safe to retry, or a listed status, if its wait
                 // ends before the request's deadline.
                 let wait = match (&res, retry) {
-                    (Err((e, connecting)), Some(r)) if super::retry::retryable(e, *connecting) => {
+                    (Err((e, connecting)), Some(r)) if crate::retry::retryable(e, *connecting) => {
                         Some(r.backoff(attempts))
                     }
                     (Ok(res), Some(r)) => {

@@ -34,11 +34,9 @@ pub(crate) mod connect;
 mod errors;
 mod exchange;
 mod headers;
-mod method;
 mod request;
 mod request_options;
 mod response;
-mod retry;
 pub(crate) mod runtime;
 mod stream;
 mod upload;
@@ -46,12 +44,12 @@ mod urls;
 
 pub use crate::auth::Auth;
 pub use crate::cookies::{Cookie, CookieJar};
+pub use crate::method::{Method, MethodToken};
+pub use crate::retry::{DEFAULT_RETRY_STATUSES, Retries};
 pub use completion::{AbortHandle, BodyPump, spawn};
-pub use method::{Method, MethodToken};
 pub use request::{Redirects, Request};
 pub use request_options::{RequestBody, RequestOptions};
 pub use response::{Redirect, Response, ResponseHead};
-pub use retry::{DEFAULT_RETRY_STATUSES, Retries};
 pub use stream::{BodyReader, BodyStream, StreamedResponse};
 pub use upload::{ByteStream, Multipart};
 

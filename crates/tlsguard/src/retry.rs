@@ -16,8 +16,8 @@
 
 use std::time::{Duration, SystemTime};
 
-use super::Method;
 use crate::error::{Category, Code, Error, Result};
+use crate::method::Method;
 
 /// A retry policy ([`ClientOptions::retries`](crate::ClientOptions::retries),
 /// [`Request::retries`](crate::Request::retries)).
@@ -127,7 +127,7 @@ impl Retries {
     }
 
     /// Whether requests with `method` may be retried.
-    pub(super) fn allows(&self, method: Method) -> bool {
+    pub(crate) fn allows(&self, method: Method) -> bool {
         match &self.methods {
             Some(list) => list.contains(&method),
             None => matches!(method, Method::Get | Method::Head | Method::Options | Method::Put | Method::Delete),
@@ -135,7 +135,7 @@ impl Retries {
     }
 
     /// The wait before retry number `n` (1-based): exponential, a random point of its upper half.
-    pub(super) fn backoff(&self, n: u32) -> Duration {
+    pub(crate) fn backoff(&self, n: u32) -> Duration {
         let full = self.backoff.saturating_mul(1u32.checked_shl(n.saturating_sub(1)).unwrap_or(u32::MAX));
         let full = full.min(self.max_backoff);
         full / 2 + full.mul_f64(random_unit() / 2.0)
@@ -143,7 +143,7 @@ impl Retries {
 
     /// The wait before retrying a response with `status`, or `None` when it is not retried
     /// (not listed, or a `Retry-After` longer than `max_backoff`).
-    pub(super) fn wait_for_status(&self, status: u16, retry_after: Option<&str>, n: u32) -> Option<Duration> {
+    pub(crate) fn wait_for_status(&self, status: u16, retry_after: Option<&str>, n: u32) -> Option<Duration> {
         if !self.statuses.contains(&status) {
             return None;
         }
@@ -160,7 +160,7 @@ const MAX_RETRIES: u64 = 100;
 
 /// Whether `e` (from sending a request) is a failure that is safe to retry: the connection was
 /// never made, so the request never left. `connecting` says whether it happened while connecting.
-pub(super) fn retryable(e: &Error, connecting: bool) -> bool {
+pub(crate) fn retryable(e: &Error, connecting: bool) -> bool {
     if matches!(e.code().category(), Category::Certificate | Category::Tls) {
         return false;
     }

@@ -86,7 +86,7 @@ impl Method {
         }
     }
 
-    pub(super) fn to_http(self) -> http::Method {
+    pub(crate) fn to_http(self) -> http::Method {
         match self {
             Self::Get => http::Method::GET,
             Self::Head => http::Method::HEAD,
