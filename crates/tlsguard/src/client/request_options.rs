@@ -54,6 +54,9 @@ pub struct RequestOptions {
     pub max_response_bytes: Option<u64>,
     /// What to do with a redirect.
     pub redirect: Option<Redirects>,
+    /// This request's own proxy URL (`""`: directly), instead of the client's; see
+    /// [`Request::proxy`].
+    pub proxy: Option<String>,
 }
 
 impl RequestOptions {
@@ -63,7 +66,7 @@ impl RequestOptions {
     /// (a list of parts `{name, value}` or `{name, file, filename?, content_type?}`), `timeout`
     /// and `read_timeout` (seconds; 0: no limit), `timeout_covers_body` and `decompress`
     /// (booleans), `max_response_bytes` (a whole number), `redirect` (`"follow"`, `"error"`,
-    /// `"manual"`). `null` means "not given"; an empty list counts as an empty mapping (PHP
+    /// `"manual"`), `proxy` (a proxy URL; `""`: directly). `null` means "not given"; an empty list counts as an empty mapping (PHP
     /// cannot tell them apart). At most one body. Unknown names and bad values are
     /// `INVALID_ARGUMENT` naming the option.
     pub fn from_json(value: &serde_json::Value) -> Result<RequestOptions> {
@@ -124,6 +127,12 @@ impl RequestOptions {
                     let mode =
                         v.as_str().ok_or_else(|| Error::invalid("redirect: expected follow, error or manual"))?;
                     o.redirect = Some(mode.parse()?);
+                }
+                "proxy" => {
+                    let url = v.as_str().ok_or_else(|| Error::invalid("proxy: expected a proxy URL (\"\": none)"))?;
+                    // Checked here, once, like every other option.
+                    super::routes::Route::parse(url)?;
+                    o.proxy = Some(url.to_owned());
                 }
                 "max_response_bytes" => {
                     o.max_response_bytes = Some(
@@ -192,6 +201,7 @@ impl Request {
             decompress,
             max_response_bytes,
             redirect,
+            proxy,
         } = options;
         if !headers.is_empty() {
             self = self.headers(headers);
@@ -236,6 +246,9 @@ impl Request {
         }
         if let Some(r) = redirect {
             self = self.redirect(r);
+        }
+        if let Some(p) = proxy {
+            self = self.proxy(&p);
         }
         self
     }
