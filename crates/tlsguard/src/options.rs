@@ -243,14 +243,19 @@ pub struct ClientOptions {
     pub read_timeout: Option<Duration>,
     /// How long an idle pooled connection is kept before it is closed (default 90 s).
     pub pool_idle_timeout: Duration,
-    /// Connect timeout (DNS, TCP connect, proxy tunnel and TLS handshake).
+    /// Connect timeout (DNS, TCP connect to every address tried, proxy tunnel and TLS handshake).
     pub connect_timeout: Duration,
     /// Redirects followed at most (0 = none followed; the 3xx response is returned).
     pub max_redirects: u32,
     /// Allow `http://` URLs (never allowed as a redirect target from https).
     pub allow_http: bool,
-    /// Explicit proxy URL (`http://[user:pass@]host:port`); `None` reads
-    /// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`; `Some("")` connects directly and ignores them.
+    /// Explicit proxy URL: `http://` (CONNECT), `https://` (TLS to the proxy with this client's
+    /// trust, CONNECT inside), `socks5://` (the client resolves names) or `socks5h://` (the
+    /// proxy does), each `scheme://[user:pass@]host[:port]`. `None` reads
+    /// `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY` (any of those kinds); `Some("")`
+    /// connects directly and ignores them. A request may choose its own
+    /// ([`Request::proxy`](crate::Request::proxy)). See
+    /// [`manual::requests`](crate::manual::requests) for an example.
     pub proxy: Option<String>,
     /// Offer HTTP/2 by ALPN (default false: HTTP/1.1 only, like requests, httpx, undici and
     /// Guzzle). Off by default because, measured on this library's benchmark, HTTP/2 cost

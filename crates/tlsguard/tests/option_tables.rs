@@ -53,6 +53,7 @@ fn every_request_option_names_itself_when_refused() {
         ("decompress", json!(0)),
         ("max_response_bytes", json!(-1)),
         ("redirect", json!("sideways")),
+        ("proxy", json!("socks4://127.0.0.1:1080")),
     ];
     let mut covered: Vec<&str> = bad.iter().map(|(n, _)| *n).collect();
     covered.sort_unstable();
@@ -100,6 +101,9 @@ fn every_client_option_names_itself_when_refused() {
         ("aia_allow_private", json!("no")),
         ("use_env", json!("no")),
         ("sensitive_headers", json!(5)),
+        ("max_connections_per_host", json!(-1)),
+        ("pool_wait_timeout", json!(0)),
+        ("resolve", json!({"localhost": "not-an-address"})),
     ];
     let mut covered: Vec<&str> = bad.iter().map(|(n, _)| *n).collect();
     covered.sort_unstable();
