@@ -147,6 +147,23 @@ fn a_socks_refusal_names_the_proxy_and_the_target() {
     assert!(e.message().contains("did not answer as a SOCKS5 proxy"), "{e}");
 }
 
+#[test]
+fn a_missing_intermediate_is_fetched_through_the_socks_proxy_too() {
+    let proxy = kit().start_socks5_proxy(None).expect("socks proxy");
+    let c = client_with(|o| {
+        o.proxy = Some(proxy.url_h());
+        o.fetch_missing_intermediates = true;
+        o.aia_allow_private = true; // the kit serves the intermediate on 127.0.0.1
+    });
+    let url = kit().url("missing_intermediate");
+    let r = c.get(&url).send_blocking().expect("completed through the proxy");
+    assert_eq!(r.status(), 200);
+    let targets: Vec<(SocksTarget, u16)> = proxy.requests().into_iter().map(|q| (q.target, q.port)).collect();
+    // The request's tunnel, then the fetch from the CA-issuers URL (http://127.0.0.1:<plain>/...).
+    assert!(targets.contains(&(SocksTarget::Ip(ip("127.0.0.1")), kit().port("plain"))), "{targets:?}");
+    assert!(targets.iter().any(|(_, p)| *p == kit().port("missing_intermediate")), "{targets:?}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // https:// proxy
 // ---------------------------------------------------------------------------------------------
