@@ -30,6 +30,7 @@ pub mod openssl;
 pub mod pki;
 pub mod proxy;
 pub mod servers;
+pub mod socks;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -44,6 +45,7 @@ use rustls::version::{TLS12, TLS13};
 
 pub use manifest::{Expect, MANIFEST_VERSION, Manifest, Scenario};
 pub use pki::pin_of_spki;
+pub use socks::{Socks5Proxy, SocksRequest, SocksTarget};
 
 const BOTH: &[&SupportedProtocolVersion] = &[&TLS12, &TLS13];
 const ONLY12: &[&SupportedProtocolVersion] = &[&TLS12];
@@ -92,6 +94,8 @@ pub struct Kit {
     ports: BTreeMap<&'static str, u16>,
     proxy_connects: Arc<AtomicUsize>,
     assets: Arc<servers::KitAssets>,
+    /// The `good` server's TLS configuration (for the servers started on demand).
+    good_config: Arc<rustls::ServerConfig>,
     // Field order = drop order: openssl and gnutls children first, then the runtime.
     _openssl: openssl::Fleet,
     _gnutls: gnutls::Fleet,
@@ -160,6 +164,7 @@ impl Kit {
             plain_port: ports["plain"],
             pki_der: pki.der.iter().map(|(k, v)| (k.clone(), Bytes::from(v.clone()))).collect(),
         });
+        let good_config = servers::server_config(&pki.identities["good"], BOTH, None)?;
         for &(name, identity, versions, mtls) in RUSTLS_SERVERS {
             let identity = &pki.identities[identity];
             let config = servers::server_config(identity, versions, mtls.then_some(&pki.client_ca))?;
@@ -193,6 +198,7 @@ impl Kit {
             ports,
             proxy_connects,
             assets,
+            good_config,
             _openssl: fleet,
             _gnutls: gnutls,
             _runtime: runtime,
@@ -283,6 +289,43 @@ impl Kit {
         let rt = self._runtime.0.as_ref().ok_or_else(|| io::Error::other("kit stopped"))?;
         rt.spawn(servers::serve_tls(listener, config, router));
         Ok(port)
+    }
+
+    /// Starts a SOCKS5 proxy on `127.0.0.1` (see [`socks`]), requiring `auth` (user,
+    /// password) if given. It stops with the kit; each has a log of its own.
+    pub fn start_socks5_proxy(&self, auth: Option<(&str, &str)>) -> io::Result<Socks5Proxy> {
+        let (proxy, listener) = socks::bind(auth)?;
+        self.runtime()?.spawn(socks::serve(listener, proxy.clone()));
+        Ok(proxy)
+    }
+
+    /// Starts the CONNECT proxy over TLS on `127.0.0.1` (the `good` server's certificate, for
+    /// `localhost` and `127.0.0.1`); returns its port and its count of established tunnels.
+    /// Its URL: `https://localhost:<port>`.
+    pub fn start_https_proxy(&self) -> io::Result<(u16, Arc<AtomicUsize>)> {
+        let listener = bind()?;
+        let port = listener.local_addr()?.port();
+        let connects = Arc::new(AtomicUsize::new(0));
+        self.runtime()?.spawn(proxy::serve_tls(listener, self.good_config.clone(), connects.clone()));
+        Ok((port, connects))
+    }
+
+    /// Starts one more server like `good` (same certificate and routes) on `addr`, e.g.
+    /// `[::1]:0` or `127.0.0.1:0`; returns its port and the number of TCP connections it has
+    /// accepted so far (for tests that count connections). It stops with the kit.
+    pub fn start_good_server_at(&self, addr: std::net::SocketAddr) -> io::Result<(u16, Arc<AtomicUsize>)> {
+        let listener = TcpListener::bind(addr)?;
+        listener.set_nonblocking(true)?;
+        let port = listener.local_addr()?.port();
+        let router = servers::Router { assets: self.assets.clone(), port, tls: true, conn: 0 };
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let serve = servers::serve_tls_counted(listener, self.good_config.clone(), router, Some(accepted.clone()));
+        self.runtime()?.spawn(serve);
+        Ok((port, accepted))
+    }
+
+    fn runtime(&self) -> io::Result<&tokio::runtime::Runtime> {
+        self._runtime.0.as_ref().ok_or_else(|| io::Error::other("kit stopped"))
     }
 
     /// Number of tunnels the CONNECT proxy has established so far.

@@ -1,4 +1,5 @@
-//! A minimal HTTP CONNECT proxy for the `via_proxy` scenario.
+//! A minimal HTTP CONNECT proxy for the `via_proxy` scenario (and, over TLS, the
+//! `https://` proxy of [`Kit::start_https_proxy`](crate::Kit::start_https_proxy)).
 //!
 //! It reads the request head (up to `\r\n\r\n`, at most 8 KiB), accepts only
 //! `CONNECT host:port` to `127.0.0.1`, `localhost` or `[::1]` (it must never be
@@ -13,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 const MAX_HEAD: usize = 8 * 1024;
@@ -44,7 +45,25 @@ fn find_head_end(buf: &[u8]) -> Option<usize> {
     buf.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4)
 }
 
-async fn reply(client: &mut TcpStream, status: &str) -> io::Result<()> {
+/// Serves the proxy over TLS (`config`) on `listener` until the runtime shuts down.
+pub(crate) async fn serve_tls(
+    listener: std::net::TcpListener,
+    config: Arc<rustls::ServerConfig>,
+    connects: Arc<AtomicUsize>,
+) {
+    let acceptor = tokio_rustls::TlsAcceptor::from(config);
+    crate::servers::accept_loop(listener, move |tcp| {
+        let (acceptor, connects) = (acceptor.clone(), connects.clone());
+        async move {
+            if let Ok(Ok(tls)) = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
+                let _ = handle(tls, connects).await;
+            }
+        }
+    })
+    .await
+}
+
+async fn reply<S: AsyncWrite + Unpin>(client: &mut S, status: &str) -> io::Result<()> {
     let msg = format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     client.write_all(msg.as_bytes()).await?;
     client.shutdown().await
@@ -62,7 +81,7 @@ pub(crate) fn allowed_target(authority: &str) -> Option<SocketAddr> {
     Some(SocketAddr::new(ip, port))
 }
 
-async fn handle(mut client: TcpStream, connects: Arc<AtomicUsize>) -> io::Result<()> {
+async fn handle<S: AsyncRead + AsyncWrite + Unpin>(mut client: S, connects: Arc<AtomicUsize>) -> io::Result<()> {
     let mut buf = Vec::with_capacity(1024);
     let mut tmp = [0u8; 1024];
     let end = loop {

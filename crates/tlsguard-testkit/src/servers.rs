@@ -640,8 +640,21 @@ where
 
 /// Serves HTTPS on `listener` until the runtime shuts down.
 pub(crate) async fn serve_tls(listener: std::net::TcpListener, config: Arc<ServerConfig>, router: Router) {
+    serve_tls_counted(listener, config, router, None).await
+}
+
+/// [`serve_tls`], counting the TCP connections accepted in `accepted`.
+pub(crate) async fn serve_tls_counted(
+    listener: std::net::TcpListener,
+    config: Arc<ServerConfig>,
+    router: Router,
+    accepted: Option<Arc<std::sync::atomic::AtomicUsize>>,
+) {
     let acceptor = TlsAcceptor::from(config);
     accept_loop(listener, move |tcp| {
+        if let Some(n) = &accepted {
+            n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
         let acceptor = acceptor.clone();
         let router = router.clone();
         async move {

@@ -42,7 +42,8 @@ use crate::cert::{Certificate, certificate_ders, looks_like_pem};
 use crate::error::{Code, Error};
 #[cfg(test)]
 use crate::proxy::Proxy;
-use crate::proxy::ProxyPolicy;
+use crate::proxy::{ProxyKind, ProxyPolicy};
+use crate::socks;
 use crate::trust::TrustStore;
 pub(crate) use crate::verify::Fetched;
 use crate::verify::{Purpose, presented_chain, verify_server_chain};
@@ -336,7 +337,13 @@ pub(crate) struct FetchEnv<'a> {
     pub net: &'a dyn Net,
     /// When the whole operation must be over (the handshake's connect deadline), if any.
     pub deadline: Option<tokio::time::Instant>,
+    /// TLS to an `https://` proxy (the client's trust); without it such a proxy is refused.
+    pub proxy_tls: Option<Arc<rustls::ClientConfig>>,
 }
+
+/// What the GET runs on: TCP, or TLS to an `https://` proxy.
+trait Conn: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> Conn for T {}
 
 /// Checks `url` against the rules that need no network: what is allowed to be fetched, and
 /// where (host, port, request target).
@@ -403,15 +410,44 @@ async fn get(url: &url::Url, env: &FetchEnv<'_>) -> Result<Bytes, FetchError> {
     };
     let uri: http::Uri = format!("http://{host_header}{path}").parse().map_err(|_| FetchError::Failed)?;
     let proxy = env.proxy.for_uri(&uri).map_err(|_| FetchError::Failed)?;
-    let (tcp, target, auth) = match &proxy {
+    let (tcp, target, auth): (Box<dyn Conn>, String, _) = match &proxy {
         // The proxy resolves the name; the rule applied to a literal address in check_url.
-        Some(p) => (connect_any(env.net, &p.host, p.port, |_| true).await?, uri.to_string(), p.auth.clone()),
+        Some(p) if p.kind == ProxyKind::Http => {
+            (Box::new(connect_any(env.net, &p.host, p.port, |_| true).await?), uri.to_string(), p.auth.clone())
+        }
+        Some(p) if p.kind == ProxyKind::Https => {
+            let Some(config) = env.proxy_tls.clone() else {
+                return Err(FetchError::Refused("not fetched through an https:// proxy here".into()));
+            };
+            let tcp = connect_any(env.net, &p.host, p.port, |_| true).await?;
+            let name = ServerName::try_from(p.host.clone()).map_err(|_| FetchError::Failed)?;
+            let tls =
+                tokio_rustls::TlsConnector::from(config).connect(name, tcp).await.map_err(|_| FetchError::Failed)?;
+            (Box::new(tls), uri.to_string(), p.auth.clone())
+        }
+        Some(p) => {
+            // SOCKS5h: the proxy resolves the name, as above. SOCKS5: this side resolves it,
+            // and the address rule applies as for a direct fetch.
+            let target = match (literal, p.kind) {
+                (Some(ip), _) => socks::Target::Ip(ip),
+                (None, ProxyKind::Socks5h) => socks::Target::Name(&host),
+                (None, _) => {
+                    let addrs = env.net.resolve(&host, port).await.map_err(|_| FetchError::Failed)?;
+                    let ip = addrs.iter().map(|a| a.ip()).find(|ip| allowed(*ip, env.allow_private));
+                    socks::Target::Ip(ip.ok_or(FetchError::Failed)?)
+                }
+            };
+            let mut tcp = connect_any(env.net, &p.host, p.port, |_| true).await?;
+            let creds = p.socks_auth.as_ref().map(|a| (a.user.as_str(), a.pass.as_str()));
+            socks::connect(&mut tcp, &p.name(), target, port, creds).await.map_err(|_| FetchError::Failed)?;
+            (Box::new(tcp), path, None)
+        }
         None => {
             let tcp = match literal {
                 Some(ip) => env.net.connect(SocketAddr::new(ip, port)).await.map_err(|_| FetchError::Failed)?,
                 None => connect_any(env.net, &host, port, |ip| allowed(ip, env.allow_private)).await?,
             };
-            (tcp, path, None)
+            (Box::new(tcp), path, None)
         }
     };
     let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp))
@@ -530,7 +566,7 @@ pub(crate) fn fetch_missing_blocking(
                 .build()
                 .map_err(|_| (String::new(), FetchError::Failed))?;
             let proxy = ProxyPolicy::new(None).map_err(|_| (String::new(), FetchError::Failed))?;
-            let env = FetchEnv { allow_private, proxy: &proxy, net: &SystemNet, deadline: None };
+            let env = FetchEnv { allow_private, proxy: &proxy, net: &SystemNet, deadline: None, proxy_tls: None };
             let out = rt.block_on(fetch_missing(check, leaf, intermediates, &env));
             // A lookup still running on the blocking pool is left behind, not waited for.
             rt.shutdown_background();
@@ -688,7 +724,7 @@ mod tests {
 
     fn fetch_with(net: &FakeNet, url: &str, allow_private: bool, proxy: &ProxyPolicy) -> Result<(), FetchError> {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let env = FetchEnv { allow_private, proxy, net, deadline: None };
+        let env = FetchEnv { allow_private, proxy, net, deadline: None, proxy_tls: None };
         rt.block_on(fetch_certificate(url, &env)).map(|_| ())
     }
 

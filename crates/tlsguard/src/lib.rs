@@ -44,6 +44,7 @@ mod pin;
 mod policy;
 mod probe;
 mod proxy;
+mod socks;
 mod text;
 mod tls;
 mod util;

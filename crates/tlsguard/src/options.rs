@@ -206,6 +206,8 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// Default connect timeout (DNS + TCP + TLS handshake): 10 s.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default longest wait for a free connection under `max_connections_per_host`: 30 s.
+pub const DEFAULT_POOL_WAIT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default redirect limit.
 pub const DEFAULT_MAX_REDIRECTS: u32 = 10;
 /// Default cap on a response body after decompression: 100 MiB.
@@ -241,14 +243,19 @@ pub struct ClientOptions {
     pub read_timeout: Option<Duration>,
     /// How long an idle pooled connection is kept before it is closed (default 90 s).
     pub pool_idle_timeout: Duration,
-    /// Connect timeout (DNS, TCP connect, proxy tunnel and TLS handshake).
+    /// Connect timeout (DNS, TCP connect to every address tried, proxy tunnel and TLS handshake).
     pub connect_timeout: Duration,
     /// Redirects followed at most (0 = none followed; the 3xx response is returned).
     pub max_redirects: u32,
     /// Allow `http://` URLs (never allowed as a redirect target from https).
     pub allow_http: bool,
-    /// Explicit proxy URL (`http://[user:pass@]host:port`); `None` reads
-    /// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`; `Some("")` connects directly and ignores them.
+    /// Explicit proxy URL: `http://` (CONNECT), `https://` (TLS to the proxy with this client's
+    /// trust, CONNECT inside), `socks5://` (the client resolves names) or `socks5h://` (the
+    /// proxy does), each `scheme://[user:pass@]host[:port]`. `None` reads
+    /// `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY` (any of those kinds); `Some("")`
+    /// connects directly and ignores them. A request may choose its own
+    /// ([`Request::proxy`](crate::Request::proxy)). See
+    /// [`manual::requests`](crate::manual::requests) for an example.
     pub proxy: Option<String>,
     /// Offer HTTP/2 by ALPN (default false: HTTP/1.1 only, like requests, httpx, undici and
     /// Guzzle). Off by default because, measured on this library's benchmark, HTTP/2 cost
@@ -280,6 +287,20 @@ pub struct ClientOptions {
     /// one [`CookieJar`](crate::CookieJar) share their cookies, so one jar given to two clients
     /// is shared by them.
     pub cookies: Option<crate::cookies::CookieJar>,
+    /// At most this many connections per host (per scheme, host, port and proxy route) at once;
+    /// a request that finds them all busy waits for one (`pool_wait_timeout`). `None` (the
+    /// default): no limit, as in requests and undici. With a limit, [`Request::send_blocking`](crate::Request::send_blocking)
+    /// uses the client's one pool (not one per thread), so the limit holds across threads. Over
+    /// HTTP/2 it caps connections, not the requests multiplexed on one.
+    pub max_connections_per_host: Option<u32>,
+    /// How long a request waits for a free connection when `max_connections_per_host` are all
+    /// busy (default 30 s); it then fails with `TIMEOUT` naming `pool_wait_timeout`. The
+    /// whole-request `timeout` may end the wait first.
+    pub pool_wait_timeout: Duration,
+    /// Host names resolved to these addresses instead of by DNS (curl's `--resolve`, for any
+    /// port), e.g. a staging server under its production name, or a name that should resolve
+    /// to both `::1` and `127.0.0.1`. Certificates are still verified for the name in the URL.
+    pub resolve: Vec<(String, Vec<std::net::IpAddr>)>,
 }
 
 impl ClientOptions {
@@ -318,6 +339,9 @@ impl fmt::Debug for ClientOptions {
             .field("retries", &self.retries)
             .field("auth", &self.auth)
             .field("cookies", &self.cookies)
+            .field("max_connections_per_host", &self.max_connections_per_host)
+            .field("pool_wait_timeout", &self.pool_wait_timeout)
+            .field("resolve", &self.resolve)
             .finish()
     }
 }
@@ -354,6 +378,9 @@ impl Default for ClientOptions {
             retries: None,
             auth: None,
             cookies: None,
+            max_connections_per_host: None,
+            pool_wait_timeout: DEFAULT_POOL_WAIT_TIMEOUT,
+            resolve: Vec::new(),
         }
     }
 }
@@ -410,6 +437,9 @@ pub const CLIENT_OPTION_NAMES: &[&str] = &[
     "retries",
     "auth",
     "cookies",
+    "max_connections_per_host",
+    "pool_wait_timeout",
+    "resolve",
 ];
 
 impl ClientOptions {
@@ -445,6 +475,9 @@ impl ClientOptions {
             "retries": 0,
             "auth": null,
             "cookies": false,
+            "max_connections_per_host": d.max_connections_per_host.unwrap_or(0),
+            "pool_wait_timeout": d.pool_wait_timeout.as_secs_f64(),
+            "resolve": {},
         })
     }
 
@@ -495,6 +528,12 @@ impl ClientOptions {
                 "retries" => opts.retries = Some(crate::retry::Retries::from_json(n, v)?).filter(|r| r.max_retries > 0),
                 "auth" => opts.auth = crate::auth::Auth::from_json(v)?,
                 "cookies" => opts.cookies = json_cookies(v)?,
+                "max_connections_per_host" => {
+                    // 0: no limit (as for the timeouts).
+                    opts.max_connections_per_host = Some(json_u64(n, v, u32::MAX as u64)? as u32).filter(|m| *m > 0);
+                }
+                "pool_wait_timeout" => opts.pool_wait_timeout = timeout_from_secs(n, json_f64(n, v)?)?,
+                "resolve" => opts.resolve = json_resolve(n, v)?,
                 "verify" | "verify_ssl" | "insecure" | "reject_unauthorized" | "verify_peer" => {
                     return Err(Error::invalid(format!(
                         "there is no {n:?} option: verification is always on. To trust a self-signed \
@@ -554,6 +593,37 @@ fn json_header_names(name: &str, v: &serde_json::Value) -> Result<Vec<String>> {
             }
         })
         .collect()
+}
+
+/// `{"host": "address" | ["address", ...]}`: host names and the IP addresses they resolve to.
+fn json_resolve(name: &str, v: &serde_json::Value) -> Result<Vec<(String, Vec<std::net::IpAddr>)>> {
+    if v.as_array().is_some_and(Vec::is_empty) {
+        return Ok(Vec::new()); // PHP's [] is an empty mapping too
+    }
+    let map = v.as_object().ok_or_else(|| {
+        Error::invalid(format!("{name}: expected a mapping of host names to an IP address or a list of them"))
+    })?;
+    let mut out = Vec::new();
+    for (host, addrs) in map {
+        let shown = crate::text::display_safe(host);
+        if host.is_empty() || host.contains(|c: char| c.is_whitespace() || "/@:[]".contains(c)) {
+            return Err(Error::invalid(format!("{name}: {shown:?} is not a host name")));
+        }
+        let list = json_str_list(&format!("{name}[{shown}]"), addrs)?;
+        if list.is_empty() {
+            return Err(Error::invalid(format!("{name}[{shown}]: no address")));
+        }
+        let ips = list
+            .iter()
+            .map(|a| {
+                a.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().map_err(|_| {
+                    Error::invalid(format!("{name}[{shown}]: {:?} is not an IP address", crate::text::display_safe(a)))
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        out.push((host.clone(), ips));
+    }
+    Ok(out)
 }
 
 fn json_str_list(name: &str, v: &serde_json::Value) -> Result<Vec<String>> {

@@ -116,6 +116,9 @@ pub(crate) struct TlsContext {
     /// `fetch_missing_intermediates`: how intermediates are fetched, and what was fetched per
     /// server (`None` when off).
     pub aia: Option<Arc<crate::aia::AiaFetch>>,
+    /// TLS to an `https://` proxy: the same trust and TLS versions, HTTP/1.1 only, and never
+    /// the client certificate (it is for the destination, not for a proxy on the way).
+    pub proxy_config: Arc<rustls::ClientConfig>,
     min_tls: MinTls,
 }
 
@@ -134,6 +137,13 @@ impl TlsContext {
         };
         let verifier = Arc::new(Verifier::new(store.clone(), provider.clone()));
         let aia = opts.fetch_missing_intermediates.then(|| Arc::new(crate::aia::AiaFetch::new(opts.aia_allow_private)));
+        let mut proxy_config = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(versions)
+            .map_err(|e| Error::invalid(format!("TLS configuration: {e}")))?
+            .dangerous() // the same verifier as below
+            .with_custom_certificate_verifier(verifier.clone())
+            .with_no_client_auth();
+        proxy_config.alpn_protocols = vec![b"http/1.1".to_vec()];
         let builder = rustls::ClientConfig::builder_with_provider(provider)
             .with_protocol_versions(versions)
             .map_err(|e| Error::invalid(format!("TLS configuration: {e}")))?
@@ -154,7 +164,7 @@ impl TlsContext {
             Arc::new(AskProbe { inner: config.client_auth_cert_resolver.clone(), asked: None });
         config.alpn_protocols =
             if opts.http2 { vec![b"h2".to_vec(), b"http/1.1".to_vec()] } else { vec![b"http/1.1".to_vec()] };
-        Ok(Self { config: Arc::new(config), store, aia, min_tls: opts.min_tls })
+        Ok(Self { config: Arc::new(config), store, aia, proxy_config: Arc::new(proxy_config), min_tls: opts.min_tls })
     }
 
     /// Explains a failed handshake with `host`.

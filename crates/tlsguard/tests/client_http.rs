@@ -465,7 +465,7 @@ fn plain_http_when_allowed() {
 
 #[test]
 fn client_validates_options() {
-    for bad in ["socks5://127.0.0.1:1080", "http://", "http://h:1/path"] {
+    for bad in ["socks4://127.0.0.1:1080", "http://", "http://h:1/path"] {
         let mut o = options();
         o.proxy = Some(bad.into());
         assert_eq!(Client::new(o).expect_err(bad).code(), Code::InvalidArgument, "{bad}");

@@ -55,6 +55,7 @@ fn every_request_option_names_itself_when_refused() {
         ("redirect", json!("sideways")),
         ("retries", json!(-1)),
         ("auth", json!({"digest": ["u", "p"]})),
+        ("proxy", json!("socks4://127.0.0.1:1080")),
     ];
     let mut covered: Vec<&str> = bad.iter().map(|(n, _)| *n).collect();
     covered.sort_unstable();
@@ -105,6 +106,9 @@ fn every_client_option_names_itself_when_refused() {
         ("retries", json!({"max": 1, "statuses": [600]})),
         ("auth", json!(true)),
         ("cookies", json!("yes")),
+        ("max_connections_per_host", json!(-1)),
+        ("pool_wait_timeout", json!(0)),
+        ("resolve", json!({"localhost": "not-an-address"})),
     ];
     let mut covered: Vec<&str> = bad.iter().map(|(n, _)| *n).collect();
     covered.sort_unstable();

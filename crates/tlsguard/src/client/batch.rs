@@ -27,7 +27,8 @@ impl Client {
         let ran = self.with_local(|rt, pool| {
             rt.block_on(run_workers(requests, concurrency, |request: Request| {
                 let pool = pool.clone();
-                let own = Arc::ptr_eq(&request.client.inner, &self.inner);
+                // (A client sharing one pool sends through it, on tlsguard's runtime.)
+                let own = Arc::ptr_eq(&request.client.inner, &self.inner) && !self.shares_one_pool();
                 async move { if own { request.execute(pool).await } else { request.send().await } }
             }))
         });

@@ -4,7 +4,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::{Client, ClientInner, HyperClient, Request, Response, build_pool};
+use super::{Client, ClientInner, Pools, Request, Response};
 use crate::error::{Code, Error, Result};
 
 /// A current-thread runtime and a pool on it, used by one thread at a time: the thread calling
@@ -18,7 +18,7 @@ pub(super) struct Local {
     pid: u32,
     /// `Option`s only so that `drop` can choose between dropping and leaking them.
     rt: Option<tokio::runtime::Runtime>,
-    pool: Option<HyperClient>,
+    pool: Option<Pools>,
 }
 
 impl Local {
@@ -29,7 +29,7 @@ impl Local {
         // Spawned connection tasks and pool timers land on this runtime: build the pool in it.
         let pool = {
             let _in = rt.enter();
-            build_pool(inner)
+            Pools::new(inner)
         };
         Ok(Local { pid: std::process::id(), rt: Some(rt), pool: Some(pool) })
     }
@@ -64,7 +64,7 @@ impl Client {
     /// Runs `f` with this thread's runtime and pool for blocking requests, creating them (again,
     /// after a fork) if needed. The slot stays locked meanwhile: only this thread uses it, but
     /// `close()` may take it from another when it is not in use.
-    pub(super) fn with_local<R>(&self, f: impl FnOnce(&tokio::runtime::Runtime, &HyperClient) -> R) -> Result<R> {
+    pub(super) fn with_local<R>(&self, f: impl FnOnce(&tokio::runtime::Runtime, &Pools) -> R) -> Result<R> {
         let slot = self.inner.local.get_or(|| Mutex::new(None));
         let result = {
             let mut guard = slot.lock().unwrap_or_else(|p| p.into_inner());
@@ -92,7 +92,13 @@ impl Request {
     /// `INVALID_ARGUMENT` (blocking there would stall the runtime): use `send().await`.
     pub fn send_blocking(self) -> Result<Response> {
         let url = self.url.clone();
-        self.on_this_thread(|rt, req, pool| rt.block_on(req.execute(pool))).map_err(|e| e.with_url(url))?
+        self.on_this_thread(|rt, req, pool| rt.block_on(req.execute_blocking(pool))).map_err(|e| e.with_url(url))?
+    }
+
+    /// The request as `send_blocking` runs it: on this thread's pool, or (when the client
+    /// [shares one pool](Client::shares_one_pool)) on tlsguard's runtime, awaited here.
+    async fn execute_blocking(self, pool: Pools) -> Result<Response> {
+        if self.client.shares_one_pool() { self.send().await } else { self.execute(pool).await }
     }
 
     /// [`Request::send_blocking`] that calls `check` every `every` while the request runs (on
@@ -106,7 +112,7 @@ impl Request {
         let url = self.url.clone();
         let ran = self.on_this_thread(|rt, req, pool| {
             rt.block_on(async {
-                let fut = req.execute(pool);
+                let fut = req.execute_blocking(pool);
                 tokio::pin!(fut);
                 let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
                 loop {
@@ -126,7 +132,7 @@ impl Request {
 
     /// Runs `f` with this thread's runtime and pool of the request's client, after the checks
     /// every blocking send makes (not inside an async runtime, client not closed).
-    fn on_this_thread<R>(self, f: impl FnOnce(&tokio::runtime::Runtime, Request, HyperClient) -> R) -> Result<R> {
+    fn on_this_thread<R>(self, f: impl FnOnce(&tokio::runtime::Runtime, Request, Pools) -> R) -> Result<R> {
         if tokio::runtime::Handle::try_current().is_ok() {
             return Err(Error::invalid(
                 "send_blocking() was called inside an async runtime, where it would block the runtime; use send().await",

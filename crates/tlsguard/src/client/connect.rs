@@ -1,5 +1,7 @@
-//! The connector hyper-util's pool calls for a new connection: DNS, TCP, optional proxy
-//! tunnel (HTTP CONNECT), TLS handshake, all bounded by `connect_timeout`.
+//! The connector hyper-util's pool calls for a new connection: a free slot under
+//! `max_connections_per_host` (bounded by `pool_wait_timeout`), then DNS, TCP (happy eyeballs),
+//! an optional proxy tunnel (HTTP or HTTPS CONNECT, SOCKS5, SOCKS5h) and the TLS handshake with
+//! the destination, all bounded by `connect_timeout`.
 //!
 //! Its error type is our [`Error`], so that after hyper-util wraps it the request code finds it
 //! again by walking `source()` (see `errors.rs`).
@@ -23,8 +25,8 @@ use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
 use crate::error::{Code, Error, Result};
-use crate::net::{authority, io_message, secs, tcp_connect};
-use crate::proxy::{Proxy, ProxyPolicy};
+use crate::net::{Resolver, authority, io_message, secs};
+use crate::proxy::{Proxy, ProxyKind, ProxyPolicy};
 use crate::tls::{TlsContext, TlsInfo};
 use crate::verify::{Extras, WithExtras};
 
@@ -83,9 +85,82 @@ impl TlsFailure {
     }
 }
 
+/// What a connection runs on: TCP to the server (or to a SOCKS or HTTP proxy's tunnel), or
+/// TLS to an `https://` proxy whose CONNECT tunnel it carries. It holds the connection's slot
+/// under `max_connections_per_host` until it is dropped.
+pub(crate) struct Transport {
+    io: Io,
+    slot: Option<super::slots::Slot>,
+}
+
+enum Io {
+    Tcp(TcpStream),
+    ProxyTls(Box<TlsStream<TcpStream>>),
+}
+
+impl Transport {
+    fn tcp(tcp: TcpStream) -> Self {
+        Self { io: Io::Tcp(tcp), slot: None }
+    }
+
+    /// The server's own address, when this is a direct TCP connection.
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        match &self.io {
+            Io::Tcp(t) => t.peer_addr().ok(),
+            Io::ProxyTls(_) => None,
+        }
+    }
+}
+
+impl AsyncRead for Transport {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        match &mut self.get_mut().io {
+            Io::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            Io::ProxyTls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Transport {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match &mut self.get_mut().io {
+            Io::Tcp(s) => Pin::new(s).poll_write(cx, buf),
+            Io::ProxyTls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match &mut self.get_mut().io {
+            Io::Tcp(s) => Pin::new(s).poll_flush(cx),
+            Io::ProxyTls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match &mut self.get_mut().io {
+            Io::Tcp(s) => Pin::new(s).poll_shutdown(cx),
+            Io::ProxyTls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match &mut self.get_mut().io {
+            Io::Tcp(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Io::ProxyTls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+        }
+    }
+    fn is_write_vectored(&self) -> bool {
+        match &self.io {
+            Io::Tcp(s) => s.is_write_vectored(),
+            Io::ProxyTls(s) => s.is_write_vectored(),
+        }
+    }
+}
+
 /// A TLS connection and what is known about it.
 pub(crate) struct TlsConn {
-    stream: TlsStream<TcpStream>,
+    stream: TlsStream<Transport>,
     info: TlsInfo,
     failure: TlsFailure,
 }
@@ -125,10 +200,20 @@ impl TlsConn {
     }
 }
 
-/// A connection: plain TCP (`http://`) or TLS.
+/// A connection: plain (`http://`) or TLS.
 pub(crate) enum Stream {
-    Plain(TcpStream),
+    Plain(Transport),
     Tls(Box<TlsConn>),
+}
+
+impl Stream {
+    /// Gives the connection its slot under `max_connections_per_host`, released when it closes.
+    fn hold(&mut self, slot: Option<super::slots::Slot>) {
+        match self {
+            Self::Plain(t) => t.slot = slot,
+            Self::Tls(t) => t.stream.get_mut().0.slot = slot,
+        }
+    }
 }
 
 impl Connection for Stream {
@@ -213,12 +298,17 @@ impl AsyncWrite for Stream {
 // The connector
 // ---------------------------------------------------------------------------------------------
 
-/// hyper-util's connector: `Service<Uri>` returning a [`Stream`].
+/// hyper-util's connector: `Service<Uri>` returning a [`Stream`]. One per pool: the pool of a
+/// request's own `proxy` has a connector of its own (see `routes.rs`).
 #[derive(Clone)]
 pub(crate) struct Connector {
     pub(crate) tls: Arc<TlsContext>,
     pub(crate) proxy: Arc<ProxyPolicy>,
     pub(crate) connect_timeout: Duration,
+    /// DNS, or the client's `resolve` overrides.
+    pub(crate) resolver: Resolver,
+    /// `max_connections_per_host`: the slots of this pool's connections (`None`: no limit).
+    pub(crate) slots: Option<Arc<super::slots::Slots>>,
 }
 
 type BoxFuture = Pin<Box<dyn Future<Output = Result<TokioIo<Stream>>> + Send>>;
@@ -255,7 +345,12 @@ impl Connector {
         let port = dst.port_u16().unwrap_or(if https { 443 } else { 80 });
         let proxy = self.proxy.for_uri(&dst)?;
         let target = authority(&host, port);
-        let via = proxy.as_ref().map(|p| format!(" via proxy {}", p.addr())).unwrap_or_default();
+        let via = proxy.as_ref().map(|p| format!(" via proxy {}", p.name())).unwrap_or_default();
+        // A free slot first (its wait is pool_wait_timeout's, not the connect timeout's).
+        let slot = match &self.slots {
+            Some(slots) => Some(slots.acquire(&format!("{}://{target}", if https { "https" } else { "http" })).await?),
+            None => None,
+        };
         let timeout = self.connect_timeout;
         let deadline = tokio::time::Instant::now() + timeout;
         let work = async {
@@ -272,7 +367,7 @@ impl Connector {
                 let tcp = self.open(&host, port, proxy.as_ref()).await?;
                 // The server's own address (not a proxy's), for probing what it speaks if the
                 // handshake is refused.
-                let direct = if proxy.is_none() { tcp.peer_addr().ok() } else { None };
+                let direct = if proxy.is_none() { tcp.peer_addr() } else { None };
                 match (self.handshake(tcp, &host, port, direct, extras.clone(), deadline).await, aia) {
                     (Err(e), Some(aia)) if e.code() == Code::CertIncompleteChain && !fetched_now => {
                         fetched_now = true;
@@ -293,24 +388,78 @@ impl Connector {
                 }
             }
         };
-        match tokio::time::timeout(timeout, work).await {
-            Ok(r) => r,
-            Err(_) => Err(Error::new(
-                Code::Timeout,
-                format!("connect timeout ({}) expired connecting to {target}{via}", secs(timeout)),
-            )),
-        }
+        let mut stream = match tokio::time::timeout(timeout, work).await {
+            Ok(r) => r?,
+            Err(_) => {
+                return Err(Error::new(
+                    Code::Timeout,
+                    format!("connect timeout ({}) expired connecting to {target}{via}", secs(timeout)),
+                ));
+            }
+        };
+        stream.hold(slot);
+        Ok(stream)
     }
 
     /// TCP to the server, or a tunnel to it through `proxy`.
-    async fn open(&self, host: &str, port: u16, proxy: Option<&Proxy>) -> Result<TcpStream> {
-        match proxy {
-            None => tcp_connect(host, port, "").await,
-            Some(p) => {
-                let tcp = tcp_connect(&p.host, p.port, "proxy ").await?;
-                tunnel(tcp, p, host, port).await
+    async fn open(&self, host: &str, port: u16, proxy: Option<&Proxy>) -> Result<Transport> {
+        let Some(p) = proxy else {
+            return Ok(Transport::tcp(self.resolver.connect(host, port, "").await?.0));
+        };
+        let to_proxy = || async { self.resolver.connect(&p.host, p.port, "proxy ").await.map(|(tcp, _)| tcp) };
+        let auth = p.socks_auth.as_ref().map(|a| (a.user.as_str(), a.pass.as_str()));
+        let literal = host.parse::<std::net::IpAddr>().ok();
+        match p.kind {
+            ProxyKind::Http => tunnel(Transport::tcp(to_proxy().await?), p, host, port).await,
+            ProxyKind::Https => {
+                let tls = self.proxy_tls(to_proxy().await?, p).await?;
+                tunnel(Transport { io: Io::ProxyTls(Box::new(tls)), slot: None }, p, host, port).await
+            }
+            ProxyKind::Socks5h => {
+                // The proxy resolves the name (an address literal is sent as an address).
+                let target = literal.map_or(crate::socks::Target::Name(host), crate::socks::Target::Ip);
+                let mut tcp = to_proxy().await?;
+                crate::socks::connect(&mut tcp, &p.name(), target, port, auth).await.map_err(|f| f.into_error())?;
+                Ok(Transport::tcp(tcp))
+            }
+            ProxyKind::Socks5 => {
+                // The client resolves the name; an address the proxy cannot reach (refused,
+                // unreachable) hands over to the next one, each over a new proxy connection.
+                let addrs: Vec<std::net::IpAddr> = match literal {
+                    Some(ip) => vec![ip],
+                    None => self.resolver.lookup(host, port, "").await?.into_iter().map(|a| a.ip()).collect(),
+                };
+                let mut last = None;
+                for ip in addrs {
+                    let mut tcp = to_proxy().await?;
+                    match crate::socks::connect(&mut tcp, &p.name(), crate::socks::Target::Ip(ip), port, auth).await {
+                        Ok(()) => return Ok(Transport::tcp(tcp)),
+                        Err(f) if f.worth_another_address() => last = Some(f.into_error()),
+                        Err(f) => return Err(f.into_error()),
+                    }
+                }
+                Err(last
+                    .unwrap_or_else(|| Error::new(Code::Dns, format!("cannot resolve host '{host}': no addresses"))))
             }
         }
+    }
+
+    /// TLS with an `https://` proxy, verified with the client's trust like any server.
+    async fn proxy_tls(&self, tcp: TcpStream, p: &Proxy) -> Result<TlsStream<TcpStream>> {
+        let name = rustls::pki_types::ServerName::try_from(p.host.clone())
+            .map_err(|e| Error::invalid(format!("proxy: host {:?} is not a valid TLS server name: {e}", p.host)))?;
+        let connector = tokio_rustls::TlsConnector::from(self.tls.proxy_config.clone());
+        connector.connect(name, tcp).await.map_err(|e| {
+            if let Some(r) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                return self.tls.handshake_error(r, &p.host).context(&format!("TLS with proxy {}", p.name()));
+            }
+            let what = match e.kind() {
+                io::ErrorKind::UnexpectedEof => "the proxy closed the connection".to_owned(),
+                _ => io_message(&e),
+            };
+            Error::new(Code::TlsHandshake, format!("TLS handshake with proxy {} failed: {what}", p.name()))
+                .with_source(e)
+        })
     }
 
     /// Fetches the intermediates the chain in `refusal` (`CERT_INCOMPLETE_CHAIN`) lacks,
@@ -338,13 +487,14 @@ impl Connector {
             proxy: &self.proxy,
             net: &crate::aia::SystemNet,
             deadline: Some(deadline),
+            proxy_tls: Some(self.tls.proxy_config.clone()),
         };
         crate::aia::fetch_missing(&check, leaf, intermediates, &env).await
     }
 
     async fn handshake(
         &self,
-        tcp: TcpStream,
+        tcp: Transport,
         host: &str,
         port: u16,
         direct: Option<SocketAddr>,
@@ -428,14 +578,15 @@ fn probe_deadline(deadline: tokio::time::Instant) -> tokio::time::Instant {
     (now + PROBE_BUDGET).min(deadline.checked_sub(margin).unwrap_or(now)).max(now)
 }
 
-/// Opens an HTTP CONNECT tunnel to `host:port` through the proxy connection `tcp`.
+/// Opens an HTTP CONNECT tunnel to `host:port` through the proxy connection `tcp` (TCP, or TLS
+/// to an `https://` proxy).
 ///
 /// hyper-util's `Tunnel` does not report the proxy's status line, so the exchange is done with
-/// hyper's client connection API (no hand-written HTTP): CONNECT, then take the TCP stream back
+/// hyper's client connection API (no hand-written HTTP): CONNECT, then take the stream back
 /// out of the upgrade.
-async fn tunnel(tcp: TcpStream, proxy: &Proxy, host: &str, port: u16) -> Result<TcpStream> {
+async fn tunnel(tcp: Transport, proxy: &Proxy, host: &str, port: u16) -> Result<Transport> {
     let target = authority(host, port);
-    let proxy_err = |msg: String| Error::new(Code::Connect, format!("proxy {}: {msg}", proxy.addr()));
+    let proxy_err = |msg: String| Error::new(Code::Connect, format!("proxy {}: {msg}", proxy.name()));
     let (mut sender, conn) = hyper::client::conn::http1::handshake::<_, Empty<Bytes>>(TokioIo::new(tcp))
         .await
         .map_err(|e| proxy_err(format!("HTTP handshake failed: {e}")))?;
@@ -457,7 +608,7 @@ async fn tunnel(tcp: TcpStream, proxy: &Proxy, host: &str, port: u16) -> Result<
         let reason = status.canonical_reason().unwrap_or("");
         let err = Error::new(
             Code::Connect,
-            format!("proxy {} refused CONNECT to {target}: {} {reason}", proxy.addr(), status.as_u16())
+            format!("proxy {} refused CONNECT to {target}: {} {reason}", proxy.name(), status.as_u16())
                 .trim_end()
                 .to_owned(),
         );
@@ -471,7 +622,7 @@ async fn tunnel(tcp: TcpStream, proxy: &Proxy, host: &str, port: u16) -> Result<
         .await
         .map_err(|e| proxy_err(format!("CONNECT to {target} did not yield a tunnel: {e}")))?;
     let parts = upgraded
-        .downcast::<TokioIo<TcpStream>>()
+        .downcast::<TokioIo<Transport>>()
         .map_err(|_| proxy_err(format!("CONNECT to {target}: unexpected tunnel type")))?;
     if !parts.read_buf.is_empty() {
         // The target spoke before the client did (neither TLS nor HTTP/1 do that).

@@ -9,6 +9,7 @@ use http::{HeaderName, HeaderValue};
 use super::connect;
 use super::request::Redirects;
 use super::response::{Redirect, ResponseHead};
+use super::routes::Pools;
 use super::stream::{BodyStream, ErrCtx, StreamLimits, StreamedResponse};
 use super::upload::{Payload, Progress};
 use super::{Auth, Client, CookieJar, HyperClient, Method, Request, Response, body, errors, headers, urls};
@@ -24,12 +25,14 @@ impl Request {
         Limits {
             timeout: self.timeout.unwrap_or(o.timeout),
             read_timeout: self.read_timeout.unwrap_or(o.read_timeout),
-            connect_timeout: o.connect_timeout,
+            // A new connection may first wait for a free slot (max_connections_per_host).
+            connect_timeout: o.connect_timeout
+                + o.max_connections_per_host.map_or(Duration::ZERO, |_| o.pool_wait_timeout),
         }
     }
 
     /// Everything but the body, checked; `Err` for the first invalid input.
-    fn into_exchange(self, pool: HyperClient) -> Result<(Exchange, Limits)> {
+    fn into_exchange(self, pools: Pools) -> Result<(Exchange, Limits)> {
         let original = self.url.clone();
         if let Some(e) = self.error {
             return Err(e.with_url(original));
@@ -39,6 +42,8 @@ impl Request {
         }
         let limits = self.limits();
         let started = Instant::now();
+        // The pool of the request's own proxy route, if it has one.
+        let pool = pools.select(self.route.as_ref(), &self.client.inner);
         let exchange = Exchange {
             cap: self.max_response_bytes,
             decompress: self.decompress,
@@ -64,7 +69,7 @@ impl Request {
 
     /// The whole request under the whole-request timeout, on `pool` (which belongs to the
     /// runtime this runs on).
-    pub(super) async fn execute(self, pool: HyperClient) -> Result<Response> {
+    pub(super) async fn execute(self, pool: Pools) -> Result<Response> {
         let original = self.url.clone();
         let (exchange, limits) = self.into_exchange(pool)?;
         // Every error names the URL the caller asked for (messages name redirect targets).
@@ -87,7 +92,7 @@ impl Request {
     /// whole-request timeout.
     pub(super) async fn execute_streaming(
         self,
-        pool: HyperClient,
+        pool: Pools,
         handle: tokio::runtime::Handle,
     ) -> Result<StreamedResponse> {
         let original = self.url.clone();

@@ -37,7 +37,9 @@ mod headers;
 mod request;
 mod request_options;
 mod response;
+mod routes;
 pub(crate) mod runtime;
+mod slots;
 mod stream;
 mod upload;
 mod urls;
@@ -56,13 +58,14 @@ pub use upload::{ByteStream, Multipart};
 use crate::proxy::ProxyPolicy;
 use blocking::{Local, take_unless_busy};
 use connect::Connector;
+use routes::Pools;
 
 type HyperClient = hyper_util::client::legacy::Client<Connector, upload::UploadBody>;
 
-/// The pool and the pid of the process it was made in.
+/// The pools and the pid of the process they were made in.
 struct Pool {
     pid: u32,
-    client: HyperClient,
+    client: Pools,
 }
 
 struct ClientInner {
@@ -77,15 +80,20 @@ struct ClientInner {
     closed: std::sync::atomic::AtomicBool,
 }
 
-/// A hyper pool with tlsguard's settings, its tasks spawned on the runtime current when it
-/// is used.
-fn build_pool(inner: &ClientInner) -> HyperClient {
+/// A hyper pool with tlsguard's settings and `connector`, its tasks spawned on the runtime
+/// current when it is used.
+fn build_pool(inner: &ClientInner, connector: Connector) -> HyperClient {
     hyper_util::client::legacy::Client::builder(TokioExecutor::new())
         .pool_timer(TokioTimer::new())
         .timer(TokioTimer::new())
         .pool_idle_timeout(inner.options.pool_idle_timeout)
         .pool_max_idle_per_host(if inner.options.keep_alive { usize::MAX } else { 0 })
-        .build(inner.connector.clone())
+        .build(connector)
+}
+
+/// The connection slots of a new pool under `max_connections_per_host` (`None`: no limit).
+fn new_slots(options: &ClientOptions) -> Option<Arc<slots::Slots>> {
+    options.max_connections_per_host.map(|max| Arc::new(slots::Slots::new(max, options.pool_wait_timeout)))
 }
 
 /// How many option sets [`Client::shared`] keeps a client for.
@@ -116,6 +124,7 @@ impl Client {
             ("read_timeout", options.read_timeout),
             ("connect_timeout", Some(options.connect_timeout)),
             ("pool_idle_timeout", Some(options.pool_idle_timeout)),
+            ("pool_wait_timeout", Some(options.pool_wait_timeout)),
         ] {
             if t.is_some_and(|t| t.is_zero()) {
                 return Err(Error::invalid(format!("{name}: 0 s is not a positive duration (None means no limit)")));
@@ -126,8 +135,20 @@ impl Client {
             auth.check()?;
         }
         let proxy = Arc::new(ProxyPolicy::new(options.proxy.as_deref())?);
+        if options.max_connections_per_host == Some(0) {
+            return Err(Error::invalid("max_connections_per_host: 0 is not a limit (None means no limit)"));
+        }
+        if let Some((host, _)) = options.resolve.iter().find(|(h, a)| h.is_empty() || a.is_empty()) {
+            return Err(Error::invalid(format!("resolve: {:?} needs a host name and at least one address", host)));
+        }
         let tls = Arc::new(TlsContext::new(&options)?);
-        let connector = Connector { tls: tls.clone(), proxy, connect_timeout: options.connect_timeout };
+        let connector = Connector {
+            tls: tls.clone(),
+            proxy,
+            connect_timeout: options.connect_timeout,
+            resolver: crate::net::Resolver::new(options.resolve.clone()),
+            slots: new_slots(&options),
+        };
         Ok(Client {
             inner: Arc::new(ClientInner {
                 options,
@@ -252,6 +273,7 @@ impl Client {
             max_response_bytes: None,
             redirect: request::Redirects::Follow,
             retries: None,
+            route: None,
             error: None,
             auth: None,
         }
@@ -286,7 +308,14 @@ impl Client {
         self.request(Method::Options, url)
     }
 
-    /// The hyper pool of this process.
+    /// Whether every request uses the one pool on tlsguard's runtime, blocking ones included:
+    /// with `max_connections_per_host`, so that the limit holds across threads (a thread's own
+    /// pool could keep a slot idle that another thread waits for).
+    fn shares_one_pool(&self) -> bool {
+        self.inner.options.max_connections_per_host.is_some()
+    }
+
+    /// The hyper pools of this process.
     ///
     /// Fork awareness: pooled connections (and the pool's background tasks) belong to the
     /// process that made them, and after a `fork()` they are sockets shared with the parent
@@ -295,7 +324,7 @@ impl Client {
     /// its own. The parent's pool is leaked, not dropped: dropping it would deregister sockets
     /// from the parent's (copied, threadless) runtime, which can block on a lock a parent
     /// thread held at fork time.
-    fn pool(&self) -> HyperClient {
+    fn pool(&self) -> Pools {
         let pid = std::process::id();
         let mut slot = self.inner.pool.lock().unwrap_or_else(|p| p.into_inner());
         match slot.as_ref() {
@@ -305,7 +334,7 @@ impl Client {
         if let Some(old) = slot.take() {
             std::mem::forget(old);
         }
-        let client = build_pool(&self.inner);
+        let client = Pools::new(&self.inner);
         *slot = Some(Pool { pid, client: client.clone() });
         client
     }

@@ -33,6 +33,8 @@ pub struct Request {
     pub(super) redirect: Redirects,
     /// The request's own retry policy, else the client's.
     pub(super) retries: Option<super::Retries>,
+    /// The request's own proxy route (`None`: the client's).
+    pub(super) route: Option<super::routes::Route>,
     pub(super) error: Option<Error>,
     /// The request's own credentials (`Some(None)`: none, not even the client's), else the
     /// client's.
@@ -272,6 +274,32 @@ impl Request {
         self
     }
 
+    /// Sends this request (and its redirects) through `proxy` instead of the client's proxy:
+    /// the syntax of [`ClientOptions::proxy`](crate::ClientOptions::proxy)
+    /// (`http://`, `https://`, `socks5://` or `socks5h://`, with an optional `user:pass@`);
+    /// `""` connects directly. The environment's `*_PROXY` and `NO_PROXY` do not apply to it.
+    /// Its connections are pooled apart from every other route's, so a connection made through
+    /// one proxy (or directly) is never reused through another. A malformed URL fails the
+    /// request with `INVALID_ARGUMENT` naming `proxy`.
+    ///
+    /// ```no_run
+    /// # fn demo() -> tlsguard::Result<()> {
+    /// let client = tlsguard::Client::new(tlsguard::ClientOptions::default())?;
+    /// let r = client.get("https://example.com/").proxy("socks5h://127.0.0.1:9050").send_blocking()?;
+    /// let direct = client.get("https://example.com/").proxy("").send_blocking()?;
+    /// # let _ = (r, direct);
+    /// # Ok(()) }
+    /// ```
+    pub fn proxy(mut self, proxy: &str) -> Self {
+        match super::routes::Route::parse(proxy) {
+            Ok(route) => {
+                self.route = Some(route);
+                self
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
     /// Per-request option names of [`Request::options_json`].
     pub const OPTION_NAMES: &'static [&'static str] = &[
         "headers",
@@ -289,6 +317,7 @@ impl Request {
         "file",
         "multipart",
         "auth",
+        "proxy",
     ];
 
     /// Sends the request and reads the whole response. Works from any async runtime (or

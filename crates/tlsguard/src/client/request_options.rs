@@ -58,6 +58,9 @@ pub struct RequestOptions {
     pub retries: Option<super::Retries>,
     /// This request's credentials: `Some(None)` none (not the client's), `None` the client's.
     pub auth: Option<Option<Auth>>,
+    /// This request's own proxy URL (`""`: directly), instead of the client's; see
+    /// [`Request::proxy`].
+    pub proxy: Option<String>,
 }
 
 impl RequestOptions {
@@ -69,7 +72,7 @@ impl RequestOptions {
     /// (booleans), `max_response_bytes` (a whole number), `redirect` (`"follow"`, `"error"`,
     /// `"manual"`), `retries` (a count or a policy object, see
     /// [`Retries::from_json`](super::Retries::from_json)), `auth` (`{"basic": [user, password]}`, `{"bearer": token}`, or `false`: none,
-    /// not the client's). `null` means "not given"; an empty list counts as an empty mapping (PHP
+    /// not the client's), `proxy` (a proxy URL; `""`: directly). `null` means "not given"; an empty list counts as an empty mapping (PHP
     /// cannot tell them apart). At most one body. Unknown names and bad values are
     /// `INVALID_ARGUMENT` naming the option.
     pub fn from_json(value: &serde_json::Value) -> Result<RequestOptions> {
@@ -133,6 +136,12 @@ impl RequestOptions {
                 }
                 "retries" => o.retries = Some(super::Retries::from_json(name, v)?),
                 "auth" => o.auth = Some(Auth::from_json(v)?),
+                "proxy" => {
+                    let url = v.as_str().ok_or_else(|| Error::invalid("proxy: expected a proxy URL (\"\": none)"))?;
+                    // Checked here, once, like every other option.
+                    super::routes::Route::parse(url)?;
+                    o.proxy = Some(url.to_owned());
+                }
                 "max_response_bytes" => {
                     o.max_response_bytes = Some(
                         v.as_u64()
@@ -202,6 +211,7 @@ impl Request {
             redirect,
             retries,
             auth,
+            proxy,
         } = options;
         if !headers.is_empty() {
             self = self.headers(headers);
@@ -254,6 +264,9 @@ impl Request {
             Some(Some(a)) => self = self.auth(a),
             Some(None) => self = self.no_auth(),
             None => {}
+        }
+        if let Some(p) = proxy {
+            self = self.proxy(&p);
         }
         self
     }

@@ -42,8 +42,13 @@ async fn fetch_for_inspect(
         now: UnixTime::now(),
         purpose: crate::verify::Purpose::Server,
     };
-    let env =
-        crate::aia::FetchEnv { allow_private, proxy: &proxy, net: &crate::aia::SystemNet, deadline: Some(deadline) };
+    let env = crate::aia::FetchEnv {
+        allow_private,
+        proxy: &proxy,
+        net: &crate::aia::SystemNet,
+        deadline: Some(deadline),
+        proxy_tls: None,
+    };
     crate::aia::fetch_missing(&check, leaf, intermediates, &env).await
 }
 
