@@ -229,9 +229,11 @@ class _LoopWithoutReaders(asyncio.SelectorEventLoop):
         raise NotImplementedError("remove_reader")
 
 
-def test_asyncio_needs_no_add_reader_and_keeps_no_loop_alive(kit: Any, good_url: str) -> None:
-    """The asyncio bridge wakes the loop with call_soon_threadsafe: it works on a loop without
-    add_reader (as Windows' Proactor loop), and neither the loop nor its notifier outlive it."""
+@pytest.mark.parametrize("loop_class", [asyncio.SelectorEventLoop, _LoopWithoutReaders], ids=["add_reader", "no_add_reader"])
+def test_asyncio_any_loop_and_no_loop_kept_alive(kit: Any, good_url: str, loop_class: Any) -> None:
+    """A loop with add_reader is woken through the notifier's socket, one without it (as Windows'
+    Proactor loop) with call_soon_threadsafe; both work, and neither the loop nor its notifier
+    outlive it."""
     import gc
     import weakref
 
@@ -243,6 +245,8 @@ def test_asyncio_needs_no_add_reader_and_keeps_no_loop_alive(kit: Any, good_url:
         async with tlsguard.AsyncClient(roots="none", ca_file=kit.pki("root_ca"), timeout=20.0) as client:
             rs = await asyncio.gather(*(client.get(good_url) for _ in range(20)))
             assert [r.status_code for r in rs] == [200] * 20
+            for _ in range(5):  # one at a time: each is its own wake-up
+                assert (await client.get(good_url)).status_code == 200
             with pytest.raises(tlsguard.CertificateError):
                 await tlsguard.AsyncClient().get(good_url)  # kit CA not trusted: the error arrives too
             task = asyncio.ensure_future(client.get(kit.server("good") + "/slow"))
@@ -253,7 +257,7 @@ def test_asyncio_needs_no_add_reader_and_keeps_no_loop_alive(kit: Any, good_url:
             loop = asyncio.get_running_loop()
             refs.extend([weakref.ref(loop), weakref.ref(_notifiers[loop])])
 
-    loop = _LoopWithoutReaders()
+    loop = loop_class()
     try:
         loop.run_until_complete(main())
     finally:

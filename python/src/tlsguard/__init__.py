@@ -240,8 +240,9 @@ class Client(_ClientBase):
         self.close()
 
 
-# One completion queue per event loop, shared by every AsyncClient used on it (the loop is woken
-# with call_soon_threadsafe, so any asyncio loop works: selector, uvloop, Windows' Proactor).
+# One completion queue per event loop, shared by every AsyncClient used on it. A loop that can
+# watch a socket (add_reader: the selector loops, uvloop) is woken by a byte on the notifier's
+# socket; any other (Windows' Proactor loop) by call_soon_threadsafe from tlsguard's waker thread.
 _notifiers: "_weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _native.Notifier]" = _weakref.WeakKeyDictionary()
 
 
@@ -249,6 +250,11 @@ def _notifier(loop: asyncio.AbstractEventLoop) -> _native.Notifier:
     notifier = _notifiers.get(loop)
     if notifier is None:
         notifier = _native.Notifier()
+        try:
+            loop.add_reader(notifier.fileno, notifier.dispatch)
+            notifier.use_socket()
+        except NotImplementedError:
+            pass  # woken with call_soon_threadsafe instead
         _notifiers[loop] = notifier
     return notifier
 
@@ -257,9 +263,9 @@ class AsyncClient(_ClientBase):
     """The asyncio client: same options as :class:`Client`, ``await client.get(url)``.
 
     The request runs on the core's I/O runtime; finished requests are handed to the event loop
-    in batches (``loop.call_soon_threadsafe``), so no thread is blocked per request, cancelling
-    the ``await`` cancels the request, and any asyncio loop works (selector, uvloop, Windows'
-    Proactor).
+    in batches (a byte on a socket the loop watches, or ``loop.call_soon_threadsafe`` on a loop
+    without ``add_reader`` such as Windows' Proactor loop), so no thread is blocked per request,
+    cancelling the ``await`` cancels the request, and any asyncio loop works.
     """
 
     # The loop last used and its notifier, as one tuple (read and replaced atomically, so a
