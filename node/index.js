@@ -8,6 +8,9 @@
 
 const native = require('./native.js');
 
+// TLSGUARD_LOG=debug: the core's debug log on stderr.
+native.initLog();
+
 
 /** The error of every tlsguard operation: `.code` is the core's stable code. */
 class TlsGuardError extends Error {

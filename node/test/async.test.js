@@ -156,3 +156,21 @@ test('response: headers, body (read once), peerCertificates (parsed when read)',
     client.close();
   }
 });
+
+test('TLSGUARD_LOG=debug prints the debug log to stderr', () => {
+  const { spawnSync } = require('node:child_process');
+  const pkg = require('node:path').join(__dirname, '..');
+  const script = `require(${JSON.stringify(pkg)}).fetch(${JSON.stringify(`${good}/?token=q5ecret`)}, { roots: 'none', caFile: ${JSON.stringify(ca)} }).then((r) => console.log(r.status))`;
+  const run = (env) => spawnSync(process.execPath, ['-e', script], { env, encoding: 'utf8', timeout: 60_000 });
+  const r = run({ ...process.env, TLSGUARD_LOG: 'debug' });
+  assert.equal(r.stdout.trim(), '200', r.stderr);
+  for (const step of ['connecting to localhost:', 'certificate chain verified', '200 OK from localhost', 'new connection #']) {
+    assert.ok(r.stderr.includes(step), `${step}: ${r.stderr}`);
+  }
+  assert.ok(!r.stderr.includes('q5ecret'), r.stderr);
+  const env = { ...process.env };
+  delete env.TLSGUARD_LOG;
+  const quiet = run(env);
+  assert.equal(quiet.stdout.trim(), '200', quiet.stderr);
+  assert.equal(quiet.stderr, '');
+});

@@ -293,6 +293,31 @@ final class FeaturesTest extends TestCase
         $this->assertContains('tlsguard', get_loaded_extensions());
     }
 
+    public function testDebugLogWithTlsguardLog(): void
+    {
+        $kit = Kit::get();
+        $script = sprintf('echo (new TlsGuard\Client(["roots" => "none", "ca_file" => %s]))->get(%s)->getStatusCode();',
+            var_export($kit->pki('root_ca'), true), var_export(self::url('good') . '?token=q5ecret', true));
+        $cmd = [PHP_BINARY, '-n', '-d', 'extension=' . self::extensionPath(), '-r', $script];
+        $run = function (array $env) use ($cmd): array {
+            $p = proc_open($cmd, [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, null, $env);
+            $out = stream_get_contents($pipes[1]);
+            $err = stream_get_contents($pipes[2]);
+            proc_close($p);
+            return [$out, $err];
+        };
+        $env = getenv();
+        [$out, $err] = $run(['TLSGUARD_LOG' => 'debug'] + $env);
+        $this->assertSame('200', $out, $err);
+        foreach (['connecting to localhost:', 'certificate chain verified', '200 OK from localhost', 'new connection #'] as $step) {
+            $this->assertStringContainsString($step, $err);
+        }
+        $this->assertStringNotContainsString('q5ecret', $err);
+        unset($env['TLSGUARD_LOG']);
+        [$out, $err] = $run($env);
+        $this->assertSame(['200', ''], [$out, $err]);
+    }
+
     /** The .so this process loaded (so subprocess checks test the same build). */
     public static function extensionPath(): string
     {

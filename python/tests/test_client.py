@@ -234,3 +234,25 @@ def test_concurrent_http1_requests_get_a_connection_each(kit: Any) -> None:
 
     assert len(set(asyncio.run(ids(False)))) == 8
     assert len(set(asyncio.run(ids(True)))) <= 2
+
+
+def test_debug_log_on_stderr_with_tlsguard_log(kit: Any, good_url: str) -> None:
+    """TLSGUARD_LOG=debug prints the core's debug log to stderr; without it, nothing."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import tlsguard; "
+        f"c = tlsguard.Client(roots='none', ca_file={str(kit.pki('root_ca'))!r}, headers={{'authorization': 'Bearer s3cr3t'}}); "
+        f"print(c.get({good_url + '?token=q5ecret'!r}).status_code)"
+    )
+    env = dict(os.environ, TLSGUARD_LOG="debug")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert p.stdout.strip() == "200", p.stderr
+    for step in ("connecting to localhost:", "certificate chain verified", "200 OK from localhost", "new connection #"):
+        assert step in p.stderr, p.stderr
+    assert "s3cr3t" not in p.stderr and "q5ecret" not in p.stderr
+    del env["TLSGUARD_LOG"]
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert p.stdout.strip() == "200" and p.stderr == "", p.stderr

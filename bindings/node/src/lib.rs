@@ -72,6 +72,13 @@ where
     Ok(promise)
 }
 
+/// Prints the core's debug log to stderr when `TLSGUARD_LOG` is set (the facade calls it once,
+/// at load). Returns whether it did.
+#[napi(catch_unwind)]
+pub fn init_log() -> bool {
+    tlsguard::log::init_from_env()
+}
+
 /// The core's version (`CARGO_PKG_VERSION` of this glue, which shares the workspace version).
 #[napi(catch_unwind)]
 pub fn version() -> String {

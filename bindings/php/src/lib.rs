@@ -39,9 +39,12 @@ static INI_ENTRIES: IniEntryDefs<4> = IniEntryDefs::new([
     IniEntryDef::end(),
 ]);
 
-/// MINIT: php.ini entries and the exception classes. Nothing else (no runtime, no thread).
+/// MINIT: php.ini entries, the exception classes, and the debug log's printer when
+/// `TLSGUARD_LOG` is set (it writes to stderr as events happen: no thread). Nothing else (no
+/// runtime, no thread).
 extern "C" fn startup(_ty: i32, module_number: i32) -> i32 {
     let ok = catch_unwind(|| {
+        tlsguard::log::init_from_env();
         IniEntryDef::register(INI_ENTRIES.as_slice(), module_number);
         errors::register_classes().is_ok()
     });

@@ -27,6 +27,8 @@ fn _client_defaults(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
 #[pymodule]
 #[pyo3(name = "_native")]
 fn tlsguard_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // TLSGUARD_LOG=debug: the core's debug log on stderr.
+    tlsguard::log::init_from_env();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<cert::Certificate>()?;
     m.add_class::<client::Client>()?;

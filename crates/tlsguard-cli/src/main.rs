@@ -42,6 +42,10 @@ use output::{Style, error_json, print_error, report_json};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Print the debug log to stderr: connections, TLS, verification, redirects, retries, pool
+    /// reuse (never secrets or bodies). Same as TLSGUARD_LOG=debug.
+    #[arg(short = 'v', long, global = true)]
+    verbose: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -278,6 +282,11 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => e.exit(),
     };
+    if cli.verbose {
+        tlsguard::log::init("debug");
+    } else {
+        tlsguard::log::init_from_env();
+    }
     let code = match cli.command {
         Command::Get(a) => cmd_get(a),
         Command::Inspect(a) => cmd_inspect(a),

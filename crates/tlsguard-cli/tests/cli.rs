@@ -614,3 +614,15 @@ fn get_client_key_password_file() {
     assert_eq!(o.code, 2, "no password: {}", o.stderr);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn verbose_prints_the_debug_log_to_stderr() {
+    let o = trusted(&["get", &kit().good_url("/redirect/1"), "-v"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    for step in ["connecting to localhost:", "certificate chain verified", "following the 302 redirect", "200 OK"] {
+        assert!(o.stderr.contains(step), "-v lacks {step:?}:\n{}", o.stderr);
+    }
+    assert!(!o.stdout.contains("DEBUG"), "the log goes to stderr only");
+    let o = trusted(&["get", &kit().url("good")]);
+    assert!(o.stderr.is_empty(), "no log without -v: {}", o.stderr);
+}

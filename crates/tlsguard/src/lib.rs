@@ -29,6 +29,7 @@ pub mod cookies;
 pub mod error;
 pub mod inspect;
 pub mod lint;
+pub mod log;
 pub mod manual;
 pub mod method;
 pub mod options;

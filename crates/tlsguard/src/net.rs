@@ -122,6 +122,7 @@ pub(crate) async fn connect_any(addrs: &[SocketAddr], host: &str, what: &str) ->
         if started < total && (attempts.is_empty() || tokio::time::Instant::now() >= next_at) {
             let addr = order[started];
             started += 1;
+            tracing::debug!("trying {addr} ({started} of {total} addresses of {what}{host})");
             attempts.spawn(async move { (addr, TcpStream::connect(addr).await) });
             next_at = tokio::time::Instant::now() + ATTEMPT_DELAY;
             continue;
@@ -133,11 +134,13 @@ pub(crate) async fn connect_any(addrs: &[SocketAddr], host: &str, what: &str) ->
             biased;
             joined = attempts.join_next() => match joined {
                 Some(Ok((addr, Ok(s)))) => {
+                    tracing::debug!("TCP connected to {addr}");
                     // Small requests and h2 frames should not wait for Nagle.
                     let _ = s.set_nodelay(true);
                     return Ok((s, addr));
                 }
                 Some(Ok((addr, Err(e)))) => {
+                    tracing::debug!("TCP to {addr} failed: {}", io_message(&e));
                     last = Some((addr, e));
                     // A failed attempt hands over to the next address at once.
                     next_at = tokio::time::Instant::now();

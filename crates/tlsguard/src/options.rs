@@ -301,6 +301,12 @@ pub struct ClientOptions {
     /// port), e.g. a staging server under its production name, or a name that should resolve
     /// to both `::1` and `127.0.0.1`. Certificates are still verified for the name in the URL.
     pub resolve: Vec<(String, Vec<std::net::IpAddr>)>,
+    /// The URL request URLs are resolved against (RFC 3986, as `new URL(url, base)` and
+    /// Guzzle's `base_uri`): `"users"` under `https://api.example/v1/` is `.../v1/users`, an
+    /// absolute URL replaces it. No credentials in it (use `auth`).
+    pub base_url: Option<url::Url>,
+    /// Query parameters added to every request's URL, before the request's own.
+    pub query: Vec<(String, String)>,
 }
 
 impl ClientOptions {
@@ -342,6 +348,8 @@ impl fmt::Debug for ClientOptions {
             .field("max_connections_per_host", &self.max_connections_per_host)
             .field("pool_wait_timeout", &self.pool_wait_timeout)
             .field("resolve", &self.resolve)
+            .field("base_url", &self.base_url.as_ref().map(url::Url::as_str))
+            .field("query", &self.query)
             .finish()
     }
 }
@@ -381,6 +389,8 @@ impl Default for ClientOptions {
             max_connections_per_host: None,
             pool_wait_timeout: DEFAULT_POOL_WAIT_TIMEOUT,
             resolve: Vec::new(),
+            base_url: None,
+            query: Vec::new(),
         }
     }
 }
@@ -406,6 +416,19 @@ pub fn limit_from_secs(name: &str, secs: f64) -> Result<Option<Duration>> {
         return Ok(None);
     }
     timeout_from_secs(name, secs).map(Some)
+}
+
+/// `base_url`: an absolute `https://` (or `http://`) URL without credentials.
+fn base_url(s: &str) -> Result<url::Url> {
+    let u = url::Url::parse(s.trim())
+        .map_err(|e| Error::invalid(format!("base_url: {:?} is not an absolute URL: {e}", redact_proxy_url(s))))?;
+    if !matches!(u.scheme(), "https" | "http") || u.host_str().is_none() {
+        return Err(Error::invalid(format!("base_url: {u} is not an https:// URL")));
+    }
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err(Error::invalid("base_url: credentials do not belong in it; use the auth option"));
+    }
+    Ok(u)
 }
 
 /// Option names a [`ClientOptions`] accepts through [`ClientOptions::from_json`].
@@ -440,6 +463,8 @@ pub const CLIENT_OPTION_NAMES: &[&str] = &[
     "max_connections_per_host",
     "pool_wait_timeout",
     "resolve",
+    "base_url",
+    "query",
 ];
 
 impl ClientOptions {
@@ -478,6 +503,8 @@ impl ClientOptions {
             "max_connections_per_host": d.max_connections_per_host.unwrap_or(0),
             "pool_wait_timeout": d.pool_wait_timeout.as_secs_f64(),
             "resolve": {},
+            "base_url": null,
+            "query": {},
         })
     }
 
@@ -534,6 +561,8 @@ impl ClientOptions {
                 }
                 "pool_wait_timeout" => opts.pool_wait_timeout = timeout_from_secs(n, json_f64(n, v)?)?,
                 "resolve" => opts.resolve = json_resolve(n, v)?,
+                "base_url" => opts.base_url = Some(base_url(&json_str(n, v)?)?),
+                "query" => opts.query = json_pairs(n, v)?,
                 "verify" | "verify_ssl" | "insecure" | "reject_unauthorized" | "verify_peer" => {
                     return Err(Error::invalid(format!(
                         "there is no {n:?} option: verification is always on. To trust a self-signed \

@@ -793,3 +793,28 @@ fn any_method_token_is_sent_as_given() {
     assert_eq!(e.code(), Code::InvalidArgument);
     assert!(e.message().starts_with("method:"), "{e}");
 }
+
+#[test]
+fn base_url_and_default_query() {
+    let base = kit().good_url("/echo/v1/");
+    let c = client_with(|o| {
+        o.base_url = Some(url::Url::parse(&base).unwrap());
+        o.query = vec![("api".into(), "1".into())];
+    });
+    // Relative to the base (RFC 3986), the client's query first, then the request's.
+    let r = c.get("items").query("page", "2").send_blocking().expect("relative");
+    assert_eq!((echo(&r)["path"].as_str(), echo(&r)["query"].as_str()), (Some("/echo/v1/items"), Some("api=1&page=2")));
+    let r = c.get("/echo/root").send_blocking().expect("absolute path");
+    assert_eq!(echo(&r)["path"], "/echo/root");
+    // An absolute URL replaces the base.
+    let r = c.get(&kit().good_url("/echo/abs")).send_blocking().expect("absolute URL");
+    assert_eq!(echo(&r)["path"], "/echo/abs");
+    for bad in [json!("not a url"), json!("ftp://x.test/"), json!("https://user:pw@x.test/")] {
+        let e = ClientOptions::from_json(&json!({ "base_url": bad })).expect_err("bad base_url");
+        assert_eq!(e.code(), Code::InvalidArgument);
+        assert!(e.message().starts_with("base_url:") && !e.message().contains("pw@"), "{e}");
+    }
+    // Without a base, a relative URL is an error naming it.
+    let e = client().get("items").send_blocking().expect_err("relative without base");
+    assert_eq!(e.code(), Code::InvalidUrl);
+}

@@ -102,6 +102,8 @@ fn every_client_option_names_itself_when_refused() {
         ("fetch_missing_intermediates", json!("no")),
         ("aia_allow_private", json!("no")),
         ("use_env", json!("no")),
+        ("base_url", json!("relative/path")),
+        ("query", json!(5)),
         ("sensitive_headers", json!(5)),
         ("retries", json!({"max": 1, "statuses": [600]})),
         ("auth", json!(true)),

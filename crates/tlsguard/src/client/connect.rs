@@ -219,9 +219,10 @@ impl Stream {
 impl Connection for Stream {
     fn connected(&self) -> Connected {
         match self {
-            Self::Plain(_) => Connected::new(),
+            Self::Plain(_) => Connected::new().extra(crate::log::ConnLog::new()),
             Self::Tls(t) => {
-                let c = Connected::new().extra(t.info.clone()).extra(t.failure.clone());
+                let c =
+                    Connected::new().extra(t.info.clone()).extra(t.failure.clone()).extra(crate::log::ConnLog::new());
                 if t.info.alpn.as_deref() == Some("h2") { c.negotiated_h2() } else { c }
             }
         }
@@ -353,6 +354,7 @@ impl Connector {
         };
         let timeout = self.connect_timeout;
         let deadline = tokio::time::Instant::now() + timeout;
+        tracing::debug!("connecting to {target}{via}");
         let work = async {
             if !https {
                 return Ok(Stream::Plain(self.open(&host, port, proxy.as_ref()).await?));
@@ -389,8 +391,13 @@ impl Connector {
             }
         };
         let mut stream = match tokio::time::timeout(timeout, work).await {
-            Ok(r) => r?,
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => {
+                tracing::debug!("connecting to {target}{via} failed: {e}");
+                return Err(e);
+            }
             Err(_) => {
+                tracing::debug!("connect timeout ({}) connecting to {target}{via}", secs(timeout));
                 return Err(Error::new(
                     Code::Timeout,
                     format!("connect timeout ({}) expired connecting to {target}{via}", secs(timeout)),
@@ -406,6 +413,7 @@ impl Connector {
         let Some(p) = proxy else {
             return Ok(Transport::tcp(self.resolver.connect(host, port, "").await?.0));
         };
+        tracing::debug!("tunnel to {} through proxy {}", authority(host, port), p.name());
         let to_proxy = || async { self.resolver.connect(&p.host, p.port, "proxy ").await.map(|(tcp, _)| tcp) };
         let auth = p.socks_auth.as_ref().map(|a| (a.user.as_str(), a.pass.as_str()));
         let literal = host.parse::<std::net::IpAddr>().ok();
@@ -526,6 +534,15 @@ impl Connector {
                 };
                 // They name certificates and URLs: shown escaped, like messages.
                 info.warnings = info.warnings.into_iter().map(crate::text::safe_owned).collect();
+                tracing::debug!(
+                    "TLS with {}: {} {}, ALPN {}, {}; certificate chain verified{}",
+                    authority(host, port),
+                    info.version.as_str(),
+                    info.cipher_suite,
+                    info.alpn.as_deref().unwrap_or("none"),
+                    if info.resumed { "resumed session" } else { "full handshake" },
+                    if info.warnings.is_empty() { String::new() } else { format!(" ({})", info.warnings.join("; ")) }
+                );
                 let failure = TlsFailure(Arc::new(FailureInner {
                     alert: std::sync::Mutex::new(None),
                     cert_requested: asked,
@@ -539,6 +556,7 @@ impl Connector {
             Err(e) => {
                 if let Some(r) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
                     let err = self.tls.handshake_error(r, host);
+                    tracing::debug!("TLS with {} refused: {err}", authority(host, port));
                     return Err(match (direct, err.code()) {
                         // Name what the server does speak (at most 9 ClientHello probes, async,
                         // on this task; advisory: the refusal stands either way). They end by

@@ -226,6 +226,23 @@ async fn wait_for_head<F: std::future::Future>(
     }
 }
 
+/// The debug log's line for one attempt's outcome: the response (status, HTTP version, new or
+/// reused connection) or the failure, and the wait before a retry.
+fn log_outcome(
+    res: &std::result::Result<http::Response<hyper::body::Incoming>, (Error, bool)>,
+    host: &str,
+    wait: Option<Duration>,
+) {
+    let retry = wait.map(|w| format!("; retrying in {}", secs(w))).unwrap_or_default();
+    match res {
+        Ok(r) => {
+            let conn = r.extensions().get::<crate::log::ConnLog>().map(|c| c.describe()).unwrap_or_default();
+            tracing::debug!("{} from {host}, {:?}, {conn}{retry}", r.status(), r.version());
+        }
+        Err((e, _)) => tracing::debug!("failed: {e}{retry}"),
+    }
+}
+
 /// How much of a redirect response's body is read (so the connection can be reused).
 const REDIRECT_BODY_DRAIN: u64 = 64 * 1024;
 
@@ -328,10 +345,10 @@ impl Exchange {
         let opts = &inner.options;
         // `https://user:pass@host/`: Basic auth (unless the caller set Authorization), and the
         // credentials leave the URL: never in HTTP/2's :authority, Response::url or messages.
-        let (mut url, url_auth) = urls::parse_url(&self.url, opts.allow_http)?;
-        if !self.query.is_empty() {
+        let (mut url, url_auth) = urls::parse_url_under(&self.url, opts.base_url.as_ref(), opts.allow_http)?;
+        if !self.query.is_empty() || !opts.query.is_empty() {
             let mut pairs = url.query_pairs_mut();
-            for (k, v) in &self.query {
+            for (k, v) in opts.query.iter().chain(&self.query) {
                 pairs.append_pair(k, v);
             }
         }
@@ -360,6 +377,7 @@ impl Exchange {
                 .map_err(|e| Error::new(Code::InvalidUrl, format!("URL {url} cannot be sent: {e}")))?;
             let res = loop {
                 attempts += 1;
+                tracing::debug!("{method} {} (attempt {attempts})", crate::log::url(&url));
                 let progress = Progress::new();
                 let mut req = http::Request::new(body.to_body(&progress)?);
                 *req.method_mut() = method.to_http();
@@ -407,6 +425,9 @@ impl Exchange {
                     _ => None,
                 }
                 .filter(|w| self.deadline.is_none_or(|d| Instant::now() + *w < d));
+                if tracing::enabled!(tracing::Level::DEBUG) {
+                    log_outcome(&res, &host, wait);
+                }
                 match (res, wait) {
                     (Ok(res), None) => break res,
                     (Err((e, _)), None) => return Err(e.with_attempts(attempts)),
@@ -456,6 +477,11 @@ impl Exchange {
                         headers.remove(h);
                     }
                 }
+                tracing::debug!(
+                    "following the {status} redirect to {}{}",
+                    crate::log::url(&hop.url),
+                    if hop.cross_origin { " (another origin: credentials and sensitive headers dropped)" } else { "" }
+                );
                 if hop.cross_origin {
                     // Credentials, a caller-set Host, and every header marked sensitive.
                     for h in urls::CREDENTIAL_HEADERS {

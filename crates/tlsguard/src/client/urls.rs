@@ -9,8 +9,22 @@ use crate::util::url_without_credentials;
 /// Parses a request URL: absolute, `http`/`https`, with a host; `http://` only with
 /// `allow_http`. The fragment is removed (it is never sent), and so is a `user:pass@`, returned
 /// as a Basic `Authorization` value (messages never show it either).
+#[cfg(test)]
 pub(crate) fn parse_url(input: &str, allow_http: bool) -> Result<(Url, Option<http::HeaderValue>)> {
-    let mut url = Url::parse(input.trim()).map_err(|e| {
+    parse_url_under(input, None, allow_http)
+}
+
+/// [`parse_url`] resolving `input` against `base` (RFC 3986) when there is one.
+pub(crate) fn parse_url_under(
+    input: &str,
+    base: Option<&Url>,
+    allow_http: bool,
+) -> Result<(Url, Option<http::HeaderValue>)> {
+    let parsed = match base {
+        Some(b) => b.join(input.trim()),
+        None => Url::parse(input.trim()),
+    };
+    let mut url = parsed.map_err(|e| {
         Error::new(Code::InvalidUrl, format!("cannot parse URL {:?}: {e}", url_without_credentials(input.trim())))
     })?;
     let auth = crate::proxy::basic_auth_of(&url);
