@@ -6,15 +6,16 @@ use super::Method;
 use crate::error::{Code, Error, Result};
 use crate::util::url_without_credentials;
 
-/// Parses a request URL: absolute, `http`/`https`, with a host; `http://` only with
-/// `allow_http`. The fragment is removed (it is never sent), and so is a `user:pass@`, returned
-/// as a Basic `Authorization` value (messages never show it either).
+/// [`parse_url_under`] without a base.
 #[cfg(test)]
 pub(crate) fn parse_url(input: &str, allow_http: bool) -> Result<(Url, Option<http::HeaderValue>)> {
     parse_url_under(input, None, allow_http)
 }
 
-/// [`parse_url`] resolving `input` against `base` (RFC 3986) when there is one.
+/// Parses a request URL, resolved against `base` (RFC 3986) when there is one: absolute,
+/// `http`/`https`, with a host; `http://` only with `allow_http`. The fragment is removed (it
+/// is never sent), and so is a `user:pass@`, returned as a Basic `Authorization` value
+/// (messages never show it either).
 pub(crate) fn parse_url_under(
     input: &str,
     base: Option<&Url>,
