@@ -196,6 +196,12 @@ export interface FindingObject {
 }
 
 /**
+ * Prints the core's debug log to stderr when `TLSGUARD_LOG` is set (the facade calls it once,
+ * at load). Returns whether it did.
+ */
+export declare function initLog(): boolean
+
+/**
  * Inspects `host` (`port`, `audit`, `httpRequest`, `path`, `timeout`/`connectTimeout` in ms,
  * trust and client-certificate options). Async: runs on tlsguard's runtime.
  */

@@ -848,6 +848,7 @@ module.exports.certificateFromPem = nativeBinding.certificateFromPem
 module.exports.clientDefaults = nativeBinding.clientDefaults
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.fetch = nativeBinding.fetch
+module.exports.initLog = nativeBinding.initLog
 module.exports.inspect = nativeBinding.inspect
 module.exports.lint = nativeBinding.lint
 module.exports.lintCodes = nativeBinding.lintCodes
