@@ -190,6 +190,11 @@ struct GetArgs {
     /// (streamed from disk), as curl -F. Repeatable.
     #[arg(short = 'F', long = "form", value_name = "NAME=VALUE")]
     form: Vec<String>,
+    /// Basic auth `USER:PASSWORD` (as curl -u), sent to the URL's origin only: dropped when a
+    /// redirect leaves it. A password on the command line is visible to other users of this
+    /// machine (ps) while the command runs.
+    #[arg(short = 'u', long = "user", value_name = "USER:PASSWORD")]
+    user: Option<String>,
     /// Write the body to FILE instead of stdout (streamed as it arrives).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<String>,
@@ -388,6 +393,15 @@ fn get_client_options(a: &GetArgs) -> tlsguard::Result<ClientOptions> {
     json.insert("http2".into(), Value::Bool(a.http2));
     if let Some(n) = a.retry {
         json.insert("retries".into(), json!(n));
+    }
+    if let Some(u) = &a.user {
+        let Some((user, pass)) = u.split_once(':') else {
+            return Err(Error::new(
+                tlsguard::Code::InvalidArgument,
+                "-u: expected USER:PASSWORD (tlsguard does not prompt for the password)",
+            ));
+        };
+        json.insert("auth".into(), json!({ "basic": [user, pass] }));
     }
     if let Some(t) = a.read_timeout {
         json.insert("read_timeout".into(), json!(t));

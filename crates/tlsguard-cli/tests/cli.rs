@@ -626,3 +626,15 @@ fn verbose_prints_the_debug_log_to_stderr() {
     let o = trusted(&["get", &kit().url("good")]);
     assert!(o.stderr.is_empty(), "no log without -v: {}", o.stderr);
 }
+
+#[test]
+fn get_user_sends_basic_auth_to_the_origin_only() {
+    let o = trusted(&["get", &kit().good_url("/echo"), "-u", "alice:s3cret", "--json"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let echo = json(json(&o.stdout)["body"].as_str().unwrap());
+    // base64("alice:s3cret")
+    assert_eq!(echo["headers"]["authorization"][0].as_str(), Some("Basic YWxpY2U6czNjcmV0"), "{echo}");
+    let o = trusted(&["get", &kit().good_url("/echo"), "-u", "alice"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("USER:PASSWORD"), "{}", o.stderr);
+}
