@@ -181,7 +181,9 @@ namespace TlsGuard {
          *   body?: string, form_params?: array<string, scalar>, file?: string,
          *   multipart?: list<array{name: string, value?: string, file?: string, filename?: string, content_type?: string}>,
          *   timeout?: float, read_timeout?: float, redirect?: 'follow'|'error'|'manual', decompress?: bool,
-         *   max_response_bytes?: int}|null $options
+         *   max_response_bytes?: int, sink?: string|resource, stream?: bool}|null $options
+         *   sink: the body streamed to this path (created or truncated) or stream resource, in bounded memory;
+         *   the response's body is then the sink, rewound. stream: the body is read as it arrives through getBody().
          */
         public function request(string $method, string $url, ?array $options = null): Response {}
         public function get(string $url, ?array $options = null): Response {}
@@ -217,30 +219,71 @@ namespace TlsGuard {
         public function getHeaderLine(string $name): string {}
         public function getEffectiveUrl(): string {}
         public function getHttpVersion(): string {}
-        /** @return string up to $length bytes (default 65536); '' at the end */
-        public function read(?int $length = null): mixed {}
+        /** The body as a Stream (not seekable), sharing its position with read(). */
+        public function getBody(): Stream {}
+        /** Up to $length bytes (default 65536); '' at the end. */
+        public function read(?int $length = null): string {}
         public function eof(): bool {}
-        /** @return string the rest of the body */
-        public function getContents(): mixed {}
+        /** The rest of the body. */
+        public function getContents(): string {}
         /** Stops reading (the connection is closed unless the body was read to its end). */
         public function close(): void {}
     }
 
-    /** A complete response (body decoded). */
+    /**
+     * A response body, with the method names of Psr\Http\Message\StreamInterface (the Composer
+     * package wraps it where the PSR type is required). Buffered bodies and sinks seek; a body
+     * read as it arrives ('stream' => true, Client::stream()) does not. Reading a streamed body
+     * can throw tlsguard exceptions (TimeoutException naming read_timeout, ...); misuse (seek on a
+     * streamed body, a detached stream, write()) throws \RuntimeException.
+     */
+    class Stream
+    {
+        public function __construct() {}
+        /** The whole body from its start (a streamed body: the rest). */
+        public function __toString(): string {}
+        /** The rest of the body. */
+        public function getContents(): string {}
+        /** Up to $length bytes; '' at the end. */
+        public function read(int $length): string {}
+        public function eof(): bool {}
+        /** Bytes, or null when unknown (a streamed body). */
+        public function getSize(): ?int {}
+        public function tell(): int {}
+        public function isSeekable(): bool {}
+        /** @param int|null $whence SEEK_SET (default), SEEK_CUR or SEEK_END */
+        public function seek(int $offset, ?int $whence = null): void {}
+        public function rewind(): void {}
+        /** Always false. */
+        public function isWritable(): bool {}
+        /** Always throws \RuntimeException. */
+        public function write(string $string): int {}
+        public function isReadable(): bool {}
+        /** Closes it (a sink resource is fclose()d; a streamed body's connection is closed unless read to its end). */
+        public function close(): void {}
+        /** @return resource|null the sink resource, if any; the stream is unusable afterwards */
+        public function detach(): mixed {}
+        /** @return mixed stream_get_meta_data() of a sink resource; otherwise seekable, mode, eof, wrapper_type (and uri for a sink path); with $key that entry or null */
+        public function getMetadata(?string $key = null): mixed {}
+    }
+
+    /** A response: its head, and the (decoded) body as a Stream. */
     class Response
     {
         public function __construct() {}
         public function getStatusCode(): int {}
         public function getReasonPhrase(): string {}
+        /** "1.1" or "2". */
+        public function getProtocolVersion(): string {}
         /** @return array<string, list<string>> */
         public function getHeaders(): mixed {}
         /** @return list<string> */
         public function getHeader(string $name): array {}
         public function getHeaderLine(string $name): string {}
         public function hasHeader(string $name): bool {}
-        /** @return string binary */
-        public function getBody(): mixed {}
-        /** The body parsed as JSON (objects as arrays). @throws HttpException */
+        /** The body: buffered (seekable), read as it arrives ('stream' => true), or the sink. Every call reads the same body. */
+        public function getBody(): Stream {}
+        /** The body parsed as JSON (objects as arrays; a streamed body from where it was read to). @throws HttpException */
         public function json(): mixed {}
         public function getEffectiveUrl(): string {}
         public function getRedirectCount(): int {}
@@ -252,7 +295,7 @@ namespace TlsGuard {
         public function getWarnings(): array {}
         /** @return list<Certificate> */
         public function getPeerCertificates(): mixed {}
-        /** Seconds. */
+        /** Seconds to the whole body (a streamed or sunk body: to the headers). */
         public function getElapsed(): float {}
     }
 }

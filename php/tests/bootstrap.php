@@ -13,11 +13,13 @@ foreach (['Psr/Http/Message/autoload.php', 'Psr/Http/Client/autoload.php', 'Nyho
     }
 }
 spl_autoload_register(function (string $class): void {
-    $prefix = 'TlsGuard\\Psr18\\';
-    if (str_starts_with($class, $prefix)) {
-        $file = __DIR__ . '/../src/Psr18/' . str_replace('\\', '/', substr($class, strlen($prefix))) . '.php';
-        if (is_file($file)) {
-            require $file;
+    // composer.json's autoload and autoload-dev.
+    foreach (['TlsGuard\\Psr18\\' => '/../src/Psr18/', 'TlsGuard\\Tests\\' => '/'] as $prefix => $dir) {
+        if (str_starts_with($class, $prefix)) {
+            $file = __DIR__ . $dir . str_replace('\\', '/', substr($class, strlen($prefix))) . '.php';
+            if (is_file($file)) {
+                require $file;
+            }
         }
     }
 });

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use ext_php_rs::binary::Binary;
 use ext_php_rs::convert::IntoZval;
 use ext_php_rs::exception::PhpException;
 use ext_php_rs::prelude::*;
@@ -9,8 +10,9 @@ use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
 use serde_json::Value;
 use tlsguard::{ClientOptions, Method};
 
+use crate::body::{self, Shared, Sink, Source, Stream, drain_to_sink, sink_arg};
 use crate::cert::certificate_list;
-use crate::convert::{binary_zval, json_to_zval, merged_options, to_json};
+use crate::convert::{json_to_zval, merged_options, to_json};
 use crate::errors::{OrThrow, exception_zval, guard, internal, invalid, type_error};
 
 /// php.ini settings that give a client its defaults.
@@ -23,20 +25,32 @@ pub struct Client {
     inner: tlsguard::Client,
 }
 
+/// What a request's options ask of the binding rather than of the core: where the body goes.
+#[derive(Default)]
+pub struct Extras {
+    /// `'sink' => path|resource`: the body streamed there (bounded memory), the response's
+    /// body being the sink.
+    sink: Option<Sink>,
+    /// `'stream' => true`: the body read as it arrives, through the response's `getBody()`.
+    stream: bool,
+}
+
 /// Builds a request from Guzzle-style `$options`: the names are the core's request options
 /// (`tlsguard::RequestOptions`: `headers`, `query`, `json`, `body`, `timeout`, `read_timeout`,
 /// `redirect`, `decompress`, `file`, `multipart`, ...), with Guzzle's `form_params` for the
-/// core's `form`; the core validates them. `body` is passed as bytes (PHP strings may be binary).
+/// core's `form`, and Guzzle's `sink` and `stream` (where the body goes: [`Extras`]); the core
+/// validates the rest. `body` is passed as bytes (PHP strings may be binary).
 fn prepare(
     client: &tlsguard::Client,
     method: &str,
     url: &str,
     options: Option<&ZendHashTable>,
-) -> Result<tlsguard::Request, PhpException> {
+) -> Result<(tlsguard::Request, Extras), PhpException> {
     let method: Method = method.parse().or_throw()?;
     let request = client.request(method, url);
+    let mut extras = Extras::default();
     let Some(options) = options else {
-        return Ok(request);
+        return Ok((request, extras));
     };
     let mut json = serde_json::Map::new();
     let mut body: Option<Vec<u8>> = None;
@@ -49,29 +63,60 @@ fn prepare(
                 s.as_str().map(str::to_owned).map_err(|_| invalid("options: a key is not valid UTF-8"))?
             }
         };
-        if name == "body" && !v.dereference().is_null() {
-            let bytes = v
-                .dereference()
-                .zend_str()
-                .map(|s| s.as_bytes().to_vec())
-                .ok_or_else(|| type_error(format!("body must be a string, {} given", v.get_type())))?;
-            body = Some(bytes);
-            json.insert("body".to_owned(), Value::String(String::new())); // counted by the core's one-body rule
-            continue;
+        let v = v.dereference();
+        match name.as_str() {
+            "body" if !v.is_null() => {
+                let bytes = v
+                    .zend_str()
+                    .map(|s| s.as_bytes().to_vec())
+                    .ok_or_else(|| type_error(format!("body must be a string, {} given", v.get_type())))?;
+                body = Some(bytes);
+                json.insert("body".to_owned(), Value::String(String::new())); // counted by the core's one-body rule
+            }
+            "sink" => extras.sink = if v.is_null() { None } else { Some(sink_arg(v)?) },
+            "stream" => {
+                extras.stream = match (v.is_null(), v.bool()) {
+                    (true, _) => false,
+                    (_, Some(b)) => b,
+                    _ => return Err(type_error(format!("options[stream] must be a bool, {} given", v.get_type()))),
+                }
+            }
+            _ => {
+                let core_name = if name == "form_params" { "form".to_owned() } else { name.clone() };
+                json.insert(core_name, to_json(&format!("options[{name}]"), v)?);
+            }
         }
-        let core_name = if name == "form_params" { "form".to_owned() } else { name.clone() };
-        json.insert(core_name, to_json(&format!("options[{name}]"), v)?);
+    }
+    if extras.sink.is_some() && extras.stream {
+        return Err(invalid("options: sink and stream cannot both be given (a sink reads the whole body)"));
+    }
+    if extras.sink.is_some() && !json.contains_key("timeout_covers_body") {
+        // A sink is a whole download, like a buffered body: `timeout` covers it (as Guzzle's).
+        json.insert("timeout_covers_body".to_owned(), Value::Bool(true));
     }
     let json = Value::Object(json);
-    let Some(bytes) = body else { return Ok(request.options_json(&json)) };
+    let Some(bytes) = body else { return Ok((request.options_json(&json), extras)) };
     match tlsguard::RequestOptions::from_json(&json) {
         Ok(mut options) => {
             options.body = Some(tlsguard::RequestBody::Bytes(bytes.into()));
-            Ok(request.with_options(options))
+            Ok((request.with_options(options), extras))
         }
         // Reported when the request is sent (in requestMany, in its own slot), as any option error.
-        Err(_) => Ok(request.options_json(&json)),
+        Err(_) => Ok((request.options_json(&json), extras)),
     }
+}
+
+/// Sends `request` as `extras` say: buffered, streamed, or into a sink.
+fn send(request: tlsguard::Request, extras: Extras) -> Result<Response, PhpException> {
+    if !extras.stream && extras.sink.is_none() {
+        return Ok(Response::buffered(request.send_blocking().or_throw()?));
+    }
+    let (head, body) = request.send_streaming_blocking().or_throw()?.into_parts();
+    let source = match extras.sink {
+        Some(sink) => body::shared(drain_to_sink(body, sink)?),
+        None => body::streaming(body),
+    };
+    Ok(Response { head: Arc::new(head), body: source })
 }
 
 #[php_impl]
@@ -90,8 +135,8 @@ impl Client {
     /// Sends a request and returns the whole response.
     pub fn request(&self, method: &str, url: &str, options: Option<&ZendHashTable>) -> PhpResult<Response> {
         guard(|| {
-            let r = prepare(&self.inner, method, url, options)?.send_blocking().or_throw()?;
-            Ok(Response { inner: Arc::new(r) })
+            let (request, extras) = prepare(&self.inner, method, url, options)?;
+            send(request, extras)
         })
     }
 
@@ -126,9 +171,12 @@ impl Client {
     /// option `timeout_covers_body` is true).
     pub fn stream(&self, method: &str, url: &str, options: Option<&ZendHashTable>) -> PhpResult<StreamedResponse> {
         guard(|| {
-            let r = prepare(&self.inner, method, url, options)?.send_streaming_blocking().or_throw()?;
-            let (head, body) = r.into_parts();
-            Ok(StreamedResponse { head, body: Some(body), pending: bytes::Bytes::new() })
+            let (request, extras) = prepare(&self.inner, method, url, options)?;
+            if extras.sink.is_some() {
+                return Err(invalid("options[sink]: stream() reads the body as it arrives; use request() with a sink"));
+            }
+            let (head, body) = request.send_streaming_blocking().or_throw()?.into_parts();
+            Ok(StreamedResponse { head, body: body::streaming(body) })
         })
     }
 
@@ -166,13 +214,19 @@ impl Client {
                 if spec.len() > 3 {
                     return Err(invalid(format!("{what}: expected [method, url] or [method, url, options]")));
                 }
-                prepared.push(prepare(&self.inner, &method, &url, options)?);
+                let (request, extras) = prepare(&self.inner, &method, &url, options)?;
+                if extras.sink.is_some() || extras.stream {
+                    return Err(invalid(format!(
+                        "{what}: sink and stream are options of request(), not requestMany()"
+                    )));
+                }
+                prepared.push(request);
             }
             let results = self.inner.send_many_blocking(prepared, limit);
             let mut out = ZendHashTable::with_capacity(results.len().min(u32::MAX as usize) as u32);
             for r in results {
                 let zv = match r {
-                    Ok(resp) => Response { inner: Arc::new(resp) }.into_zval(false).map_err(internal)?,
+                    Ok(resp) => Response::buffered(resp).into_zval(false).map_err(internal)?,
                     Err(e) => exception_zval(&e)?,
                 };
                 out.push(zv).map_err(internal)?;
@@ -209,13 +263,13 @@ fn headers_zval(headers: &[(String, String)]) -> Result<Zval, PhpException> {
 }
 
 /// A response whose body is read as it arrives (`Client::stream()`): the head at once, the
-/// body through `read()` until `eof()`. Dropped before the end, it closes its connection.
+/// body through `read()` until `eof()` (or `getBody()`, the same body as a `Stream`). Dropped
+/// before the end, it closes its connection.
 #[php_class]
 #[php(name = "TlsGuard\\StreamedResponse")]
 pub struct StreamedResponse {
     head: tlsguard::ResponseHead,
-    body: Option<tlsguard::BodyStream>,
-    pending: bytes::Bytes,
+    body: Shared,
 }
 
 #[php_impl]
@@ -244,131 +298,146 @@ impl StreamedResponse {
     pub fn get_http_version(&self) -> String {
         self.head.http_version().to_owned()
     }
+    /// The body as a `TlsGuard\Stream` (not seekable), sharing its position with `read()`.
+    pub fn get_body(&self) -> Stream {
+        Stream::new(self.body.clone())
+    }
     /// Up to `$length` bytes of the (decoded) body (default 64 KiB); `''` at its end. Blocks
     /// until bytes arrive, under the client's read timeout.
-    pub fn read(&mut self, length: Option<i64>) -> PhpResult<Zval> {
+    pub fn read(&mut self, length: Option<i64>) -> PhpResult<Binary<u8>> {
         guard(|| {
             let max = match length {
                 None => 64 * 1024,
                 Some(n) if n >= 1 => n.min(1 << 30) as usize,
                 Some(n) => return Err(invalid(format!("length: {n} is not a positive number"))),
             };
-            while self.pending.is_empty() {
-                let Some(body) = self.body.as_mut() else { return Ok(binary_zval(&[])) };
-                match body.chunk_blocking() {
-                    Ok(Some(b)) => self.pending = b,
-                    Ok(None) => {
-                        self.body = None;
-                        return Ok(binary_zval(&[]));
-                    }
-                    Err(e) => {
-                        self.body = None;
-                        return Err(e).or_throw();
-                    }
-                }
-            }
-            let n = max.min(self.pending.len());
-            Ok(binary_zval(&self.pending.split_to(n)))
+            Ok(Binary::new(self.body.borrow_mut().read(max)?))
         })
     }
     /// Whether the whole body has been read.
     pub fn eof(&self) -> bool {
-        self.body.is_none() && self.pending.is_empty()
+        match &*self.body.borrow() {
+            Source::Streaming { body, pending, .. } => body.is_none() && pending.is_empty(),
+            _ => true,
+        }
     }
     /// The rest of the body.
-    pub fn get_contents(&mut self) -> PhpResult<Zval> {
-        guard(|| {
-            let mut out = self.pending.split_to(self.pending.len()).to_vec();
-            if let Some(mut body) = self.body.take() {
-                while let Some(b) = body.chunk_blocking().or_throw()? {
-                    out.extend_from_slice(&b);
-                }
-            }
-            Ok(binary_zval(&out))
-        })
+    pub fn get_contents(&mut self) -> PhpResult<Binary<u8>> {
+        guard(|| Ok(Binary::new(self.body.borrow_mut().rest()?)))
     }
     /// Stops reading: the connection is closed unless the body was read to its end.
     pub fn close(&mut self) {
-        self.body = None;
-        self.pending = bytes::Bytes::new();
+        *self.body.borrow_mut() = Source::Gone;
     }
 }
 
-/// A complete response.
+/// A response: the head, and the body as a `TlsGuard\Stream` (buffered, streamed with
+/// `'stream' => true`, or in a `sink`).
 #[php_class]
 #[php(name = "TlsGuard\\Response")]
 pub struct Response {
-    inner: Arc<tlsguard::Response>,
+    head: Arc<tlsguard::ResponseHead>,
+    body: Shared,
+}
+
+impl Response {
+    /// A response with its whole body.
+    pub fn buffered(r: tlsguard::Response) -> Response {
+        let (head, data) = r.into_parts();
+        Response { head: Arc::new(head), body: body::shared(Source::Buffered { data, pos: 0 }) }
+    }
 }
 
 #[php_impl]
 impl Response {
     /// The status code.
     pub fn get_status_code(&self) -> i64 {
-        i64::from(self.inner.status())
+        i64::from(self.head.status())
     }
     /// The canonical reason phrase (`OK`), empty if unknown.
     pub fn get_reason_phrase(&self) -> String {
-        self.inner.reason().to_owned()
+        self.head.reason().to_owned()
+    }
+    /// `1.1` or `2` (PSR-7's protocol version).
+    pub fn get_protocol_version(&self) -> String {
+        self.head.http_version().trim_start_matches("HTTP/").to_owned()
     }
     /// Headers as `name => [values]` (names lowercase, in the order received).
     pub fn get_headers(&self) -> PhpResult<Zval> {
-        guard(|| headers_zval(self.inner.headers()))
+        guard(|| headers_zval(self.head.headers()))
     }
     /// Every value of header `name` (case-insensitive).
     pub fn get_header(&self, name: &str) -> Vec<String> {
-        self.inner.header_all(name).into_iter().map(str::to_owned).collect()
+        self.head.header_all(name).into_iter().map(str::to_owned).collect()
     }
     /// The values of header `name` joined with `, ` (empty if absent).
     pub fn get_header_line(&self, name: &str) -> String {
-        self.inner.header_all(name).join(", ")
+        self.head.header_all(name).join(", ")
     }
     /// Whether header `name` is present.
     pub fn has_header(&self, name: &str) -> bool {
-        self.inner.header(name).is_some()
+        self.head.header(name).is_some()
     }
-    /// The decoded body (binary string).
-    pub fn get_body(&self) -> Zval {
-        binary_zval(self.inner.body())
+    /// The (decoded) body as a `TlsGuard\Stream`; every call reads the same body.
+    pub fn get_body(&self) -> Stream {
+        Stream::new(self.body.clone())
     }
-    /// The body parsed as JSON (objects become arrays); `HttpException` if it is not JSON.
+    /// The body parsed as JSON (objects become arrays); `HttpException` if it is not JSON. A
+    /// buffered body is parsed whole; a streamed one from where it was read to.
     pub fn json(&self) -> PhpResult<Zval> {
-        guard(|| json_to_zval(&self.inner.json().or_throw()?))
+        guard(|| {
+            let mut src = self.body.borrow_mut();
+            let bytes = match &*src {
+                Source::Buffered { data, .. } => data.to_vec(),
+                _ => src.rest()?,
+            };
+            let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+                crate::errors::to_php(
+                    &tlsguard::Error::new(
+                        tlsguard::Code::HttpProtocol,
+                        format!("response body is not valid JSON: {e}"),
+                    )
+                    .with_url(self.head.url()),
+                )
+            })?;
+            json_to_zval(&value)
+        })
     }
     /// The final URL, after redirects.
     pub fn get_effective_url(&self) -> String {
-        self.inner.url().to_owned()
+        self.head.url().to_owned()
     }
     /// Redirects followed.
     pub fn get_redirect_count(&self) -> i64 {
-        i64::from(self.inner.redirects())
+        i64::from(self.head.redirects())
     }
     /// `HTTP/1.1` or `HTTP/2`.
     pub fn get_http_version(&self) -> String {
-        self.inner.http_version().to_owned()
+        self.head.http_version().to_owned()
     }
     /// `TLSv1.3` / `TLSv1.2` (null for http://).
     pub fn get_tls_version(&self) -> Option<String> {
-        self.inner.tls().map(|t| t.version.as_str().to_owned())
+        self.head.tls().map(|t| t.version.as_str().to_owned())
     }
     /// IANA name of the cipher suite (null for http://).
     pub fn get_cipher_suite(&self) -> Option<String> {
-        self.inner.tls().map(|t| t.cipher_suite.clone())
+        self.head.tls().map(|t| t.cipher_suite.clone())
     }
     /// The ALPN protocol agreed (`h2`, `http/1.1`), if any.
     pub fn get_alpn(&self) -> Option<String> {
-        self.inner.tls().and_then(|t| t.alpn.clone())
+        self.head.tls().and_then(|t| t.alpn.clone())
     }
     /// What was accepted but is wrong on the server's side.
     pub fn get_warnings(&self) -> Vec<String> {
-        self.inner.tls().map(|t| t.warnings.clone()).unwrap_or_default()
+        self.head.tls().map(|t| t.warnings.clone()).unwrap_or_default()
     }
     /// The certificates the server presented, leaf first.
     pub fn get_peer_certificates(&self) -> PhpResult<Zval> {
-        guard(|| certificate_list(self.inner.peer_certificates()))
+        guard(|| certificate_list(self.head.peer_certificates()))
     }
-    /// Seconds from sending to having read the whole body.
+    /// Seconds from sending to having read the whole body (a streamed or sunk body: to the
+    /// headers).
     pub fn get_elapsed(&self) -> f64 {
-        self.inner.elapsed().as_secs_f64()
+        self.head.elapsed().as_secs_f64()
     }
 }

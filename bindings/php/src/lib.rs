@@ -16,6 +16,7 @@ use ext_php_rs::types::Zval;
 use ext_php_rs::zend::{IniEntryDef, IniEntryDefs, ModuleEntry};
 use ext_php_rs::{info_table_end, info_table_row, info_table_start};
 
+mod body;
 mod cert;
 mod chain;
 mod client;
@@ -147,6 +148,7 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<client::Client>()
         .class::<client::Response>()
         .class::<client::StreamedResponse>()
+        .class::<body::Stream>()
         .function(wrap_function!(version))
         .function(wrap_function!(rustls_version))
         .function(wrap_function!(error_from_code))

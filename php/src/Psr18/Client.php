@@ -67,7 +67,7 @@ final class Client implements ClientInterface
         }
         $response = $this->responses->createResponse($r->getStatusCode(), $r->getReasonPhrase())
             ->withProtocolVersion(substr($r->getHttpVersion(), 5)) // "HTTP/1.1" -> "1.1", "HTTP/2" -> "2"
-            ->withBody($this->streams->createStream($r->getBody()));
+            ->withBody($this->streams->createStream((string) $r->getBody()));
         foreach ($r->getHeaders() as $name => $values) {
             $response = $response->withAddedHeader($name, $values);
         }
