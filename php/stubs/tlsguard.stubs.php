@@ -108,10 +108,35 @@ namespace TlsGuard {
     class TimeoutException extends TlsGuardException {}
     class PolicyException extends TlsGuardException {}
     class HttpException extends TlsGuardException {}
+    /**
+     * Code HTTP_STATUS: a 4xx/5xx response under http_errors (on by default, as Guzzle's). Named
+     * in TlsGuard\ so they do not clash with the PSR-18 adapter's TlsGuard\Psr18\ClientException.
+     */
+    class BadResponseException extends HttpException
+    {
+        protected $response = null;
+        /** @return Response the response (its body unread for 'stream' => true) */
+        public function getResponse(): mixed {}
+    }
+    /** A 4xx response (Guzzle's ClientException). */
+    class ClientException extends BadResponseException {}
+    /** A 5xx response (Guzzle's ServerException). */
+    class ServerException extends BadResponseException {}
     /** Category invalid_input: INVALID_URL, INVALID_ARGUMENT, INVALID_PEM, IO. */
     class InvalidArgumentException extends TlsGuardException {}
     /** Category internal: INTERNAL, a bug in tlsguard (a Rust panic) caught at the boundary, or a thread or runtime the OS would not start. */
     class InternalException extends TlsGuardException {}
+
+    /** A cookie jar (RFC 6265); clients given the same jar ('cookies' => $jar) share its cookies. */
+    class CookieJar
+    {
+        /** @param list<array<string, mixed>>|null $cookies what toArray() returned */
+        public function __construct(mixed $cookies = null) {}
+        /** @return list<array{name: string, value: string, domain: string, path: string, host_only: bool, secure: bool, http_only: bool, same_site: ?string, expires: ?int}> */
+        public function toArray(): mixed {}
+        public function count(): int {}
+        public function clear(): void {}
+    }
 
     /** A parsed X.509 certificate (read-only). */
     class Certificate
@@ -173,17 +198,30 @@ namespace TlsGuard {
          *   pins?: list<string>, client_cert?: string, client_key?: string, client_key_password?: string, crls?: list<string>,
          *   min_tls?: '1.2'|'1.3', timeout?: float, connect_timeout?: float, max_redirects?: int, allow_http?: bool, proxy?: string,
          *   headers?: array<string, string|list<string>>, fetch_missing_intermediates?: bool, aia_allow_private?: bool, http2?: bool, keep_alive?: bool, max_response_bytes?: int,
-         *   use_env?: bool, sensitive_headers?: list<string>}|null $options
+         *   use_env?: bool, sensitive_headers?: list<string>, read_timeout?: float, retries?: int|array, base_url?: string, query?: array,
+         *   cookies?: bool|list<array<string, mixed>>|CookieJar, auth?: array|false, max_connections_per_host?: int, pool_wait_timeout?: float,
+         *   resolve?: array<string, string|list<string>>,
+         *   base_uri?: string|\Stringable, auth_bearer?: string, http_errors?: bool, decode_content?: bool|string,
+         *   allow_redirects?: bool|array{max?: int, protocols?: list<string>, strict?: false, referer?: false, track_redirects?: false}}|null $options
+         *   Guzzle's names: base_uri (= base_url), auth as [user, password] (Basic), auth_bearer, http_errors
+         *   (default true), decode_content (= decompress, for every request), allow_redirects (false: every 3xx
+         *   returned; ['max' => N] = max_redirects). verify, cert and ssl_key are refused with the option to use.
          */
         public function __construct(?array $options = null) {}
+        /** @return list<array<string, mixed>>|null the cookie jar's cookies (CookieJar::toArray()'s shape), null without a jar */
+        public function getCookies(): mixed {}
         /**
          * @param array{headers?: array<string, string|list<string>>, query?: array<string, scalar|list<scalar>>, json?: mixed,
          *   body?: string, form_params?: array<string, scalar>, file?: string,
          *   multipart?: list<array{name: string, value?: string, file?: string, filename?: string, content_type?: string}>,
          *   timeout?: float, read_timeout?: float, redirect?: 'follow'|'error'|'manual', decompress?: bool,
-         *   max_response_bytes?: int, sink?: string|resource, stream?: bool}|null $options
+         *   max_response_bytes?: int, sink?: string|resource, stream?: bool, retries?: int|array, auth?: array|false,
+         *   auth_bearer?: string, proxy?: string, http_errors?: bool, decode_content?: bool|string, allow_redirects?: bool|array}|null $options
          *   sink: the body streamed to this path (created or truncated) or stream resource, in bounded memory;
          *   the response's body is then the sink, rewound. stream: the body is read as it arrives through getBody().
+         *   multipart parts also take Guzzle's contents (string, resource, PSR-7 stream; a local file is
+         *   streamed from disk) and headers (Content-Type only).
+         * @throws ClientException|ServerException a 4xx/5xx response, unless http_errors is false
          */
         public function request(string $method, string $url, ?array $options = null): Response {}
         public function get(string $url, ?array $options = null): Response {}

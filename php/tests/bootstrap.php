@@ -7,7 +7,7 @@ if (!extension_loaded('tlsguard')) {
     fwrite(STDERR, "tlsguard is not loaded: run php -d extension=/abs/path/libtlsguard_php.so /usr/bin/phpunit ...\n");
     exit(2);
 }
-foreach (['Psr/Http/Message/autoload.php', 'Psr/Http/Client/autoload.php', 'Nyholm/Psr7/autoload.php'] as $f) {
+foreach (['Psr/Http/Message/autoload.php', 'Psr/Http/Client/autoload.php', 'Nyholm/Psr7/autoload.php', 'GuzzleHttp/autoload.php'] as $f) {
     if (is_file("/usr/share/php/$f")) {
         require_once "/usr/share/php/$f";
     }

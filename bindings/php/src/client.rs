@@ -12,8 +12,12 @@ use tlsguard::{ClientOptions, Method};
 
 use crate::body::{self, Shared, Sink, Source, Stream, drain_to_sink, sink_arg};
 use crate::cert::certificate_list;
-use crate::convert::{json_to_zval, merged_options, to_json};
-use crate::errors::{OrThrow, exception_zval, guard, internal, invalid, type_error};
+use crate::convert::{ini_defaults, json_to_zval, to_json};
+use crate::cookies::CookieJar;
+use crate::errors::{
+    OrThrow, exception_zval, guard, internal, invalid, status_exception, status_exception_zval, type_error,
+};
+use crate::guzzle;
 
 /// php.ini settings that give a client its defaults.
 const CLIENT_INI: &[&str] = &["roots", "ca_file", "timeout"];
@@ -23,46 +27,52 @@ const CLIENT_INI: &[&str] = &["roots", "ca_file", "timeout"];
 #[php(name = "TlsGuard\\Client")]
 pub struct Client {
     inner: tlsguard::Client,
+    /// Guzzle's request options given to the client, applied to each request that does not
+    /// set them.
+    defaults: Defaults,
+}
+
+/// Request defaults a client keeps for the binding (the core has no client option for them).
+#[derive(Clone, Copy)]
+struct Defaults {
+    /// `http_errors` (default true, as Guzzle: a 4xx/5xx response throws).
+    http_errors: bool,
+    /// `decode_content`, as the core's `decompress`.
+    decompress: Option<bool>,
 }
 
 /// What a request's options ask of the binding rather than of the core: where the body goes.
-#[derive(Default)]
 pub struct Extras {
     /// `'sink' => path|resource`: the body streamed there (bounded memory), the response's
     /// body being the sink.
     sink: Option<Sink>,
     /// `'stream' => true`: the body read as it arrives, through the response's `getBody()`.
     stream: bool,
+    /// `http_errors`: a 4xx/5xx response throws `ClientException`/`ServerException`.
+    http_errors: bool,
 }
 
 /// Builds a request from Guzzle-style `$options`: the names are the core's request options
 /// (`tlsguard::RequestOptions`: `headers`, `query`, `json`, `body`, `timeout`, `read_timeout`,
-/// `redirect`, `decompress`, `file`, `multipart`, ...), with Guzzle's `form_params` for the
-/// core's `form`, and Guzzle's `sink` and `stream` (where the body goes: [`Extras`]); the core
-/// validates the rest. `body` is passed as bytes (PHP strings may be binary).
+/// `redirect`, `decompress`, `file`, `multipart`, `retries`, `auth`, ...), Guzzle's names
+/// converted by `guzzle.rs` (`form_params`, `auth` as a list, `auth_bearer`,
+/// `allow_redirects`, `decode_content`, `multipart` with `contents`), and Guzzle's `sink`,
+/// `stream` and `http_errors` (what happens to the response: [`Extras`]); the core validates
+/// the rest. `body` is passed as bytes (PHP strings may be binary), `multipart` as a form built
+/// here (binary contents, files streamed from disk).
 fn prepare(
-    client: &tlsguard::Client,
+    client: &Client,
     method: &str,
     url: &str,
     options: Option<&ZendHashTable>,
 ) -> Result<(tlsguard::Request, Extras), PhpException> {
     let method: Method = method.parse().or_throw()?;
-    let request = client.request(method, url);
-    let mut extras = Extras::default();
-    let Some(options) = options else {
-        return Ok((request, extras));
-    };
+    let request = client.inner.request(method, url);
+    let mut extras = Extras { sink: None, stream: false, http_errors: client.defaults.http_errors };
     let mut json = serde_json::Map::new();
-    let mut body: Option<Vec<u8>> = None;
-    for (k, v) in options.iter() {
-        let name = match &k {
-            ArrayKey::Long(i) => i.to_string(),
-            ArrayKey::String(s) => s.clone(),
-            ArrayKey::Str(s) => (*s).to_owned(),
-            ArrayKey::ZendString(s) => {
-                s.as_str().map(str::to_owned).map_err(|_| invalid("options: a key is not valid UTF-8"))?
-            }
-        };
+    let mut native_body: Option<tlsguard::RequestBody> = None;
+    for (k, v) in options.into_iter().flat_map(|o| o.iter()) {
+        let name = guzzle::key_name(&k)?;
         let v = v.dereference();
         match name.as_str() {
             "body" if !v.is_null() => {
@@ -70,20 +80,24 @@ fn prepare(
                     .zend_str()
                     .map(|s| s.as_bytes().to_vec())
                     .ok_or_else(|| type_error(format!("body must be a string, {} given", v.get_type())))?;
-                body = Some(bytes);
+                native_body = Some(tlsguard::RequestBody::Bytes(bytes.into()));
                 json.insert("body".to_owned(), Value::String(String::new())); // counted by the core's one-body rule
             }
-            "sink" => extras.sink = if v.is_null() { None } else { Some(sink_arg(v)?) },
-            "stream" => {
-                extras.stream = match (v.is_null(), v.bool()) {
-                    (true, _) => false,
-                    (_, Some(b)) => b,
-                    _ => return Err(type_error(format!("options[stream] must be a bool, {} given", v.get_type()))),
-                }
+            "multipart" if !v.is_null() => {
+                native_body = Some(tlsguard::RequestBody::Multipart(guzzle::multipart(v)?));
+                json.insert("multipart".to_owned(), Value::Array(Vec::new())); // the one-body rule
             }
+            "sink" => extras.sink = if v.is_null() { None } else { Some(sink_arg(v)?) },
+            "stream" => extras.stream = !v.is_null() && bool_option("stream", v)?,
+            "http_errors" => {
+                extras.http_errors =
+                    if v.is_null() { client.defaults.http_errors } else { bool_option("http_errors", v)? }
+            }
+            _ if v.is_null() => {}
             _ => {
-                let core_name = if name == "form_params" { "form".to_owned() } else { name.clone() };
-                json.insert(core_name, to_json(&format!("options[{name}]"), v)?);
+                if !guzzle::convert(guzzle::Level::Request, &name, v, &mut json)? {
+                    json.insert(name.clone(), to_json(&format!("options[{name}]"), v)?);
+                }
             }
         }
     }
@@ -94,11 +108,16 @@ fn prepare(
         // A sink is a whole download, like a buffered body: `timeout` covers it (as Guzzle's).
         json.insert("timeout_covers_body".to_owned(), Value::Bool(true));
     }
+    if let Some(d) = client.defaults.decompress
+        && !json.contains_key("decompress")
+    {
+        json.insert("decompress".to_owned(), Value::Bool(d));
+    }
     let json = Value::Object(json);
-    let Some(bytes) = body else { return Ok((request.options_json(&json), extras)) };
+    let Some(body) = native_body else { return Ok((request.options_json(&json), extras)) };
     match tlsguard::RequestOptions::from_json(&json) {
         Ok(mut options) => {
-            options.body = Some(tlsguard::RequestBody::Bytes(bytes.into()));
+            options.body = Some(body);
             Ok((request.with_options(options), extras))
         }
         // Reported when the request is sent (in requestMany, in its own slot), as any option error.
@@ -106,17 +125,40 @@ fn prepare(
     }
 }
 
+fn bool_option(name: &str, v: &Zval) -> Result<bool, PhpException> {
+    v.bool().ok_or_else(|| type_error(format!("options[{name}] must be a bool, {} given", v.get_type())))
+}
+
+/// `http_errors`: the core's `HTTP_STATUS` error for a 4xx/5xx response, as the exception
+/// Guzzle users catch (`ClientException`/`ServerException`, `getResponse()` the response).
+fn refuse_status(response: Response, http_errors: bool) -> Result<Result<Response, Zval>, PhpException> {
+    let Err(err) = response.head.error_for_status() else { return Ok(Ok(response)) };
+    if !http_errors {
+        return Ok(Ok(response));
+    }
+    let status = response.head.status();
+    let zv = response.into_zval(false).map_err(internal)?;
+    Ok(Err(status_exception_zval(&err, status, zv)?))
+}
+
 /// Sends `request` as `extras` say: buffered, streamed, or into a sink.
 fn send(request: tlsguard::Request, extras: Extras) -> Result<Response, PhpException> {
-    if !extras.stream && extras.sink.is_none() {
-        return Ok(Response::buffered(request.send_blocking().or_throw()?));
-    }
-    let (head, body) = request.send_streaming_blocking().or_throw()?.into_parts();
-    let source = match extras.sink {
-        Some(sink) => body::shared(drain_to_sink(body, sink)?),
-        None => body::streaming(body),
+    let response = if !extras.stream && extras.sink.is_none() {
+        Response::buffered(request.send_blocking().or_throw()?)
+    } else {
+        let (head, body) = request.send_streaming_blocking().or_throw()?.into_parts();
+        let source = match extras.sink {
+            Some(sink) => body::shared(drain_to_sink(body, sink)?),
+            None => body::streaming(body),
+        };
+        Response { head: Arc::new(head), body: source }
     };
-    Ok(Response { head: Arc::new(head), body: source })
+    match refuse_status(response, extras.http_errors)? {
+        Ok(r) => Ok(r),
+        Err(exception) => {
+            Err(PhpException::new(String::new(), 0, ext_php_rs::zend::ce::exception()).with_object(exception))
+        }
+    }
 }
 
 #[php_impl]
@@ -126,16 +168,68 @@ impl Client {
     /// give the defaults.
     pub fn __construct(options: Option<&ZendHashTable>) -> PhpResult<Self> {
         guard(|| {
-            let json = merged_options("TlsGuard\\Client options", options, CLIENT_INI)?;
-            let opts = ClientOptions::from_json(&json).or_throw()?;
-            Ok(Client { inner: tlsguard::Client::new(opts).or_throw()? })
+            let what = "TlsGuard\\Client options";
+            let mut json = ini_defaults(CLIENT_INI);
+            let mut defaults = Defaults { http_errors: true, decompress: None };
+            let mut jar: Option<tlsguard::CookieJar> = None;
+            if let Some(ht) = options
+                && !ht.is_empty()
+                && ht.has_sequential_keys()
+            {
+                return Err(invalid(format!("{what}: options must be an array of option names to values, not a list")));
+            }
+            for (k, v) in options.into_iter().flat_map(|o| o.iter()) {
+                if let ArrayKey::Long(i) = k {
+                    return Err(invalid(format!("{what}: {i} is not an option name")));
+                }
+                let name = guzzle::key_name(&k)?;
+                let v = v.dereference();
+                // null and [] mean "not given" (PHP cannot tell an empty list from an empty map).
+                if v.is_null() || v.array().is_some_and(|a| a.is_empty()) {
+                    continue;
+                }
+                match name.as_str() {
+                    "http_errors" => defaults.http_errors = bool_option("http_errors", v)?,
+                    "decode_content" => {
+                        defaults.decompress =
+                            Some(if v.str().is_some() { true } else { bool_option("decode_content", v)? })
+                    }
+                    "cookies" if v.is_object() => {
+                        let shared = v.extract::<&CookieJar>().ok_or_else(|| {
+                            type_error(
+                                "options[cookies] must be true, false, a list of cookies or a TlsGuard\\CookieJar",
+                            )
+                        })?;
+                        jar = Some(shared.inner.clone());
+                    }
+                    _ => {
+                        if !guzzle::convert(guzzle::Level::Client, &name, v, &mut json)? {
+                            json.insert(name.clone(), to_json(&format!("{what}[{name}]"), v)?);
+                        }
+                    }
+                }
+            }
+            let mut opts = ClientOptions::from_json(&Value::Object(json)).or_throw()?;
+            if jar.is_some() {
+                opts.cookies = jar;
+            }
+            Ok(Client { inner: tlsguard::Client::new(opts).or_throw()?, defaults })
+        })
+    }
+
+    /// The client's cookie jar as a list (the shape of `TlsGuard\\CookieJar::toArray()`), or
+    /// null without one.
+    pub fn get_cookies(&self) -> PhpResult<Zval> {
+        guard(|| match self.inner.cookies_json() {
+            Some(v) => json_to_zval(&v),
+            None => Ok(Zval::null()),
         })
     }
 
     /// Sends a request and returns the whole response.
     pub fn request(&self, method: &str, url: &str, options: Option<&ZendHashTable>) -> PhpResult<Response> {
         guard(|| {
-            let (request, extras) = prepare(&self.inner, method, url, options)?;
+            let (request, extras) = prepare(self, method, url, options)?;
             send(request, extras)
         })
     }
@@ -171,11 +265,19 @@ impl Client {
     /// option `timeout_covers_body` is true).
     pub fn stream(&self, method: &str, url: &str, options: Option<&ZendHashTable>) -> PhpResult<StreamedResponse> {
         guard(|| {
-            let (request, extras) = prepare(&self.inner, method, url, options)?;
+            let (request, extras) = prepare(self, method, url, options)?;
             if extras.sink.is_some() {
                 return Err(invalid("options[sink]: stream() reads the body as it arrives; use request() with a sink"));
             }
             let (head, body) = request.send_streaming_blocking().or_throw()?.into_parts();
+            if extras.http_errors
+                && let Err(err) = head.error_for_status()
+            {
+                let status = head.status();
+                let response = Response { head: Arc::new(head), body: body::streaming(body) };
+                let zv = response.into_zval(false).map_err(internal)?;
+                return Err(status_exception(&err, status, zv));
+            }
             Ok(StreamedResponse { head, body: body::streaming(body) })
         })
     }
@@ -192,6 +294,7 @@ impl Client {
             };
             // Convert everything first: bad input throws before anything is sent.
             let mut prepared = Vec::with_capacity(requests.len());
+            let mut http_errors = Vec::with_capacity(requests.len());
             for (i, item) in requests.values().enumerate() {
                 let what = format!("requests[{i}]");
                 let spec = item
@@ -214,19 +317,23 @@ impl Client {
                 if spec.len() > 3 {
                     return Err(invalid(format!("{what}: expected [method, url] or [method, url, options]")));
                 }
-                let (request, extras) = prepare(&self.inner, &method, &url, options)?;
+                let (request, extras) = prepare(self, &method, &url, options)?;
                 if extras.sink.is_some() || extras.stream {
                     return Err(invalid(format!(
                         "{what}: sink and stream are options of request(), not requestMany()"
                     )));
                 }
                 prepared.push(request);
+                http_errors.push(extras.http_errors);
             }
             let results = self.inner.send_many_blocking(prepared, limit);
             let mut out = ZendHashTable::with_capacity(results.len().min(u32::MAX as usize) as u32);
-            for r in results {
+            for (r, http_errors) in results.into_iter().zip(http_errors) {
                 let zv = match r {
-                    Ok(resp) => Response::buffered(resp).into_zval(false).map_err(internal)?,
+                    Ok(resp) => match refuse_status(Response::buffered(resp), http_errors)? {
+                        Ok(resp) => resp.into_zval(false).map_err(internal)?,
+                        Err(exception) => exception,
+                    },
                     Err(e) => exception_zval(&e)?,
                 };
                 out.push(zv).map_err(internal)?;

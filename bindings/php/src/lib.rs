@@ -21,7 +21,9 @@ mod cert;
 mod chain;
 mod client;
 mod convert;
+mod cookies;
 mod errors;
+mod guzzle;
 mod inspect;
 mod lint;
 mod trust;
@@ -149,6 +151,7 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<client::Response>()
         .class::<client::StreamedResponse>()
         .class::<body::Stream>()
+        .class::<cookies::CookieJar>()
         .function(wrap_function!(version))
         .function(wrap_function!(rustls_version))
         .function(wrap_function!(error_from_code))

@@ -49,7 +49,7 @@ final class Client implements ClientInterface
             }
             $headers[(string) $name] = $values;
         }
-        $options = ['headers' => $headers];
+        $options = ['headers' => $headers, 'http_errors' => false]; // PSR-18: every status is a response
         $body = $request->getBody();
         if ($body->isSeekable()) {
             $body->rewind();
