@@ -87,7 +87,7 @@ function run_tlsguard(array $a): array
             if ($r instanceof Throwable) {
                 throw $r; // a failed request's slot holds its TlsGuardException
             }
-            $body = $r->getBody();
+            $body = (string) $r->getBody();
             check($r->getStatusCode(), strlen($body), $size);
             $bytes += strlen($body);
         }
@@ -95,7 +95,7 @@ function run_tlsguard(array $a): array
         $memAt = min(1000, $a['n']); // M1: the first reading after 1,000 requests
         for ($i = 1; $i <= $a['n']; $i++) {
             $r = $client->get($url);
-            $body = $r->getBody();
+            $body = (string) $r->getBody();
             check($r->getStatusCode(), strlen($body), $size);
             $bytes += strlen($body);
             if ($i === $memAt && $a['workload'] === 'M1') {

@@ -30,7 +30,7 @@ $expired = $s['expired'];
 
 // Warm-up: runtime, pool, first connections.
 for ($i = 0; $i < 200; $i++) {
-    $client->get($s['good']['url'])->getBody();
+    $client->get($s['good']['url'])->getBody()->getContents();
 }
 gc_collect_cycles();
 $mem0 = memory_get_usage();
@@ -47,7 +47,7 @@ for ($i = 0; $i < $n; $i++) {
         continue;
     }
     $r = $client->get($s['good']['url'], ['headers' => ['x-i' => (string) $i]]);
-    $r->getBody();
+    $r->getBody()->getContents();
     $r->getHeaders();
 }
 $elapsed = microtime(true) - $t0;

@@ -108,10 +108,35 @@ namespace TlsGuard {
     class TimeoutException extends TlsGuardException {}
     class PolicyException extends TlsGuardException {}
     class HttpException extends TlsGuardException {}
+    /**
+     * Code HTTP_STATUS: a 4xx/5xx response under http_errors (on by default, as Guzzle's). Named
+     * in TlsGuard\ so they do not clash with the PSR-18 adapter's TlsGuard\Psr18\ClientException.
+     */
+    class BadResponseException extends HttpException
+    {
+        protected $response = null;
+        /** @return Response the response (its body unread for 'stream' => true) */
+        public function getResponse(): mixed {}
+    }
+    /** A 4xx response (Guzzle's ClientException). */
+    class ClientException extends BadResponseException {}
+    /** A 5xx response (Guzzle's ServerException). */
+    class ServerException extends BadResponseException {}
     /** Category invalid_input: INVALID_URL, INVALID_ARGUMENT, INVALID_PEM, IO. */
     class InvalidArgumentException extends TlsGuardException {}
     /** Category internal: INTERNAL, a bug in tlsguard (a Rust panic) caught at the boundary, or a thread or runtime the OS would not start. */
     class InternalException extends TlsGuardException {}
+
+    /** A cookie jar (RFC 6265); clients given the same jar ('cookies' => $jar) share its cookies. */
+    class CookieJar
+    {
+        /** @param list<array<string, mixed>>|null $cookies what toArray() returned */
+        public function __construct(mixed $cookies = null) {}
+        /** @return list<array{name: string, value: string, domain: string, path: string, host_only: bool, secure: bool, http_only: bool, same_site: ?string, expires: ?int}> */
+        public function toArray(): mixed {}
+        public function count(): int {}
+        public function clear(): void {}
+    }
 
     /** A parsed X.509 certificate (read-only). */
     class Certificate
@@ -173,15 +198,30 @@ namespace TlsGuard {
          *   pins?: list<string>, client_cert?: string, client_key?: string, client_key_password?: string, crls?: list<string>,
          *   min_tls?: '1.2'|'1.3', timeout?: float, connect_timeout?: float, max_redirects?: int, allow_http?: bool, proxy?: string,
          *   headers?: array<string, string|list<string>>, fetch_missing_intermediates?: bool, aia_allow_private?: bool, http2?: bool, keep_alive?: bool, max_response_bytes?: int,
-         *   use_env?: bool, sensitive_headers?: list<string>}|null $options
+         *   use_env?: bool, sensitive_headers?: list<string>, read_timeout?: float, retries?: int|array, base_url?: string, query?: array,
+         *   cookies?: bool|list<array<string, mixed>>|CookieJar, auth?: array|false, max_connections_per_host?: int, pool_wait_timeout?: float,
+         *   resolve?: array<string, string|list<string>>,
+         *   base_uri?: string|\Stringable, auth_bearer?: string, http_errors?: bool, decode_content?: bool|string,
+         *   allow_redirects?: bool|array{max?: int, protocols?: list<string>, strict?: false, referer?: false, track_redirects?: false}}|null $options
+         *   Guzzle's names: base_uri (= base_url), auth as [user, password] (Basic), auth_bearer, http_errors
+         *   (default true), decode_content (= decompress, for every request), allow_redirects (false: every 3xx
+         *   returned; ['max' => N] = max_redirects). verify, cert and ssl_key are refused with the option to use.
          */
         public function __construct(?array $options = null) {}
+        /** @return list<array<string, mixed>>|null the cookie jar's cookies (CookieJar::toArray()'s shape), null without a jar */
+        public function getCookies(): mixed {}
         /**
          * @param array{headers?: array<string, string|list<string>>, query?: array<string, scalar|list<scalar>>, json?: mixed,
          *   body?: string, form_params?: array<string, scalar>, file?: string,
          *   multipart?: list<array{name: string, value?: string, file?: string, filename?: string, content_type?: string}>,
          *   timeout?: float, read_timeout?: float, redirect?: 'follow'|'error'|'manual', decompress?: bool,
-         *   max_response_bytes?: int}|null $options
+         *   max_response_bytes?: int, sink?: string|resource, stream?: bool, retries?: int|array, auth?: array|false,
+         *   auth_bearer?: string, proxy?: string, http_errors?: bool, decode_content?: bool|string, allow_redirects?: bool|array}|null $options
+         *   sink: the body streamed to this path (created or truncated) or stream resource, in bounded memory;
+         *   the response's body is then the sink, rewound. stream: the body is read as it arrives through getBody().
+         *   multipart parts also take Guzzle's contents (string, resource, PSR-7 stream; a local file is
+         *   streamed from disk) and headers (Content-Type only).
+         * @throws ClientException|ServerException a 4xx/5xx response, unless http_errors is false
          */
         public function request(string $method, string $url, ?array $options = null): Response {}
         public function get(string $url, ?array $options = null): Response {}
@@ -217,30 +257,71 @@ namespace TlsGuard {
         public function getHeaderLine(string $name): string {}
         public function getEffectiveUrl(): string {}
         public function getHttpVersion(): string {}
-        /** @return string up to $length bytes (default 65536); '' at the end */
-        public function read(?int $length = null): mixed {}
+        /** The body as a Stream (not seekable), sharing its position with read(). */
+        public function getBody(): Stream {}
+        /** Up to $length bytes (default 65536); '' at the end. */
+        public function read(?int $length = null): string {}
         public function eof(): bool {}
-        /** @return string the rest of the body */
-        public function getContents(): mixed {}
+        /** The rest of the body. */
+        public function getContents(): string {}
         /** Stops reading (the connection is closed unless the body was read to its end). */
         public function close(): void {}
     }
 
-    /** A complete response (body decoded). */
+    /**
+     * A response body, with the method names of Psr\Http\Message\StreamInterface (the Composer
+     * package wraps it where the PSR type is required). Buffered bodies and sinks seek; a body
+     * read as it arrives ('stream' => true, Client::stream()) does not. Reading a streamed body
+     * can throw tlsguard exceptions (TimeoutException naming read_timeout, ...); misuse (seek on a
+     * streamed body, a detached stream, write()) throws \RuntimeException.
+     */
+    class Stream
+    {
+        public function __construct() {}
+        /** The whole body from its start (a streamed body: the rest). */
+        public function __toString(): string {}
+        /** The rest of the body. */
+        public function getContents(): string {}
+        /** Up to $length bytes; '' at the end. */
+        public function read(int $length): string {}
+        public function eof(): bool {}
+        /** Bytes, or null when unknown (a streamed body). */
+        public function getSize(): ?int {}
+        public function tell(): int {}
+        public function isSeekable(): bool {}
+        /** @param int|null $whence SEEK_SET (default), SEEK_CUR or SEEK_END */
+        public function seek(int $offset, ?int $whence = null): void {}
+        public function rewind(): void {}
+        /** Always false. */
+        public function isWritable(): bool {}
+        /** Always throws \RuntimeException. */
+        public function write(string $string): int {}
+        public function isReadable(): bool {}
+        /** Closes it (a sink resource is fclose()d; a streamed body's connection is closed unless read to its end). */
+        public function close(): void {}
+        /** @return resource|null the sink resource, if any; the stream is unusable afterwards */
+        public function detach(): mixed {}
+        /** @return mixed stream_get_meta_data() of a sink resource; otherwise seekable, mode, eof, wrapper_type (and uri for a sink path); with $key that entry or null */
+        public function getMetadata(?string $key = null): mixed {}
+    }
+
+    /** A response: its head, and the (decoded) body as a Stream. */
     class Response
     {
         public function __construct() {}
         public function getStatusCode(): int {}
         public function getReasonPhrase(): string {}
+        /** "1.1" or "2". */
+        public function getProtocolVersion(): string {}
         /** @return array<string, list<string>> */
         public function getHeaders(): mixed {}
         /** @return list<string> */
         public function getHeader(string $name): array {}
         public function getHeaderLine(string $name): string {}
         public function hasHeader(string $name): bool {}
-        /** @return string binary */
-        public function getBody(): mixed {}
-        /** The body parsed as JSON (objects as arrays). @throws HttpException */
+        /** The body: buffered (seekable), read as it arrives ('stream' => true), or the sink. Every call reads the same body. */
+        public function getBody(): Stream {}
+        /** The body parsed as JSON (objects as arrays; a streamed body from where it was read to). @throws HttpException */
         public function json(): mixed {}
         public function getEffectiveUrl(): string {}
         public function getRedirectCount(): int {}
@@ -252,7 +333,7 @@ namespace TlsGuard {
         public function getWarnings(): array {}
         /** @return list<Certificate> */
         public function getPeerCertificates(): mixed {}
-        /** Seconds. */
+        /** Seconds to the whole body (a streamed or sunk body: to the headers). */
         public function getElapsed(): float {}
     }
 }

@@ -61,4 +61,47 @@ final class Psr18Test extends TestCase
         $this->expectException(RequestExceptionInterface::class);
         $this->client()->sendRequest($f->createRequest('TRACE', Kit::get()->scenario('good')['url']));
     }
+
+    public function testRedirectsAndErrorStatusesAreResponses(): void
+    {
+        $f = new Psr17Factory();
+        $base = rtrim(Kit::get()->scenario('good')['url'], '/');
+        $guzzle = class_exists(\GuzzleHttp\Client::class)
+            ? new \GuzzleHttp\Client(['handler' => \GuzzleHttp\HandlerStack::create(new \GuzzleHttp\Handler\CurlHandler()),
+                'verify' => Kit::get()->pki('root_ca')])
+            : null;
+        foreach (['/redirect/same-origin' => 302, '/redirect/303' => 303, '/status/404' => 404, '/status/503' => 503] as $path => $status) {
+            $request = $f->createRequest('GET', $base . $path);
+            $ours = $this->client()->sendRequest($request);
+            $this->assertSame($status, $ours->getStatusCode(), $path);
+            if ($guzzle !== null) {
+                // Guzzle's own PSR-18 sendRequest() is the oracle: the same status and Location.
+                $theirs = $guzzle->sendRequest($request);
+                $this->assertSame($theirs->getStatusCode(), $ours->getStatusCode(), $path);
+                $this->assertSame($theirs->getHeaderLine('Location'), $ours->getHeaderLine('Location'), $path);
+            }
+        }
+        $this->assertSame('/echo', $this->client()->sendRequest($f->createRequest('GET', "$base/redirect/same-origin"))->getHeaderLine('location'));
+    }
+
+    public function testADecodedBodyLosesItsContentEncoding(): void
+    {
+        $f = new Psr17Factory();
+        $base = rtrim(Kit::get()->scenario('good')['url'], '/');
+        foreach (['/gzip', '/deflate', '/br', '/zstd'] as $path) {
+            $r = $this->client()->sendRequest($f->createRequest('GET', $base . $path));
+            $body = (string) $r->getBody();
+            $this->assertSame('hello', json_decode($body, true)['text'] ?? null, $path);
+            $this->assertFalse($r->hasHeader('Content-Encoding'), "$path: decoded once, by tlsguard");
+            $this->assertSame((string) strlen($body), $r->getHeaderLine('Content-Length'), $path);
+        }
+        $plain = $this->client()->sendRequest($f->createRequest('GET', $base . '/json'));
+        $this->assertSame((string) strlen((string) $plain->getBody()), $plain->getHeaderLine('Content-Length'), 'untouched');
+        // The rule: only codings tlsguard decodes, only with a body.
+        $h = ['content-encoding' => ['gzip, br'], 'content-length' => ['10'], 'x' => ['1']];
+        $this->assertSame(['x' => ['1'], 'content-length' => ['5']], \TlsGuard\Psr18\Client::headersFor($h, 'hello'));
+        $unknown = ['content-encoding' => ['gzip, compress'], 'content-length' => ['10']];
+        $this->assertSame($unknown, \TlsGuard\Psr18\Client::headersFor($unknown, 'hello'));
+        $this->assertSame($h, \TlsGuard\Psr18\Client::headersFor($h, ''), 'HEAD, 204, 304');
+    }
 }

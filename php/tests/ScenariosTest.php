@@ -97,7 +97,7 @@ final class ScenariosTest extends TestCase
             $this->assertSame($expect['status'], $r->getStatusCode(), $s['name']);
         }
         foreach ($expect['body_contains'] as $fact) {
-            $this->assertStringContainsString($fact, $r->getBody(), $s['name']);
+            $this->assertStringContainsString($fact, (string) $r->getBody(), $s['name']);
         }
         if ($expect['http_version'] !== null) {
             $this->assertSame($expect['http_version'], $r->getHttpVersion(), $s['name']);

@@ -7,17 +7,19 @@ if (!extension_loaded('tlsguard')) {
     fwrite(STDERR, "tlsguard is not loaded: run php -d extension=/abs/path/libtlsguard_php.so /usr/bin/phpunit ...\n");
     exit(2);
 }
-foreach (['Psr/Http/Message/autoload.php', 'Psr/Http/Client/autoload.php', 'Nyholm/Psr7/autoload.php'] as $f) {
+foreach (['Psr/Http/Message/autoload.php', 'Psr/Http/Client/autoload.php', 'Nyholm/Psr7/autoload.php', 'GuzzleHttp/autoload.php'] as $f) {
     if (is_file("/usr/share/php/$f")) {
         require_once "/usr/share/php/$f";
     }
 }
 spl_autoload_register(function (string $class): void {
-    $prefix = 'TlsGuard\\Psr18\\';
-    if (str_starts_with($class, $prefix)) {
-        $file = __DIR__ . '/../src/Psr18/' . str_replace('\\', '/', substr($class, strlen($prefix))) . '.php';
-        if (is_file($file)) {
-            require $file;
+    // composer.json's autoload and autoload-dev.
+    foreach (['TlsGuard\\Psr18\\' => '/../src/Psr18/', 'TlsGuard\\Tests\\' => '/'] as $prefix => $dir) {
+        if (str_starts_with($class, $prefix)) {
+            $file = __DIR__ . $dir . str_replace('\\', '/', substr($class, strlen($prefix))) . '.php';
+            if (is_file($file)) {
+                require $file;
+            }
         }
     }
 });

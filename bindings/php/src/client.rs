@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use ext_php_rs::binary::Binary;
 use ext_php_rs::convert::IntoZval;
 use ext_php_rs::exception::PhpException;
 use ext_php_rs::prelude::*;
@@ -9,9 +10,14 @@ use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
 use serde_json::Value;
 use tlsguard::{ClientOptions, Method};
 
+use crate::body::{self, Shared, Sink, Source, Stream, drain_to_sink, sink_arg};
 use crate::cert::certificate_list;
-use crate::convert::{binary_zval, json_to_zval, merged_options, to_json};
-use crate::errors::{OrThrow, exception_zval, guard, internal, invalid, type_error};
+use crate::convert::{ini_defaults, json_to_zval, to_json};
+use crate::cookies::CookieJar;
+use crate::errors::{
+    OrThrow, exception_zval, guard, internal, invalid, status_exception, status_exception_zval, type_error,
+};
+use crate::guzzle;
 
 /// php.ini settings that give a client its defaults.
 const CLIENT_INI: &[&str] = &["roots", "ca_file", "timeout"];
@@ -21,56 +27,137 @@ const CLIENT_INI: &[&str] = &["roots", "ca_file", "timeout"];
 #[php(name = "TlsGuard\\Client")]
 pub struct Client {
     inner: tlsguard::Client,
+    /// Guzzle's request options given to the client, applied to each request that does not
+    /// set them.
+    defaults: Defaults,
+}
+
+/// Request defaults a client keeps for the binding (the core has no client option for them).
+#[derive(Clone, Copy)]
+struct Defaults {
+    /// `http_errors` (default true, as Guzzle: a 4xx/5xx response throws).
+    http_errors: bool,
+    /// `decode_content`, as the core's `decompress`.
+    decompress: Option<bool>,
+}
+
+/// What a request's options ask of the binding rather than of the core: where the body goes.
+pub struct Extras {
+    /// `'sink' => path|resource`: the body streamed there (bounded memory), the response's
+    /// body being the sink.
+    sink: Option<Sink>,
+    /// `'stream' => true`: the body read as it arrives, through the response's `getBody()`.
+    stream: bool,
+    /// `http_errors`: a 4xx/5xx response throws `ClientException`/`ServerException`.
+    http_errors: bool,
 }
 
 /// Builds a request from Guzzle-style `$options`: the names are the core's request options
 /// (`tlsguard::RequestOptions`: `headers`, `query`, `json`, `body`, `timeout`, `read_timeout`,
-/// `redirect`, `decompress`, `file`, `multipart`, ...), with Guzzle's `form_params` for the
-/// core's `form`; the core validates them. `body` is passed as bytes (PHP strings may be binary).
+/// `redirect`, `decompress`, `file`, `multipart`, `retries`, `auth`, ...), Guzzle's names
+/// converted by `guzzle.rs` (`form_params`, `auth` as a list, `auth_bearer`,
+/// `allow_redirects`, `decode_content`, `multipart` with `contents`), and Guzzle's `sink`,
+/// `stream` and `http_errors` (what happens to the response: [`Extras`]); the core validates
+/// the rest. `body` is passed as bytes (PHP strings may be binary), `multipart` as a form built
+/// here (binary contents, files streamed from disk).
 fn prepare(
-    client: &tlsguard::Client,
+    client: &Client,
     method: &str,
     url: &str,
     options: Option<&ZendHashTable>,
-) -> Result<tlsguard::Request, PhpException> {
+) -> Result<(tlsguard::Request, Extras), PhpException> {
     let method: Method = method.parse().or_throw()?;
-    let request = client.request(method, url);
-    let Some(options) = options else {
-        return Ok(request);
-    };
+    let request = client.inner.request(method, url);
+    let mut extras = Extras { sink: None, stream: false, http_errors: client.defaults.http_errors };
     let mut json = serde_json::Map::new();
-    let mut body: Option<Vec<u8>> = None;
-    for (k, v) in options.iter() {
-        let name = match &k {
-            ArrayKey::Long(i) => i.to_string(),
-            ArrayKey::String(s) => s.clone(),
-            ArrayKey::Str(s) => (*s).to_owned(),
-            ArrayKey::ZendString(s) => {
-                s.as_str().map(str::to_owned).map_err(|_| invalid("options: a key is not valid UTF-8"))?
+    let mut native_body: Option<tlsguard::RequestBody> = None;
+    for (k, v) in options.into_iter().flat_map(|o| o.iter()) {
+        let name = guzzle::key_name(&k)?;
+        let v = v.dereference();
+        match name.as_str() {
+            "body" if !v.is_null() => {
+                let bytes = v
+                    .zend_str()
+                    .map(|s| s.as_bytes().to_vec())
+                    .ok_or_else(|| type_error(format!("body must be a string, {} given", v.get_type())))?;
+                native_body = Some(tlsguard::RequestBody::Bytes(bytes.into()));
+                json.insert("body".to_owned(), Value::String(String::new())); // counted by the core's one-body rule
             }
-        };
-        if name == "body" && !v.dereference().is_null() {
-            let bytes = v
-                .dereference()
-                .zend_str()
-                .map(|s| s.as_bytes().to_vec())
-                .ok_or_else(|| type_error(format!("body must be a string, {} given", v.get_type())))?;
-            body = Some(bytes);
-            json.insert("body".to_owned(), Value::String(String::new())); // counted by the core's one-body rule
-            continue;
+            "multipart" if !v.is_null() => {
+                native_body = Some(tlsguard::RequestBody::Multipart(guzzle::multipart(v)?));
+                json.insert("multipart".to_owned(), Value::Array(Vec::new())); // the one-body rule
+            }
+            "sink" => extras.sink = if v.is_null() { None } else { Some(sink_arg(v)?) },
+            "stream" => extras.stream = !v.is_null() && bool_option("stream", v)?,
+            "http_errors" => {
+                extras.http_errors =
+                    if v.is_null() { client.defaults.http_errors } else { bool_option("http_errors", v)? }
+            }
+            _ if v.is_null() => {}
+            _ => {
+                if !guzzle::convert(guzzle::Level::Request, &name, v, &mut json)? {
+                    json.insert(name.clone(), to_json(&format!("options[{name}]"), v)?);
+                }
+            }
         }
-        let core_name = if name == "form_params" { "form".to_owned() } else { name.clone() };
-        json.insert(core_name, to_json(&format!("options[{name}]"), v)?);
+    }
+    if extras.sink.is_some() && extras.stream {
+        return Err(invalid("options: sink and stream cannot both be given (a sink reads the whole body)"));
+    }
+    if extras.sink.is_some() && !json.contains_key("timeout_covers_body") {
+        // A sink is a whole download, like a buffered body: `timeout` covers it (as Guzzle's).
+        json.insert("timeout_covers_body".to_owned(), Value::Bool(true));
+    }
+    if let Some(d) = client.defaults.decompress
+        && !json.contains_key("decompress")
+    {
+        json.insert("decompress".to_owned(), Value::Bool(d));
     }
     let json = Value::Object(json);
-    let Some(bytes) = body else { return Ok(request.options_json(&json)) };
+    let Some(body) = native_body else { return Ok((request.options_json(&json), extras)) };
     match tlsguard::RequestOptions::from_json(&json) {
         Ok(mut options) => {
-            options.body = Some(tlsguard::RequestBody::Bytes(bytes.into()));
-            Ok(request.with_options(options))
+            options.body = Some(body);
+            Ok((request.with_options(options), extras))
         }
         // Reported when the request is sent (in requestMany, in its own slot), as any option error.
-        Err(_) => Ok(request.options_json(&json)),
+        Err(_) => Ok((request.options_json(&json), extras)),
+    }
+}
+
+fn bool_option(name: &str, v: &Zval) -> Result<bool, PhpException> {
+    v.bool().ok_or_else(|| type_error(format!("options[{name}] must be a bool, {} given", v.get_type())))
+}
+
+/// `http_errors`: the core's `HTTP_STATUS` error for a 4xx/5xx response, as the exception
+/// Guzzle users catch (`ClientException`/`ServerException`, `getResponse()` the response).
+fn refuse_status(response: Response, http_errors: bool) -> Result<Result<Response, Zval>, PhpException> {
+    let Err(err) = response.head.error_for_status() else { return Ok(Ok(response)) };
+    if !http_errors {
+        return Ok(Ok(response));
+    }
+    let status = response.head.status();
+    let zv = response.into_zval(false).map_err(internal)?;
+    Ok(Err(status_exception_zval(&err, status, zv)?))
+}
+
+/// Sends `request` as `extras` say: buffered, streamed, or into a sink.
+fn send(request: tlsguard::Request, extras: Extras) -> Result<Response, PhpException> {
+    let response = if !extras.stream && extras.sink.is_none() {
+        Response::buffered(request.send_blocking().or_throw()?)
+    } else {
+        let (head, body) = request.send_streaming_blocking().or_throw()?.into_parts();
+        let source = match extras.sink {
+            Some(sink) => body::shared(drain_to_sink(body, sink)?),
+            None => body::streaming(body),
+        };
+        Response { head: Arc::new(head), body: source }
+    };
+    match refuse_status(response, extras.http_errors)? {
+        Ok(r) => Ok(r),
+        Err(exception) => {
+            Err(PhpException::new(String::new(), 0, ext_php_rs::zend::ce::exception()).with_object(exception))
+        }
     }
 }
 
@@ -81,17 +168,69 @@ impl Client {
     /// give the defaults.
     pub fn __construct(options: Option<&ZendHashTable>) -> PhpResult<Self> {
         guard(|| {
-            let json = merged_options("TlsGuard\\Client options", options, CLIENT_INI)?;
-            let opts = ClientOptions::from_json(&json).or_throw()?;
-            Ok(Client { inner: tlsguard::Client::new(opts).or_throw()? })
+            let what = "TlsGuard\\Client options";
+            let mut json = ini_defaults(CLIENT_INI);
+            let mut defaults = Defaults { http_errors: true, decompress: None };
+            let mut jar: Option<tlsguard::CookieJar> = None;
+            if let Some(ht) = options
+                && !ht.is_empty()
+                && ht.has_sequential_keys()
+            {
+                return Err(invalid(format!("{what}: options must be an array of option names to values, not a list")));
+            }
+            for (k, v) in options.into_iter().flat_map(|o| o.iter()) {
+                if let ArrayKey::Long(i) = k {
+                    return Err(invalid(format!("{what}: {i} is not an option name")));
+                }
+                let name = guzzle::key_name(&k)?;
+                let v = v.dereference();
+                // null and [] mean "not given" (PHP cannot tell an empty list from an empty map).
+                if v.is_null() || v.array().is_some_and(|a| a.is_empty()) {
+                    continue;
+                }
+                match name.as_str() {
+                    "http_errors" => defaults.http_errors = bool_option("http_errors", v)?,
+                    "decode_content" => {
+                        defaults.decompress =
+                            Some(if v.str().is_some() { true } else { bool_option("decode_content", v)? })
+                    }
+                    "cookies" if v.is_object() => {
+                        let shared = v.extract::<&CookieJar>().ok_or_else(|| {
+                            type_error(
+                                "options[cookies] must be true, false, a list of cookies or a TlsGuard\\CookieJar",
+                            )
+                        })?;
+                        jar = Some(shared.inner.clone());
+                    }
+                    _ => {
+                        if !guzzle::convert(guzzle::Level::Client, &name, v, &mut json)? {
+                            json.insert(name.clone(), to_json(&format!("{what}[{name}]"), v)?);
+                        }
+                    }
+                }
+            }
+            let mut opts = ClientOptions::from_json(&Value::Object(json)).or_throw()?;
+            if jar.is_some() {
+                opts.cookies = jar;
+            }
+            Ok(Client { inner: tlsguard::Client::new(opts).or_throw()?, defaults })
+        })
+    }
+
+    /// The client's cookie jar as a list (the shape of `TlsGuard\\CookieJar::toArray()`), or
+    /// null without one.
+    pub fn get_cookies(&self) -> PhpResult<Zval> {
+        guard(|| match self.inner.cookies_json() {
+            Some(v) => json_to_zval(&v),
+            None => Ok(Zval::null()),
         })
     }
 
     /// Sends a request and returns the whole response.
     pub fn request(&self, method: &str, url: &str, options: Option<&ZendHashTable>) -> PhpResult<Response> {
         guard(|| {
-            let r = prepare(&self.inner, method, url, options)?.send_blocking().or_throw()?;
-            Ok(Response { inner: Arc::new(r) })
+            let (request, extras) = prepare(self, method, url, options)?;
+            send(request, extras)
         })
     }
 
@@ -126,9 +265,20 @@ impl Client {
     /// option `timeout_covers_body` is true).
     pub fn stream(&self, method: &str, url: &str, options: Option<&ZendHashTable>) -> PhpResult<StreamedResponse> {
         guard(|| {
-            let r = prepare(&self.inner, method, url, options)?.send_streaming_blocking().or_throw()?;
-            let (head, body) = r.into_parts();
-            Ok(StreamedResponse { head, body: Some(body), pending: bytes::Bytes::new() })
+            let (request, extras) = prepare(self, method, url, options)?;
+            if extras.sink.is_some() {
+                return Err(invalid("options[sink]: stream() reads the body as it arrives; use request() with a sink"));
+            }
+            let (head, body) = request.send_streaming_blocking().or_throw()?.into_parts();
+            if extras.http_errors
+                && let Err(err) = head.error_for_status()
+            {
+                let status = head.status();
+                let response = Response { head: Arc::new(head), body: body::streaming(body) };
+                let zv = response.into_zval(false).map_err(internal)?;
+                return Err(status_exception(&err, status, zv));
+            }
+            Ok(StreamedResponse { head, body: body::streaming(body) })
         })
     }
 
@@ -144,6 +294,7 @@ impl Client {
             };
             // Convert everything first: bad input throws before anything is sent.
             let mut prepared = Vec::with_capacity(requests.len());
+            let mut http_errors = Vec::with_capacity(requests.len());
             for (i, item) in requests.values().enumerate() {
                 let what = format!("requests[{i}]");
                 let spec = item
@@ -166,13 +317,23 @@ impl Client {
                 if spec.len() > 3 {
                     return Err(invalid(format!("{what}: expected [method, url] or [method, url, options]")));
                 }
-                prepared.push(prepare(&self.inner, &method, &url, options)?);
+                let (request, extras) = prepare(self, &method, &url, options)?;
+                if extras.sink.is_some() || extras.stream {
+                    return Err(invalid(format!(
+                        "{what}: sink and stream are options of request(), not requestMany()"
+                    )));
+                }
+                prepared.push(request);
+                http_errors.push(extras.http_errors);
             }
             let results = self.inner.send_many_blocking(prepared, limit);
             let mut out = ZendHashTable::with_capacity(results.len().min(u32::MAX as usize) as u32);
-            for r in results {
+            for (r, http_errors) in results.into_iter().zip(http_errors) {
                 let zv = match r {
-                    Ok(resp) => Response { inner: Arc::new(resp) }.into_zval(false).map_err(internal)?,
+                    Ok(resp) => match refuse_status(Response::buffered(resp), http_errors)? {
+                        Ok(resp) => resp.into_zval(false).map_err(internal)?,
+                        Err(exception) => exception,
+                    },
                     Err(e) => exception_zval(&e)?,
                 };
                 out.push(zv).map_err(internal)?;
@@ -209,13 +370,13 @@ fn headers_zval(headers: &[(String, String)]) -> Result<Zval, PhpException> {
 }
 
 /// A response whose body is read as it arrives (`Client::stream()`): the head at once, the
-/// body through `read()` until `eof()`. Dropped before the end, it closes its connection.
+/// body through `read()` until `eof()` (or `getBody()`, the same body as a `Stream`). Dropped
+/// before the end, it closes its connection.
 #[php_class]
 #[php(name = "TlsGuard\\StreamedResponse")]
 pub struct StreamedResponse {
     head: tlsguard::ResponseHead,
-    body: Option<tlsguard::BodyStream>,
-    pending: bytes::Bytes,
+    body: Shared,
 }
 
 #[php_impl]
@@ -244,131 +405,146 @@ impl StreamedResponse {
     pub fn get_http_version(&self) -> String {
         self.head.http_version().to_owned()
     }
+    /// The body as a `TlsGuard\Stream` (not seekable), sharing its position with `read()`.
+    pub fn get_body(&self) -> Stream {
+        Stream::new(self.body.clone())
+    }
     /// Up to `$length` bytes of the (decoded) body (default 64 KiB); `''` at its end. Blocks
     /// until bytes arrive, under the client's read timeout.
-    pub fn read(&mut self, length: Option<i64>) -> PhpResult<Zval> {
+    pub fn read(&mut self, length: Option<i64>) -> PhpResult<Binary<u8>> {
         guard(|| {
             let max = match length {
                 None => 64 * 1024,
                 Some(n) if n >= 1 => n.min(1 << 30) as usize,
                 Some(n) => return Err(invalid(format!("length: {n} is not a positive number"))),
             };
-            while self.pending.is_empty() {
-                let Some(body) = self.body.as_mut() else { return Ok(binary_zval(&[])) };
-                match body.chunk_blocking() {
-                    Ok(Some(b)) => self.pending = b,
-                    Ok(None) => {
-                        self.body = None;
-                        return Ok(binary_zval(&[]));
-                    }
-                    Err(e) => {
-                        self.body = None;
-                        return Err(e).or_throw();
-                    }
-                }
-            }
-            let n = max.min(self.pending.len());
-            Ok(binary_zval(&self.pending.split_to(n)))
+            Ok(Binary::new(self.body.borrow_mut().read(max)?))
         })
     }
     /// Whether the whole body has been read.
     pub fn eof(&self) -> bool {
-        self.body.is_none() && self.pending.is_empty()
+        match &*self.body.borrow() {
+            Source::Streaming { body, pending, .. } => body.is_none() && pending.is_empty(),
+            _ => true,
+        }
     }
     /// The rest of the body.
-    pub fn get_contents(&mut self) -> PhpResult<Zval> {
-        guard(|| {
-            let mut out = self.pending.split_to(self.pending.len()).to_vec();
-            if let Some(mut body) = self.body.take() {
-                while let Some(b) = body.chunk_blocking().or_throw()? {
-                    out.extend_from_slice(&b);
-                }
-            }
-            Ok(binary_zval(&out))
-        })
+    pub fn get_contents(&mut self) -> PhpResult<Binary<u8>> {
+        guard(|| Ok(Binary::new(self.body.borrow_mut().rest()?)))
     }
     /// Stops reading: the connection is closed unless the body was read to its end.
     pub fn close(&mut self) {
-        self.body = None;
-        self.pending = bytes::Bytes::new();
+        *self.body.borrow_mut() = Source::Gone;
     }
 }
 
-/// A complete response.
+/// A response: the head, and the body as a `TlsGuard\Stream` (buffered, streamed with
+/// `'stream' => true`, or in a `sink`).
 #[php_class]
 #[php(name = "TlsGuard\\Response")]
 pub struct Response {
-    inner: Arc<tlsguard::Response>,
+    head: Arc<tlsguard::ResponseHead>,
+    body: Shared,
+}
+
+impl Response {
+    /// A response with its whole body.
+    pub fn buffered(r: tlsguard::Response) -> Response {
+        let (head, data) = r.into_parts();
+        Response { head: Arc::new(head), body: body::shared(Source::Buffered { data, pos: 0 }) }
+    }
 }
 
 #[php_impl]
 impl Response {
     /// The status code.
     pub fn get_status_code(&self) -> i64 {
-        i64::from(self.inner.status())
+        i64::from(self.head.status())
     }
     /// The canonical reason phrase (`OK`), empty if unknown.
     pub fn get_reason_phrase(&self) -> String {
-        self.inner.reason().to_owned()
+        self.head.reason().to_owned()
+    }
+    /// `1.1` or `2` (PSR-7's protocol version).
+    pub fn get_protocol_version(&self) -> String {
+        self.head.http_version().trim_start_matches("HTTP/").to_owned()
     }
     /// Headers as `name => [values]` (names lowercase, in the order received).
     pub fn get_headers(&self) -> PhpResult<Zval> {
-        guard(|| headers_zval(self.inner.headers()))
+        guard(|| headers_zval(self.head.headers()))
     }
     /// Every value of header `name` (case-insensitive).
     pub fn get_header(&self, name: &str) -> Vec<String> {
-        self.inner.header_all(name).into_iter().map(str::to_owned).collect()
+        self.head.header_all(name).into_iter().map(str::to_owned).collect()
     }
     /// The values of header `name` joined with `, ` (empty if absent).
     pub fn get_header_line(&self, name: &str) -> String {
-        self.inner.header_all(name).join(", ")
+        self.head.header_all(name).join(", ")
     }
     /// Whether header `name` is present.
     pub fn has_header(&self, name: &str) -> bool {
-        self.inner.header(name).is_some()
+        self.head.header(name).is_some()
     }
-    /// The decoded body (binary string).
-    pub fn get_body(&self) -> Zval {
-        binary_zval(self.inner.body())
+    /// The (decoded) body as a `TlsGuard\Stream`; every call reads the same body.
+    pub fn get_body(&self) -> Stream {
+        Stream::new(self.body.clone())
     }
-    /// The body parsed as JSON (objects become arrays); `HttpException` if it is not JSON.
+    /// The body parsed as JSON (objects become arrays); `HttpException` if it is not JSON. A
+    /// buffered body is parsed whole; a streamed one from where it was read to.
     pub fn json(&self) -> PhpResult<Zval> {
-        guard(|| json_to_zval(&self.inner.json().or_throw()?))
+        guard(|| {
+            let mut src = self.body.borrow_mut();
+            let bytes = match &*src {
+                Source::Buffered { data, .. } => data.to_vec(),
+                _ => src.rest()?,
+            };
+            let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+                crate::errors::to_php(
+                    &tlsguard::Error::new(
+                        tlsguard::Code::HttpProtocol,
+                        format!("response body is not valid JSON: {e}"),
+                    )
+                    .with_url(self.head.url()),
+                )
+            })?;
+            json_to_zval(&value)
+        })
     }
     /// The final URL, after redirects.
     pub fn get_effective_url(&self) -> String {
-        self.inner.url().to_owned()
+        self.head.url().to_owned()
     }
     /// Redirects followed.
     pub fn get_redirect_count(&self) -> i64 {
-        i64::from(self.inner.redirects())
+        i64::from(self.head.redirects())
     }
     /// `HTTP/1.1` or `HTTP/2`.
     pub fn get_http_version(&self) -> String {
-        self.inner.http_version().to_owned()
+        self.head.http_version().to_owned()
     }
     /// `TLSv1.3` / `TLSv1.2` (null for http://).
     pub fn get_tls_version(&self) -> Option<String> {
-        self.inner.tls().map(|t| t.version.as_str().to_owned())
+        self.head.tls().map(|t| t.version.as_str().to_owned())
     }
     /// IANA name of the cipher suite (null for http://).
     pub fn get_cipher_suite(&self) -> Option<String> {
-        self.inner.tls().map(|t| t.cipher_suite.clone())
+        self.head.tls().map(|t| t.cipher_suite.clone())
     }
     /// The ALPN protocol agreed (`h2`, `http/1.1`), if any.
     pub fn get_alpn(&self) -> Option<String> {
-        self.inner.tls().and_then(|t| t.alpn.clone())
+        self.head.tls().and_then(|t| t.alpn.clone())
     }
     /// What was accepted but is wrong on the server's side.
     pub fn get_warnings(&self) -> Vec<String> {
-        self.inner.tls().map(|t| t.warnings.clone()).unwrap_or_default()
+        self.head.tls().map(|t| t.warnings.clone()).unwrap_or_default()
     }
     /// The certificates the server presented, leaf first.
     pub fn get_peer_certificates(&self) -> PhpResult<Zval> {
-        guard(|| certificate_list(self.inner.peer_certificates()))
+        guard(|| certificate_list(self.head.peer_certificates()))
     }
-    /// Seconds from sending to having read the whole body.
+    /// Seconds from sending to having read the whole body (a streamed or sunk body: to the
+    /// headers).
     pub fn get_elapsed(&self) -> f64 {
-        self.inner.elapsed().as_secs_f64()
+        self.head.elapsed().as_secs_f64()
     }
 }

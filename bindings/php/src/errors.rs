@@ -41,6 +41,27 @@ pub fn class_name(category: Category) -> &'static str {
     }
 }
 
+/// The class of an `HTTP_STATUS` error without a response at hand (`error_from_code`): the
+/// base of Guzzle's two, named in `TlsGuard\` (the PSR-18 adapter has its own
+/// `ClientException`).
+pub const BAD_RESPONSE: &str = "TlsGuard\\BadResponseException";
+/// `http_errors` on a 4xx response (Guzzle's `ClientException`).
+pub const CLIENT_ERROR: &str = "TlsGuard\\ClientException";
+/// `http_errors` on a 5xx response (Guzzle's `ServerException`).
+pub const SERVER_ERROR: &str = "TlsGuard\\ServerException";
+
+/// The class of `err`: its category's, except `HTTP_STATUS` (Guzzle's class tree:
+/// `BadResponseException` and, by status, `ClientException` or `ServerException`, all
+/// `HttpException`s).
+fn class_for(err: &Error, status: Option<u16>) -> &'static str {
+    match (err.code(), status) {
+        (Code::HttpStatus, Some(s)) if (400..500).contains(&s) => CLIENT_ERROR,
+        (Code::HttpStatus, Some(s)) if (500..600).contains(&s) => SERVER_ERROR,
+        (Code::HttpStatus, _) => BAD_RESPONSE,
+        _ => class_name(err.category()),
+    }
+}
+
 /// Every subclass, for registration: [`class_name`] of each category of a code, once each.
 fn subclasses() -> Vec<&'static str> {
     let mut out: Vec<&'static str> = Vec::new();
@@ -93,18 +114,42 @@ fn cause_zval(cause: &(dyn std::error::Error + 'static)) -> Result<Zval, PhpExce
 /// Sets the private `\Exception::$previous` of `exception` (what `getPrevious()` returns),
 /// through `ReflectionProperty`, which may write it from outside the class.
 fn set_previous(exception: &mut Zval, previous: Zval) -> Result<(), PhpException> {
+    set_by_reflection(exception, "Exception", "previous", previous)
+}
+
+/// Sets the non-public property `class::$name` of `object` through `ReflectionProperty`.
+fn set_by_reflection(object: &Zval, class: &str, name: &str, value: Zval) -> Result<(), PhpException> {
     let reflection = class_entry("ReflectionProperty")?.new();
-    reflection
-        .try_call_method("__construct", vec![&"Exception".to_owned(), &"previous".to_owned()])
-        .map_err(internal)?;
-    reflection.try_call_method("setValue", vec![&*exception, &previous]).map_err(internal)?;
+    reflection.try_call_method("__construct", vec![&class.to_owned(), &name.to_owned()]).map_err(internal)?;
+    reflection.try_call_method("setValue", vec![object, &value]).map_err(internal)?;
     Ok(())
 }
 
 /// The exception object for `err` (not thrown): PHP's exception constructor runs, so file,
 /// line and trace are the PHP caller's.
 pub fn exception_zval(err: &Error) -> Result<Zval, PhpException> {
-    let class = class_entry(class_name(err.category()))?;
+    exception_zval_for(err, None)
+}
+
+/// The exception for a response refused by `http_errors`: `err` is the core's `HTTP_STATUS`
+/// error for it (`ResponseHead::error_for_status`), `response` the `TlsGuard\Response`, which
+/// `getResponse()` returns.
+pub fn status_exception_zval(err: &Error, status: u16, response: Zval) -> Result<Zval, PhpException> {
+    let zv = exception_zval_for(err, Some(status))?;
+    set_by_reflection(&zv, BAD_RESPONSE, "response", response)?;
+    Ok(zv)
+}
+
+/// [`status_exception_zval`], thrown.
+pub fn status_exception(err: &Error, status: u16, response: Zval) -> PhpException {
+    match status_exception_zval(err, status, response) {
+        Ok(zv) => PhpException::new(err.to_string(), 0, ce::exception()).with_object(zv),
+        Err(e) => e,
+    }
+}
+
+fn exception_zval_for(err: &Error, status: Option<u16>) -> Result<Zval, PhpException> {
+    let class = class_entry(class_for(err, status))?;
     let obj = class.new();
     let mut chain = ZendHashTable::new();
     for c in err.chain() {
@@ -265,9 +310,59 @@ pub fn register_classes() -> ext_php_rs::error::Result<()> {
         .registration(keep_base);
     base.register()?;
     for name in subclasses() {
-        ClassBuilder::new(name).extends((base_ce, BASE)).registration(keep_arg_info).register()?;
+        ClassBuilder::new(name).extends((base_ce, BASE)).registration(keep_class).register()?;
+    }
+    let response = ClassProperty {
+        name: "response".to_owned(),
+        flags: PropertyFlags::Protected,
+        default: Some(Box::new(null_default)),
+        docs: &[],
+        ty: None,
+        nullable: true,
+        readonly: false,
+        default_stub: Some("null".into()),
+    };
+    ClassBuilder::new(BAD_RESPONSE)
+        .extends((http_exception_ce, "TlsGuard\\HttpException"))
+        .property(response)
+        .method(
+            FunctionBuilder::new("getResponse", get_response).returns(DataType::Mixed, false, true),
+            MethodFlags::Public,
+        )
+        .registration(keep_class)
+        .register()?;
+    for name in [CLIENT_ERROR, SERVER_ERROR] {
+        ClassBuilder::new(name).extends((bad_response_ce, BAD_RESPONSE)).registration(keep_arg_info).register()?;
     }
     Ok(())
+}
+
+thread_local! {
+    /// Classes registered so far (MINIT, one thread), for the parents of later ones: the class
+    /// table cannot be searched by name before the engine has started.
+    static REGISTERED: std::cell::RefCell<Vec<(&'static str, &'static ClassEntry)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn registered(name: &str) -> &'static ClassEntry {
+    REGISTERED.with(|r| r.borrow().iter().find(|(n, _)| *n == name).map(|(_, ce)| *ce)).unwrap_or_else(base_ce)
+}
+
+/// Keeps the argument-info tables (as [`keep_arg_info`]) and the class entry, by name.
+fn keep_class(ce: &'static mut ClassEntry, tables: ext_php_rs::args::ArgInfoTables) {
+    std::mem::forget(tables);
+    let ce: &'static ClassEntry = ce;
+    let name = ce.name().unwrap_or_default();
+    let name: &'static str =
+        [BAD_RESPONSE, CLIENT_ERROR, SERVER_ERROR].into_iter().chain(subclasses()).find(|n| *n == name).unwrap_or("");
+    REGISTERED.with(|r| r.borrow_mut().push((name, ce)));
+}
+
+fn http_exception_ce() -> &'static ClassEntry {
+    registered(class_name(Category::Http))
+}
+
+fn bad_response_ce() -> &'static ClassEntry {
+    registered(BAD_RESPONSE)
 }
 
 fn ctor_required_zero(f: FunctionBuilder<'static>) -> FunctionBuilder<'static> {
@@ -357,4 +452,7 @@ extern "C" fn get_category(ex: &mut ExecuteData, retval: &mut Zval) {
 }
 extern "C" fn get_detail(ex: &mut ExecuteData, retval: &mut Zval) {
     read_prop(ex, retval, "detail", Zval::null);
+}
+extern "C" fn get_response(ex: &mut ExecuteData, retval: &mut Zval) {
+    read_prop(ex, retval, "response", Zval::null);
 }

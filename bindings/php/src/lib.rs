@@ -16,11 +16,14 @@ use ext_php_rs::types::Zval;
 use ext_php_rs::zend::{IniEntryDef, IniEntryDefs, ModuleEntry};
 use ext_php_rs::{info_table_end, info_table_row, info_table_start};
 
+mod body;
 mod cert;
 mod chain;
 mod client;
 mod convert;
+mod cookies;
 mod errors;
+mod guzzle;
 mod inspect;
 mod lint;
 mod trust;
@@ -147,6 +150,8 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<client::Client>()
         .class::<client::Response>()
         .class::<client::StreamedResponse>()
+        .class::<body::Stream>()
+        .class::<cookies::CookieJar>()
         .function(wrap_function!(version))
         .function(wrap_function!(rustls_version))
         .function(wrap_function!(error_from_code))

@@ -37,6 +37,8 @@ const APT_PACKAGES: &[&str] = &[
     "php-nyholm-psr7",
     // ext-curl: the oracle of the PHP streaming test (and a peer in the benchmark).
     "php8.2-curl",
+    // Guzzle over its CurlHandler: the oracle of the PHP tests of Guzzle's option names.
+    "php-guzzlehttp-guzzle",
 ];
 
 /// Debian packages the benchmarks add: the server, and ext-curl and Guzzle (the PHP peers).

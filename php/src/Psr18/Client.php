@@ -16,12 +16,20 @@ use TlsGuard\TlsGuardException;
  * PSR-18 adapter over a TlsGuard\Client. Pass PSR-17 factories (any implementation); without
  * them Nyholm's Psr17Factory is used when installed.
  *
+ * As PSR-18 (and Guzzle's sendRequest()) says, every status is a response: a 3xx is returned,
+ * not followed, and a 4xx/5xx does not throw. The body is decoded by tlsguard; a response whose
+ * Content-Encoding tlsguard decoded loses that header and gets the decoded Content-Length, so a
+ * downstream decoder does not decode it twice (the rule of the Python adapters).
+ *
  * Errors: a request that could not be sent as given (INVALID_URL, INVALID_ARGUMENT) throws
  * RequestException; every other tlsguard refusal (certificate, TLS, network, timeout, policy,
  * HTTP protocol) throws NetworkException. The tlsguard exception is getPrevious().
  */
 final class Client implements ClientInterface
 {
+    /** Content codings tlsguard decodes (crates/tlsguard/src/client/body.rs). */
+    public const DECODED_CODINGS = ['gzip', 'x-gzip', 'deflate', 'br', 'zstd'];
+
     private ResponseFactoryInterface $responses;
     private StreamFactoryInterface $streams;
 
@@ -49,7 +57,8 @@ final class Client implements ClientInterface
             }
             $headers[(string) $name] = $values;
         }
-        $options = ['headers' => $headers];
+        // PSR-18: every status is a response, a redirect included.
+        $options = ['headers' => $headers, 'http_errors' => false, 'allow_redirects' => false];
         $body = $request->getBody();
         if ($body->isSeekable()) {
             $body->rewind();
@@ -65,12 +74,38 @@ final class Client implements ClientInterface
         } catch (TlsGuardException $e) {
             throw new NetworkException($e->getMessage(), $request, $e);
         }
+        $body = (string) $r->getBody();
         $response = $this->responses->createResponse($r->getStatusCode(), $r->getReasonPhrase())
-            ->withProtocolVersion(substr($r->getHttpVersion(), 5)) // "HTTP/1.1" -> "1.1", "HTTP/2" -> "2"
-            ->withBody($this->streams->createStream($r->getBody()));
-        foreach ($r->getHeaders() as $name => $values) {
+            ->withProtocolVersion($r->getProtocolVersion())
+            ->withBody($this->streams->createStream($body));
+        foreach (self::headersFor($r->getHeaders(), $body) as $name => $values) {
             $response = $response->withAddedHeader($name, $values);
         }
         return $response;
+    }
+
+    /**
+     * The headers of a response whose body tlsguard decoded: without Content-Encoding when every
+     * coding in it is one tlsguard decodes, and with the decoded Content-Length. Other responses
+     * (no coding, a coding tlsguard does not know, no body) keep their headers as received.
+     *
+     * @param array<string, list<string>> $headers
+     * @return array<string, list<string>>
+     */
+    public static function headersFor(array $headers, string $body): array
+    {
+        $codings = [];
+        foreach ($headers['content-encoding'] ?? [] as $value) {
+            foreach (explode(',', $value) as $token) {
+                $codings[] = strtolower(trim($token));
+            }
+        }
+        $decoded = $codings !== [] && array_diff($codings, [...self::DECODED_CODINGS, '', 'identity']) === [];
+        if (!$decoded || $body === '') {
+            return $headers;
+        }
+        unset($headers['content-encoding'], $headers['content-length']);
+        $headers['content-length'] = [(string) strlen($body)];
+        return $headers;
     }
 }
