@@ -22,7 +22,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyWeakrefReference;
 use pyo3::{PyTraverseError, intern};
 
-use crate::response::Response;
+use crate::response::{Response, Sent};
 
 /// Locks `m`, ignoring poisoning (every critical section here leaves the data consistent).
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -126,11 +126,12 @@ mod waker {
 struct Started {
     done: Py<PyAny>,
     abort: tlsguard::AbortHandle,
+    sent: Sent,
 }
 
 /// Sets the asyncio future `done` to the response or the exception (unless it is already done,
 /// e.g. cancelled).
-fn settle(py: Python<'_>, done: &Bound<'_, PyAny>, r: Outcome) -> PyResult<()> {
+fn settle(py: Python<'_>, done: &Bound<'_, PyAny>, sent: Sent, r: Outcome) -> PyResult<()> {
     if done.call_method0(intern!(py, "done"))?.is_truthy()? {
         return Ok(());
     }
@@ -138,7 +139,7 @@ fn settle(py: Python<'_>, done: &Bound<'_, PyAny>, r: Outcome) -> PyResult<()> {
         Err(tlsguard::Error::new(tlsguard::Code::Internal, "the request was stopped: tlsguard's runtime shut down"))
     });
     match r {
-        Ok(response) => done.call_method1(intern!(py, "set_result"), (Response::new(response),))?,
+        Ok(response) => done.call_method1(intern!(py, "set_result"), (Response::with_request(response, Some(sent)),))?,
         Err(e) => done.call_method1(intern!(py, "set_exception"), (crate::errors::exception_instance(py, &e)?,))?,
     };
     Ok(())
@@ -166,6 +167,7 @@ impl Notifier {
         slf: &Bound<'_, Self>,
         event_loop: &Bound<'_, PyAny>,
         req: tlsguard::Request,
+        sent: Sent,
         done: &Bound<'_, PyAny>,
     ) -> PyResult<u64> {
         let this = slf.get();
@@ -179,7 +181,7 @@ impl Notifier {
         // The callback cannot run `dispatch()` before the entry exists: both happen on the
         // loop's thread, and this one returns to the loop only after inserting it.
         let abort = req.spawn(move |outcome| shared.push(id, outcome)).map_err(|e| crate::errors::to_pyerr(&e))?;
-        lock(&this.started).insert(id, Started { done: done.clone().unbind(), abort });
+        lock(&this.started).insert(id, Started { done: done.clone().unbind(), abort, sent });
         Ok(id)
     }
 }
@@ -256,7 +258,7 @@ impl Notifier {
         // Outside the lock: settling runs Python code (done callbacks may start requests).
         for (s, outcome) in finished {
             // Only fails if the future's loop is closed: nobody is left to wait for it.
-            let _ = settle(py, s.done.bind(py), outcome);
+            let _ = settle(py, s.done.bind(py), s.sent, outcome);
         }
     }
 

@@ -14,7 +14,7 @@ use tlsguard::{ClientOptions, Method, RequestBody, RequestOptions};
 use crate::asyncio::Notifier;
 use crate::convert::{self, BytesAs};
 use crate::errors::{IntoPyResult, wrong_type};
-use crate::response::Response;
+use crate::response::{Response, Sent};
 use crate::trust::TrustReport;
 
 /// Options (a dict with the language-neutral names) → the core's `ClientOptions`.
@@ -84,7 +84,9 @@ pub struct Client {
 }
 
 /// `(name, value)` pairs of a mapping or an iterable of pairs; a list value repeats the name.
-fn pairs(what: &str, obj: &Bound<'_, PyAny>, numbers: bool) -> PyResult<Vec<(String, String)>> {
+/// With `params` (query and form values, as httpx and requests take them): ints and floats as
+/// `str()` gives them, `True`/`False` as `"true"`/`"false"` (httpx), `None` dropped (requests).
+pub(crate) fn pairs(what: &str, obj: &Bound<'_, PyAny>, params: bool) -> PyResult<Vec<(String, String)>> {
     let items = if obj.cast::<PyMapping>().is_ok() { obj.call_method0("items")? } else { obj.clone() };
     let iter = items.try_iter().map_err(|_| wrong_type(what, "a mapping or a list of (name, value) pairs", obj))?;
     let mut out = Vec::new();
@@ -97,25 +99,34 @@ fn pairs(what: &str, obj: &Bound<'_, PyAny>, numbers: bool) -> PyResult<Vec<(Str
         let key = format!("{what}[{name:?}]");
         if v.is_instance_of::<PyList>() || v.is_instance_of::<pyo3::types::PyTuple>() {
             for x in v.try_iter()? {
-                out.push((name.clone(), scalar(&key, &x?, numbers)?));
+                if let Some(value) = scalar(&key, &x?, params)? {
+                    out.push((name.clone(), value));
+                }
             }
-        } else {
-            out.push((name, scalar(&key, &v, numbers)?));
+        } else if let Some(value) = scalar(&key, &v, params)? {
+            out.push((name, value));
         }
     }
     Ok(out)
 }
 
-fn scalar(what: &str, v: &Bound<'_, PyAny>, numbers: bool) -> PyResult<String> {
+/// One value of [`pairs`] (`None`: left out).
+fn scalar(what: &str, v: &Bound<'_, PyAny>, params: bool) -> PyResult<Option<String>> {
     if let Ok(s) = v.cast::<PyString>() {
-        return Ok(s.to_cow()?.into_owned());
+        return Ok(Some(s.to_cow()?.into_owned()));
     }
-    let number = !v.is_instance_of::<pyo3::types::PyBool>()
-        && (v.is_instance_of::<pyo3::types::PyInt>() || v.is_instance_of::<pyo3::types::PyFloat>());
-    if numbers && number {
-        return Ok(v.str()?.to_cow()?.into_owned());
+    if params {
+        if v.is_none() {
+            return Ok(None);
+        }
+        if let Ok(b) = v.cast::<pyo3::types::PyBool>() {
+            return Ok(Some(if b.is_true() { "true" } else { "false" }.to_owned()));
+        }
+        if v.is_instance_of::<pyo3::types::PyInt>() || v.is_instance_of::<pyo3::types::PyFloat>() {
+            return Ok(Some(v.str()?.to_cow()?.into_owned()));
+        }
     }
-    Err(wrong_type(what, if numbers { "str, int or float" } else { "str" }, v))
+    Err(wrong_type(what, if params { "str, int, float, bool or None" } else { "str" }, v))
 }
 
 #[pymethods]
@@ -152,7 +163,7 @@ impl Client {
         json: Option<&Bound<'_, PyAny>>,
         timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Response> {
-        let req = self.build(method, url, params, headers, data, json, timeout)?;
+        let (req, sent) = self.build(method, url, params, headers, data, json, timeout)?;
         let response = if on_main_thread(py)? {
             py.detach(move || {
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -164,7 +175,7 @@ impl Client {
         } else {
             wait_for(py, |done| req.spawn(done))?
         };
-        Ok(Response::new(response))
+        Ok(Response::with_request(response, Some(sent)))
     }
 
     /// Sends a request and returns once its headers have arrived; the body is read from the
@@ -182,7 +193,7 @@ impl Client {
         json: Option<&Bound<'_, PyAny>>,
         timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<crate::stream::StreamedResponse> {
-        let req = self.build(method, url, params, headers, data, json, timeout)?;
+        let (req, _) = self.build(method, url, params, headers, data, json, timeout)?;
         let (head, body) = wait_for(py, |done| req.spawn_streaming(done))?;
         Ok(crate::stream::StreamedResponse::new(head, body))
     }
@@ -205,8 +216,8 @@ impl Client {
         json: Option<&Bound<'_, PyAny>>,
         timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<u64> {
-        let req = self.build(method, url, params, headers, data, json, timeout)?;
-        Notifier::start(notifier, event_loop, req, done)
+        let (req, sent) = self.build(method, url, params, headers, data, json, timeout)?;
+        Notifier::start(notifier, event_loop, req, sent, done)
     }
 
     /// Closes the client: pooled connections are dropped; later requests raise `InvalidInput`.
@@ -245,10 +256,11 @@ impl Client {
         data: Option<&Bound<'_, PyAny>>,
         json: Option<&Bound<'_, PyAny>>,
         timeout: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<tlsguard::Request> {
-        let method: Method = method.parse().py()?;
-        let options = request_options(params, headers, data, json, timeout)?;
-        Ok(self.inner.request(method, url).with_options(options))
+    ) -> PyResult<(tlsguard::Request, Sent)> {
+        let parsed: Method = method.parse().py()?;
+        let (options, headers) = request_options(params, headers, data, json, timeout)?;
+        let sent = Sent { method: method.to_owned(), headers };
+        Ok((self.inner.request(parsed, url).with_options(options), sent))
     }
 }
 
@@ -262,15 +274,17 @@ fn request_options(
     data: Option<&Bound<'_, PyAny>>,
     json: Option<&Bound<'_, PyAny>>,
     timeout: Option<&Bound<'_, PyAny>>,
-) -> PyResult<RequestOptions> {
+) -> PyResult<(RequestOptions, Vec<(String, String)>)> {
     let mut map = Map::new();
+    let mut sent_headers = Vec::new();
     if let Some(p) = given(params) {
         let list = pairs("params", p, true)?.into_iter().map(|(k, v)| Value::from(vec![k, v])).collect();
         map.insert("query".to_owned(), Value::Array(list));
     }
     if let Some(h) = given(headers) {
         // A list of [name, value] pairs: the caller's order, repeated names included.
-        let list = pairs("headers", h, false)?.into_iter().map(|(k, v)| Value::from(vec![k, v])).collect();
+        sent_headers = pairs("headers", h, false)?;
+        let list = sent_headers.iter().map(|(k, v)| Value::from(vec![k.as_str(), v.as_str()])).collect();
         map.insert("headers".to_owned(), Value::Array(list));
     }
     let mut bytes = None;
@@ -303,10 +317,10 @@ fn request_options(
     if let Some(b) = bytes {
         options.body = Some(RequestBody::Bytes(b.into()));
     }
-    Ok(options)
+    Ok((options, sent_headers))
 }
 
 /// `o` unless it is absent or `None`.
-fn given<'a, 'py>(o: Option<&'a Bound<'py, PyAny>>) -> Option<&'a Bound<'py, PyAny>> {
+pub(crate) fn given<'a, 'py>(o: Option<&'a Bound<'py, PyAny>>) -> Option<&'a Bound<'py, PyAny>> {
     o.filter(|o| !o.is_none())
 }

@@ -34,6 +34,7 @@ fn tlsguard_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::Client>()?;
     m.add_class::<response::Response>()?;
     m.add_class::<response::Headers>()?;
+    m.add_class::<response::Request>()?;
     m.add_class::<stream::StreamedResponse>()?;
     m.add_class::<asyncio::Notifier>()?;
     m.add_class::<trust::TrustReport>()?;

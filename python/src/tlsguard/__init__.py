@@ -13,7 +13,7 @@ import asyncio
 import weakref as _weakref
 from datetime import datetime
 from os import PathLike
-from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Iterable, List, Literal, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _native
 from ._native import (
@@ -21,6 +21,7 @@ from ._native import (
     ChainReport,
     Finding,
     Headers,
+    Request,
     AuditReport,
     ProtocolSupport,
     Response,
@@ -51,6 +52,7 @@ __all__ = [
     "Client",
     "AsyncClient",
     "Response",
+    "Request",
     "StreamedResponse",
     "Headers",
     "request",
@@ -96,6 +98,46 @@ Params = Union[Mapping[str, Any], Iterable[Tuple[str, Any]]]
 HeadersInput = Union[Mapping[str, Union[str, Sequence[str]]], Iterable[Tuple[str, str]]]
 Data = Union[bytes, bytearray, memoryview, str, Mapping[str, Any], List[Tuple[str, Any]]]
 Time = Union[datetime, int, float]
+
+
+def _refuse_tls_override(verify: object, cert: object) -> None:
+    """Refuses requests'/httpx's per-call TLS switches with an explanation (``InvalidInput``).
+
+    ``verify=True`` (or None) is what tlsguard always does and passes; ``verify=False``, a CA
+    path, an ``ssl.SSLContext`` and ``cert=`` are refused: trust and the client certificate are
+    the client's options, and there is no way to turn verification off.
+    """
+    if verify is not None and verify is not True:
+        if isinstance(verify, (str, bytes, PathLike)):
+            path = verify.decode() if isinstance(verify, bytes) else str(verify)
+            message = (
+                f"verify={path!r}: the client decides what is trusted, not the request (in requests a "
+                "verify path replaces the trusted CAs for that call)"
+            )
+            hint = (
+                f"Give the CA to the client: tlsguard.Client(ca_file={path!r}) adds it to the public roots; "
+                f"tlsguard.Client(roots='none', ca_file={path!r}) trusts only it."
+            )
+        else:
+            message = f"verify={verify!r}: tlsguard has no switch to turn certificate verification off"
+            hint = (
+                "To trust a self-signed certificate, pin its key: tlsguard.Client(roots='none', "
+                "pins=['sha256/...']) (tlsguard.Certificate.from_pem(pem).spki_pin gives it); to trust "
+                "your own CA, tlsguard.Client(ca_file='ca.pem'). A refused certificate's error says what "
+                "is wrong and whose side must fix it."
+            )
+        raise InvalidInput(
+            f"INVALID_ARGUMENT: {message}", code="INVALID_ARGUMENT", category="invalid_input", message=message, hint=hint
+        )
+    if cert is not None:
+        message = "cert=...: the client holds the client certificate, not the request"
+        raise InvalidInput(
+            f"INVALID_ARGUMENT: {message}",
+            code="INVALID_ARGUMENT",
+            category="invalid_input",
+            message=message,
+            hint="Give it to the client: tlsguard.Client(client_cert='cert.pem', client_key='key.pem').",
+        )
 
 
 class _ClientBase:
@@ -151,6 +193,8 @@ class _ClientBase:
             fetch_missing_intermediates=fetch_missing_intermediates,
             aia_allow_private=aia_allow_private,
         )
+        if "cert" in other:
+            _refuse_tls_override(None, other["cert"])
         opts.update(other)  # unknown names are refused by the core, with an explanation
         self._native = _native.Client(opts)
 
@@ -186,8 +230,15 @@ class Client(_ClientBase):
         data: Optional[Data] = None,
         json: Any = None,
         timeout: Optional[float] = None,
+        verify: Optional[Literal[True]] = None,
+        cert: None = None,
     ) -> Response:
-        """Sends a request and reads the whole response (the GIL is released meanwhile)."""
+        """Sends a request and reads the whole response (the GIL is released meanwhile).
+
+        ``verify``/``cert`` exist to refuse requests' per-call TLS switches with an
+        explanation: trust and the client certificate are the client's options."""
+        if verify is not None or cert is not None:
+            _refuse_tls_override(verify, cert)
         return self._client().request(method, url, params, headers, data, json, timeout)
 
     def stream(
@@ -200,12 +251,16 @@ class Client(_ClientBase):
         data: Optional[Data] = None,
         json: Any = None,
         timeout: Optional[float] = None,
+        verify: Optional[Literal[True]] = None,
+        cert: None = None,
     ) -> StreamedResponse:
         """Sends a request and returns once its headers have arrived; the body is read as it
         comes (``for chunk in r.iter_bytes()``, ``r.read(n)``), decoded, never held whole. Use it
         as a context manager (``with client.stream("GET", url) as r:``), as httpx's ``stream``:
         leaving it early closes the connection. ``timeout`` covers the headers; a stalled body
         ends with the client's ``read_timeout``."""
+        if verify is not None or cert is not None:
+            _refuse_tls_override(verify, cert)
         return self._client().stream(method, url, params, headers, data, json, timeout)
 
     def get(self, url: str, **kwargs: Any) -> Response:
@@ -282,7 +337,11 @@ class AsyncClient(_ClientBase):
         data: Optional[Data] = None,
         json: Any = None,
         timeout: Optional[float] = None,
+        verify: Optional[Literal[True]] = None,
+        cert: None = None,
     ) -> Response:
+        if verify is not None or cert is not None:
+            _refuse_tls_override(verify, cert)
         loop = asyncio.get_running_loop()
         bound = self._bound
         if bound is None or bound[0] is not loop:
@@ -336,9 +395,13 @@ def request(
     headers: Optional[HeadersInput] = None,
     data: Optional[Data] = None,
     json: Any = None,
+    verify: Optional[Literal[True]] = None,
+    cert: None = None,
     **options: Any,
 ) -> Response:
     """One request with a one-off :class:`Client`; ``options`` are the Client's options."""
+    if verify is not None or cert is not None:
+        _refuse_tls_override(verify, cert)
     with Client(**options) as client:
         return client.request(method, url, params=params, headers=headers, data=data, json=json)
 

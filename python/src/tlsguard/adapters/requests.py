@@ -49,7 +49,6 @@ from __future__ import annotations
 
 import io
 import os
-from datetime import timedelta
 from http.client import HTTPMessage
 from typing import Any, List, Mapping, Optional, Tuple, Type, Union, cast
 
@@ -233,7 +232,7 @@ class TlsGuardAdapter(BaseAdapter):  # type: ignore[misc, unused-ignore]  # (Bas
         response.url = request.url or ""
         response.request = request
         response.connection = self
-        response.elapsed = timedelta(seconds=native.elapsed)  # Session.send replaces it with its own clock
+        response.elapsed = native.elapsed  # Session.send replaces it with its own clock
         response._content = content
         response._content_consumed = True
         response.tlsguard_response = native
