@@ -141,6 +141,23 @@ impl Client {
         Ok(Self { inner })
     }
 
+    /// The client the core shares between one-off calls with these options
+    /// (`tlsguard::Client::shared`: connections and TLS sessions reused across calls; up to
+    /// `SHARED_CLIENTS` option sets, each rebuilt after `SHARED_CLIENT_TTL`).
+    #[staticmethod]
+    #[pyo3(signature = (options=None))]
+    fn shared(py: Python<'_>, options: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let opts = client_options(options)?;
+        let inner = crate::errors::run(py, move || tlsguard::Client::shared(opts))?;
+        Ok(Self { inner })
+    }
+
+    /// Closes every shared client (`tlsguard::Client::close_shared`).
+    #[staticmethod]
+    fn close_shared(py: Python<'_>) {
+        py.detach(tlsguard::Client::close_shared);
+    }
+
     /// Sends a request and reads the whole response (the GIL is released meanwhile; Ctrl-C
     /// interrupts it).
     ///

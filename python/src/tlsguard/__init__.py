@@ -63,6 +63,7 @@ __all__ = [
     "put",
     "patch",
     "delete",
+    "close_shared_clients",
     # certificates
     "Certificate",
     "load_certificates",
@@ -399,11 +400,24 @@ def request(
     cert: None = None,
     **options: Any,
 ) -> Response:
-    """One request with a one-off :class:`Client`; ``options`` are the Client's options."""
+    """One request with a client shared by the one-off calls that pass the same ``options``
+    (the Client's options): a loop of ``tlsguard.get(url)`` reuses connections and TLS
+    sessions. Up to 8 option sets are kept (the least recently used is closed first); each
+    client is rebuilt after 5 minutes, so a changed ``ca_file`` is read again; idle
+    connections close after ``pool_idle_timeout`` (90 s). :func:`close_shared_clients` closes
+    them all. Options with ``cookies`` get a client of their own per call."""
     if verify is not None or cert is not None:
         _refuse_tls_override(verify, cert)
-    with Client(**options) as client:
-        return client.request(method, url, params=params, headers=headers, data=data, json=json)
+    if "cert" in options:
+        _refuse_tls_override(None, options["cert"])
+    client = _native.Client.shared(options)
+    return client.request(method, url, params, headers, data, json, None)
+
+
+def close_shared_clients() -> None:
+    """Closes the clients one-off calls (``tlsguard.get()`` etc.) share, with their pooled
+    connections; the next one-off call makes a new one. Requests in flight finish."""
+    _native.Client.close_shared()
 
 
 def get(url: str, **kwargs: Any) -> Response:

@@ -283,6 +283,10 @@ class Finding:
 @final
 class Client:
     def __new__(cls, options: Optional[Mapping[str, Any]] = None) -> Client: ...
+    @staticmethod
+    def shared(options: Optional[Mapping[str, Any]] = None) -> Client: ...
+    @staticmethod
+    def close_shared() -> None: ...
     def request(
         self,
         method: str,
