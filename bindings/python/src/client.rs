@@ -167,7 +167,7 @@ impl Client {
     /// threads use the core's shared runtime (`send()`): one pool for all of them, which with
     /// many threads on few cores costs fewer context switches than a pool per thread
     /// (measured: 32 threads, 25k vs 16k req/s).
-    #[pyo3(signature = (method, url, params=None, headers=None, data=None, json=None, timeout=None))]
+    #[pyo3(signature = (method, url, params=None, headers=None, data=None, json=None, timeout=None, options=None))]
     #[allow(clippy::too_many_arguments)]
     fn request(
         &self,
@@ -179,8 +179,9 @@ impl Client {
         data: Option<&Bound<'_, PyAny>>,
         json: Option<&Bound<'_, PyAny>>,
         timeout: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Response> {
-        let (req, sent) = self.build(method, url, params, headers, data, json, timeout)?;
+        let (req, sent) = self.build(method, url, params, headers, data, json, timeout, options)?;
         let response = if on_main_thread(py)? {
             py.detach(move || {
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -197,7 +198,7 @@ impl Client {
 
     /// Sends a request and returns once its headers have arrived; the body is read from the
     /// `StreamedResponse` as it comes (GIL released while waiting; Ctrl-C interrupts).
-    #[pyo3(signature = (method, url, params=None, headers=None, data=None, json=None, timeout=None))]
+    #[pyo3(signature = (method, url, params=None, headers=None, data=None, json=None, timeout=None, options=None))]
     #[allow(clippy::too_many_arguments)]
     fn stream(
         &self,
@@ -209,8 +210,9 @@ impl Client {
         data: Option<&Bound<'_, PyAny>>,
         json: Option<&Bound<'_, PyAny>>,
         timeout: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<crate::stream::StreamedResponse> {
-        let (req, _) = self.build(method, url, params, headers, data, json, timeout)?;
+        let (req, _) = self.build(method, url, params, headers, data, json, timeout, options)?;
         let (head, body) = wait_for(py, |done| req.spawn_streaming(done))?;
         Ok(crate::stream::StreamedResponse::new(head, body))
     }
@@ -218,7 +220,7 @@ impl Client {
     /// Starts a request for the asyncio event loop `event_loop`: `done` (an `asyncio.Future` of
     /// that loop) gets the `Response` or the exception, set by `notifier.dispatch()` (see
     /// [`Notifier`]). Returns the request's id for `notifier.cancel(id)`.
-    #[pyo3(signature = (notifier, event_loop, done, method, url, params=None, headers=None, data=None, json=None, timeout=None))]
+    #[pyo3(signature = (notifier, event_loop, done, method, url, params=None, headers=None, data=None, json=None, timeout=None, options=None))]
     #[allow(clippy::too_many_arguments)]
     fn start(
         &self,
@@ -232,8 +234,9 @@ impl Client {
         data: Option<&Bound<'_, PyAny>>,
         json: Option<&Bound<'_, PyAny>>,
         timeout: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<u64> {
-        let (req, sent) = self.build(method, url, params, headers, data, json, timeout)?;
+        let (req, sent) = self.build(method, url, params, headers, data, json, timeout, options)?;
         Notifier::start(notifier, event_loop, req, sent, done)
     }
 
@@ -248,6 +251,19 @@ impl Client {
     #[getter]
     fn closed(&self) -> bool {
         self.inner.is_closed()
+    }
+
+    /// The client's cookies as the core exports them (a list of dicts, oldest first; what the
+    /// `cookies` option takes back), or `None` without a jar.
+    fn cookies_json<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.inner.cookies_json().map(|v| convert::from_json(py, &v)).transpose()
+    }
+
+    /// Empties the client's cookie jar (if it has one).
+    fn clear_cookies(&self) {
+        if let Some(jar) = self.inner.cookie_jar() {
+            jar.clear();
+        }
     }
 
     /// What the client trusts.
@@ -273,9 +289,10 @@ impl Client {
         data: Option<&Bound<'_, PyAny>>,
         json: Option<&Bound<'_, PyAny>>,
         timeout: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<(tlsguard::Request, Sent)> {
         let parsed: Method = method.parse().py()?;
-        let (options, headers) = request_options(params, headers, data, json, timeout)?;
+        let (options, headers) = request_options(params, headers, data, json, timeout, options)?;
         let sent = Sent { method: method.to_owned(), headers };
         Ok((self.inner.request(parsed, url).with_options(options), sent))
     }
@@ -291,8 +308,17 @@ fn request_options(
     data: Option<&Bound<'_, PyAny>>,
     json: Option<&Bound<'_, PyAny>>,
     timeout: Option<&Bound<'_, PyAny>>,
+    options: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<(RequestOptions, Vec<(String, String)>)> {
-    let mut map = Map::new();
+    // Other request options by the core's names (`auth`, `redirect`, `read_timeout`, ...), as
+    // the facade converted them; the named arguments below are added to them.
+    let mut map = match given(options) {
+        Some(o) => match convert::to_json("options", o, BytesAs::Refused)? {
+            Value::Object(m) => m,
+            _ => return Err(wrong_type("options", "a mapping of request options", o)),
+        },
+        None => Map::new(),
+    };
     let mut sent_headers = Vec::new();
     if let Some(p) = given(params) {
         let list = pairs("params", p, true)?.into_iter().map(|(k, v)| Value::from(vec![k, v])).collect();

@@ -13,7 +13,7 @@ import asyncio
 import weakref as _weakref
 from datetime import datetime
 from os import PathLike
-from typing import Any, Iterable, List, Literal, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, Iterator, List, Literal, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _native
 from ._native import (
@@ -55,6 +55,11 @@ __all__ = [
     "Request",
     "StreamedResponse",
     "Headers",
+    "Timeout",
+    "BasicAuth",
+    "BearerAuth",
+    "Cookies",
+    "USE_CLIENT_DEFAULT",
     "request",
     "get",
     "head",
@@ -141,6 +146,204 @@ def _refuse_tls_override(verify: object, cert: object) -> None:
         )
 
 
+class _UseClientDefault:
+    """The default of a request's ``timeout``: the client's. (``None`` means no limit, as in
+    requests and httpx.)"""
+
+    def __repr__(self) -> str:
+        return "tlsguard.USE_CLIENT_DEFAULT"
+
+
+USE_CLIENT_DEFAULT = _UseClientDefault()
+
+_NOT_GIVEN: Any = _UseClientDefault()
+
+
+class Timeout:
+    """Timeouts in seconds, by phase; a part not given is the client's (or the default).
+
+    - ``total``: the whole request (connect, send, headers, a buffered body, all redirects);
+      ``None``: no limit. A plain float ``timeout=`` is this part.
+    - ``connect``: DNS, TCP, proxy tunnel and TLS handshake. A client option only (a pooled
+      connection is not made per request); always limited.
+    - ``read``: the longest wait for the next bytes (headers or body); ``None``: no limit.
+
+    httpx's ``Timeout(5.0)`` is 5 s *per phase*; here a single number is the whole request.
+    """
+
+    __slots__ = ("total", "connect", "read", "_given")
+
+    def __init__(self, total: Optional[float] = _NOT_GIVEN, *, connect: float = _NOT_GIVEN, read: Optional[float] = _NOT_GIVEN) -> None:
+        given = {k for k, v in (("total", total), ("connect", connect), ("read", read)) if v is not _NOT_GIVEN}
+        if "connect" in given and connect is None:
+            raise _invalid(
+                "Timeout(connect=None): connecting always has a limit",
+                "Give connect a number of seconds (the default is 10).",
+            )
+        self.total: Optional[float] = None if total is _NOT_GIVEN else total
+        self.connect: Optional[float] = None if connect is _NOT_GIVEN else connect
+        self.read: Optional[float] = None if read is _NOT_GIVEN else read
+        self._given = frozenset(given)
+
+    def _options(self, connect_name: Optional[str]) -> Dict[str, Any]:
+        """The core's options (``None`` becomes the core's ``0``: no limit)."""
+        out: Dict[str, Any] = {}
+        if "total" in self._given:
+            out["timeout"] = 0 if self.total is None else self.total
+        if "read" in self._given:
+            out["read_timeout"] = 0 if self.read is None else self.read
+        if "connect" in self._given:
+            if connect_name is None:
+                raise _invalid(
+                    "Timeout(connect=...) on a request: the connect timeout is the client's option "
+                    "(a request may reuse a pooled connection)",
+                    "Set it on the client: tlsguard.Client(timeout=tlsguard.Timeout(connect=5.0)) or Client(connect_timeout=5.0).",
+                )
+            out[connect_name] = self.connect
+        return out
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Timeout) and (self.total, self.connect, self.read, self._given) == (
+            other.total,
+            other.connect,
+            other.read,
+            other._given,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.total, self.connect, self.read, self._given))
+
+    def __repr__(self) -> str:
+        parts = [f"{k}={getattr(self, k)!r}" for k in ("total", "connect", "read") if k in self._given]
+        return f"Timeout({', '.join(parts)})"
+
+
+class BasicAuth:
+    """HTTP Basic credentials (RFC 7617), as ``auth=(user, password)``."""
+
+    __slots__ = ("username", "password")
+
+    def __init__(self, username: str, password: str) -> None:
+        self.username = username
+        self.password = password
+
+    def __repr__(self) -> str:
+        return f"BasicAuth({self.username!r}, '***')"
+
+
+class BearerAuth:
+    """A bearer token (``Authorization: Bearer <token>``)."""
+
+    __slots__ = ("token",)
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def __repr__(self) -> str:
+        return "BearerAuth('***')"
+
+
+AuthInput = Union[Tuple[str, str], BasicAuth, BearerAuth, Literal[False]]
+TimeoutInput = Union[float, Timeout, None, _UseClientDefault]
+
+
+def _invalid(message: str, hint: str = "") -> InvalidInput:
+    return InvalidInput(
+        f"INVALID_ARGUMENT: {message}", code="INVALID_ARGUMENT", category="invalid_input", message=message, hint=hint
+    )
+
+
+def _auth_option(auth: object) -> Any:
+    """``auth=`` → the core's ``auth`` option (the core checks the values)."""
+    if auth is False:
+        return False
+    if isinstance(auth, BearerAuth):
+        return {"bearer": auth.token}
+    if isinstance(auth, BasicAuth):
+        return {"basic": [auth.username, auth.password]}
+    if isinstance(auth, tuple) and len(auth) == 2:
+        return {"basic": list(auth)}
+    raise TypeError(f"auth: expected (user, password), tlsguard.BasicAuth, tlsguard.BearerAuth or False, got {type(auth).__name__}")
+
+
+def _client_options(opts: Dict[str, Any]) -> Dict[str, Any]:
+    """Client options as Python takes them → the core's: ``timeout`` a float, a
+    :class:`Timeout` or None (no limit), ``auth`` a pair or an auth object, ``cookies`` a
+    :class:`Cookies` too. Refuses ``cert=`` with an explanation."""
+    if "cert" in opts:
+        _refuse_tls_override(None, opts["cert"])
+    if "timeout" in opts:
+        t = opts["timeout"]
+        if isinstance(t, Timeout):
+            del opts["timeout"]
+            opts.update(t._options("connect_timeout"))
+        elif t is None:
+            opts["timeout"] = 0
+    if opts.get("auth") is not None:
+        opts["auth"] = _auth_option(opts["auth"])
+    if isinstance(opts.get("cookies"), Cookies):
+        opts["cookies"] = opts["cookies"].jar()
+    return opts
+
+
+def _request_options(
+    timeout: object, auth: object, follow_redirects: Optional[bool]
+) -> Tuple[Any, Optional[Dict[str, Any]]]:
+    """A request's ``timeout`` (a float for the native call) and its other options by the
+    core's names (``auth``, ``redirect``, ``timeout``/``read_timeout`` of a :class:`Timeout`)."""
+    extra: Dict[str, Any] = {}
+    if timeout is USE_CLIENT_DEFAULT:
+        timeout = None
+    elif timeout is None:
+        extra["timeout"] = 0  # no limit, as in requests and httpx
+    elif isinstance(timeout, Timeout):
+        extra.update(timeout._options(None))
+        timeout = None
+    if auth is not None:
+        extra["auth"] = _auth_option(auth)
+    if follow_redirects is not None:
+        extra["redirect"] = "follow" if follow_redirects else "manual"
+    return timeout, (extra or None)
+
+
+class Cookies(Mapping[str, str]):
+    """A client's cookie jar (``Client(cookies=True)``), read as a mapping of name to value
+    (the newest cookie of a name when several domains or paths have one).
+
+    ``jar()`` is every cookie with its domain, path, flags and expiry (``expires``: Unix
+    seconds, None for a session cookie), oldest first: persist it (``json.dump``) and start a
+    client from it (``Client(cookies=saved)``). ``clear()`` empties the jar. Cookies are set by
+    the servers' ``Set-Cookie`` (RFC 6265 rules, in the core) or given as such a list.
+    """
+
+    def __init__(self, client: _native.Client) -> None:
+        self._client = client
+
+    def jar(self) -> List[Dict[str, Any]]:
+        got: Optional[List[Dict[str, Any]]] = self._client.cookies_json()
+        return got or []
+
+    def __getitem__(self, name: str) -> str:
+        for cookie in reversed(self.jar()):
+            if cookie["name"] == name:
+                value: str = cookie["value"]
+                return value
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(c["name"] for c in self.jar()))
+
+    def __len__(self) -> int:
+        return len(dict.fromkeys(c["name"] for c in self.jar()))
+
+    def clear(self) -> None:
+        """Removes every cookie."""
+        self._client.clear_cookies()
+
+    def __repr__(self) -> str:
+        return f"<Cookies {dict(self)!r}>"
+
+
 class _ClientBase:
     """The options shared by :class:`Client` and :class:`AsyncClient`.
 
@@ -161,7 +364,7 @@ class _ClientBase:
         client_key_password: Optional[str] = None,
         crls: Optional[Union[PemInput, Sequence[PemInput]]] = None,
         min_tls: str = "1.2",
-        timeout: float = 30.0,
+        timeout: Union[float, Timeout, None] = 30.0,
         connect_timeout: float = 10.0,
         max_redirects: int = 10,
         allow_http: bool = False,
@@ -171,6 +374,10 @@ class _ClientBase:
         headers: Optional[Mapping[str, Union[str, Sequence[str]]]] = None,
         fetch_missing_intermediates: bool = False,
         aia_allow_private: bool = False,
+        base_url: Optional[str] = None,
+        auth: Optional[AuthInput] = None,
+        cookies: Union[bool, Sequence[Mapping[str, Any]], Cookies] = False,
+        retries: Union[int, Mapping[str, Any]] = 0,
         **other: Any,
     ) -> None:
         opts = dict(
@@ -193,11 +400,13 @@ class _ClientBase:
             headers=headers,
             fetch_missing_intermediates=fetch_missing_intermediates,
             aia_allow_private=aia_allow_private,
+            base_url=base_url,
+            auth=auth,
+            cookies=cookies,
+            retries=retries,
         )
-        if "cert" in other:
-            _refuse_tls_override(None, other["cert"])
         opts.update(other)  # unknown names are refused by the core, with an explanation
-        self._native = _native.Client(opts)
+        self._native = _native.Client(_client_options(opts))
 
     def _client(self) -> _native.Client:
         return self._native
@@ -210,6 +419,11 @@ class _ClientBase:
     def trust_report(self) -> TrustReport:
         """What this client trusts: every source loaded, with counts."""
         return self._client().trust_report()
+
+    @property
+    def cookies(self) -> Cookies:
+        """The cookie jar (``Client(cookies=True)``; empty without one), as a mapping."""
+        return Cookies(self._native)
 
     def __repr__(self) -> str:
         return f"<tlsguard.{type(self).__name__} {'closed' if self.closed else 'open'}>"
@@ -230,7 +444,9 @@ class Client(_ClientBase):
         headers: Optional[HeadersInput] = None,
         data: Optional[Data] = None,
         json: Any = None,
-        timeout: Optional[float] = None,
+        timeout: TimeoutInput = USE_CLIENT_DEFAULT,
+        auth: Optional[AuthInput] = None,
+        follow_redirects: Optional[bool] = None,
         verify: Optional[Literal[True]] = None,
         cert: None = None,
     ) -> Response:
@@ -240,7 +456,8 @@ class Client(_ClientBase):
         explanation: trust and the client certificate are the client's options."""
         if verify is not None or cert is not None:
             _refuse_tls_override(verify, cert)
-        return self._client().request(method, url, params, headers, data, json, timeout)
+        t, extra = _request_options(timeout, auth, follow_redirects)
+        return self._client().request(method, url, params, headers, data, json, t, extra)
 
     def stream(
         self,
@@ -251,7 +468,9 @@ class Client(_ClientBase):
         headers: Optional[HeadersInput] = None,
         data: Optional[Data] = None,
         json: Any = None,
-        timeout: Optional[float] = None,
+        timeout: TimeoutInput = USE_CLIENT_DEFAULT,
+        auth: Optional[AuthInput] = None,
+        follow_redirects: Optional[bool] = None,
         verify: Optional[Literal[True]] = None,
         cert: None = None,
     ) -> StreamedResponse:
@@ -262,7 +481,8 @@ class Client(_ClientBase):
         ends with the client's ``read_timeout``."""
         if verify is not None or cert is not None:
             _refuse_tls_override(verify, cert)
-        return self._client().stream(method, url, params, headers, data, json, timeout)
+        t, extra = _request_options(timeout, auth, follow_redirects)
+        return self._client().stream(method, url, params, headers, data, json, t, extra)
 
     def get(self, url: str, **kwargs: Any) -> Response:
         return self.request("GET", url, **kwargs)
@@ -337,7 +557,9 @@ class AsyncClient(_ClientBase):
         headers: Optional[HeadersInput] = None,
         data: Optional[Data] = None,
         json: Any = None,
-        timeout: Optional[float] = None,
+        timeout: TimeoutInput = USE_CLIENT_DEFAULT,
+        auth: Optional[AuthInput] = None,
+        follow_redirects: Optional[bool] = None,
         verify: Optional[Literal[True]] = None,
         cert: None = None,
     ) -> Response:
@@ -349,7 +571,8 @@ class AsyncClient(_ClientBase):
             bound = self._bound = (loop, _notifier(loop))
         notifier = bound[1]
         done: asyncio.Future[Response] = loop.create_future()
-        request_id = self._native.start(notifier, loop, done, method, url, params, headers, data, json, timeout)
+        t, extra = _request_options(timeout, auth, follow_redirects)
+        request_id = self._native.start(notifier, loop, done, method, url, params, headers, data, json, t, extra)
         try:
             return await done
         except BaseException:  # cancelled (or the loop is going away): stop the request
@@ -396,6 +619,8 @@ def request(
     headers: Optional[HeadersInput] = None,
     data: Optional[Data] = None,
     json: Any = None,
+    auth: Optional[AuthInput] = None,
+    follow_redirects: Optional[bool] = None,
     verify: Optional[Literal[True]] = None,
     cert: None = None,
     **options: Any,
@@ -408,10 +633,9 @@ def request(
     them all. Options with ``cookies`` get a client of their own per call."""
     if verify is not None or cert is not None:
         _refuse_tls_override(verify, cert)
-    if "cert" in options:
-        _refuse_tls_override(None, options["cert"])
-    client = _native.Client.shared(options)
-    return client.request(method, url, params, headers, data, json, None)
+    client = _native.Client.shared(_client_options(options))
+    _, extra = _request_options(USE_CLIENT_DEFAULT, auth, follow_redirects)
+    return client.request(method, url, params, headers, data, json, None, extra)
 
 
 def close_shared_clients() -> None:

@@ -296,6 +296,7 @@ class Client:
         data: Any = None,
         json: Any = None,
         timeout: Optional[float] = None,
+        options: Optional[Mapping[str, Any]] = None,
     ) -> Response: ...
     def stream(
         self,
@@ -306,6 +307,7 @@ class Client:
         data: Any = None,
         json: Any = None,
         timeout: Optional[float] = None,
+        options: Optional[Mapping[str, Any]] = None,
     ) -> StreamedResponse: ...
     def start(
         self,
@@ -319,10 +321,13 @@ class Client:
         data: Any = None,
         json: Any = None,
         timeout: Optional[float] = None,
+        options: Optional[Mapping[str, Any]] = None,
     ) -> int: ...
     def close(self) -> None: ...
     @property
     def closed(self) -> bool: ...
+    def cookies_json(self) -> Optional[List[Dict[str, Any]]]: ...
+    def clear_cookies(self) -> None: ...
     def trust_report(self) -> TrustReport: ...
 
 @final
