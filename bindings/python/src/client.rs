@@ -212,9 +212,9 @@ impl Client {
         timeout: Option<&Bound<'_, PyAny>>,
         options: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<crate::stream::StreamedResponse> {
-        let (req, _) = self.build(method, url, params, headers, data, json, timeout, options)?;
+        let (req, sent) = self.build(method, url, params, headers, data, json, timeout, options)?;
         let (head, body) = wait_for(py, |done| req.spawn_streaming(done))?;
-        Ok(crate::stream::StreamedResponse::new(head, body))
+        Ok(crate::stream::StreamedResponse::new(head, body, !sent.decompress))
     }
 
     /// Starts a request for the asyncio event loop `event_loop`: `done` (an `asyncio.Future` of
@@ -238,6 +238,28 @@ impl Client {
     ) -> PyResult<u64> {
         let (req, sent) = self.build(method, url, params, headers, data, json, timeout, options)?;
         Notifier::start(notifier, event_loop, req, sent, done)
+    }
+
+    /// As `start`, for a streamed response: `done` gets an `AsyncStream` once the headers have
+    /// arrived.
+    #[pyo3(signature = (notifier, event_loop, done, method, url, params=None, headers=None, data=None, json=None, timeout=None, options=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn start_stream(
+        &self,
+        notifier: &Bound<'_, Notifier>,
+        event_loop: &Bound<'_, PyAny>,
+        done: &Bound<'_, PyAny>,
+        method: &str,
+        url: &str,
+        params: Option<&Bound<'_, PyAny>>,
+        headers: Option<&Bound<'_, PyAny>>,
+        data: Option<&Bound<'_, PyAny>>,
+        json: Option<&Bound<'_, PyAny>>,
+        timeout: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<u64> {
+        let (req, sent) = self.build(method, url, params, headers, data, json, timeout, options)?;
+        Notifier::start_streaming(notifier, event_loop, req, sent, done)
     }
 
     /// Closes the client: pooled connections are dropped; later requests raise `InvalidInput`.
@@ -293,7 +315,7 @@ impl Client {
     ) -> PyResult<(tlsguard::Request, Sent)> {
         let parsed: Method = method.parse().py()?;
         let (options, headers) = request_options(params, headers, data, json, timeout, options)?;
-        let sent = Sent { method: method.to_owned(), headers };
+        let sent = Sent { method: method.to_owned(), headers, decompress: options.decompress != Some(false) };
         Ok((self.inner.request(parsed, url).with_options(options), sent))
     }
 }

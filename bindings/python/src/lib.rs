@@ -36,6 +36,8 @@ fn tlsguard_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<response::Headers>()?;
     m.add_class::<response::Request>()?;
     m.add_class::<stream::StreamedResponse>()?;
+    m.add_class::<stream::TextIter>()?;
+    m.add_class::<stream::AsyncStream>()?;
     m.add_class::<asyncio::Notifier>()?;
     m.add_class::<trust::TrustReport>()?;
     m.add_class::<trust::TrustSource>()?;

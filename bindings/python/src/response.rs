@@ -20,6 +20,8 @@ const DETACH_BODY_BYTES: usize = 256 * 1024;
 pub(crate) struct Sent {
     pub method: String,
     pub headers: Vec<(String, String)>,
+    /// Whether the body is decoded (not `decompress=False`).
+    pub decompress: bool,
 }
 
 /// A complete response. What is converted for Python is converted on first use and kept.

@@ -13,7 +13,7 @@ import asyncio
 import weakref as _weakref
 from datetime import datetime
 from os import PathLike
-from typing import Any, Dict, Iterable, Iterator, List, Literal, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, AsyncIterator, Dict, Iterable, Iterator, List, Literal, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _native
 from ._native import (
@@ -54,6 +54,7 @@ __all__ = [
     "Response",
     "Request",
     "StreamedResponse",
+    "AsyncStreamedResponse",
     "Headers",
     "Timeout",
     "BasicAuth",
@@ -287,7 +288,7 @@ def _client_options(opts: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def _request_options(
-    timeout: object, auth: object, follow_redirects: Optional[bool]
+    timeout: object, auth: object, follow_redirects: Optional[bool], decompress: bool = True
 ) -> Tuple[Any, Optional[Dict[str, Any]]]:
     """A request's ``timeout`` (a float for the native call) and its other options by the
     core's names (``auth``, ``redirect``, ``timeout``/``read_timeout`` of a :class:`Timeout`)."""
@@ -303,6 +304,8 @@ def _request_options(
         extra["auth"] = _auth_option(auth)
     if follow_redirects is not None:
         extra["redirect"] = "follow" if follow_redirects else "manual"
+    if not decompress:
+        extra["decompress"] = False  # the body as the server sent it (iter_raw())
     return timeout, (extra or None)
 
 
@@ -447,6 +450,7 @@ class Client(_ClientBase):
         timeout: TimeoutInput = USE_CLIENT_DEFAULT,
         auth: Optional[AuthInput] = None,
         follow_redirects: Optional[bool] = None,
+        decompress: bool = True,
         verify: Optional[Literal[True]] = None,
         cert: None = None,
     ) -> Response:
@@ -456,7 +460,7 @@ class Client(_ClientBase):
         explanation: trust and the client certificate are the client's options."""
         if verify is not None or cert is not None:
             _refuse_tls_override(verify, cert)
-        t, extra = _request_options(timeout, auth, follow_redirects)
+        t, extra = _request_options(timeout, auth, follow_redirects, decompress)
         return self._client().request(method, url, params, headers, data, json, t, extra)
 
     def stream(
@@ -471,6 +475,7 @@ class Client(_ClientBase):
         timeout: TimeoutInput = USE_CLIENT_DEFAULT,
         auth: Optional[AuthInput] = None,
         follow_redirects: Optional[bool] = None,
+        decompress: bool = True,
         verify: Optional[Literal[True]] = None,
         cert: None = None,
     ) -> StreamedResponse:
@@ -481,7 +486,7 @@ class Client(_ClientBase):
         ends with the client's ``read_timeout``."""
         if verify is not None or cert is not None:
             _refuse_tls_override(verify, cert)
-        t, extra = _request_options(timeout, auth, follow_redirects)
+        t, extra = _request_options(timeout, auth, follow_redirects, decompress)
         return self._client().stream(method, url, params, headers, data, json, t, extra)
 
     def get(self, url: str, **kwargs: Any) -> Response:
@@ -560,24 +565,53 @@ class AsyncClient(_ClientBase):
         timeout: TimeoutInput = USE_CLIENT_DEFAULT,
         auth: Optional[AuthInput] = None,
         follow_redirects: Optional[bool] = None,
+        decompress: bool = True,
         verify: Optional[Literal[True]] = None,
         cert: None = None,
     ) -> Response:
         if verify is not None or cert is not None:
             _refuse_tls_override(verify, cert)
-        loop = asyncio.get_running_loop()
-        bound = self._bound
-        if bound is None or bound[0] is not loop:
-            bound = self._bound = (loop, _notifier(loop))
-        notifier = bound[1]
+        loop, notifier = self._loop_and_notifier()
         done: asyncio.Future[Response] = loop.create_future()
-        t, extra = _request_options(timeout, auth, follow_redirects)
+        t, extra = _request_options(timeout, auth, follow_redirects, decompress)
         request_id = self._native.start(notifier, loop, done, method, url, params, headers, data, json, t, extra)
         try:
             return await done
         except BaseException:  # cancelled (or the loop is going away): stop the request
             notifier.cancel(request_id)
             raise
+
+    def _loop_and_notifier(self) -> Tuple[asyncio.AbstractEventLoop, _native.Notifier]:
+        loop = asyncio.get_running_loop()
+        bound = self._bound
+        if bound is None or bound[0] is not loop:
+            bound = self._bound = (loop, _notifier(loop))
+        return bound
+
+    def stream(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Optional[Params] = None,
+        headers: Optional[HeadersInput] = None,
+        data: Optional[Data] = None,
+        json: Any = None,
+        timeout: TimeoutInput = USE_CLIENT_DEFAULT,
+        auth: Optional[AuthInput] = None,
+        follow_redirects: Optional[bool] = None,
+        decompress: bool = True,
+        verify: Optional[Literal[True]] = None,
+        cert: None = None,
+    ) -> "_AsyncStreamContext":
+        """``async with client.stream("GET", url) as r: async for chunk in r.aiter_bytes(): ...``
+        (as httpx's): the response at its headers, the body read as it arrives (each chunk
+        handed to the loop as a finished request is), never held whole. Leaving the block early
+        closes the connection."""
+        if verify is not None or cert is not None:
+            _refuse_tls_override(verify, cert)
+        t, extra = _request_options(timeout, auth, follow_redirects, decompress)
+        return _AsyncStreamContext(self, (method, url, params, headers, data, json, t, extra))
 
     async def get(self, url: str, **kwargs: Any) -> Response:
         return await self.request("GET", url, **kwargs)
@@ -609,6 +643,183 @@ class AsyncClient(_ClientBase):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+class AsyncStreamedResponse:
+    """A streamed response for asyncio (``AsyncClient.stream()``): the head now, the body as it
+    arrives (``aiter_bytes()``, ``aiter_text()``, ``aiter_lines()``, ``aiter_raw()``,
+    ``aread()``). Chunks already arrived are taken without a wait; the next one is read on the
+    core's runtime and handed to the loop like a finished request."""
+
+    def __init__(self, native: _native.AsyncStream, loop: asyncio.AbstractEventLoop, notifier: _native.Notifier) -> None:
+        self._native = native
+        self._loop = loop
+        self._notifier = notifier
+        self._pending = b""
+        self._encoding: Optional[str] = None
+
+    @property
+    def status_code(self) -> int:
+        return self._native.status_code
+
+    @property
+    def reason(self) -> str:
+        return self._native.reason
+
+    @property
+    def url(self) -> str:
+        return self._native.url
+
+    @property
+    def http_version(self) -> str:
+        return self._native.http_version
+
+    @property
+    def headers(self) -> Headers:
+        return self._native.headers
+
+    @property
+    def ok(self) -> bool:
+        return self._native.status_code < 400
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self._native.status_code < 300
+
+    @property
+    def is_error(self) -> bool:
+        return 400 <= self._native.status_code < 600
+
+    @property
+    def is_closed(self) -> bool:
+        return self._native.is_closed and not self._pending
+
+    @property
+    def encoding(self) -> str:
+        """As :attr:`Response.encoding`; settable before reading text."""
+        return self._encoding or self._native.charset_encoding
+
+    @encoding.setter
+    def encoding(self, value: Optional[str]) -> None:
+        if value is not None:
+            import codecs
+
+            codecs.lookup(value)  # LookupError for a codec Python does not know
+        self._encoding = value
+
+    def raise_for_status(self) -> "AsyncStreamedResponse":
+        self._native.raise_for_status()
+        return self
+
+    async def _next(self, size: int) -> bytes:
+        """The next piece of the body (at most ``size`` bytes; 0: as it comes), ``b""`` at the end."""
+        if self._pending:
+            piece = self._pending[:size] if size else self._pending
+            self._pending = self._pending[len(piece) :]
+            return piece
+        ready = self._native.ready(size)
+        if ready is not None:
+            piece = ready
+        else:
+            done: asyncio.Future[bytes] = self._loop.create_future()
+            pull_id = self._native.pull(self._notifier, self._loop, done)
+            try:
+                piece = await done
+            except BaseException:  # cancelled: stop the read (the connection is closed)
+                self._notifier.cancel(pull_id)
+                self._native.close()
+                raise
+        if size and len(piece) > size:
+            piece, self._pending = piece[:size], piece[size:]
+        return piece
+
+    async def aiter_bytes(self, chunk_size: Optional[int] = None) -> AsyncIterator[bytes]:
+        """The decoded body, in pieces as they arrive (at most ``chunk_size`` bytes each)."""
+        if chunk_size is not None and chunk_size <= 0:
+            raise _invalid("chunk_size must be a positive number of bytes")
+        while True:
+            piece = await self._next(chunk_size or 0)
+            if not piece:
+                return
+            yield piece
+
+    async def aiter_raw(self, chunk_size: Optional[int] = None) -> AsyncIterator[bytes]:
+        """The body as the server sent it: only for a stream opened with ``decompress=False``
+        (see :meth:`StreamedResponse.iter_raw`)."""
+        if not self._native.raw:
+            raise _invalid(
+                "aiter_raw(): this stream is decoded as it is read; open it with client.stream(..., "
+                "decompress=False) to read the bytes as the server sent them (or use aiter_bytes())"
+            )
+        async for piece in self.aiter_bytes(chunk_size):
+            yield piece
+
+    async def aiter_text(self, chunk_size: Optional[int] = None) -> AsyncIterator[str]:
+        """The body as text, decoded with :attr:`encoding` as it arrives."""
+        import codecs
+
+        decoder = codecs.getincrementaldecoder(self.encoding)("replace")
+        async for piece in self.aiter_bytes(chunk_size):
+            text = decoder.decode(piece)
+            if text:
+                yield text
+        text = decoder.decode(b"", True)
+        if text:
+            yield text
+
+    async def aiter_lines(self) -> AsyncIterator[str]:
+        """The body's lines, split as ``str.splitlines()`` (as httpx's)."""
+        buffer = ""
+        async for text in self.aiter_text():
+            buffer += text
+            hold = buffer.endswith("\r")  # maybe the first half of \r\n
+            if hold:
+                buffer = buffer[:-1]
+            parts = buffer.splitlines(keepends=True)
+            buffer = parts.pop() if parts and parts[-1].splitlines()[0] == parts[-1] else ""
+            for part in parts:
+                yield part.splitlines()[0]
+            if hold:
+                buffer += "\r"
+        for part in buffer.splitlines():
+            yield part
+
+    async def aread(self) -> bytes:
+        """The rest of the body."""
+        return b"".join([piece async for piece in self.aiter_bytes()])
+
+    async def aclose(self) -> None:
+        """Stops reading: the connection is closed unless the body was read to its end."""
+        self._pending = b""
+        self._native.close()
+
+    def __repr__(self) -> str:
+        return f"<AsyncStreamedResponse [{self.status_code}]>"
+
+
+class _AsyncStreamContext:
+    """What :meth:`AsyncClient.stream` returns: ``async with`` it for the response."""
+
+    def __init__(self, client: AsyncClient, args: Tuple[Any, ...]) -> None:
+        self._client = client
+        self._args = args
+        self._response: Optional[AsyncStreamedResponse] = None
+
+    async def __aenter__(self) -> AsyncStreamedResponse:
+        loop, notifier = self._client._loop_and_notifier()
+        done: asyncio.Future[_native.AsyncStream] = loop.create_future()
+        request_id = self._client._native.start_stream(notifier, loop, done, *self._args)
+        try:
+            native = await done
+        except BaseException:
+            notifier.cancel(request_id)
+            raise
+        self._response = AsyncStreamedResponse(native, loop, notifier)
+        return self._response
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._response is not None:
+            await self._response.aclose()
 
 
 def request(
