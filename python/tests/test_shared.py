@@ -55,7 +55,9 @@ def test_one_off_calls_from_threads_share_the_client(kit: Any) -> None:
     tlsguard.close_shared_clients()
     with ThreadPoolExecutor(4) as pool:
         texts = list(pool.map(lambda _: tlsguard.get(url, roots="none", ca_file=kit.pki("root_ca")).text, range(16)))
-    assert len(set(texts)) <= 4  # at most one connection per thread in flight at once, not 16
+    # One pool: a few connections (one per request in flight, give or take one being returned
+    # to the pool), not one per call.
+    assert len(set(texts)) <= 8
 
     async def in_a_loop() -> int:
         # A one-off call inside a coroutine works too (it blocks the loop, as requests.get does).
