@@ -16,6 +16,7 @@ use crate::convert::{self, BytesAs};
 use crate::errors::{IntoPyResult, wrong_type};
 use crate::response::{Response, Sent};
 use crate::trust::TrustReport;
+use crate::upload::{self, PyBodyReader};
 
 /// Options (a dict with the language-neutral names) → the core's `ClientOptions`.
 pub fn client_options(options: Option<&Bound<'_, PyAny>>) -> PyResult<ClientOptions> {
@@ -167,7 +168,7 @@ impl Client {
     /// threads use the core's shared runtime (`send()`): one pool for all of them, which with
     /// many threads on few cores costs fewer context switches than a pool per thread
     /// (measured: 32 threads, 25k vs 16k req/s).
-    #[pyo3(signature = (method, url, params=None, headers=None, data=None, json=None, timeout=None, options=None))]
+    #[pyo3(signature = (method, url, params=None, headers=None, data=None, json=None, timeout=None, options=None, content=None, files=None))]
     #[allow(clippy::too_many_arguments)]
     fn request(
         &self,
@@ -180,8 +181,10 @@ impl Client {
         json: Option<&Bound<'_, PyAny>>,
         timeout: Option<&Bound<'_, PyAny>>,
         options: Option<&Bound<'_, PyAny>>,
+        content: Option<&Bound<'_, PyAny>>,
+        files: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Response> {
-        let (req, sent) = self.build(method, url, params, headers, data, json, timeout, options)?;
+        let (req, sent) = self.build(method, url, params, headers, data, json, timeout, options, content, files)?;
         let response = if on_main_thread(py)? {
             py.detach(move || {
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -198,7 +201,7 @@ impl Client {
 
     /// Sends a request and returns once its headers have arrived; the body is read from the
     /// `StreamedResponse` as it comes (GIL released while waiting; Ctrl-C interrupts).
-    #[pyo3(signature = (method, url, params=None, headers=None, data=None, json=None, timeout=None, options=None))]
+    #[pyo3(signature = (method, url, params=None, headers=None, data=None, json=None, timeout=None, options=None, content=None, files=None))]
     #[allow(clippy::too_many_arguments)]
     fn stream(
         &self,
@@ -211,8 +214,10 @@ impl Client {
         json: Option<&Bound<'_, PyAny>>,
         timeout: Option<&Bound<'_, PyAny>>,
         options: Option<&Bound<'_, PyAny>>,
+        content: Option<&Bound<'_, PyAny>>,
+        files: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<crate::stream::StreamedResponse> {
-        let (req, sent) = self.build(method, url, params, headers, data, json, timeout, options)?;
+        let (req, sent) = self.build(method, url, params, headers, data, json, timeout, options, content, files)?;
         let (head, body) = wait_for(py, |done| req.spawn_streaming(done))?;
         Ok(crate::stream::StreamedResponse::new(head, body, !sent.decompress))
     }
@@ -220,7 +225,7 @@ impl Client {
     /// Starts a request for the asyncio event loop `event_loop`: `done` (an `asyncio.Future` of
     /// that loop) gets the `Response` or the exception, set by `notifier.dispatch()` (see
     /// [`Notifier`]). Returns the request's id for `notifier.cancel(id)`.
-    #[pyo3(signature = (notifier, event_loop, done, method, url, params=None, headers=None, data=None, json=None, timeout=None, options=None))]
+    #[pyo3(signature = (notifier, event_loop, done, method, url, params=None, headers=None, data=None, json=None, timeout=None, options=None, content=None, files=None))]
     #[allow(clippy::too_many_arguments)]
     fn start(
         &self,
@@ -235,14 +240,16 @@ impl Client {
         json: Option<&Bound<'_, PyAny>>,
         timeout: Option<&Bound<'_, PyAny>>,
         options: Option<&Bound<'_, PyAny>>,
+        content: Option<&Bound<'_, PyAny>>,
+        files: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<u64> {
-        let (req, sent) = self.build(method, url, params, headers, data, json, timeout, options)?;
+        let (req, sent) = self.build(method, url, params, headers, data, json, timeout, options, content, files)?;
         Notifier::start(notifier, event_loop, req, sent, done)
     }
 
     /// As `start`, for a streamed response: `done` gets an `AsyncStream` once the headers have
     /// arrived.
-    #[pyo3(signature = (notifier, event_loop, done, method, url, params=None, headers=None, data=None, json=None, timeout=None, options=None))]
+    #[pyo3(signature = (notifier, event_loop, done, method, url, params=None, headers=None, data=None, json=None, timeout=None, options=None, content=None, files=None))]
     #[allow(clippy::too_many_arguments)]
     fn start_stream(
         &self,
@@ -257,8 +264,10 @@ impl Client {
         json: Option<&Bound<'_, PyAny>>,
         timeout: Option<&Bound<'_, PyAny>>,
         options: Option<&Bound<'_, PyAny>>,
+        content: Option<&Bound<'_, PyAny>>,
+        files: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<u64> {
-        let (req, sent) = self.build(method, url, params, headers, data, json, timeout, options)?;
+        let (req, sent) = self.build(method, url, params, headers, data, json, timeout, options, content, files)?;
         Notifier::start_streaming(notifier, event_loop, req, sent, done)
     }
 
@@ -312,11 +321,17 @@ impl Client {
         json: Option<&Bound<'_, PyAny>>,
         timeout: Option<&Bound<'_, PyAny>>,
         options: Option<&Bound<'_, PyAny>>,
+        content: Option<&Bound<'_, PyAny>>,
+        files: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<(tlsguard::Request, Sent)> {
         let parsed: Method = method.parse().py()?;
-        let (options, headers) = request_options(params, headers, data, json, timeout, options)?;
+        let (options, headers, stream) = request_options(params, headers, data, json, timeout, options, content, files)?;
         let sent = Sent { method: method.to_owned(), headers, decompress: options.decompress != Some(false) };
-        Ok((self.inner.request(parsed, url).with_options(options), sent))
+        let mut req = self.inner.request(parsed, url).with_options(options);
+        if let Some((reader, len)) = stream {
+            req = req.body_reader(reader, len);
+        }
+        Ok((req, sent))
     }
 }
 
@@ -331,7 +346,9 @@ fn request_options(
     json: Option<&Bound<'_, PyAny>>,
     timeout: Option<&Bound<'_, PyAny>>,
     options: Option<&Bound<'_, PyAny>>,
-) -> PyResult<(RequestOptions, Vec<(String, String)>)> {
+    content: Option<&Bound<'_, PyAny>>,
+    files: Option<&Bound<'_, PyAny>>,
+) -> PyResult<(RequestOptions, Vec<(String, String)>, Option<(PyBodyReader, Option<u64>)>)> {
     // Other request options by the core's names (`auth`, `redirect`, `read_timeout`, ...), as
     // the facade converted them; the named arguments below are added to them.
     let mut map = match given(options) {
@@ -352,20 +369,51 @@ fn request_options(
         let list = sent_headers.iter().map(|(k, v)| Value::from(vec![k.as_str(), v.as_str()])).collect();
         map.insert("headers".to_owned(), Value::Array(list));
     }
+    // Bodies JSON cannot carry (bytes, streams, a multipart form with bytes) hold their place
+    // with an empty `body` or `multipart` (so the core's "one body" check counts them) and
+    // replace it after `from_json`.
     let mut bytes = None;
-    if let Some(d) = given(data) {
+    let mut stream = None;
+    let mut form = None;
+    let (content, files) = (given(content), given(files));
+    if let Some(f) = files {
+        let fields = match given(data) {
+            None => Vec::new(),
+            Some(d) if d.cast::<PyMapping>().is_ok() || d.is_instance_of::<PyList>() => pairs("data", d, true)?,
+            Some(d) => return Err(wrong_type("data (with files)", "a mapping or a list of form fields", d)),
+        };
+        form = Some(upload::multipart(fields, f)?);
+        map.insert("multipart".to_owned(), Value::Array(Vec::new()));
+    } else if let Some(d) = given(data) {
+        if content.is_some() {
+            return Err(crate::errors::invalid(
+                "give only one of content and data (content: the body as bytes, a file object or an iterator; data: a form, as requests and httpx take it)",
+            ));
+        }
         if let Ok(s) = d.cast::<PyString>() {
             map.insert("body".to_owned(), Value::String(s.to_cow()?.into_owned()));
         } else if let Ok(b) = convert::data("data", d) {
-            // JSON cannot carry bytes: an empty `body` holds their place (so the core's "one
-            // body" check counts them) and the bytes replace it after `from_json`.
             map.insert("body".to_owned(), Value::String(String::new()));
             bytes = Some(b);
         } else if d.cast::<PyMapping>().is_ok() || d.is_instance_of::<PyList>() {
             let list = pairs("data", d, true)?.into_iter().map(|(k, v)| Value::from(vec![k, v])).collect();
             map.insert("form".to_owned(), Value::Array(list));
+        } else if let Some(s) = upload::stream_body(d)? {
+            // requests streams a file object or an iterator given as data.
+            map.insert("body".to_owned(), Value::String(String::new()));
+            stream = Some(s);
         } else {
-            return Err(wrong_type("data", "bytes, str, a mapping or a list of pairs", d));
+            return Err(wrong_type("data", "bytes, str, a mapping, a list of pairs, a file object or an iterator", d));
+        }
+    }
+    if let Some(c) = content {
+        map.insert("body".to_owned(), Value::String(String::new()));
+        if let Some(s) = upload::stream_body(c)? {
+            stream = Some(s);
+        } else {
+            bytes = Some(convert::data("content", c).map_err(|_| {
+                wrong_type("content", "bytes, str, a file object or an iterator of bytes", c)
+            })?);
         }
     }
     if let Some(j) = given(json) {
@@ -382,7 +430,10 @@ fn request_options(
     if let Some(b) = bytes {
         options.body = Some(RequestBody::Bytes(b.into()));
     }
-    Ok((options, sent_headers))
+    if let Some(f) = form {
+        options.body = Some(RequestBody::Multipart(f));
+    }
+    Ok((options, sent_headers, stream))
 }
 
 /// `o` unless it is absent or `None`.

@@ -15,6 +15,7 @@ mod lint;
 mod response;
 mod stream;
 mod trust;
+mod upload;
 mod verify;
 
 /// The core's client defaults by option name (`ClientOptions::defaults_json`), for the test

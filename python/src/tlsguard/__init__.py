@@ -13,7 +13,7 @@ import asyncio
 import weakref as _weakref
 from datetime import datetime
 from os import PathLike
-from typing import Any, AsyncIterator, Dict, Iterable, Iterator, List, Literal, Mapping, Optional, Sequence, Tuple, Union
+from typing import IO, Any, AsyncIterator, Dict, Iterable, Iterator, List, Literal, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _native
 from ._native import (
@@ -103,7 +103,14 @@ StrPath = Union[str, "PathLike[str]"]
 PemInput = Union[str, bytes, StrPath]
 Params = Union[Mapping[str, Any], Iterable[Tuple[str, Any]]]
 HeadersInput = Union[Mapping[str, Union[str, Sequence[str]]], Iterable[Tuple[str, str]]]
-Data = Union[bytes, bytearray, memoryview, str, Mapping[str, Any], List[Tuple[str, Any]]]
+Data = Union[bytes, bytearray, memoryview, str, Mapping[str, Any], List[Tuple[str, Any]], IO[bytes], Iterable[bytes]]
+#: A body: bytes or text, a binary file object (read as it is sent, with its length when it
+#: has one), or an iterator of bytes (sent chunked).
+Content = Union[bytes, bytearray, memoryview, str, IO[bytes], Iterable[bytes]]
+_FileValue = Union[IO[bytes], bytes, str]
+_FileSpec = Union[_FileValue, Tuple[Optional[str], _FileValue], Tuple[Optional[str], _FileValue, Optional[str]]]
+#: ``files=``: ``{"name": file}``, ``{"name": (filename, file[, content_type])}`` or a list of pairs.
+Files = Union[Mapping[str, _FileSpec], Sequence[Tuple[str, _FileSpec]]]
 Time = Union[datetime, int, float]
 
 
@@ -447,6 +454,8 @@ class Client(_ClientBase):
         headers: Optional[HeadersInput] = None,
         data: Optional[Data] = None,
         json: Any = None,
+        content: Optional[Content] = None,
+        files: Optional[Files] = None,
         timeout: TimeoutInput = USE_CLIENT_DEFAULT,
         auth: Optional[AuthInput] = None,
         follow_redirects: Optional[bool] = None,
@@ -461,7 +470,7 @@ class Client(_ClientBase):
         if verify is not None or cert is not None:
             _refuse_tls_override(verify, cert)
         t, extra = _request_options(timeout, auth, follow_redirects, decompress)
-        return self._client().request(method, url, params, headers, data, json, t, extra)
+        return self._client().request(method, url, params, headers, data, json, t, extra, content, files)
 
     def stream(
         self,
@@ -472,6 +481,8 @@ class Client(_ClientBase):
         headers: Optional[HeadersInput] = None,
         data: Optional[Data] = None,
         json: Any = None,
+        content: Optional[Content] = None,
+        files: Optional[Files] = None,
         timeout: TimeoutInput = USE_CLIENT_DEFAULT,
         auth: Optional[AuthInput] = None,
         follow_redirects: Optional[bool] = None,
@@ -487,7 +498,7 @@ class Client(_ClientBase):
         if verify is not None or cert is not None:
             _refuse_tls_override(verify, cert)
         t, extra = _request_options(timeout, auth, follow_redirects, decompress)
-        return self._client().stream(method, url, params, headers, data, json, t, extra)
+        return self._client().stream(method, url, params, headers, data, json, t, extra, content, files)
 
     def get(self, url: str, **kwargs: Any) -> Response:
         return self.request("GET", url, **kwargs)
@@ -562,6 +573,8 @@ class AsyncClient(_ClientBase):
         headers: Optional[HeadersInput] = None,
         data: Optional[Data] = None,
         json: Any = None,
+        content: Optional[Content] = None,
+        files: Optional[Files] = None,
         timeout: TimeoutInput = USE_CLIENT_DEFAULT,
         auth: Optional[AuthInput] = None,
         follow_redirects: Optional[bool] = None,
@@ -574,7 +587,7 @@ class AsyncClient(_ClientBase):
         loop, notifier = self._loop_and_notifier()
         done: asyncio.Future[Response] = loop.create_future()
         t, extra = _request_options(timeout, auth, follow_redirects, decompress)
-        request_id = self._native.start(notifier, loop, done, method, url, params, headers, data, json, t, extra)
+        request_id = self._native.start(notifier, loop, done, method, url, params, headers, data, json, t, extra, content, files)
         try:
             return await done
         except BaseException:  # cancelled (or the loop is going away): stop the request
@@ -597,6 +610,8 @@ class AsyncClient(_ClientBase):
         headers: Optional[HeadersInput] = None,
         data: Optional[Data] = None,
         json: Any = None,
+        content: Optional[Content] = None,
+        files: Optional[Files] = None,
         timeout: TimeoutInput = USE_CLIENT_DEFAULT,
         auth: Optional[AuthInput] = None,
         follow_redirects: Optional[bool] = None,
@@ -611,7 +626,7 @@ class AsyncClient(_ClientBase):
         if verify is not None or cert is not None:
             _refuse_tls_override(verify, cert)
         t, extra = _request_options(timeout, auth, follow_redirects, decompress)
-        return _AsyncStreamContext(self, (method, url, params, headers, data, json, t, extra))
+        return _AsyncStreamContext(self, (method, url, params, headers, data, json, t, extra, content, files))
 
     async def get(self, url: str, **kwargs: Any) -> Response:
         return await self.request("GET", url, **kwargs)
@@ -830,6 +845,8 @@ def request(
     headers: Optional[HeadersInput] = None,
     data: Optional[Data] = None,
     json: Any = None,
+    content: Optional[Content] = None,
+    files: Optional[Files] = None,
     auth: Optional[AuthInput] = None,
     follow_redirects: Optional[bool] = None,
     verify: Optional[Literal[True]] = None,
@@ -846,7 +863,7 @@ def request(
         _refuse_tls_override(verify, cert)
     client = _native.Client.shared(_client_options(options))
     _, extra = _request_options(USE_CLIENT_DEFAULT, auth, follow_redirects)
-    return client.request(method, url, params, headers, data, json, None, extra)
+    return client.request(method, url, params, headers, data, json, None, extra, content, files)
 
 
 def close_shared_clients() -> None:

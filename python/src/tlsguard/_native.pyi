@@ -341,6 +341,8 @@ class Client:
         json: Any = None,
         timeout: Optional[float] = None,
         options: Optional[Mapping[str, Any]] = None,
+        content: Any = None,
+        files: Any = None,
     ) -> Response: ...
     def stream(
         self,
@@ -352,6 +354,8 @@ class Client:
         json: Any = None,
         timeout: Optional[float] = None,
         options: Optional[Mapping[str, Any]] = None,
+        content: Any = None,
+        files: Any = None,
     ) -> StreamedResponse: ...
     def start(
         self,
@@ -366,6 +370,8 @@ class Client:
         json: Any = None,
         timeout: Optional[float] = None,
         options: Optional[Mapping[str, Any]] = None,
+        content: Any = None,
+        files: Any = None,
     ) -> int: ...
     def start_stream(
         self,
@@ -380,6 +386,8 @@ class Client:
         json: Any = None,
         timeout: Optional[float] = None,
         options: Optional[Mapping[str, Any]] = None,
+        content: Any = None,
+        files: Any = None,
     ) -> int: ...
     def close(self) -> None: ...
     @property
