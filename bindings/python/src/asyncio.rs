@@ -239,7 +239,8 @@ impl Notifier {
         let shared = this.shared.clone();
         // The callback cannot run `dispatch()` before the entry exists: both happen on the
         // loop's thread, and this one returns to the loop only after inserting it.
-        let abort = spawn(Box::new(move |outcome| shared.push(id, outcome))).map_err(|e| crate::errors::to_pyerr(&e))?;
+        let abort =
+            spawn(Box::new(move |outcome| shared.push(id, outcome))).map_err(|e| crate::errors::to_pyerr(&e))?;
         lock(&this.started).insert(id, Started { done: done.clone().unbind(), abort, sent });
         Ok(id)
     }

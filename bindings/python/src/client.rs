@@ -18,6 +18,13 @@ use crate::response::{Response, Sent};
 use crate::trust::TrustReport;
 use crate::upload::{self, PyBodyReader};
 
+/// A body streamed from a Python object, and its length when known.
+type StreamBody = (PyBodyReader, Option<u64>);
+
+/// A request's arguments converted: the core's options, the headers as given (for
+/// `Response.request`) and a body streamed from a Python object.
+type Converted = (RequestOptions, Vec<(String, String)>, Option<StreamBody>);
+
 /// Options (a dict with the language-neutral names) → the core's `ClientOptions`.
 pub fn client_options(options: Option<&Bound<'_, PyAny>>) -> PyResult<ClientOptions> {
     let json = match options {
@@ -325,7 +332,8 @@ impl Client {
         files: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<(tlsguard::Request, Sent)> {
         let parsed: Method = method.parse().py()?;
-        let (options, headers, stream) = request_options(params, headers, data, json, timeout, options, content, files)?;
+        let (options, headers, stream) =
+            request_options(params, headers, data, json, timeout, options, content, files)?;
         let sent = Sent { method: method.to_owned(), headers, decompress: options.decompress != Some(false) };
         let mut req = self.inner.request(parsed, url).with_options(options);
         if let Some((reader, len)) = stream {
@@ -339,6 +347,7 @@ impl Client {
 /// `params` → `query` and `headers` → `headers` (values converted as requests and httpx do in
 /// [`pairs`]), `data` → `body` (str), `form` (a mapping or a list of pairs) or bytes, `json`
 /// → `json`, `timeout` → `timeout`. `None` means "not given".
+#[allow(clippy::too_many_arguments)]
 fn request_options(
     params: Option<&Bound<'_, PyAny>>,
     headers: Option<&Bound<'_, PyAny>>,
@@ -348,7 +357,7 @@ fn request_options(
     options: Option<&Bound<'_, PyAny>>,
     content: Option<&Bound<'_, PyAny>>,
     files: Option<&Bound<'_, PyAny>>,
-) -> PyResult<(RequestOptions, Vec<(String, String)>, Option<(PyBodyReader, Option<u64>)>)> {
+) -> PyResult<Converted> {
     // Other request options by the core's names (`auth`, `redirect`, `read_timeout`, ...), as
     // the facade converted them; the named arguments below are added to them.
     let mut map = match given(options) {
@@ -411,9 +420,10 @@ fn request_options(
         if let Some(s) = upload::stream_body(c)? {
             stream = Some(s);
         } else {
-            bytes = Some(convert::data("content", c).map_err(|_| {
-                wrong_type("content", "bytes, str, a file object or an iterator of bytes", c)
-            })?);
+            bytes = Some(
+                convert::data("content", c)
+                    .map_err(|_| wrong_type("content", "bytes, str, a file object or an iterator of bytes", c))?,
+            );
         }
     }
     if let Some(j) = given(json) {

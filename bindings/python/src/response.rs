@@ -107,8 +107,7 @@ pub(crate) fn decode<'py>(py: Python<'py>, body: &[u8], encoding: &str) -> PyRes
 /// `datetime.timedelta` for a duration.
 pub(crate) fn timedelta<'py>(py: Python<'py>, d: std::time::Duration) -> PyResult<Bound<'py, PyAny>> {
     static TIMEDELTA: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    let class =
-        TIMEDELTA.get_or_try_init(py, || py.import("datetime")?.getattr("timedelta").map(Bound::unbind))?;
+    let class = TIMEDELTA.get_or_try_init(py, || py.import("datetime")?.getattr("timedelta").map(Bound::unbind))?;
     class.bind(py).call1((0, d.as_secs(), d.subsec_micros()))
 }
 
@@ -248,7 +247,7 @@ impl Response {
         failure.set_cause(py, Some(PyErr::from_value(cause)));
         Err(failure)
     }
-/// The final URL, after redirects.
+    /// The final URL, after redirects.
     #[getter]
     fn url(&self) -> &str {
         self.inner.url()

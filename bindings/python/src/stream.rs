@@ -421,11 +421,8 @@ impl TextIter {
     fn new(stream: Bound<'_, StreamedResponse>, chunk_size: usize, lines: bool) -> PyResult<Self> {
         let py = stream.py();
         let encoding = StreamedResponse::encoding(&stream.borrow(), py)?;
-        let decoder = py
-            .import("codecs")?
-            .call_method1("getincrementaldecoder", (encoding,))?
-            .call1(("replace",))?
-            .unbind();
+        let decoder =
+            py.import("codecs")?.call_method1("getincrementaldecoder", (encoding,))?.call1(("replace",))?.unbind();
         Ok(TextIter {
             stream: stream.unbind(),
             decoder,
@@ -514,7 +511,8 @@ mod tests {
     fn lines_split_at_universal_newlines_across_chunks() {
         let mut buf = String::new();
         let mut out = std::collections::VecDeque::new();
-        for (chunk, last) in [("a\r", false), ("\nb\rc", false), ("\n\nd\u{2028}é", false), ("\r", false), ("", true)] {
+        for (chunk, last) in [("a\r", false), ("\nb\rc", false), ("\n\nd\u{2028}é", false), ("\r", false), ("", true)]
+        {
             buf.push_str(chunk);
             split_lines(&mut buf, &mut out, last);
         }

@@ -82,7 +82,11 @@ pub(crate) fn stream_body(obj: &Bound<'_, PyAny>) -> PyResult<Option<(PyBodyRead
         pos: 0,
         done: false,
     };
-    if is_buffer(obj) || obj.cast::<PyMapping>().is_ok() || obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+    if is_buffer(obj)
+        || obj.cast::<PyMapping>().is_ok()
+        || obj.is_instance_of::<PyList>()
+        || obj.is_instance_of::<PyTuple>()
+    {
         return Ok(None);
     }
     if obj.hasattr("read")? {
@@ -154,7 +158,8 @@ pub(crate) fn multipart(fields: Vec<(String, String)>, files: &Bound<'_, PyAny>)
                 )));
             }
             let first = t.get_item(0)?;
-            let filename: Option<String> = first.extract().map_err(|_| wrong_type(&what, "a str or None file name", &first))?;
+            let filename: Option<String> =
+                first.extract().map_err(|_| wrong_type(&what, "a str or None file name", &first))?;
             let ct: Option<String> = if t.len() == 3 { t.get_item(2)?.extract()? } else { None };
             (Some(filename), t.get_item(1)?, ct)
         } else {

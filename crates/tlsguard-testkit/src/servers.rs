@@ -217,10 +217,8 @@ fn delayed_chunks(chunks: Vec<(Duration, Bytes)>) -> Body {
 fn bytes_route(query: &str) -> Response<Body> {
     let param = |name: &str| query.split('&').find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='));
     let hex = param("hex").unwrap_or("");
-    let body: Option<Vec<u8>> = (0..hex.len())
-        .step_by(2)
-        .map(|i| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
-        .collect();
+    let body: Option<Vec<u8>> =
+        (0..hex.len()).step_by(2).map(|i| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect();
     let Some(body) = body else { return text(StatusCode::BAD_REQUEST, "hex: an even number of hex digits\n") };
     let mut r = Response::new(full(Bytes::from(body)));
     if let Some(ct) = param("type").map(percent_decode).and_then(|t| HeaderValue::from_str(&t).ok()) {
