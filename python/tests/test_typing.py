@@ -47,7 +47,7 @@ def test_all_is_complete() -> None:
         assert hasattr(tlsguard, name), name
     public = {n for n in vars(tlsguard) if not n.startswith("_")} - {
         "annotations", "asyncio", "datetime", "PathLike", "Any", "Iterable", "List", "Mapping",
-        "Optional", "Sequence", "Tuple", "Union", "exceptions", "adapters", "StrPath", "PemInput", "Params",
+        "Optional", "Sequence", "Tuple", "Union", "Literal", "Dict", "Iterator", "AsyncIterator", "AuthInput", "TimeoutInput", "IO", "Content", "Files", "exceptions", "adapters", "StrPath", "PemInput", "Params",
         "HeadersInput", "Data", "Time",
     }
     assert public <= set(tlsguard.__all__), public - set(tlsguard.__all__)

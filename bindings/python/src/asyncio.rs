@@ -22,15 +22,23 @@ use pyo3::prelude::*;
 use pyo3::types::PyWeakrefReference;
 use pyo3::{PyTraverseError, intern};
 
-use crate::response::Response;
+use pyo3::types::PyBytes;
+
+use crate::response::{Response, Sent};
+use crate::stream::AsyncStream;
 
 /// Locks `m`, ignoring poisoning (every critical section here leaves the data consistent).
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// The outcome of one request as the core's completion API gives it (`None`: aborted).
-type Outcome = Option<tlsguard::Result<tlsguard::Response>>;
+/// What the core's completion API hands over for one started piece of work (`None`: aborted):
+/// a whole response, a streamed response's head and body, or a chunk of that body.
+pub(crate) enum Outcome {
+    Response(Option<tlsguard::Result<tlsguard::Response>>),
+    Head(Option<tlsguard::Result<(tlsguard::ResponseHead, tlsguard::BodyPump)>>),
+    Chunk(Option<tlsguard::Result<Option<bytes::Bytes>>>),
+}
 
 /// What the completion callbacks of one [`Notifier`] share with it.
 struct Shared {
@@ -126,19 +134,36 @@ mod waker {
 struct Started {
     done: Py<PyAny>,
     abort: tlsguard::AbortHandle,
+    sent: Option<Sent>,
 }
 
-/// Sets the asyncio future `done` to the response or the exception (unless it is already done,
-/// e.g. cancelled).
-fn settle(py: Python<'_>, done: &Bound<'_, PyAny>, r: Outcome) -> PyResult<()> {
+/// Sets the asyncio future `done` to the outcome's value or its exception (unless it is already
+/// done, e.g. cancelled): a `Response`, an `AsyncStream`, or a chunk (`b""` at the end).
+fn settle(py: Python<'_>, done: &Bound<'_, PyAny>, sent: Option<Sent>, outcome: Outcome) -> PyResult<()> {
     if done.call_method0(intern!(py, "done"))?.is_truthy()? {
         return Ok(());
     }
-    let r = r.unwrap_or_else(|| {
-        Err(tlsguard::Error::new(tlsguard::Code::Internal, "the request was stopped: tlsguard's runtime shut down"))
-    });
-    match r {
-        Ok(response) => done.call_method1(intern!(py, "set_result"), (Response::new(response),))?,
+    let stopped =
+        || tlsguard::Error::new(tlsguard::Code::Internal, "the request was stopped: tlsguard's runtime shut down");
+    let value: tlsguard::Result<Bound<'_, PyAny>> = match outcome {
+        Outcome::Response(r) => match r.unwrap_or_else(|| Err(stopped())) {
+            Ok(response) => Ok(Bound::new(py, Response::with_request(response, sent))?.into_any()),
+            Err(e) => Err(e),
+        },
+        Outcome::Head(r) => match r.unwrap_or_else(|| Err(stopped())) {
+            Ok((head, body)) => {
+                let raw = sent.is_some_and(|s| !s.decompress);
+                Ok(Bound::new(py, AsyncStream::new(head, body, raw))?.into_any())
+            }
+            Err(e) => Err(e),
+        },
+        Outcome::Chunk(r) => match r.unwrap_or_else(|| Err(stopped())) {
+            Ok(chunk) => Ok(PyBytes::new(py, chunk.as_deref().unwrap_or_default()).into_any()),
+            Err(e) => Err(e),
+        },
+    };
+    match value {
+        Ok(v) => done.call_method1(intern!(py, "set_result"), (v,))?,
         Err(e) => done.call_method1(intern!(py, "set_exception"), (crate::errors::exception_instance(py, &e)?,))?,
     };
     Ok(())
@@ -159,14 +184,50 @@ pub struct Notifier {
     next_id: std::sync::atomic::AtomicU64,
 }
 
+/// The callback a started piece of work hands its outcome to.
+type Push = Box<dyn FnOnce(Outcome) + Send>;
+
 impl Notifier {
     /// Starts `req` (on tlsguard's runtime) for `event_loop`; `done` (a future of that loop) gets
-    /// its outcome through `dispatch()`. Returns the request's id for `cancel(id)`.
+    /// its `Response` through `dispatch()`. Returns the request's id for `cancel(id)`.
     pub(crate) fn start(
         slf: &Bound<'_, Self>,
         event_loop: &Bound<'_, PyAny>,
         req: tlsguard::Request,
+        sent: Sent,
         done: &Bound<'_, PyAny>,
+    ) -> PyResult<u64> {
+        Self::launch(slf, event_loop, done, Some(sent), |push| req.spawn(move |o| push(Outcome::Response(o))))
+    }
+
+    /// As [`Notifier::start`] for a streamed response: `done` gets an `AsyncStream` once the
+    /// headers have arrived.
+    pub(crate) fn start_streaming(
+        slf: &Bound<'_, Self>,
+        event_loop: &Bound<'_, PyAny>,
+        req: tlsguard::Request,
+        sent: Sent,
+        done: &Bound<'_, PyAny>,
+    ) -> PyResult<u64> {
+        Self::launch(slf, event_loop, done, Some(sent), |push| req.spawn_streaming(move |o| push(Outcome::Head(o))))
+    }
+
+    /// Reads the next chunk of `body` for `event_loop`: `done` gets it (`b""` at the end).
+    pub(crate) fn pull(
+        slf: &Bound<'_, Self>,
+        event_loop: &Bound<'_, PyAny>,
+        body: &tlsguard::BodyPump,
+        done: &Bound<'_, PyAny>,
+    ) -> PyResult<u64> {
+        Self::launch(slf, event_loop, done, None, |push| body.pull(move |o| push(Outcome::Chunk(o))))
+    }
+
+    fn launch(
+        slf: &Bound<'_, Self>,
+        event_loop: &Bound<'_, PyAny>,
+        done: &Bound<'_, PyAny>,
+        sent: Option<Sent>,
+        spawn: impl FnOnce(Push) -> tlsguard::Result<tlsguard::AbortHandle>,
     ) -> PyResult<u64> {
         let this = slf.get();
         if this.shared.target.get().is_none() {
@@ -178,8 +239,9 @@ impl Notifier {
         let shared = this.shared.clone();
         // The callback cannot run `dispatch()` before the entry exists: both happen on the
         // loop's thread, and this one returns to the loop only after inserting it.
-        let abort = req.spawn(move |outcome| shared.push(id, outcome)).map_err(|e| crate::errors::to_pyerr(&e))?;
-        lock(&this.started).insert(id, Started { done: done.clone().unbind(), abort });
+        let abort =
+            spawn(Box::new(move |outcome| shared.push(id, outcome))).map_err(|e| crate::errors::to_pyerr(&e))?;
+        lock(&this.started).insert(id, Started { done: done.clone().unbind(), abort, sent });
         Ok(id)
     }
 }
@@ -256,7 +318,7 @@ impl Notifier {
         // Outside the lock: settling runs Python code (done callbacks may start requests).
         for (s, outcome) in finished {
             // Only fails if the future's loop is closed: nobody is left to wait for it.
-            let _ = settle(py, s.done.bind(py), outcome);
+            let _ = settle(py, s.done.bind(py), s.sent, outcome);
         }
     }
 

@@ -15,6 +15,7 @@ mod lint;
 mod response;
 mod stream;
 mod trust;
+mod upload;
 mod verify;
 
 /// The core's client defaults by option name (`ClientOptions::defaults_json`), for the test
@@ -34,7 +35,10 @@ fn tlsguard_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::Client>()?;
     m.add_class::<response::Response>()?;
     m.add_class::<response::Headers>()?;
+    m.add_class::<response::Request>()?;
     m.add_class::<stream::StreamedResponse>()?;
+    m.add_class::<stream::TextIter>()?;
+    m.add_class::<stream::AsyncStream>()?;
     m.add_class::<asyncio::Notifier>()?;
     m.add_class::<trust::TrustReport>()?;
     m.add_class::<trust::TrustSource>()?;

@@ -27,10 +27,14 @@ pub struct StreamedResponse {
     headers: Option<Py<Headers>>,
     /// A failure met while gathering, raised once the bytes before it have been taken.
     failed: Option<tlsguard::Error>,
+    /// Whether the request asked for the body as sent (`decompress=False`): `iter_raw()`.
+    raw: bool,
+    /// `encoding` as set by the caller (`None`: from the charset).
+    encoding: Option<String>,
 }
 
 impl StreamedResponse {
-    pub(crate) fn new(head: tlsguard::ResponseHead, body: tlsguard::BodyPump) -> Self {
+    pub(crate) fn new(head: tlsguard::ResponseHead, body: tlsguard::BodyPump, raw: bool) -> Self {
         StreamedResponse {
             head: Arc::new(head),
             body: Some(body),
@@ -38,6 +42,8 @@ impl StreamedResponse {
             chunk_size: 0,
             headers: None,
             failed: None,
+            raw,
+            encoding: None,
         }
     }
 
@@ -158,11 +164,74 @@ impl StreamedResponse {
     /// Iterates the body: chunks as they arrive, or pieces of at most `chunk_size` bytes.
     #[pyo3(signature = (chunk_size=None))]
     fn iter_bytes(mut slf: PyRefMut<'_, Self>, chunk_size: Option<usize>) -> PyResult<PyRefMut<'_, Self>> {
-        if chunk_size == Some(0) {
-            return Err(invalid("chunk_size must be a positive number of bytes"));
-        }
-        slf.chunk_size = chunk_size.unwrap_or(0);
+        slf.chunk_size = positive(chunk_size)?;
         Ok(slf)
+    }
+    /// Iterates the body as the server sent it (still compressed): only for a stream opened
+    /// with `decompress=False`, since the core decodes as it reads (httpx can switch per call).
+    #[pyo3(signature = (chunk_size=None))]
+    fn iter_raw(slf: PyRefMut<'_, Self>, chunk_size: Option<usize>) -> PyResult<PyRefMut<'_, Self>> {
+        if !slf.raw {
+            return Err(invalid(
+                "iter_raw(): this stream is decoded as it is read; open it with client.stream(..., decompress=False) \
+                 to read the bytes as the server sent them (or use iter_bytes() for the decoded body)",
+            ));
+        }
+        Self::iter_bytes(slf, chunk_size)
+    }
+    /// Iterates the body as text, decoded with `encoding` as it arrives (`chunk_size`: bytes of
+    /// body per piece at most).
+    #[pyo3(signature = (chunk_size=None))]
+    fn iter_text(slf: Bound<'_, Self>, chunk_size: Option<usize>) -> PyResult<TextIter> {
+        TextIter::new(slf, positive(chunk_size)?, false)
+    }
+    /// Iterates the body's lines (split at `\n`, `\r\n` or `\r`, without them), as httpx's.
+    fn iter_lines(slf: Bound<'_, Self>) -> PyResult<TextIter> {
+        TextIter::new(slf, 0, true)
+    }
+    /// The encoding `iter_text()` uses (as `Response.encoding`); settable before iterating.
+    #[getter]
+    fn encoding(&self, py: Python<'_>) -> PyResult<String> {
+        match &self.encoding {
+            Some(e) => Ok(e.clone()),
+            None => crate::response::charset_encoding(py, &self.head),
+        }
+    }
+    #[setter]
+    fn set_encoding(&mut self, py: Python<'_>, value: Option<String>) -> PyResult<()> {
+        if let Some(v) = &value
+            && !crate::response::known_codec(py, v)?
+        {
+            return Err(pyo3::exceptions::PyLookupError::new_err(format!("unknown encoding: {v}")));
+        }
+        self.encoding = value;
+        Ok(())
+    }
+    /// Whether the status is below 400.
+    #[getter]
+    fn ok(&self) -> bool {
+        self.head.status() < 400
+    }
+    /// 2xx.
+    #[getter]
+    fn is_success(&self) -> bool {
+        (200..300).contains(&self.head.status())
+    }
+    /// 4xx or 5xx.
+    #[getter]
+    fn is_error(&self) -> bool {
+        (400..600).contains(&self.head.status())
+    }
+    /// Raises `HTTPStatusError` for a 4xx/5xx status (the body is left unread).
+    fn raise_for_status(slf: &Bound<'_, Self>) -> PyResult<Py<Self>> {
+        match slf.borrow().head.error_for_status() {
+            Ok(()) => Ok(slf.clone().unbind()),
+            Err(e) => {
+                let err = crate::errors::exception_instance(slf.py(), &e)?;
+                err.setattr("status_code", slf.borrow().head.status())?;
+                Err(PyErr::from_value(err))
+            }
+        }
     }
     fn __iter__(slf: PyRefMut<'_, Self>) -> PyRefMut<'_, Self> {
         slf
@@ -186,5 +255,271 @@ impl StreamedResponse {
     }
     fn __repr__(&self) -> String {
         format!("<StreamedResponse [{}]>", self.head.status())
+    }
+}
+
+/// A streamed response for asyncio (`AsyncClient.stream()`; the facade's
+/// `AsyncStreamedResponse` wraps it): the head, and the body read through the core's
+/// `BodyPump`, one `pull` at a time, each woken like a request by the loop's `Notifier`.
+#[pyclass(module = "tlsguard._native", name = "AsyncStream", frozen)]
+pub struct AsyncStream {
+    head: Arc<tlsguard::ResponseHead>,
+    body: std::sync::Mutex<Option<tlsguard::BodyPump>>,
+    /// A failure met while gathering, raised by the next `ready()`.
+    failed: std::sync::Mutex<Option<tlsguard::Error>>,
+    raw: bool,
+    headers: pyo3::sync::PyOnceLock<Py<Headers>>,
+}
+
+impl AsyncStream {
+    pub(crate) fn new(head: tlsguard::ResponseHead, body: tlsguard::BodyPump, raw: bool) -> Self {
+        AsyncStream {
+            head: Arc::new(head),
+            body: std::sync::Mutex::new(Some(body)),
+            failed: std::sync::Mutex::new(None),
+            raw,
+            headers: pyo3::sync::PyOnceLock::new(),
+        }
+    }
+
+    fn body(&self) -> std::sync::MutexGuard<'_, Option<tlsguard::BodyPump>> {
+        self.body.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[pymethods]
+impl AsyncStream {
+    #[getter]
+    fn status_code(&self) -> u16 {
+        self.head.status()
+    }
+    #[getter]
+    fn reason(&self) -> &str {
+        self.head.reason()
+    }
+    #[getter]
+    fn url(&self) -> &str {
+        self.head.url()
+    }
+    #[getter]
+    fn http_version(&self) -> &str {
+        self.head.http_version()
+    }
+    #[getter]
+    fn headers(&self, py: Python<'_>) -> PyResult<Py<Headers>> {
+        self.headers
+            .get_or_try_init(py, || Py::new(py, Headers::new(HeadRef::Head(self.head.clone()))))
+            .map(|h| h.clone_ref(py))
+    }
+    /// Whether the request asked for the body as sent (`decompress=False`).
+    #[getter]
+    fn raw(&self) -> bool {
+        self.raw
+    }
+    /// The encoding from the charset (as `Response.encoding`).
+    #[getter]
+    fn charset_encoding(&self, py: Python<'_>) -> PyResult<String> {
+        crate::response::charset_encoding(py, &self.head)
+    }
+    /// What has already arrived (at most `max` bytes; 0: up to 256 KiB), without waiting:
+    /// bytes, `b""` at the end, or `None` when the next chunk must be waited for (`pull`).
+    #[pyo3(signature = (max=0))]
+    fn ready<'py>(&self, py: Python<'py>, max: usize) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        if let Some(e) = self.failed.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            return Err(e).py();
+        }
+        let max = if max == 0 { GATHER } else { max };
+        let mut body = self.body();
+        let Some(pump) = body.as_ref() else { return Ok(Some(PyBytes::new(py, b""))) };
+        let mut gathered = bytes::BytesMut::new();
+        while gathered.len() < max {
+            match pump.try_chunk() {
+                Some(Ok(Some(b))) => gathered.extend_from_slice(&b),
+                Some(Ok(None)) => {
+                    *body = None;
+                    return Ok(Some(PyBytes::new(py, &gathered)));
+                }
+                Some(Err(e)) if gathered.is_empty() => {
+                    *body = None;
+                    return Err(e).py();
+                }
+                Some(Err(e)) => {
+                    *body = None;
+                    *self.failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                    break;
+                }
+                None => break,
+            }
+        }
+        Ok((!gathered.is_empty()).then(|| PyBytes::new(py, &gathered)))
+    }
+    /// Reads the next chunk for `event_loop`: `done` (a future of that loop) gets it, `b""` at
+    /// the end. Returns the id for `notifier.cancel(id)`.
+    fn pull(
+        &self,
+        notifier: &Bound<'_, crate::asyncio::Notifier>,
+        event_loop: &Bound<'_, PyAny>,
+        done: &Bound<'_, PyAny>,
+    ) -> PyResult<u64> {
+        let pump = self.body().clone();
+        match pump {
+            Some(pump) => crate::asyncio::Notifier::pull(notifier, event_loop, &pump, done),
+            None => {
+                done.call_method1("set_result", (PyBytes::new(done.py(), b""),))?;
+                Ok(u64::MAX)
+            }
+        }
+    }
+    /// Stops reading: the connection is closed unless the body was read to its end.
+    fn close(&self) {
+        *self.body() = None;
+    }
+    /// Whether the body has been read to its end (or the response closed).
+    #[getter]
+    fn is_closed(&self) -> bool {
+        self.body().is_none()
+    }
+    /// Raises `HTTPStatusError` for a 4xx/5xx status.
+    fn raise_for_status(&self, py: Python<'_>) -> PyResult<()> {
+        match self.head.error_for_status() {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let err = crate::errors::exception_instance(py, &e)?;
+                err.setattr("status_code", self.head.status())?;
+                Err(PyErr::from_value(err))
+            }
+        }
+    }
+    fn __repr__(&self) -> String {
+        format!("<AsyncStream [{}]>", self.head.status())
+    }
+}
+
+/// `chunk_size` as the iterators take it (`None`: as the bytes arrive).
+fn positive(chunk_size: Option<usize>) -> PyResult<usize> {
+    if chunk_size == Some(0) {
+        return Err(invalid("chunk_size must be a positive number of bytes"));
+    }
+    Ok(chunk_size.unwrap_or(0))
+}
+
+/// `iter_text()` / `iter_lines()` of a [`StreamedResponse`]: the body decoded as it arrives
+/// with an incremental decoder of Python's codecs (a character split across chunks is kept for
+/// the next one; undecodable bytes replaced).
+#[pyclass(module = "tlsguard._native", name = "TextIterator")]
+pub struct TextIter {
+    stream: Py<StreamedResponse>,
+    decoder: Py<PyAny>,
+    chunk_size: usize,
+    /// Lines mode: text not yet split (ends with an unfinished line, or a `\r` that may be
+    /// the first half of `\r\n`), and lines split but not yet returned.
+    lines: Option<(String, std::collections::VecDeque<String>)>,
+    done: bool,
+}
+
+impl TextIter {
+    fn new(stream: Bound<'_, StreamedResponse>, chunk_size: usize, lines: bool) -> PyResult<Self> {
+        let py = stream.py();
+        let encoding = StreamedResponse::encoding(&stream.borrow(), py)?;
+        let decoder =
+            py.import("codecs")?.call_method1("getincrementaldecoder", (encoding,))?.call1(("replace",))?.unbind();
+        Ok(TextIter {
+            stream: stream.unbind(),
+            decoder,
+            chunk_size,
+            lines: lines.then(|| (String::new(), std::collections::VecDeque::new())),
+            done: false,
+        })
+    }
+}
+
+/// Whether `c` ends a line for `str.splitlines()` (httpx's `iter_lines()` splits as it does).
+fn is_line_end(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\x0b' | '\x0c' | '\x1c' | '\x1d' | '\x1e' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+/// Moves the complete lines of `buf` to `out` (as `str.splitlines()`: `\r\n` is one end, the
+/// ends are removed); at the end (`last`) what is left is the last line.
+fn split_lines(buf: &mut String, out: &mut std::collections::VecDeque<String>, last: bool) {
+    let mut start = 0;
+    let mut chars = buf.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if !is_line_end(c) {
+            continue;
+        }
+        let mut end = i + c.len_utf8();
+        if c == '\r' {
+            match chars.peek() {
+                Some((_, '\n')) => {
+                    chars.next();
+                    end += 1;
+                }
+                None if !last => break, // maybe \r\n split across chunks: wait for the next one
+                _ => {}
+            }
+        }
+        out.push_back(buf[start..i].to_owned());
+        start = end;
+    }
+    buf.drain(..start);
+    if last && !buf.is_empty() {
+        out.push_back(std::mem::take(buf));
+    }
+}
+
+#[pymethods]
+impl TextIter {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+    fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<String>> {
+        loop {
+            if let Some((_, ready)) = &mut self.lines
+                && let Some(line) = ready.pop_front()
+            {
+                return Ok(Some(line));
+            }
+            if self.done {
+                return Ok(None);
+            }
+            let piece = self.stream.bind(py).borrow_mut().next_piece(py, self.chunk_size)?;
+            let decoder = self.decoder.bind(py);
+            let text: String = match piece {
+                Some(b) => decoder.call_method1("decode", (PyBytes::new(py, &b),))?.extract()?,
+                None => {
+                    self.done = true;
+                    decoder.call_method1("decode", (PyBytes::new(py, b""), true))?.extract()?
+                }
+            };
+            match &mut self.lines {
+                Some((buf, ready)) => {
+                    buf.push_str(&text);
+                    split_lines(buf, ready, self.done);
+                }
+                None if !text.is_empty() => return Ok(Some(text)),
+                None => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_lines;
+
+    #[test]
+    fn lines_split_at_universal_newlines_across_chunks() {
+        let mut buf = String::new();
+        let mut out = std::collections::VecDeque::new();
+        for (chunk, last) in [("a\r", false), ("\nb\rc", false), ("\n\nd\u{2028}é", false), ("\r", false), ("", true)]
+        {
+            buf.push_str(chunk);
+            split_lines(&mut buf, &mut out, last);
+        }
+        assert_eq!(Vec::from(out), ["a", "b", "c", "", "d", "é"]);
+        let mut buf = "x\ny".to_owned();
+        let mut out = std::collections::VecDeque::new();
+        split_lines(&mut buf, &mut out, true);
+        assert_eq!(Vec::from(out), ["x", "y"]);
     }
 }

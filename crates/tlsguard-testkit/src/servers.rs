@@ -30,6 +30,7 @@
 //! | `/stream?bytes=N&chunk=K&every_ms=D` | N bytes (byte i is `i % 251`) in chunks of K (default 64 KiB), D ms apart (default 0), with Content-Length |
 //! | `/stall-body` | headers and 1 KiB at once, then nothing for 60 s |
 //! | `/upload` | reads the request body as it arrives; 200 JSON `{content_type, chunked, length, pattern_ok, parts}`: `pattern_ok` whether byte i is `i % 251`; for `multipart/form-data`, `parts` lists `{name, filename, content_type, length, pattern_ok, text}` (`text` for parts under 1 KiB) |
+//! | `/bytes?type=<Content-Type>&hex=<hex>` | 200, that percent-decoded `Content-Type` (none if not given) and the bytes the hex digits spell |
 //! | `/chunked` | 5 chunks `chunk i\n`, 50 ms apart, no Content-Length |
 //! | `/pki/{name}.der` | the CA certificates (`root`, `intermediate`, `untrusted_root`, `untrusted_intermediate`, `nc_intermediate`) for AIA fetching |
 
@@ -211,6 +212,21 @@ fn delayed_chunks(chunks: Vec<(Duration, Bytes)>) -> Body {
     ChannelBody { rx }.boxed_unsync()
 }
 
+/// `/bytes?type=<Content-Type>&hex=<body>`: 200 with that (percent-decoded) `Content-Type`, if
+/// given, and the body the hex digits spell (for charset tests: any bytes, any label).
+fn bytes_route(query: &str) -> Response<Body> {
+    let param = |name: &str| query.split('&').find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='));
+    let hex = param("hex").unwrap_or("");
+    let body: Option<Vec<u8>> =
+        (0..hex.len()).step_by(2).map(|i| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect();
+    let Some(body) = body else { return text(StatusCode::BAD_REQUEST, "hex: an even number of hex digits\n") };
+    let mut r = Response::new(full(Bytes::from(body)));
+    if let Some(ct) = param("type").map(percent_decode).and_then(|t| HeaderValue::from_str(&t).ok()) {
+        r.headers_mut().insert(header::CONTENT_TYPE, ct);
+    }
+    r
+}
+
 /// `/flaky?key=K&fail=N&status=S&retry_after=R`: the first N requests with key K get status S
 /// (default 503, with `Retry-After: R` if given), later ones 200; every body is `attempt n`.
 /// For retry tests (the count is per key, for the life of the process).
@@ -319,6 +335,7 @@ impl Router {
             "/zstd" => encoded(s.zstd.clone(), "zstd", "application/json"),
             "/stream" => stream(req.uri().query().unwrap_or("")),
             "/flaky" => flaky(req.uri().query().unwrap_or("")),
+            "/bytes" => bytes_route(req.uri().query().unwrap_or("")),
             "/stall-body" => {
                 let chunks = vec![
                     (Duration::ZERO, Bytes::from(vec![b'x'; 1024])),

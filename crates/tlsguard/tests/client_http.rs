@@ -184,6 +184,12 @@ fn shared_clients_reuse_connections_per_option_set() {
     let mut bad = options();
     bad.timeout = Some(Duration::ZERO);
     assert_eq!(Client::shared(bad).expect_err("zero timeout").code(), Code::InvalidArgument);
+    // close_shared closes them all; the next call makes a new client.
+    Client::close_shared();
+    assert!(a.is_closed());
+    let again = Client::shared(options()).expect("shared");
+    assert!(!again.is_closed());
+    assert_ne!(conn_id(&again), first, "a new pool");
 }
 
 #[test]

@@ -13,7 +13,7 @@ import asyncio
 import weakref as _weakref
 from datetime import datetime
 from os import PathLike
-from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import IO, Any, AsyncIterator, Dict, Iterable, Iterator, List, Literal, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _native
 from ._native import (
@@ -21,6 +21,7 @@ from ._native import (
     ChainReport,
     Finding,
     Headers,
+    Request,
     AuditReport,
     ProtocolSupport,
     Response,
@@ -51,8 +52,15 @@ __all__ = [
     "Client",
     "AsyncClient",
     "Response",
+    "Request",
     "StreamedResponse",
+    "AsyncStreamedResponse",
     "Headers",
+    "Timeout",
+    "BasicAuth",
+    "BearerAuth",
+    "Cookies",
+    "USE_CLIENT_DEFAULT",
     "request",
     "get",
     "head",
@@ -61,6 +69,7 @@ __all__ = [
     "put",
     "patch",
     "delete",
+    "close_shared_clients",
     # certificates
     "Certificate",
     "load_certificates",
@@ -94,8 +103,255 @@ StrPath = Union[str, "PathLike[str]"]
 PemInput = Union[str, bytes, StrPath]
 Params = Union[Mapping[str, Any], Iterable[Tuple[str, Any]]]
 HeadersInput = Union[Mapping[str, Union[str, Sequence[str]]], Iterable[Tuple[str, str]]]
-Data = Union[bytes, bytearray, memoryview, str, Mapping[str, Any], List[Tuple[str, Any]]]
+Data = Union[bytes, bytearray, memoryview, str, Mapping[str, Any], List[Tuple[str, Any]], IO[bytes], Iterable[bytes]]
+#: A body: bytes or text, a binary file object (read as it is sent, with its length when it
+#: has one), or an iterator of bytes (sent chunked).
+Content = Union[bytes, bytearray, memoryview, str, IO[bytes], Iterable[bytes]]
+_FileValue = Union[IO[bytes], bytes, str]
+_FileSpec = Union[_FileValue, Tuple[Optional[str], _FileValue], Tuple[Optional[str], _FileValue, Optional[str]]]
+#: ``files=``: ``{"name": file}``, ``{"name": (filename, file[, content_type])}`` or a list of pairs.
+Files = Union[Mapping[str, _FileSpec], Sequence[Tuple[str, _FileSpec]]]
 Time = Union[datetime, int, float]
+
+
+def _refuse_tls_override(verify: object, cert: object) -> None:
+    """Refuses requests'/httpx's per-call TLS switches with an explanation (``InvalidInput``).
+
+    ``verify=True`` (or None) is what tlsguard always does and passes; ``verify=False``, a CA
+    path, an ``ssl.SSLContext`` and ``cert=`` are refused: trust and the client certificate are
+    the client's options, and there is no way to turn verification off.
+    """
+    if verify is not None and verify is not True:
+        if isinstance(verify, (str, bytes, PathLike)):
+            path = verify.decode() if isinstance(verify, bytes) else str(verify)
+            message = (
+                f"verify={path!r}: the client decides what is trusted, not the request (in requests a "
+                "verify path replaces the trusted CAs for that call)"
+            )
+            hint = (
+                f"Give the CA to the client: tlsguard.Client(ca_file={path!r}) adds it to the public roots; "
+                f"tlsguard.Client(roots='none', ca_file={path!r}) trusts only it."
+            )
+        else:
+            message = f"verify={verify!r}: tlsguard has no switch to turn certificate verification off"
+            hint = (
+                "To trust a self-signed certificate, pin its key: tlsguard.Client(roots='none', "
+                "pins=['sha256/...']) (tlsguard.Certificate.from_pem(pem).spki_pin gives it); to trust "
+                "your own CA, tlsguard.Client(ca_file='ca.pem'). A refused certificate's error says what "
+                "is wrong and whose side must fix it."
+            )
+        raise InvalidInput(
+            f"INVALID_ARGUMENT: {message}", code="INVALID_ARGUMENT", category="invalid_input", message=message, hint=hint
+        )
+    if cert is not None:
+        message = "cert=...: the client holds the client certificate, not the request"
+        raise InvalidInput(
+            f"INVALID_ARGUMENT: {message}",
+            code="INVALID_ARGUMENT",
+            category="invalid_input",
+            message=message,
+            hint="Give it to the client: tlsguard.Client(client_cert='cert.pem', client_key='key.pem').",
+        )
+
+
+class _UseClientDefault:
+    """The default of a request's ``timeout``: the client's. (``None`` means no limit, as in
+    requests and httpx.)"""
+
+    def __repr__(self) -> str:
+        return "tlsguard.USE_CLIENT_DEFAULT"
+
+
+USE_CLIENT_DEFAULT = _UseClientDefault()
+
+_NOT_GIVEN: Any = _UseClientDefault()
+
+
+class Timeout:
+    """Timeouts in seconds, by phase; a part not given is the client's (or the default).
+
+    - ``total``: the whole request (connect, send, headers, a buffered body, all redirects);
+      ``None``: no limit. A plain float ``timeout=`` is this part.
+    - ``connect``: DNS, TCP, proxy tunnel and TLS handshake. A client option only (a pooled
+      connection is not made per request); always limited.
+    - ``read``: the longest wait for the next bytes (headers or body); ``None``: no limit.
+
+    httpx's ``Timeout(5.0)`` is 5 s *per phase*; here a single number is the whole request.
+    """
+
+    __slots__ = ("total", "connect", "read", "_given")
+
+    def __init__(self, total: Optional[float] = _NOT_GIVEN, *, connect: float = _NOT_GIVEN, read: Optional[float] = _NOT_GIVEN) -> None:
+        given = {k for k, v in (("total", total), ("connect", connect), ("read", read)) if v is not _NOT_GIVEN}
+        if "connect" in given and connect is None:
+            raise _invalid(
+                "Timeout(connect=None): connecting always has a limit",
+                "Give connect a number of seconds (the default is 10).",
+            )
+        self.total: Optional[float] = None if total is _NOT_GIVEN else total
+        self.connect: Optional[float] = None if connect is _NOT_GIVEN else connect
+        self.read: Optional[float] = None if read is _NOT_GIVEN else read
+        self._given = frozenset(given)
+
+    def _options(self, connect_name: Optional[str]) -> Dict[str, Any]:
+        """The core's options (``None`` becomes the core's ``0``: no limit)."""
+        out: Dict[str, Any] = {}
+        if "total" in self._given:
+            out["timeout"] = 0 if self.total is None else self.total
+        if "read" in self._given:
+            out["read_timeout"] = 0 if self.read is None else self.read
+        if "connect" in self._given:
+            if connect_name is None:
+                raise _invalid(
+                    "Timeout(connect=...) on a request: the connect timeout is the client's option "
+                    "(a request may reuse a pooled connection)",
+                    "Set it on the client: tlsguard.Client(timeout=tlsguard.Timeout(connect=5.0)) or Client(connect_timeout=5.0).",
+                )
+            out[connect_name] = self.connect
+        return out
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Timeout) and (self.total, self.connect, self.read, self._given) == (
+            other.total,
+            other.connect,
+            other.read,
+            other._given,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.total, self.connect, self.read, self._given))
+
+    def __repr__(self) -> str:
+        parts = [f"{k}={getattr(self, k)!r}" for k in ("total", "connect", "read") if k in self._given]
+        return f"Timeout({', '.join(parts)})"
+
+
+class BasicAuth:
+    """HTTP Basic credentials (RFC 7617), as ``auth=(user, password)``."""
+
+    __slots__ = ("username", "password")
+
+    def __init__(self, username: str, password: str) -> None:
+        self.username = username
+        self.password = password
+
+    def __repr__(self) -> str:
+        return f"BasicAuth({self.username!r}, '***')"
+
+
+class BearerAuth:
+    """A bearer token (``Authorization: Bearer <token>``)."""
+
+    __slots__ = ("token",)
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def __repr__(self) -> str:
+        return "BearerAuth('***')"
+
+
+AuthInput = Union[Tuple[str, str], BasicAuth, BearerAuth, Literal[False]]
+TimeoutInput = Union[float, Timeout, None, _UseClientDefault]
+
+
+def _invalid(message: str, hint: str = "") -> InvalidInput:
+    return InvalidInput(
+        f"INVALID_ARGUMENT: {message}", code="INVALID_ARGUMENT", category="invalid_input", message=message, hint=hint
+    )
+
+
+def _auth_option(auth: object) -> Any:
+    """``auth=`` → the core's ``auth`` option (the core checks the values)."""
+    if auth is False:
+        return False
+    if isinstance(auth, BearerAuth):
+        return {"bearer": auth.token}
+    if isinstance(auth, BasicAuth):
+        return {"basic": [auth.username, auth.password]}
+    if isinstance(auth, tuple) and len(auth) == 2:
+        return {"basic": list(auth)}
+    raise TypeError(f"auth: expected (user, password), tlsguard.BasicAuth, tlsguard.BearerAuth or False, got {type(auth).__name__}")
+
+
+def _client_options(opts: Dict[str, Any]) -> Dict[str, Any]:
+    """Client options as Python takes them → the core's: ``timeout`` a float, a
+    :class:`Timeout` or None (no limit), ``auth`` a pair or an auth object, ``cookies`` a
+    :class:`Cookies` too. Refuses ``cert=`` with an explanation."""
+    if "cert" in opts:
+        _refuse_tls_override(None, opts["cert"])
+    if "timeout" in opts:
+        t = opts["timeout"]
+        if isinstance(t, Timeout):
+            del opts["timeout"]
+            opts.update(t._options("connect_timeout"))
+        elif t is None:
+            opts["timeout"] = 0
+    if opts.get("auth") is not None:
+        opts["auth"] = _auth_option(opts["auth"])
+    if isinstance(opts.get("cookies"), Cookies):
+        opts["cookies"] = opts["cookies"].jar()
+    return opts
+
+
+def _request_options(
+    timeout: object, auth: object, follow_redirects: Optional[bool], decompress: bool = True
+) -> Tuple[Any, Optional[Dict[str, Any]]]:
+    """A request's ``timeout`` (a float for the native call) and its other options by the
+    core's names (``auth``, ``redirect``, ``timeout``/``read_timeout`` of a :class:`Timeout`)."""
+    extra: Dict[str, Any] = {}
+    if timeout is USE_CLIENT_DEFAULT:
+        timeout = None
+    elif timeout is None:
+        extra["timeout"] = 0  # no limit, as in requests and httpx
+    elif isinstance(timeout, Timeout):
+        extra.update(timeout._options(None))
+        timeout = None
+    if auth is not None:
+        extra["auth"] = _auth_option(auth)
+    if follow_redirects is not None:
+        extra["redirect"] = "follow" if follow_redirects else "manual"
+    if not decompress:
+        extra["decompress"] = False  # the body as the server sent it (iter_raw())
+    return timeout, (extra or None)
+
+
+class Cookies(Mapping[str, str]):
+    """A client's cookie jar (``Client(cookies=True)``), read as a mapping of name to value
+    (the newest cookie of a name when several domains or paths have one).
+
+    ``jar()`` is every cookie with its domain, path, flags and expiry (``expires``: Unix
+    seconds, None for a session cookie), oldest first: persist it (``json.dump``) and start a
+    client from it (``Client(cookies=saved)``). ``clear()`` empties the jar. Cookies are set by
+    the servers' ``Set-Cookie`` (RFC 6265 rules, in the core) or given as such a list.
+    """
+
+    def __init__(self, client: _native.Client) -> None:
+        self._client = client
+
+    def jar(self) -> List[Dict[str, Any]]:
+        got: Optional[List[Dict[str, Any]]] = self._client.cookies_json()
+        return got or []
+
+    def __getitem__(self, name: str) -> str:
+        for cookie in reversed(self.jar()):
+            if cookie["name"] == name:
+                value: str = cookie["value"]
+                return value
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(c["name"] for c in self.jar()))
+
+    def __len__(self) -> int:
+        return len(dict.fromkeys(c["name"] for c in self.jar()))
+
+    def clear(self) -> None:
+        """Removes every cookie."""
+        self._client.clear_cookies()
+
+    def __repr__(self) -> str:
+        return f"<Cookies {dict(self)!r}>"
 
 
 class _ClientBase:
@@ -118,7 +374,7 @@ class _ClientBase:
         client_key_password: Optional[str] = None,
         crls: Optional[Union[PemInput, Sequence[PemInput]]] = None,
         min_tls: str = "1.2",
-        timeout: float = 30.0,
+        timeout: Union[float, Timeout, None] = 30.0,
         connect_timeout: float = 10.0,
         max_redirects: int = 10,
         allow_http: bool = False,
@@ -128,6 +384,10 @@ class _ClientBase:
         headers: Optional[Mapping[str, Union[str, Sequence[str]]]] = None,
         fetch_missing_intermediates: bool = False,
         aia_allow_private: bool = False,
+        base_url: Optional[str] = None,
+        auth: Optional[AuthInput] = None,
+        cookies: Union[bool, Sequence[Mapping[str, Any]], Cookies] = False,
+        retries: Union[int, Mapping[str, Any]] = 0,
         **other: Any,
     ) -> None:
         opts = dict(
@@ -150,9 +410,13 @@ class _ClientBase:
             headers=headers,
             fetch_missing_intermediates=fetch_missing_intermediates,
             aia_allow_private=aia_allow_private,
+            base_url=base_url,
+            auth=auth,
+            cookies=cookies,
+            retries=retries,
         )
         opts.update(other)  # unknown names are refused by the core, with an explanation
-        self._native = _native.Client(opts)
+        self._native = _native.Client(_client_options(opts))
 
     def _client(self) -> _native.Client:
         return self._native
@@ -165,6 +429,11 @@ class _ClientBase:
     def trust_report(self) -> TrustReport:
         """What this client trusts: every source loaded, with counts."""
         return self._client().trust_report()
+
+    @property
+    def cookies(self) -> Cookies:
+        """The cookie jar (``Client(cookies=True)``; empty without one), as a mapping."""
+        return Cookies(self._native)
 
     def __repr__(self) -> str:
         return f"<tlsguard.{type(self).__name__} {'closed' if self.closed else 'open'}>"
@@ -185,10 +454,23 @@ class Client(_ClientBase):
         headers: Optional[HeadersInput] = None,
         data: Optional[Data] = None,
         json: Any = None,
-        timeout: Optional[float] = None,
+        content: Optional[Content] = None,
+        files: Optional[Files] = None,
+        timeout: TimeoutInput = USE_CLIENT_DEFAULT,
+        auth: Optional[AuthInput] = None,
+        follow_redirects: Optional[bool] = None,
+        decompress: bool = True,
+        verify: Optional[Literal[True]] = None,
+        cert: None = None,
     ) -> Response:
-        """Sends a request and reads the whole response (the GIL is released meanwhile)."""
-        return self._client().request(method, url, params, headers, data, json, timeout)
+        """Sends a request and reads the whole response (the GIL is released meanwhile).
+
+        ``verify``/``cert`` exist to refuse requests' per-call TLS switches with an
+        explanation: trust and the client certificate are the client's options."""
+        if verify is not None or cert is not None:
+            _refuse_tls_override(verify, cert)
+        t, extra = _request_options(timeout, auth, follow_redirects, decompress)
+        return self._client().request(method, url, params, headers, data, json, t, extra, content, files)
 
     def stream(
         self,
@@ -199,14 +481,24 @@ class Client(_ClientBase):
         headers: Optional[HeadersInput] = None,
         data: Optional[Data] = None,
         json: Any = None,
-        timeout: Optional[float] = None,
+        content: Optional[Content] = None,
+        files: Optional[Files] = None,
+        timeout: TimeoutInput = USE_CLIENT_DEFAULT,
+        auth: Optional[AuthInput] = None,
+        follow_redirects: Optional[bool] = None,
+        decompress: bool = True,
+        verify: Optional[Literal[True]] = None,
+        cert: None = None,
     ) -> StreamedResponse:
         """Sends a request and returns once its headers have arrived; the body is read as it
         comes (``for chunk in r.iter_bytes()``, ``r.read(n)``), decoded, never held whole. Use it
         as a context manager (``with client.stream("GET", url) as r:``), as httpx's ``stream``:
         leaving it early closes the connection. ``timeout`` covers the headers; a stalled body
         ends with the client's ``read_timeout``."""
-        return self._client().stream(method, url, params, headers, data, json, timeout)
+        if verify is not None or cert is not None:
+            _refuse_tls_override(verify, cert)
+        t, extra = _request_options(timeout, auth, follow_redirects, decompress)
+        return self._client().stream(method, url, params, headers, data, json, t, extra, content, files)
 
     def get(self, url: str, **kwargs: Any) -> Response:
         return self.request("GET", url, **kwargs)
@@ -281,20 +573,60 @@ class AsyncClient(_ClientBase):
         headers: Optional[HeadersInput] = None,
         data: Optional[Data] = None,
         json: Any = None,
-        timeout: Optional[float] = None,
+        content: Optional[Content] = None,
+        files: Optional[Files] = None,
+        timeout: TimeoutInput = USE_CLIENT_DEFAULT,
+        auth: Optional[AuthInput] = None,
+        follow_redirects: Optional[bool] = None,
+        decompress: bool = True,
+        verify: Optional[Literal[True]] = None,
+        cert: None = None,
     ) -> Response:
-        loop = asyncio.get_running_loop()
-        bound = self._bound
-        if bound is None or bound[0] is not loop:
-            bound = self._bound = (loop, _notifier(loop))
-        notifier = bound[1]
+        if verify is not None or cert is not None:
+            _refuse_tls_override(verify, cert)
+        loop, notifier = self._loop_and_notifier()
         done: asyncio.Future[Response] = loop.create_future()
-        request_id = self._native.start(notifier, loop, done, method, url, params, headers, data, json, timeout)
+        t, extra = _request_options(timeout, auth, follow_redirects, decompress)
+        request_id = self._native.start(notifier, loop, done, method, url, params, headers, data, json, t, extra, content, files)
         try:
             return await done
         except BaseException:  # cancelled (or the loop is going away): stop the request
             notifier.cancel(request_id)
             raise
+
+    def _loop_and_notifier(self) -> Tuple[asyncio.AbstractEventLoop, _native.Notifier]:
+        loop = asyncio.get_running_loop()
+        bound = self._bound
+        if bound is None or bound[0] is not loop:
+            bound = self._bound = (loop, _notifier(loop))
+        return bound
+
+    def stream(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Optional[Params] = None,
+        headers: Optional[HeadersInput] = None,
+        data: Optional[Data] = None,
+        json: Any = None,
+        content: Optional[Content] = None,
+        files: Optional[Files] = None,
+        timeout: TimeoutInput = USE_CLIENT_DEFAULT,
+        auth: Optional[AuthInput] = None,
+        follow_redirects: Optional[bool] = None,
+        decompress: bool = True,
+        verify: Optional[Literal[True]] = None,
+        cert: None = None,
+    ) -> "_AsyncStreamContext":
+        """``async with client.stream("GET", url) as r: async for chunk in r.aiter_bytes(): ...``
+        (as httpx's): the response at its headers, the body read as it arrives (each chunk
+        handed to the loop as a finished request is), never held whole. Leaving the block early
+        closes the connection."""
+        if verify is not None or cert is not None:
+            _refuse_tls_override(verify, cert)
+        t, extra = _request_options(timeout, auth, follow_redirects, decompress)
+        return _AsyncStreamContext(self, (method, url, params, headers, data, json, t, extra, content, files))
 
     async def get(self, url: str, **kwargs: Any) -> Response:
         return await self.request("GET", url, **kwargs)
@@ -328,6 +660,183 @@ class AsyncClient(_ClientBase):
         await self.aclose()
 
 
+class AsyncStreamedResponse:
+    """A streamed response for asyncio (``AsyncClient.stream()``): the head now, the body as it
+    arrives (``aiter_bytes()``, ``aiter_text()``, ``aiter_lines()``, ``aiter_raw()``,
+    ``aread()``). Chunks already arrived are taken without a wait; the next one is read on the
+    core's runtime and handed to the loop like a finished request."""
+
+    def __init__(self, native: _native.AsyncStream, loop: asyncio.AbstractEventLoop, notifier: _native.Notifier) -> None:
+        self._native = native
+        self._loop = loop
+        self._notifier = notifier
+        self._pending = b""
+        self._encoding: Optional[str] = None
+
+    @property
+    def status_code(self) -> int:
+        return self._native.status_code
+
+    @property
+    def reason(self) -> str:
+        return self._native.reason
+
+    @property
+    def url(self) -> str:
+        return self._native.url
+
+    @property
+    def http_version(self) -> str:
+        return self._native.http_version
+
+    @property
+    def headers(self) -> Headers:
+        return self._native.headers
+
+    @property
+    def ok(self) -> bool:
+        return self._native.status_code < 400
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self._native.status_code < 300
+
+    @property
+    def is_error(self) -> bool:
+        return 400 <= self._native.status_code < 600
+
+    @property
+    def is_closed(self) -> bool:
+        return self._native.is_closed and not self._pending
+
+    @property
+    def encoding(self) -> str:
+        """As :attr:`Response.encoding`; settable before reading text."""
+        return self._encoding or self._native.charset_encoding
+
+    @encoding.setter
+    def encoding(self, value: Optional[str]) -> None:
+        if value is not None:
+            import codecs
+
+            codecs.lookup(value)  # LookupError for a codec Python does not know
+        self._encoding = value
+
+    def raise_for_status(self) -> "AsyncStreamedResponse":
+        self._native.raise_for_status()
+        return self
+
+    async def _next(self, size: int) -> bytes:
+        """The next piece of the body (at most ``size`` bytes; 0: as it comes), ``b""`` at the end."""
+        if self._pending:
+            piece = self._pending[:size] if size else self._pending
+            self._pending = self._pending[len(piece) :]
+            return piece
+        ready = self._native.ready(size)
+        if ready is not None:
+            piece = ready
+        else:
+            done: asyncio.Future[bytes] = self._loop.create_future()
+            pull_id = self._native.pull(self._notifier, self._loop, done)
+            try:
+                piece = await done
+            except BaseException:  # cancelled: stop the read (the connection is closed)
+                self._notifier.cancel(pull_id)
+                self._native.close()
+                raise
+        if size and len(piece) > size:
+            piece, self._pending = piece[:size], piece[size:]
+        return piece
+
+    async def aiter_bytes(self, chunk_size: Optional[int] = None) -> AsyncIterator[bytes]:
+        """The decoded body, in pieces as they arrive (at most ``chunk_size`` bytes each)."""
+        if chunk_size is not None and chunk_size <= 0:
+            raise _invalid("chunk_size must be a positive number of bytes")
+        while True:
+            piece = await self._next(chunk_size or 0)
+            if not piece:
+                return
+            yield piece
+
+    async def aiter_raw(self, chunk_size: Optional[int] = None) -> AsyncIterator[bytes]:
+        """The body as the server sent it: only for a stream opened with ``decompress=False``
+        (see :meth:`StreamedResponse.iter_raw`)."""
+        if not self._native.raw:
+            raise _invalid(
+                "aiter_raw(): this stream is decoded as it is read; open it with client.stream(..., "
+                "decompress=False) to read the bytes as the server sent them (or use aiter_bytes())"
+            )
+        async for piece in self.aiter_bytes(chunk_size):
+            yield piece
+
+    async def aiter_text(self, chunk_size: Optional[int] = None) -> AsyncIterator[str]:
+        """The body as text, decoded with :attr:`encoding` as it arrives."""
+        import codecs
+
+        decoder = codecs.getincrementaldecoder(self.encoding)("replace")
+        async for piece in self.aiter_bytes(chunk_size):
+            text = decoder.decode(piece)
+            if text:
+                yield text
+        text = decoder.decode(b"", True)
+        if text:
+            yield text
+
+    async def aiter_lines(self) -> AsyncIterator[str]:
+        """The body's lines, split as ``str.splitlines()`` (as httpx's)."""
+        buffer = ""
+        async for text in self.aiter_text():
+            buffer += text
+            hold = buffer.endswith("\r")  # maybe the first half of \r\n
+            if hold:
+                buffer = buffer[:-1]
+            parts = buffer.splitlines(keepends=True)
+            buffer = parts.pop() if parts and parts[-1].splitlines()[0] == parts[-1] else ""
+            for part in parts:
+                yield part.splitlines()[0]
+            if hold:
+                buffer += "\r"
+        for part in buffer.splitlines():
+            yield part
+
+    async def aread(self) -> bytes:
+        """The rest of the body."""
+        return b"".join([piece async for piece in self.aiter_bytes()])
+
+    async def aclose(self) -> None:
+        """Stops reading: the connection is closed unless the body was read to its end."""
+        self._pending = b""
+        self._native.close()
+
+    def __repr__(self) -> str:
+        return f"<AsyncStreamedResponse [{self.status_code}]>"
+
+
+class _AsyncStreamContext:
+    """What :meth:`AsyncClient.stream` returns: ``async with`` it for the response."""
+
+    def __init__(self, client: AsyncClient, args: Tuple[Any, ...]) -> None:
+        self._client = client
+        self._args = args
+        self._response: Optional[AsyncStreamedResponse] = None
+
+    async def __aenter__(self) -> AsyncStreamedResponse:
+        loop, notifier = self._client._loop_and_notifier()
+        done: asyncio.Future[_native.AsyncStream] = loop.create_future()
+        request_id = self._client._native.start_stream(notifier, loop, done, *self._args)
+        try:
+            native = await done
+        except BaseException:
+            notifier.cancel(request_id)
+            raise
+        self._response = AsyncStreamedResponse(native, loop, notifier)
+        return self._response
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._response is not None:
+            await self._response.aclose()
+
+
 def request(
     method: str,
     url: str,
@@ -336,11 +845,31 @@ def request(
     headers: Optional[HeadersInput] = None,
     data: Optional[Data] = None,
     json: Any = None,
+    content: Optional[Content] = None,
+    files: Optional[Files] = None,
+    auth: Optional[AuthInput] = None,
+    follow_redirects: Optional[bool] = None,
+    verify: Optional[Literal[True]] = None,
+    cert: None = None,
     **options: Any,
 ) -> Response:
-    """One request with a one-off :class:`Client`; ``options`` are the Client's options."""
-    with Client(**options) as client:
-        return client.request(method, url, params=params, headers=headers, data=data, json=json)
+    """One request with a client shared by the one-off calls that pass the same ``options``
+    (the Client's options): a loop of ``tlsguard.get(url)`` reuses connections and TLS
+    sessions. Up to 8 option sets are kept (the least recently used is closed first); each
+    client is rebuilt after 5 minutes, so a changed ``ca_file`` is read again; idle
+    connections close after ``pool_idle_timeout`` (90 s). :func:`close_shared_clients` closes
+    them all. Options with ``cookies`` get a client of their own per call."""
+    if verify is not None or cert is not None:
+        _refuse_tls_override(verify, cert)
+    client = _native.Client.shared(_client_options(options))
+    _, extra = _request_options(USE_CLIENT_DEFAULT, auth, follow_redirects)
+    return client.request(method, url, params, headers, data, json, None, extra, content, files)
+
+
+def close_shared_clients() -> None:
+    """Closes the clients one-off calls (``tlsguard.get()`` etc.) share, with their pooled
+    connections; the next one-off call makes a new one. Requests in flight finish."""
+    _native.Client.close_shared()
 
 
 def get(url: str, **kwargs: Any) -> Response:

@@ -184,6 +184,15 @@ impl Client {
         Ok(client)
     }
 
+    /// Closes every client [`Client::shared`] keeps and forgets them (their pooled connections
+    /// are dropped); the next shared call makes a new one. Requests in flight finish.
+    pub fn close_shared() {
+        let all = std::mem::take(&mut *shared_cache());
+        for (_, _, client) in all {
+            client.close();
+        }
+    }
+
     /// [`Client::shared`] for async callers: a cached client is returned at once; a new one
     /// (which loads the trust store: file and OS reads) is made on a blocking thread of
     /// tlsguard's runtime, so the caller's thread (a JS or asyncio event loop) never waits for

@@ -153,6 +153,21 @@ impl ResponseHead {
     pub fn elapsed(&self) -> Duration {
         self.elapsed
     }
+
+    /// The `charset` parameter of `Content-Type` (unquoted, as sent; `None` when there is none):
+    /// for bindings that decode text with the host language's codecs (Python's `encoding`).
+    pub fn charset(&self) -> Option<&str> {
+        let content_type = self.header("content-type")?;
+        content_type.split(';').skip(1).find_map(|param| {
+            let (name, value) = param.split_once('=')?;
+            if !name.trim().eq_ignore_ascii_case("charset") {
+                return None;
+            }
+            let value = value.trim();
+            let value = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value).trim();
+            (!value.is_empty()).then_some(value)
+        })
+    }
 }
 
 /// A complete response: its [`ResponseHead`] (status, headers, TLS facts; reached through
@@ -183,6 +198,47 @@ impl std::ops::Deref for Response {
 }
 
 impl Response {
+    /// A response made by hand, not received: for test doubles in the bindings (Python's
+    /// `tlsguard.Response(200, headers=..., content=...)`). No TLS, no redirects, HTTP/1.1,
+    /// `elapsed` zero, one attempt; header names are lowercased as received ones are.
+    /// `INVALID_ARGUMENT` for a status outside 100..=999 or a header that could not be sent.
+    pub fn new(
+        status: u16,
+        headers: Vec<(String, String)>,
+        url: impl Into<String>,
+        body: impl Into<Bytes>,
+    ) -> Result<Response> {
+        if http::StatusCode::from_u16(status).is_err() {
+            return Err(Error::invalid(format!("status: {status} is not an HTTP status (100 to 999)")));
+        }
+        let headers = headers
+            .into_iter()
+            .map(|(name, value)| {
+                let name = http::HeaderName::from_bytes(name.as_bytes())
+                    .map_err(|_| Error::invalid(format!("headers: {name:?} is not a header name")))?;
+                if http::HeaderValue::from_str(&value).is_err() {
+                    return Err(Error::invalid(format!("headers: the value of {name} is not a header value")));
+                }
+                Ok((name.as_str().to_owned(), value))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Response {
+            head: ResponseHead {
+                status,
+                headers,
+                url: url.into(),
+                history: Vec::new(),
+                location: None,
+                http_version: "HTTP/1.1",
+                tls: None,
+                elapsed: Duration::ZERO,
+                attempts: 1,
+                peer_certificates: OnceLock::new(),
+            },
+            body: body.into(),
+        })
+    }
+
     /// The body, decoded from gzip/deflate/br/zstd when the server compressed it (unless the
     /// request asked for `decompress: false`).
     pub fn body(&self) -> &Bytes {
@@ -247,5 +303,22 @@ mod tests {
         assert!(!r.peer_certificates()[0].is_summarised(), "checked, not summarised");
         assert_eq!(r.peer_certificates()[0].dns_names, ["a.test"]);
         assert!(r.peer_certificates()[0].is_summarised(), "made once, kept");
+    }
+
+    #[test]
+    fn a_response_made_by_hand_and_its_charset() {
+        let h = |ct: &str| vec![("Content-Type".to_owned(), ct.to_owned())];
+        let r = Response::new(404, h("text/html; charset=\"ISO-8859-1\""), "https://a.test/", "x").unwrap();
+        assert_eq!((r.status(), r.header("content-type").is_some(), r.body().as_ref()), (404, true, &b"x"[..]));
+        assert_eq!(r.headers()[0].0, "content-type");
+        assert_eq!(r.charset(), Some("ISO-8859-1"));
+        let charset = |ct: &str| Response::new(200, h(ct), "", "").unwrap().charset().map(str::to_owned);
+        assert_eq!(charset("text/plain;Charset=utf-16 ; format=flowed").as_deref(), Some("utf-16"));
+        assert_eq!(charset("application/json"), None);
+        assert_eq!(charset("text/plain; charset="), None);
+        assert_eq!(Response::new(200, Vec::new(), "", "").unwrap().charset(), None);
+        assert!(Response::new(42, Vec::new(), "", "").is_err());
+        assert!(Response::new(200, vec![("bad name".into(), "v".into())], "", "").is_err());
+        assert!(Response::new(200, vec![("x".into(), "a\nb".into())], "", "").is_err());
     }
 }

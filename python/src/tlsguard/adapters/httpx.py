@@ -57,7 +57,7 @@ try:
 except ImportError as e:  # pragma: no cover - exercised in a subprocess by the tests
     raise ImportError("tlsguard.adapters.httpx needs the 'httpx' package: pip install tlsguard[httpx]") from e
 
-from .. import AsyncClient, Client, Response
+from .. import USE_CLIENT_DEFAULT, AsyncClient, Client, Response
 from ..exceptions import (
     CertificateError,
     HTTPProtocolError,
@@ -115,7 +115,7 @@ def _arguments(request: httpx.Request, body: bytes) -> Dict[str, Any]:
     return dict(
         headers=request_headers(request.headers.multi_items()),
         data=body or None,
-        timeout=None if read is None else float(read),
+        timeout=USE_CLIENT_DEFAULT if read is None else float(read),
     )
 
 

@@ -38,6 +38,9 @@
   ``Content-Length`` are rewritten. ``response.headers`` joins repeated headers with ``", "``
   like requests does; ``response.raw.headers.getlist(name)`` has every value, and cookies
   (every ``Set-Cookie``) go to ``response.cookies`` and the session's jar.
+- **Retries**: ``TlsGuardAdapter(max_retries=3)`` or ``max_retries=urllib3.Retry(...)``, as
+  ``HTTPAdapter``'s, becomes the tlsguard client's retry policy (see :func:`retries_option`),
+  so mounting the adapter keeps a session's retries. ``retries=`` (the core's policy) wins.
 - ``response.tlsguard_response`` is the :class:`tlsguard.Response` (TLS version, cipher suite,
   peer certificates, ...).
 
@@ -49,7 +52,6 @@ from __future__ import annotations
 
 import io
 import os
-from datetime import timedelta
 from http.client import HTTPMessage
 from typing import Any, List, Mapping, Optional, Tuple, Type, Union, cast
 
@@ -79,7 +81,7 @@ except ImportError as e:  # pragma: no cover - exercised in a subprocess by the 
         "tlsguard.adapters.requests needs the 'requests' package: pip install tlsguard[requests]"
     ) from e
 
-from .. import Client, Response
+from .. import USE_CLIENT_DEFAULT, Client, Response, _UseClientDefault
 from ..exceptions import (
     CertificateError,
     HTTPProtocolError,
@@ -152,12 +154,16 @@ class TlsGuardAdapter(BaseAdapter):  # type: ignore[misc, unused-ignore]  # (Bas
     ``max_redirects`` (requests follows redirects) and ``allow_http=True``.
     """
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, max_retries: Any = 0, **options: Any) -> None:
         super().__init__()
         opts = client_options(
             "TlsGuardAdapter", "requests", "session.max_redirects, or allow_redirects=False", options
         )
         self._proxy: Optional[str] = options.get("proxy")
+        #: As given (an int or a ``urllib3.Retry``), as ``HTTPAdapter.max_retries``.
+        self.max_retries = max_retries
+        if "retries" not in opts:
+            opts["retries"] = retries_option(max_retries)
         self.client = Client(**opts)
 
     # -- requests' adapter interface -------------------------------------------------------
@@ -233,7 +239,7 @@ class TlsGuardAdapter(BaseAdapter):  # type: ignore[misc, unused-ignore]  # (Bas
         response.url = request.url or ""
         response.request = request
         response.connection = self
-        response.elapsed = timedelta(seconds=native.elapsed)  # Session.send replaces it with its own clock
+        response.elapsed = native.elapsed  # Session.send replaces it with its own clock
         response._content = content
         response._content_consumed = True
         response.tlsguard_response = native
@@ -296,17 +302,50 @@ def _from_environment(verify: Any) -> bool:
     return bool(env) and os.fsdecode(verify) == env
 
 
-def _read_timeout(timeout: Any) -> Optional[float]:
+#: Every method, for a ``urllib3.Retry`` whose ``allowed_methods`` is None ("retry any verb").
+_ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "POST", "PATCH"]
+
+
+def retries_option(max_retries: Any) -> Any:
+    """requests' ``HTTPAdapter(max_retries=...)`` as the core's ``retries`` policy.
+
+    An int ``n`` is what requests makes of it (``Retry(n, read=False)``): up to ``n`` retries of
+    a connection that could not be made, none for a status, no wait between them. A
+    ``urllib3.Retry`` maps ``total`` (else ``connect``) to ``max``, ``status_forcelist`` to
+    ``statuses``, ``allowed_methods`` to ``methods``, ``backoff_factor`` and ``backoff_max`` to
+    ``backoff`` and ``max_backoff``. What the core never retries stays so: certificate and TLS
+    failures, and a request that was sent and got no answer (urllib3's ``read`` retries).
+    """
+    if max_retries is None or max_retries is False:
+        return 0
+    if isinstance(max_retries, int):
+        return {"max": max_retries, "statuses": [], "backoff": 0} if max_retries else 0
+    total = getattr(max_retries, "total", None)
+    count = total if isinstance(total, int) and not isinstance(total, bool) else getattr(max_retries, "connect", None)
+    if not isinstance(count, int) or isinstance(count, bool) or count <= 0:
+        return 0
+    methods = getattr(max_retries, "allowed_methods", None)
+    return {
+        "max": count,
+        "statuses": sorted(getattr(max_retries, "status_forcelist", None) or []),
+        # (TRACE, in urllib3's default list, is a method tlsguard never sends)
+        "methods": _ALL_METHODS if methods is None else sorted(m.upper() for m in methods if m.upper() in _ALL_METHODS),
+        "backoff": float(getattr(max_retries, "backoff_factor", 0) or 0),
+        "max_backoff": min(float(getattr(max_retries, "backoff_max", 120) or 0), 3600.0),
+    }
+
+
+def _read_timeout(timeout: Any) -> Union[float, _UseClientDefault]:
     """tlsguard's per-request deadline from requests' ``timeout`` (see the module docstring)."""
     if timeout is None:
-        return None
+        return USE_CLIENT_DEFAULT
     if isinstance(timeout, tuple):
         if len(timeout) != 2:
             raise ValueError(f"timeout must be a float or a (connect, read) tuple, not {timeout!r}")
-        return None if timeout[1] is None else float(timeout[1])
+        return USE_CLIENT_DEFAULT if timeout[1] is None else float(timeout[1])
     read = getattr(timeout, "read_timeout", timeout)  # urllib3.Timeout
     if read is None or not isinstance(read, (int, float)):
-        return None
+        return USE_CLIENT_DEFAULT
     return float(read)
 
 
