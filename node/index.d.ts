@@ -32,7 +32,10 @@ export interface TrustOptions {
   useEnv?: boolean;
 }
 
+/** Headers sent with every request of a client (values may be lists: one header line each). */
 export type HeadersInit = Record<string, string | string[]> | Array<[string, string]> | { forEach(cb: (value: string, name: string) => void): void; get(name: string): string | null };
+/** A request's headers, as `new Headers(init)` takes them (repeats combined with `, `). */
+export type RequestHeadersInit = ConstructorParameters<typeof globalThis.Headers>[0];
 
 /** Options of a Client (and of the client `fetch` shares among calls with the same options). Times in milliseconds. */
 export interface ClientOptions extends TrustOptions {
@@ -77,22 +80,29 @@ export interface ClientOptions extends TrustOptions {
 }
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS' | (string & {});
-export type BodyInit = string | Buffer | Uint8Array | ArrayBuffer | ArrayBufferView | URLSearchParams;
+/**
+ * A request body: text (`text/plain;charset=UTF-8`), bytes, URLSearchParams (a form), or a
+ * ReadableStream of Uint8Array chunks (streamed as it is read).
+ */
+export type BodyInit = string | ArrayBuffer | ArrayBufferView | URLSearchParams | ReadableStream<Uint8Array>;
 
-/** Per-request options of `client.fetch`. */
+/** The Fetch standard's redirect modes (the core's `redirect` option). */
+export type RequestRedirect = 'follow' | 'error' | 'manual';
+
+/** Per-request options of `client.fetch`: the Fetch standard's RequestInit, and `timeout`. */
 export interface RequestInit {
   method?: HttpMethod;
-  headers?: HeadersInit;
+  headers?: RequestHeadersInit;
   body?: BodyInit | null;
   signal?: AbortSignal | null;
-  /** Whole-request timeout of this request, ms (0: no limit). */
+  /** `follow` (up to the client's `maxRedirects`), `error` (REDIRECT_REFUSED) or `manual` (the 3xx). */
+  redirect?: RequestRedirect;
+  /** Timeout of this request to its head, ms (0: no limit); `readTimeout` bounds each wait for body bytes. */
   timeout?: number;
 }
 
 /** Options of the one-off `fetch`: the request's and the client's. */
-export interface FetchInit extends ClientOptions, Omit<RequestInit, 'headers'> {
-  headers?: HeadersInit;
-}
+export interface FetchInit extends Omit<ClientOptions, 'headers'>, RequestInit {}
 
 /**
  * A parsed X.509 certificate. `der` is an own property; the others are read (all at once) from
@@ -138,8 +148,8 @@ export declare class Certificate {
   toString(): string;
 }
 
-/** The error of every tlsguard operation. */
-export declare class TlsGuardError extends Error {
+/** The error of every tlsguard operation: a `TypeError`, as the errors of Node's fetch. */
+export declare class TlsGuardError extends TypeError {
   name: 'TlsGuardError';
   /** Stable code (see errorCodes()), e.g. 'CERT_EXPIRED'; 'INTERNAL' for a caught panic. */
   code: string;
@@ -165,61 +175,44 @@ export interface ErrorDetail {
   [key: string]: string | string[] | Date | null;
 }
 
-/** Read-only response headers. */
-export declare class ResponseHeaders implements Iterable<[string, string]> {
-  get(name: string): string | null;
-  getAll(name: string): string[];
-  getSetCookie(): string[];
-  has(name: string): boolean;
-  entries(): IterableIterator<[string, string]>;
-  keys(): IterableIterator<string>;
-  values(): IterableIterator<string>;
-  forEach(callback: (value: string, name: string, headers: ResponseHeaders) => void, thisArg?: unknown): void;
-  raw(): Array<[string, string]>;
-  [Symbol.iterator](): IterableIterator<[string, string]>;
-}
-
 /**
- * A response: complete (`fetch`: the body is read and decoded) or streamed (`client.stream`:
- * the body is read from `body`, or to the end by the body methods).
+ * A response: Node's `Response` (`instanceof Response` holds; `body` a ReadableStream read
+ * from the connection as it is consumed, `clone()`, `blob()`, `formData()`, `headers` a
+ * `Headers`), with tlsguard's facts about the connection.
  */
-export declare class Response {
-  readonly status: number;
-  readonly statusText: string;
-  readonly ok: boolean;
-  readonly headers: ResponseHeaders;
-  readonly url: string;
-  readonly redirected: boolean;
+export declare class Response extends globalThis.Response {
+  /** Redirects followed. */
   readonly redirects: number;
-  readonly httpVersion: string;
+  /** `HTTP/1.1` or `HTTP/2` (null for a Response not made by tlsguard). */
+  readonly httpVersion: string | null;
   readonly tlsVersion: string | null;
   readonly cipherSuite: string | null;
   readonly alpn: string | null;
+  /** The certificates the server presented, leaf first. */
   readonly peerCertificates: Certificate[];
+  /** Verification warnings (e.g. a CRL out of date). */
   readonly warnings: string[];
-  /** ms from sending to having read the whole body (streamed: to the head). */
+  /** ms from sending the request to its head. */
   readonly elapsed: number;
-  /**
-   * A streamed response's body (`client.stream`): Uint8Array chunks, one read from the
-   * connection per pull. `undefined` for `fetch`'s complete responses.
-   */
-  readonly body: ReadableStream<Uint8Array> | undefined;
-  readonly bodyUsed: boolean;
-  text(): Promise<string>;
   json<T = any>(): Promise<T>;
-  arrayBuffer(): Promise<ArrayBuffer>;
-  bytes(): Promise<Uint8Array>;
+  clone(): Response;
+  /** The body as a Buffer. */
   buffer(): Promise<Buffer>;
 }
 
-/** One request; calls with the same client options share one client (connections, TLS sessions). */
-export declare function fetch(url: string | URL, init?: FetchInit): Promise<Response>;
+/**
+ * Node's global fetch over tlsguard: `input` a URL or a `Request` (its method, headers, body,
+ * signal and redirect mode; `init` overrides them). Calls with the same client options share
+ * one client (connections, TLS sessions).
+ */
+export declare function fetch(input: string | URL | globalThis.Request, init?: FetchInit): Promise<Response>;
 
 export declare class Client {
   constructor(options?: ClientOptions);
-  fetch(url: string | URL, init?: RequestInit): Promise<Response>;
-  /** Resolves at the head; the body is streamed through `res.body` (see Response.body). */
-  stream(url: string | URL, init?: RequestInit): Promise<Response & { readonly body: ReadableStream<Uint8Array> }>;
+  /** As `fetch(input, init)`, through this client's pool; a relative URL resolves against `baseUrl`. */
+  fetch(input: string | URL | globalThis.Request, init?: RequestInit): Promise<Response>;
+  /** The same as `fetch` (every body is streamed). */
+  stream(input: string | URL | globalThis.Request, init?: RequestInit): Promise<Response>;
   trustReport(): TrustReportObject;
   close(): void;
 }

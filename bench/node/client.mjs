@@ -106,7 +106,8 @@ const httpClients = {
   async tlsguard(args, { w2, s1 }) {
     const tg = await import('tlsguard');
     // W2: keepAlive off, a new TCP + TLS connection per request.
-    const client = new tg.Client({ ...tlsguardOptions(args), keepAlive: !w2 });
+    // S1: a body over the 100 MiB default cap of a body, allowed.
+    const client = new tg.Client({ ...tlsguardOptions(args), keepAlive: !w2, ...(s1 ? { maxResponseBytes: 2 ** 40 } : {}) });
     return {
       get: async (url) => {
         if (s1) {
