@@ -81,15 +81,18 @@ export interface ClientOptions extends TrustOptions {
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS' | (string & {});
 /**
- * A request body: text (`text/plain;charset=UTF-8`), bytes, URLSearchParams (a form), or a
- * ReadableStream of Uint8Array chunks (streamed as it is read).
+ * A request body: text (`text/plain;charset=UTF-8`), bytes, a Blob (its type), a FormData
+ * (multipart, made by the core), URLSearchParams (a form), or a ReadableStream or async
+ * iterable (a Node Readable) of Uint8Array chunks, streamed as it is read (with `duplex: 'half'`).
  */
-export type BodyInit = string | ArrayBuffer | ArrayBufferView | URLSearchParams | ReadableStream<Uint8Array>;
+export type BodyInit =
+  | string | ArrayBuffer | ArrayBufferView | Blob | FormData | URLSearchParams
+  | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
 /** The Fetch standard's redirect modes (the core's `redirect` option). */
 export type RequestRedirect = 'follow' | 'error' | 'manual';
 
-/** Per-request options of `client.fetch`: the Fetch standard's RequestInit, and `timeout`. */
+/** Per-request options of `client.fetch`: the Fetch standard's RequestInit, and tlsguard's timeouts. */
 export interface RequestInit {
   method?: HttpMethod;
   headers?: RequestHeadersInit;
@@ -97,8 +100,26 @@ export interface RequestInit {
   signal?: AbortSignal | null;
   /** `follow` (up to the client's `maxRedirects`), `error` (REDIRECT_REFUSED) or `manual` (the 3xx). */
   redirect?: RequestRedirect;
-  /** Timeout of this request to its head, ms (0: no limit); `readTimeout` bounds each wait for body bytes. */
+  /** Required for a stream or async iterable body (the response may start before it is sent). */
+  duplex?: 'half';
+  /** `no-store`/`reload` send `Cache-Control: no-cache` and `Pragma: no-cache`, `no-cache` `Cache-Control: max-age=0` (there is no cache). */
+  cache?: 'default' | 'force-cache' | 'no-cache' | 'no-store' | 'only-if-cached' | 'reload';
+  /** A URL: sent as `Referer` as `referrerPolicy` allows. */
+  referrer?: string;
+  referrerPolicy?: '' | 'no-referrer' | 'no-referrer-when-downgrade' | 'origin' | 'origin-when-cross-origin' | 'same-origin' | 'strict-origin' | 'strict-origin-when-cross-origin' | 'unsafe-url';
+  /** Subresource Integrity metadata: the body is read whole and checked (TypeError on a mismatch). */
+  integrity?: string;
+  /** Accepted and, as in Node's fetch, without effect. */
+  keepalive?: boolean;
+  credentials?: 'include' | 'omit' | 'same-origin';
+  mode?: 'cors' | 'navigate' | 'no-cors' | 'same-origin';
+  priority?: 'auto' | 'high' | 'low';
+  window?: null;
+  /** Deadline of this request, ms (0: no limit): the whole exchange, body included. */
   timeout?: number;
+  /** undici's idle timeouts, ms: tlsguard's one `readTimeout` (the wait for the next bytes); give equal values if both. */
+  headersTimeout?: number;
+  bodyTimeout?: number;
 }
 
 /** Options of the one-off `fetch`: the request's and the client's. */

@@ -6,6 +6,7 @@
 // core's: option objects are passed to it as they are (camelCase names are turned into the
 // core's snake_case names, and milliseconds into seconds, by the addon).
 
+const crypto = require('node:crypto');
 const native = require('./native.js');
 
 // TLSGUARD_LOG=debug: the core's debug log on stderr.
@@ -284,6 +285,7 @@ const WebResponse = globalThis.Response;
 const WebRequest = globalThis.Request;
 
 const RESPONSE = Symbol('tlsguard.response');
+const WITH_BODY = Symbol('tlsguard.withBody');
 
 /**
  * A response: Node's `Response` (its `body` a ReadableStream read from the connection as it is
@@ -361,6 +363,22 @@ class Response extends WebResponse {
   buffer() {
     return this.arrayBuffer().then((ab) => Buffer.from(ab));
   }
+  /** This response with `body` instead of its own (read whole, e.g. to check its integrity). */
+  static [WITH_BODY](res, body) {
+    const init = { status: res.status, statusText: res.statusText, headers: res.headers };
+    return new Response(body, init, RESPONSE, res.#facts);
+  }
+}
+
+/**
+ * The response once its body matches the request's `integrity` (read whole first, as Node's
+ * fetch does); a TypeError otherwise.
+ */
+async function checkIntegrity(res, metadata) {
+  if (res.body === null) return res;
+  const body = Buffer.from(await res.arrayBuffer());
+  if (!integrityMatches(metadata, body)) throw new TypeError(`integrity mismatch: the body of ${res.url} does not match ${metadata}`);
+  return Response[WITH_BODY](res, body);
 }
 
 /**
@@ -551,23 +569,62 @@ async function requestBody(stream) {
   return { source: new Chunks(reader, chunks), pending: null };
 }
 
+/** An async iterable (a Node Readable, an async generator) as a body source. */
+function iterableSource(iterable) {
+  const it = iterable[Symbol.asyncIterator]();
+  return {
+    read: () => it.next().then((r) => (r.done ? { done: true } : { done: false, value: r.value })),
+    cancel: () => Promise.resolve(typeof it.return === 'function' ? it.return() : undefined).catch(() => {}),
+  };
+}
+
+/** A Blob up to this size is sent from memory (sent again on a 307/308); a bigger one streamed with its length. */
+const BLOB_IN_MEMORY = 8 * 1024 * 1024;
+
+/** A FormData as the core's multipart parts (a File's bytes, name and type). */
+async function formParts(form) {
+  const parts = [];
+  for (const [name, value] of form) {
+    if (typeof value === 'string') parts.push({ name, value });
+    else parts.push({ name, data: Buffer.from(await value.arrayBuffer()), filename: value.name, contentType: value.type || undefined });
+  }
+  return { parts };
+}
+
+function needsDuplex(duplex) {
+  if (duplex !== 'half') throw new TypeError('RequestInit: duplex option is required when sending a body.');
+}
+
 /**
  * The native form of a request body: `{ text, type }` (text, with the Fetch standard's
- * Content-Type), `{ bytes }`, or `{ source }` (chunks streamed through a NativeUpload).
+ * Content-Type), `{ bytes, type }`, `{ parts }` (a multipart form, made by the core), or
+ * `{ source, length, type }` (chunks streamed through a NativeUpload). A FormData's Files and
+ * a small Blob are read first, so this may return a Promise.
  */
-function bodyOf(body) {
+function bodyOf(body, duplex) {
   if (body === undefined || body === null) return null;
   if (typeof body === 'string') return { text: body, type: 'text/plain;charset=UTF-8' };
   if (body instanceof URLSearchParams) {
     return { text: body.toString(), type: 'application/x-www-form-urlencoded;charset=UTF-8' };
   }
   if (isBytes(body)) return { bytes: bytes('body', body) };
+  if (body instanceof Blob) {
+    const type = body.type || undefined;
+    if (body.size <= BLOB_IN_MEMORY) return body.arrayBuffer().then((ab) => ({ bytes: Buffer.from(ab), type }));
+    return { source: new Chunks(body.stream().getReader(), []), length: body.size, type };
+  }
+  if (body instanceof FormData) return formParts(body);
   if (body instanceof ReadableStream) {
+    needsDuplex(duplex);
     if (body.locked) throw new TypeError('Response body object should not be disturbed or locked');
     return { source: new Chunks(body.getReader(), []) };
   }
+  if (typeof body[Symbol.asyncIterator] === 'function') {
+    needsDuplex(duplex);
+    return { source: iterableSource(body) };
+  }
   if (typeof body === 'object' || typeof body === 'function') {
-    throw new TypeError('body must be a string, ArrayBuffer/ArrayBufferView, URLSearchParams or ReadableStream (for JSON, pass JSON.stringify(value))');
+    throw new TypeError('body must be a string, ArrayBuffer/ArrayBufferView, Blob, FormData, URLSearchParams, ReadableStream or async iterable (for JSON, pass JSON.stringify(value))');
   }
   return { text: String(body), type: 'text/plain;charset=UTF-8' };
 }
@@ -588,11 +645,30 @@ function hasHeader(pairs, name) {
   return pairs.some((p) => p[0].toLowerCase() === name);
 }
 
+// The standard's init keys with no effect on the wire but their validation, as in Node's
+// fetch (`keepalive`, `credentials`, `mode`, `priority`, `window`, `duplex`), and those that
+// add headers (`cache`, `referrer`, `referrerPolicy`) or check the body (`integrity`).
+const STANDARD_KEYS = ['keepalive', 'cache', 'credentials', 'mode', 'referrer', 'referrerPolicy', 'integrity', 'priority', 'window', 'duplex'];
+
+/**
+ * The standard keys of an init, validated as `new Request(url, init)` does (the same
+ * TypeErrors as Node's fetch): `{ cache, referrer, referrerPolicy, integrity }`, or null.
+ */
+function standardOf(init, url) {
+  let sub = null;
+  for (const k of STANDARD_KEYS) {
+    if (init[k] !== undefined) (sub ??= {})[k] = init[k];
+  }
+  if (sub === null) return null;
+  const r = new WebRequest(URL.canParse(url) ? url : 'https://localhost/', sub);
+  return { cache: r.cache, referrer: r.referrer, referrerPolicy: r.referrerPolicy, integrity: r.integrity };
+}
+
 /**
  * One request, from `fetch(input, init)`'s arguments as the Fetch standard reads them: `input`
  * a URL (string or URL) or a `Request` (its method, headers, body, signal and redirect mode;
- * `init` overrides them). Returns `{ url, method, headers, body, signal, redirect }`, `body` as
- * `bodyOf` (a Request's read by `requestBody`, so this may return a Promise).
+ * `init` overrides them). Returns `{ url, method, headers, body, signal, redirect, standard }`,
+ * `body` as `bodyOf` (a Request's read by `requestBody`), or a Promise of it.
  */
 function requestOf(input, init, relative) {
   if (input instanceof WebRequest) {
@@ -605,33 +681,103 @@ function requestOf(input, init, relative) {
       body: null,
       signal: request.signal,
       redirect: request.redirect,
+      standard: { cache: request.cache, referrer: request.referrer, referrerPolicy: request.referrerPolicy, integrity: request.integrity },
     };
-    if (request.body === null) return out;
-    return requestBody(request.body).then((body) => ({ ...out, body }));
+    if (request.body === null) return finishRequest(out);
+    return requestBody(request.body).then((body) => finishRequest({ ...out, body }));
   }
   if (init === undefined || init === null) init = {};
   const method = init.method === undefined ? 'GET' : normalizeMethod(init.method);
+  const url = requestUrl(input, relative);
   const out = {
-    url: requestUrl(input, relative),
+    url,
     method,
     headers: standardHeaders(init.headers),
-    body: bodyOf(init.body),
+    body: null,
     signal: checkSignal(init.signal),
     redirect: init.redirect,
+    standard: standardOf(init, url),
   };
-  if (out.body !== null && (method === 'GET' || method === 'HEAD')) {
+  if (init.body !== undefined && init.body !== null && (method === 'GET' || method === 'HEAD')) {
     throw new TypeError('Request with GET/HEAD method cannot have body.');
   }
-  if (out.body !== null && out.body.type && !hasHeader(out.headers, 'content-type')) {
-    out.headers.push(['content-type', out.body.type]);
-  }
-  return out;
+  const body = bodyOf(init.body, init.duplex);
+  if (body !== null && typeof body.then === 'function') return body.then((b) => finishRequest({ ...out, body: b }));
+  out.body = body;
+  return finishRequest(out);
 }
 
-// The Fetch standard's `Accept: */*` when the request has none.
-function withAccept(req) {
-  if (!hasHeader(req.headers, 'accept')) req.headers.push(['accept', '*/*']);
+/**
+ * The headers the Fetch standard adds when the request has none of its own: the body's
+ * `Content-Type`, `Accept` (any type), the cache mode's `Cache-Control`/`Pragma`, and `Referer`.
+ */
+function finishRequest(req) {
+  const h = req.headers;
+  const add = (name, value) => {
+    if (!hasHeader(h, name)) h.push([name, value]);
+  };
+  if (req.body !== null && req.body.type) add('content-type', req.body.type);
+  add('accept', '*/*');
+  const std = req.standard;
+  if (std) {
+    if (std.cache === 'no-store' || std.cache === 'reload') {
+      add('pragma', 'no-cache');
+      add('cache-control', 'no-cache');
+    } else if (std.cache === 'no-cache') {
+      add('cache-control', 'max-age=0');
+    }
+    const referer = refererOf(std.referrer, std.referrerPolicy, req.url);
+    if (referer !== null) add('referer', referer);
+  }
   return req;
+}
+
+/**
+ * The `Referer` the Fetch standard sends for `referrer` under `policy` (default
+ * `strict-origin-when-cross-origin`) to `target`, or null. (Node has no client to be a
+ * referrer: only a URL given as `referrer` is sent.)
+ */
+function refererOf(referrer, policy, target) {
+  if (!referrer || referrer === 'about:client' || !URL.canParse(referrer)) return null;
+  const ref = new URL(referrer);
+  if (ref.protocol !== 'https:' && ref.protocol !== 'http:') return null;
+  ref.username = '';
+  ref.password = '';
+  ref.hash = '';
+  const full = ref.href;
+  const origin = `${ref.origin}/`;
+  // A relative URL (a Client's baseUrl resolves it) counts as another origin.
+  const to = URL.canParse(target) ? new URL(target) : null;
+  const same = to !== null && to.origin === ref.origin;
+  const downgrade = ref.protocol === 'https:' && (to === null || to.protocol !== 'https:');
+  switch (policy || 'strict-origin-when-cross-origin') {
+    case 'no-referrer': return null;
+    case 'no-referrer-when-downgrade': return downgrade ? null : full;
+    case 'origin': return origin;
+    case 'origin-when-cross-origin': return same ? full : origin;
+    case 'same-origin': return same ? full : null;
+    case 'strict-origin': return downgrade ? null : origin;
+    case 'unsafe-url': return full;
+    default: return same ? full : downgrade ? null : origin;
+  }
+}
+
+/** Whether `body` matches the Subresource Integrity metadata (the strongest hash listed). */
+function integrityMatches(metadata, body) {
+  const ALGS = ['sha256', 'sha384', 'sha512'];
+  const listed = [];
+  for (const token of metadata.split(/\s+/)) {
+    const m = /^(sha256|sha384|sha512)-([A-Za-z0-9+/=_-]+)/.exec(token);
+    if (m) listed.push({ alg: m[1], digest: m[2] });
+  }
+  if (listed.length === 0) return true;
+  const strongest = Math.max(...listed.map((x) => ALGS.indexOf(x.alg)));
+  const norm = (d) => d.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
+  for (const { alg, digest } of listed) {
+    if (ALGS.indexOf(alg) !== strongest) continue;
+    if (norm(crypto.createHash(alg).update(body).digest('base64')) === norm(digest)) return true;
+  }
+  return false;
 }
 
 /**
@@ -643,11 +789,12 @@ function nativeRequest(req, extra) {
   const options = { ...extra };
   if (req.headers.length) options.headers = req.headers;
   if (req.redirect !== undefined) options.redirect = req.redirect;
-  const out = { method: req.method, options, bytes: undefined, upload: undefined, source: null, pending: null };
+  const out = { method: req.method, options, bytes: undefined, upload: undefined, parts: undefined, source: null, pending: null };
   const body = req.body;
   if (body === null) return out;
   if (body.text !== undefined) options.body = body.text;
   else if (body.bytes !== undefined) out.bytes = body.bytes;
+  else if (body.parts !== undefined) out.parts = body.parts;
   else {
     out.upload = new native.NativeUpload(completions, body.length);
     out.source = body.source;
@@ -772,13 +919,20 @@ function send(req, r, start) {
     inFlight.set(id, {
       settle(ok, value) {
         if (onAbort) signal.removeEventListener('abort', onAbort);
-        if (!ok) return reject(convertError(value, signal));
+        if (!ok) {
+          const err = convertError(value, signal);
+          // The request is over: a source still being read is cancelled.
+          if (r.source) r.source.cancel(err);
+          return reject(err);
+        }
         if (signal && signal.aborted) {
           // Aborted after the head arrived but before it was handed over.
           value[12].close();
           return reject(abortError(signal));
         }
-        return resolve(makeResponse(value, req, signal));
+        const res = makeResponse(value, req, signal);
+        const integrity = req.standard && req.standard.integrity;
+        return resolve(integrity ? checkIntegrity(res, integrity) : res);
       },
       reject,
     });
@@ -800,29 +954,41 @@ function send(req, r, start) {
 }
 
 // fetch()'s init keys that belong to the request (the rest are client options).
-const REQUEST_KEYS = ['method', 'headers', 'body', 'signal', 'redirect'];
-// tlsguard's own request options, by their JS names, and the core's name and unit.
-const TLSGUARD_REQUEST_KEYS = ['timeout'];
+const REQUEST_KEYS = ['method', 'headers', 'body', 'signal', 'redirect', ...STANDARD_KEYS];
+// tlsguard's own request options (and undici's idle timeouts, the core's read_timeout).
+const TLSGUARD_REQUEST_KEYS = ['timeout', 'headersTimeout', 'bodyTimeout'];
+
+function milliseconds(name, v) {
+  if (typeof v !== 'number') throw new TypeError(`${name} must be a number of milliseconds`);
+  return v / 1000;
+}
 
 /**
- * tlsguard's request options of an init (`timeout` in ms -> seconds). A `timeout` that was set
+ * tlsguard's request options of an init (`timeout` in ms -> seconds; undici's
+ * `headersTimeout`/`bodyTimeout` -> the core's one `read_timeout`). A `timeout` that was set
  * (here, or on the client: `clientTimeout`) is a deadline for the whole exchange, body
  * included; without one, the default bounds the wait for the head only and `readTimeout` each
  * wait for body bytes, so a long download is not cut (as Node's fetch).
  */
 function extraOptions(init, clientTimeout) {
   const out = {};
-  if (init && init.timeout !== undefined) {
-    if (typeof init.timeout !== 'number') throw new TypeError('timeout must be a number of milliseconds');
-    out.timeout = init.timeout / 1000;
-  }
+  if (init && init.timeout !== undefined) out.timeout = milliseconds('timeout', init.timeout);
   if (clientTimeout || out.timeout !== undefined) out.timeout_covers_body = true;
+  if (init) {
+    const h = init.headersTimeout === undefined ? undefined : milliseconds('headersTimeout', init.headersTimeout);
+    const b = init.bodyTimeout === undefined ? undefined : milliseconds('bodyTimeout', init.bodyTimeout);
+    if (h !== undefined && b !== undefined && h !== b) {
+      throw new TypeError('headersTimeout and bodyTimeout differ: tlsguard has one idle timeout for both (the wait for the next bytes, head or body); give one, or readTimeout');
+    }
+    const read = h !== undefined ? h : b;
+    if (read !== undefined) out.read_timeout = read;
+  }
   return out;
 }
 
 function withRequest(input, init, relative, then) {
   const req = requestOf(input, init, relative);
-  return typeof req.then === 'function' ? req.then((r) => then(withAccept(r))) : then(withAccept(req));
+  return typeof req.then === 'function' ? req.then(then) : then(req);
 }
 
 /**
@@ -833,14 +999,20 @@ function withRequest(input, init, relative, then) {
 function fetch(input, init) {
   try {
     const all = checkOptions('init', init);
+    if (all.keepAlive !== undefined) {
+      throw new TypeError("fetch: keepAlive (connection reuse) is an option of new Client(); the Fetch standard's keepalive (lowercase) is accepted and, as in Node, has no effect");
+    }
     const clientOptions = {};
-    for (const k of Object.keys(all)) if (!REQUEST_KEYS.includes(k)) clientOptions[k] = all[k];
-    const options = plainOptions('init', clientOptions);
     const requestInit = {};
-    for (const k of REQUEST_KEYS) if (all[k] !== undefined) requestInit[k] = all[k];
+    for (const k of Object.keys(all)) {
+      if (REQUEST_KEYS.includes(k)) requestInit[k] = all[k];
+      else if (k !== 'headersTimeout' && k !== 'bodyTimeout') clientOptions[k] = all[k];
+    }
+    const options = plainOptions('init', clientOptions);
+    const extra = extraOptions({ headersTimeout: all.headersTimeout, bodyTimeout: all.bodyTimeout }, all.timeout !== undefined);
     return Promise.resolve(withRequest(input, init == null ? undefined : requestInit, false, (req) =>
-      send(req, nativeRequest(req, all.timeout !== undefined ? { timeout_covers_body: true } : {}), (id, r) =>
-        native.fetch(completions, id, req.url, options, r.method, r.options, r.bytes, r.upload))));
+      send(req, nativeRequest(req, extra), (id, r) =>
+        native.fetch(completions, id, req.url, options, r.method, r.options, r.bytes, r.upload, r.parts))));
   } catch (e) {
     return Promise.reject(e);
   }
@@ -879,7 +1051,7 @@ class Client {
       const client = this.#native;
       return Promise.resolve(withRequest(input, all, true, (req) =>
         send(req, nativeRequest(req, extraOptions(all, this.#timeout)), (id, r) =>
-          client.stream(id, req.url, r.method, r.options, r.bytes, r.upload))));
+          client.stream(id, req.url, r.method, r.options, r.bytes, r.upload, r.parts))));
     } catch (e) {
       return Promise.reject(e);
     }

@@ -122,10 +122,13 @@ const httpClients = {
     };
   },
 
-  /** The README's one-off fetch, with the trust (and keepAlive off for W2) passed per call. */
+  /**
+   * The README's one-off fetch, with the trust passed per call (W2: `connection: close`, as the
+   * global fetch row does; keepAlive is a Client option, not a fetch init key).
+   */
   async 'tlsguard-fetch'(args, { w2 }) {
     const tg = await import('tlsguard');
-    const init = { ...tlsguardOptions(args), keepAlive: !w2 };
+    const init = { ...tlsguardOptions(args), ...(w2 ? { headers: { connection: 'close' } } : {}) };
     return {
       get: async (url) => tlsguardResult(await tg.fetch(url, init)),
       close: () => {},

@@ -59,6 +59,31 @@ function cases(kit) {
     { name: 'credentials in the URL', url: good.replace('https://', 'https://user:pw@') + '/' },
     { name: 'GET with a body', url: `${good}/echo`, init: { body: { kind: 'text', value: 'x' } } },
     { name: 'CONNECT', url: `${good}/echo`, init: { method: 'CONNECT' } },
+    { name: 'Blob with a type', url: `${good}/echo`, init: { method: 'POST', body: { kind: 'blob', value: 'blob text', type: 'application/x-test' } }, echo: true },
+    { name: 'Blob without a type', url: `${good}/upload`, init: { method: 'POST', body: { kind: 'blobBytes', n: 3000 } }, upload: true },
+    { name: 'FormData with fields and files', url: `${good}/upload`, init: { method: 'POST', body: { kind: 'form' } }, upload: true },
+    { name: 'ReadableStream, duplex half', url: `${good}/upload`, init: { method: 'POST', body: { kind: 'stream', n: 200000 }, duplex: 'half' }, upload: true },
+    { name: 'async generator, duplex half', url: `${good}/upload`, init: { method: 'PUT', body: { kind: 'generator', n: 70000 }, duplex: 'half' }, upload: true },
+    { name: 'Node Readable, duplex half', url: `${good}/upload`, init: { method: 'POST', body: { kind: 'readable', n: 50000 }, duplex: 'half' }, upload: true },
+    { name: 'ReadableStream without duplex', url: `${good}/upload`, init: { method: 'POST', body: { kind: 'stream', n: 10 } } },
+    { name: 'duplex full', url: `${good}/upload`, init: { method: 'POST', body: { kind: 'stream', n: 10 }, duplex: 'full' } },
+    { name: 'Request with a ReadableStream body', url: `${good}/upload`, request: true, init: { method: 'POST', body: { kind: 'stream', n: 100000 }, duplex: 'half' }, upload: true },
+    { name: 'cache no-store', url: `${good}/echo`, init: { cache: 'no-store' }, echo: true },
+    { name: 'cache reload, own cache-control', url: `${good}/echo`, init: { cache: 'reload', headers: { 'cache-control': 'max-age=5' } }, echo: true },
+    { name: 'cache no-cache', url: `${good}/echo`, init: { cache: 'no-cache' }, echo: true },
+    { name: 'cache force-cache', url: `${good}/echo`, init: { cache: 'force-cache' }, echo: true },
+    { name: 'cache only-if-cached', url: `${good}/echo`, init: { cache: 'only-if-cached' } },
+    { name: 'referrer from another origin', url: `${good}/echo`, init: { referrer: 'https://example.com/page?q=1#f' }, echo: true },
+    { name: 'referrer same origin, unsafe-url', url: `${good}/echo`, init: { referrer: `${good}/from?x=1`, referrerPolicy: 'unsafe-url' }, echo: true },
+    { name: 'referrer same origin, default policy', url: `${good}/echo`, init: { referrer: `${good}/from?x=1` }, echo: true },
+    { name: 'referrer, no-referrer', url: `${good}/echo`, init: { referrer: 'https://example.com/', referrerPolicy: 'no-referrer' }, echo: true },
+    { name: 'referrer not a URL', url: `${good}/echo`, init: { referrer: '::bad' } },
+    { name: 'keepalive, priority, credentials, mode, window', url: `${good}/echo`, init: { keepalive: true, priority: 'high', credentials: 'omit', mode: 'same-origin', window: null }, echo: true },
+    { name: 'mode navigate', url: `${good}/echo`, init: { mode: 'navigate' } },
+    { name: 'integrity that matches', url: `${good}/json`, init: { integrity: { kind: 'sri', of: '{"hello":"world","n":1}' } } },
+    { name: 'integrity that does not match', url: `${good}/json`, init: { integrity: 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' } },
+    { name: 'integrity with an unknown algorithm only', url: `${good}/json`, init: { integrity: 'md5-abc' } },
+    { name: 'AbortSignal.any', url: `${good}/slow`, init: { signal: { kind: 'any', ms: 150 } } },
     { name: 'already aborted', url: `${good}/`, init: { signal: { kind: 'aborted' } } },
     { name: 'AbortSignal.timeout', url: `${good}/slow`, init: { signal: { kind: 'timeout', ms: 150 } } },
   ];
@@ -75,6 +100,38 @@ function value(desc) {
     case 'arraybuffer': return pattern(desc.n).buffer;
     case 'params': return new URLSearchParams(desc.pairs);
     case 'headers': return new Headers(desc.pairs);
+    case 'blob': return new Blob([desc.value], { type: desc.type });
+    case 'blobBytes': return new Blob([pattern(desc.n)]);
+    case 'form': {
+      const f = new FormData();
+      f.append('a', 'x');
+      f.append('file', new Blob([pattern(2000)], { type: 'application/x-pattern' }), 'p.bin');
+      f.append('blob', new Blob([pattern(300)]));
+      f.append('a', 'y');
+      return f;
+    }
+    case 'stream': {
+      let sent = 0;
+      const all = pattern(desc.n);
+      return new ReadableStream({
+        pull(c) {
+          if (sent >= desc.n) return c.close();
+          const n = Math.min(16384, desc.n - sent);
+          c.enqueue(all.slice(sent, sent + n));
+          sent += n;
+        },
+      });
+    }
+    case 'generator': return (async function* gen() {
+      const all = pattern(desc.n);
+      for (let i = 0; i < desc.n; i += 10000) yield all.slice(i, i + 10000);
+    })();
+    case 'readable': {
+      const all = Buffer.from(pattern(desc.n));
+      return require('node:stream').Readable.from([all.subarray(0, 1000), all.subarray(1000)]);
+    }
+    case 'sri': return `sha384-${crypto.createHash('sha384').update(desc.of).digest('base64')}`;
+    case 'any': return AbortSignal.any([new AbortController().signal, AbortSignal.timeout(desc.ms)]);
     case 'aborted': return AbortSignal.abort();
     case 'timeout': return AbortSignal.timeout(desc.ms);
     default: throw new Error(`unknown kind ${desc.kind}`);
@@ -98,14 +155,21 @@ function errorSummary(e) {
 /** What is compared of a response (the `date` header differs by the clock). */
 async function summary(res, c) {
   // The length of an echo depends on the request headers each client adds.
-  const headers = [...res.headers].filter(([k]) => k !== 'date' && !(c.echo && k === 'content-length'));
+  const headers = [...res.headers].filter(([k]) => k !== 'date' && !((c.echo || c.upload) && k === 'content-length'));
   let body = Buffer.from(await res.arrayBuffer());
   let echo;
   if (c.echo) {
     // Only what the caller decided: each client adds its own user-agent, accept-* headers.
     const e = JSON.parse(body.toString('utf8'));
-    const keep = Object.entries(e.headers).filter(([k]) => /^(x-|content-type$|content-length$|accept$)/.test(k));
+    const keep = Object.entries(e.headers).filter(([k]) => /^(x-|content-type$|content-length$|accept$|cache-control$|pragma$|referer$)/.test(k));
     echo = { method: e.method, path: e.path, query: e.query, body: e.body, headers: Object.fromEntries(keep) };
+    body = undefined;
+  }
+  let upload;
+  if (c.upload) {
+    // What the server counted; the multipart boundary is each client's own.
+    upload = JSON.parse(body.toString('utf8'));
+    upload.content_type = upload.content_type.replace(/boundary=.*/, 'boundary=*');
     body = undefined;
   }
   return {
@@ -121,6 +185,7 @@ async function summary(res, c) {
     length: body ? body.length : undefined,
     sha256: body ? crypto.createHash('sha256').update(body).digest('hex') : undefined,
     echo,
+    upload,
   };
 }
 

@@ -36,6 +36,14 @@ async function main(): Promise<void> {
   const posted = await fetch(new Request('https://example.com/', { method: 'POST', body: 'x' }), { redirect: 'manual' });
   const tooStrict: boolean = new TlsGuardError('x') instanceof TypeError;
   void [posted, tooStrict];
+  // A drop-in for the global fetch: assignable to its type.
+  const asGlobal: typeof globalThis.fetch = fetch;
+  void asGlobal;
+  const form = new FormData();
+  form.append('f', new Blob(['x'], { type: 'text/plain' }), 'f.txt');
+  await client.fetch('https://example.com/', { method: 'POST', body: form, cache: 'no-store', referrer: 'https://example.com/', keepalive: true, priority: 'high', headersTimeout: 1000 });
+  async function* chunks(): AsyncGenerator<Uint8Array> { yield new Uint8Array(1); }
+  await fetch('https://example.com/', { method: 'PUT', body: chunks(), duplex: 'half', bodyTimeout: 5000 });
   void maybe;
   const slow = new Client({ readTimeout: 5000, poolIdleTimeout: 60_000 });
   slow.close();
