@@ -62,8 +62,28 @@ export interface ClientOptions extends TrustOptions {
   proxy?: string;
   /** Offer HTTP/2 by ALPN (default false: HTTP/1.1 only, like undici and Node https). */
   http2?: boolean;
-  /** Reuse connections (default true); false makes a new TCP + TLS connection per request. */
+  /** Reuse connections (default true); false makes a new TCP + TLS connection per request. A Client option only, never a fetch init key (that is the standard's `keepalive`). */
   keepAlive?: boolean;
+  /** Request URLs are resolved against it (RFC 3986, as `new URL(url, base)`): `client.fetch('items')`. No credentials. */
+  baseUrl?: string | URL;
+  /** Added to every request's URL, before the request's own. */
+  query?: Record<string, string> | Array<[string, string]>;
+  /**
+   * Retries after the first attempt (default 0): connection failures before the request left,
+   * and the statuses listed, for idempotent methods; or `{ max, backoff (ms), maxBackoff (ms),
+   * statuses, methods }`. A `Retry-After` on a 429/503 is honoured up to `maxBackoff`.
+   */
+  retries?: number | RetryPolicy;
+  /** `Authorization` for every request, to the request's origin only (dropped on a redirect to another origin). */
+  auth?: { basic: [string, string] } | { bearer: string } | false | null;
+  /** A cookie jar (default false; RFC 6265): `true` starts empty, a list (`client.cookies()`) starts with those. */
+  cookies?: boolean | Cookie[];
+  /** Connections per host at once (default 0: no limit); more requests wait for one. */
+  maxConnectionsPerHost?: number;
+  /** How long a request waits for a free connection under maxConnectionsPerHost, ms (default 30 000). */
+  poolWaitTimeout?: number;
+  /** Host names resolved to these addresses instead of by DNS (curl's --resolve); certificates are still checked for the name. */
+  resolve?: Record<string, string | string[]>;
   /** Headers sent with every request. */
   headers?: HeadersInit;
   /** Cap on a response body after decompression (default 100 MiB). */
@@ -77,6 +97,31 @@ export interface ClientOptions extends TrustOptions {
    * proxy-authorization, x-api-key, x-auth-token; the first three are always dropped).
    */
   sensitiveHeaders?: string[];
+}
+
+/** The object form of `retries`. */
+export interface RetryPolicy {
+  max: number;
+  /** ms: the first wait (doubling, with jitter). */
+  backoff?: number;
+  /** ms: the longest wait. */
+  maxBackoff?: number;
+  statuses?: number[];
+  methods?: HttpMethod[];
+}
+
+/** A cookie of a Client's jar. */
+export interface Cookie {
+  name: string;
+  value: string;
+  domain: string;
+  path: string;
+  hostOnly: boolean;
+  secure: boolean;
+  httpOnly: boolean;
+  sameSite: string | null;
+  /** null: a session cookie. */
+  expires: Date | null;
 }
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS' | (string & {});
@@ -123,7 +168,7 @@ export interface RequestInit {
 }
 
 /** Options of the one-off `fetch`: the request's and the client's. */
-export interface FetchInit extends Omit<ClientOptions, 'headers'>, RequestInit {}
+export interface FetchInit extends Omit<ClientOptions, 'headers' | 'keepAlive'>, RequestInit {}
 
 /**
  * A parsed X.509 certificate. `der` is an own property; the others are read (all at once) from
@@ -235,6 +280,9 @@ export declare class Client {
   /** The same as `fetch` (every body is streamed). */
   stream(input: string | URL | globalThis.Request, init?: RequestInit): Promise<Response>;
   trustReport(): TrustReportObject;
+  /** The jar's cookies (null without `cookies`); pass them as `cookies` to a new Client. */
+  cookies(): Cookie[] | null;
+  /** Closes the client: its pool is dropped; later requests are refused (INVALID_ARGUMENT). */
   close(): void;
 }
 

@@ -259,6 +259,10 @@ function plainValue(v) {
   if (v instanceof URL) return v.href;
   if (Buffer.isBuffer(v) || ArrayBuffer.isView(v)) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
   if (Array.isArray(v)) return v.map(plainValue);
+  // A cookie of client.cookies() (its `expires` a Date).
+  if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype && v.expires instanceof Date) {
+    return { ...v, expires: v.expires.getTime() };
+  }
   return v;
 }
 
@@ -1067,7 +1071,18 @@ class Client {
     return callSync(() => this.#native.trustReport());
   }
 
-  /** Releases the connection pool; later requests are refused (INVALID_ARGUMENT). */
+  /**
+   * The cookies of this client's jar (`cookies: true` or a list), `expires` a Date (null for a
+   * session cookie); null without a jar. `new Client({ cookies: client.cookies() })` starts
+   * with them.
+   */
+  cookies() {
+    const list = callSync(() => this.#native.cookies());
+    if (list === null) return null;
+    return list.map((c) => ({ ...c, expires: c.expires == null ? null : new Date(c.expires) }));
+  }
+
+  /** Closes the client (the core's close()): its pool is dropped; later requests are refused (INVALID_ARGUMENT). */
   close() {
     this.#native.close();
   }

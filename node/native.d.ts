@@ -68,8 +68,13 @@ export declare class NativeClient {
   /** What the client trusts. */
   trustReport(): TrustReportObject
   /**
-   * Drops the client's pool (idle connections close); requests in flight finish. Later
-   * requests are refused.
+   * The cookie jar (`cookies: true` or a list): every cookie, camelCase keys, `expires` in
+   * epoch ms (null for a session cookie); `null` without a jar.
+   */
+  cookies(): Array<Record<string, unknown>> | null
+  /**
+   * Closes the client (the core's `close()`: the pool is dropped, idle connections close;
+   * requests in flight finish). Later requests are refused.
    */
   close(): void
 }

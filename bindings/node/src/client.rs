@@ -613,10 +613,20 @@ impl NativeClient {
         guard(env, || Ok(trust_report_object(client.trust_report())))
     }
 
-    /// Drops the client's pool (idle connections close); requests in flight finish. Later
-    /// requests are refused.
+    /// The cookie jar (`cookies: true` or a list): every cookie, camelCase keys, `expires` in
+    /// epoch ms (null for a session cookie); `null` without a jar.
+    #[napi(catch_unwind, ts_return_type = "Array<Record<string, unknown>> | null")]
+    pub fn cookies(&self, env: &Env) -> Result<serde_json::Value> {
+        let client = self.client(env)?;
+        Ok(client.cookies_json().map(convert::cookies_value).unwrap_or(serde_json::Value::Null))
+    }
+
+    /// Closes the client (the core's `close()`: the pool is dropped, idle connections close;
+    /// requests in flight finish). Later requests are refused.
     #[napi(catch_unwind)]
     pub fn close(&self) {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(c) = lock(&self.inner).take() {
+            c.close();
+        }
     }
 }
