@@ -239,7 +239,8 @@ fn an_empty_post_or_put_says_content_length_0_and_a_get_sends_none() {
         }
         r.send_blocking().expect("echo").json().expect("json")
     };
-    for (m, body) in [(tlsguard::Method::Post, None), (tlsguard::Method::Post, Some("")), (tlsguard::Method::Put, None)] {
+    for (m, body) in [(tlsguard::Method::Post, None), (tlsguard::Method::Post, Some("")), (tlsguard::Method::Put, None)]
+    {
         let v = echo(m, body);
         assert_eq!(v["headers"]["content-length"], serde_json::json!(["0"]), "{m:?} {body:?}: {v}");
     }

@@ -386,9 +386,7 @@ impl Exchange {
                 if body.is_empty() && matches!(method, Method::Post | Method::Put) {
                     // RFC 9110 §8.6 and the Fetch standard: a POST or PUT says its (empty)
                     // length; hyper sends none for an empty body.
-                    req.headers_mut()
-                        .entry(http::header::CONTENT_LENGTH)
-                        .or_insert(HeaderValue::from_static("0"));
+                    req.headers_mut().entry(http::header::CONTENT_LENGTH).or_insert(HeaderValue::from_static("0"));
                 }
                 if let Some(jar) = jar {
                     add_jar_cookies(req.headers_mut(), jar, &url);
