@@ -248,7 +248,8 @@ pub(crate) fn done_value<'e>(
     last_peers: &mut Vec<Vec<u8>>,
 ) -> Result<Unknown<'e>> {
     match done {
-        Done::Head(head, pump, ready) => {
+        Done::Head(boxed) => {
+            let (head, pump, ready) = *boxed;
             let mut a = head_value(env, &head, last_peers)?;
             let body = NativeBody {
                 pump: Mutex::new(Some(pump)),
@@ -350,7 +351,7 @@ fn head_outcome(r: Option<tlsguard::Result<(tlsguard::ResponseHead, tlsguard::Bo
     match r {
         Some(Ok((head, pump))) => {
             let ready = ready(&pump, None);
-            Ok(Done::Head(head, pump, ready))
+            Ok(Done::Head(Box::new((head, pump, ready))))
         }
         Some(Err(e)) => Err(e.into()),
         None => Err(Failure::Aborted),

@@ -5,7 +5,8 @@
 use serde_json::{Map, Value};
 
 /// Options whose JS value is milliseconds and whose core value is seconds.
-const MS_TO_SECONDS: &[&str] = &["timeout", "connect_timeout", "read_timeout", "pool_idle_timeout", "pool_wait_timeout"];
+const MS_TO_SECONDS: &[&str] =
+    &["timeout", "connect_timeout", "read_timeout", "pool_idle_timeout", "pool_wait_timeout"];
 /// Keys of the `retries` object whose JS value is milliseconds.
 const RETRY_MS: &[&str] = &["backoff", "max_backoff"];
 /// Options whose JS value is an epoch-milliseconds time and whose core value is Unix seconds.
@@ -150,7 +151,9 @@ mod tests {
         }
         let v = options(json!({"caFile": "/x", "timeout": 1500, "at": 1_700_000_000_123i64, "headers": {"X-Ab": "1"}}));
         assert_eq!(v, json!({"ca_file": "/x", "timeout": 1.5, "at": 1_700_000_000, "headers": {"X-Ab": "1"}}));
-        let v = options(json!({"readTimeout": 500, "poolIdleTimeout": 90_000, "connectTimeout": 250, "poolWaitTimeout": 1500}));
+        let v = options(
+            json!({"readTimeout": 500, "poolIdleTimeout": 90_000, "connectTimeout": 250, "poolWaitTimeout": 1500}),
+        );
         assert_eq!(
             v,
             json!({"read_timeout": 0.5, "pool_idle_timeout": 90.0, "connect_timeout": 0.25, "pool_wait_timeout": 1.5})
@@ -159,7 +162,8 @@ mod tests {
         assert_eq!(v, json!({"retries": {"max": 3, "backoff": 0.25, "max_backoff": 10.0, "statuses": [503]}}));
         let v = options(json!({"cookies": [{"name": "a", "hostOnly": true, "expires": 1_700_000_000_500i64}]}));
         assert_eq!(v, json!({"cookies": [{"name": "a", "host_only": true, "expires": 1_700_000_000}]}));
-        let back = cookies_value(json!([{"name": "a", "host_only": true, "expires": 1_700_000_000, "same_site": null}]));
+        let back =
+            cookies_value(json!([{"name": "a", "host_only": true, "expires": 1_700_000_000, "same_site": null}]));
         assert_eq!(back, json!([{"name": "a", "hostOnly": true, "expires": 1_700_000_000_000.0, "sameSite": null}]));
     }
 }

@@ -34,7 +34,8 @@ pub(crate) type Outcome = std::result::Result<Done, Failure>;
 pub(crate) enum Done {
     /// The head of a response, the pump of its body and the body bytes that had already
     /// arrived (`fetch`, `client.fetch`).
-    Head(tlsguard::ResponseHead, tlsguard::BodyPump, crate::client::Ready),
+    /// (Boxed: the queue holds chunks far more often than heads.)
+    Head(Box<(tlsguard::ResponseHead, tlsguard::BodyPump, crate::client::Ready)>),
     /// One chunk of a streamed body, `None` at its end.
     Chunk(Option<bytes::Bytes>),
     /// A chunk of a request body was taken (`true`), or the request no longer reads its body
