@@ -32,7 +32,10 @@ export interface TrustOptions {
   useEnv?: boolean;
 }
 
+/** Headers sent with every request of a client (values may be lists: one header line each). */
 export type HeadersInit = Record<string, string | string[]> | Array<[string, string]> | { forEach(cb: (value: string, name: string) => void): void; get(name: string): string | null };
+/** A request's headers, as `new Headers(init)` takes them (repeats combined with `, `). */
+export type RequestHeadersInit = ConstructorParameters<typeof globalThis.Headers>[0];
 
 /** Options of a Client (and of the client `fetch` shares among calls with the same options). Times in milliseconds. */
 export interface ClientOptions extends TrustOptions {
@@ -59,8 +62,28 @@ export interface ClientOptions extends TrustOptions {
   proxy?: string;
   /** Offer HTTP/2 by ALPN (default false: HTTP/1.1 only, like undici and Node https). */
   http2?: boolean;
-  /** Reuse connections (default true); false makes a new TCP + TLS connection per request. */
+  /** Reuse connections (default true); false makes a new TCP + TLS connection per request. A Client option only, never a fetch init key (that is the standard's `keepalive`). */
   keepAlive?: boolean;
+  /** Request URLs are resolved against it (RFC 3986, as `new URL(url, base)`): `client.fetch('items')`. No credentials. */
+  baseUrl?: string | URL;
+  /** Added to every request's URL, before the request's own. */
+  query?: Record<string, string> | Array<[string, string]>;
+  /**
+   * Retries after the first attempt (default 0): connection failures before the request left,
+   * and the statuses listed, for idempotent methods; or `{ max, backoff (ms), maxBackoff (ms),
+   * statuses, methods }`. A `Retry-After` on a 429/503 is honoured up to `maxBackoff`.
+   */
+  retries?: number | RetryPolicy;
+  /** `Authorization` for every request, to the request's origin only (dropped on a redirect to another origin). */
+  auth?: { basic: [string, string] } | { bearer: string } | false | null;
+  /** A cookie jar (default false; RFC 6265): `true` starts empty, a list (`client.cookies()`) starts with those. */
+  cookies?: boolean | Cookie[];
+  /** Connections per host at once (default 0: no limit); more requests wait for one. */
+  maxConnectionsPerHost?: number;
+  /** How long a request waits for a free connection under maxConnectionsPerHost, ms (default 30 000). */
+  poolWaitTimeout?: number;
+  /** Host names resolved to these addresses instead of by DNS (curl's --resolve); certificates are still checked for the name. */
+  resolve?: Record<string, string | string[]>;
   /** Headers sent with every request. */
   headers?: HeadersInit;
   /** Cap on a response body after decompression (default 100 MiB). */
@@ -76,23 +99,76 @@ export interface ClientOptions extends TrustOptions {
   sensitiveHeaders?: string[];
 }
 
-export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS' | (string & {});
-export type BodyInit = string | Buffer | Uint8Array | ArrayBuffer | ArrayBufferView | URLSearchParams;
+/** The object form of `retries`. */
+export interface RetryPolicy {
+  max: number;
+  /** ms: the first wait (doubling, with jitter). */
+  backoff?: number;
+  /** ms: the longest wait. */
+  maxBackoff?: number;
+  statuses?: number[];
+  methods?: HttpMethod[];
+}
 
-/** Per-request options of `client.fetch`. */
+/** A cookie of a Client's jar. */
+export interface Cookie {
+  name: string;
+  value: string;
+  domain: string;
+  path: string;
+  hostOnly: boolean;
+  secure: boolean;
+  httpOnly: boolean;
+  sameSite: string | null;
+  /** null: a session cookie. */
+  expires: Date | null;
+}
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS' | (string & {});
+/**
+ * A request body: text (`text/plain;charset=UTF-8`), bytes, a Blob (its type), a FormData
+ * (multipart, made by the core), URLSearchParams (a form), or a ReadableStream or async
+ * iterable (a Node Readable) of Uint8Array chunks, streamed as it is read (with `duplex: 'half'`).
+ */
+export type BodyInit =
+  | string | ArrayBuffer | ArrayBufferView | Blob | FormData | URLSearchParams
+  | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+
+/** The Fetch standard's redirect modes (the core's `redirect` option). */
+export type RequestRedirect = 'follow' | 'error' | 'manual';
+
+/** Per-request options of `client.fetch`: the Fetch standard's RequestInit, and tlsguard's timeouts. */
 export interface RequestInit {
   method?: HttpMethod;
-  headers?: HeadersInit;
+  headers?: RequestHeadersInit;
   body?: BodyInit | null;
   signal?: AbortSignal | null;
-  /** Whole-request timeout of this request, ms (0: no limit). */
+  /** `follow` (up to the client's `maxRedirects`), `error` (REDIRECT_REFUSED) or `manual` (the 3xx). */
+  redirect?: RequestRedirect;
+  /** Required for a stream or async iterable body (the response may start before it is sent). */
+  duplex?: 'half';
+  /** `no-store`/`reload` send `Cache-Control: no-cache` and `Pragma: no-cache`, `no-cache` `Cache-Control: max-age=0` (there is no cache). */
+  cache?: 'default' | 'force-cache' | 'no-cache' | 'no-store' | 'only-if-cached' | 'reload';
+  /** A URL: sent as `Referer` as `referrerPolicy` allows. */
+  referrer?: string;
+  referrerPolicy?: '' | 'no-referrer' | 'no-referrer-when-downgrade' | 'origin' | 'origin-when-cross-origin' | 'same-origin' | 'strict-origin' | 'strict-origin-when-cross-origin' | 'unsafe-url';
+  /** Subresource Integrity metadata: the body is read whole and checked (TypeError on a mismatch). */
+  integrity?: string;
+  /** Accepted and, as in Node's fetch, without effect. */
+  keepalive?: boolean;
+  credentials?: 'include' | 'omit' | 'same-origin';
+  mode?: 'cors' | 'navigate' | 'no-cors' | 'same-origin';
+  priority?: 'auto' | 'high' | 'low';
+  window?: null;
+  /** Deadline of this request, ms (0: no limit): the whole exchange, body included. */
   timeout?: number;
+  /** undici's idle timeouts, ms: tlsguard's one `readTimeout` (the wait for the next bytes); give equal values if both. */
+  headersTimeout?: number;
+  bodyTimeout?: number;
 }
 
 /** Options of the one-off `fetch`: the request's and the client's. */
-export interface FetchInit extends ClientOptions, Omit<RequestInit, 'headers'> {
-  headers?: HeadersInit;
-}
+export interface FetchInit extends Omit<ClientOptions, 'headers' | 'keepAlive'>, RequestInit {}
 
 /**
  * A parsed X.509 certificate. `der` is an own property; the others are read (all at once) from
@@ -138,8 +214,8 @@ export declare class Certificate {
   toString(): string;
 }
 
-/** The error of every tlsguard operation. */
-export declare class TlsGuardError extends Error {
+/** The error of every tlsguard operation: a `TypeError`, as the errors of Node's fetch. */
+export declare class TlsGuardError extends TypeError {
   name: 'TlsGuardError';
   /** Stable code (see errorCodes()), e.g. 'CERT_EXPIRED'; 'INTERNAL' for a caught panic. */
   code: string;
@@ -165,62 +241,48 @@ export interface ErrorDetail {
   [key: string]: string | string[] | Date | null;
 }
 
-/** Read-only response headers. */
-export declare class ResponseHeaders implements Iterable<[string, string]> {
-  get(name: string): string | null;
-  getAll(name: string): string[];
-  getSetCookie(): string[];
-  has(name: string): boolean;
-  entries(): IterableIterator<[string, string]>;
-  keys(): IterableIterator<string>;
-  values(): IterableIterator<string>;
-  forEach(callback: (value: string, name: string, headers: ResponseHeaders) => void, thisArg?: unknown): void;
-  raw(): Array<[string, string]>;
-  [Symbol.iterator](): IterableIterator<[string, string]>;
-}
-
 /**
- * A response: complete (`fetch`: the body is read and decoded) or streamed (`client.stream`:
- * the body is read from `body`, or to the end by the body methods).
+ * A response: Node's `Response` (`instanceof Response` holds; `body` a ReadableStream read
+ * from the connection as it is consumed, `clone()`, `blob()`, `formData()`, `headers` a
+ * `Headers`), with tlsguard's facts about the connection.
  */
-export declare class Response {
-  readonly status: number;
-  readonly statusText: string;
-  readonly ok: boolean;
-  readonly headers: ResponseHeaders;
-  readonly url: string;
-  readonly redirected: boolean;
+export declare class Response extends globalThis.Response {
+  /** Redirects followed. */
   readonly redirects: number;
-  readonly httpVersion: string;
+  /** `HTTP/1.1` or `HTTP/2` (null for a Response not made by tlsguard). */
+  readonly httpVersion: string | null;
   readonly tlsVersion: string | null;
   readonly cipherSuite: string | null;
   readonly alpn: string | null;
+  /** The certificates the server presented, leaf first. */
   readonly peerCertificates: Certificate[];
+  /** Verification warnings (e.g. a CRL out of date). */
   readonly warnings: string[];
-  /** ms from sending to having read the whole body (streamed: to the head). */
+  /** ms from sending the request to its head. */
   readonly elapsed: number;
-  /**
-   * A streamed response's body (`client.stream`): Uint8Array chunks, one read from the
-   * connection per pull. `undefined` for `fetch`'s complete responses.
-   */
-  readonly body: ReadableStream<Uint8Array> | undefined;
-  readonly bodyUsed: boolean;
-  text(): Promise<string>;
   json<T = any>(): Promise<T>;
-  arrayBuffer(): Promise<ArrayBuffer>;
-  bytes(): Promise<Uint8Array>;
+  clone(): Response;
+  /** The body as a Buffer. */
   buffer(): Promise<Buffer>;
 }
 
-/** One request; calls with the same client options share one client (connections, TLS sessions). */
-export declare function fetch(url: string | URL, init?: FetchInit): Promise<Response>;
+/**
+ * Node's global fetch over tlsguard: `input` a URL or a `Request` (its method, headers, body,
+ * signal and redirect mode; `init` overrides them). Calls with the same client options share
+ * one client (connections, TLS sessions).
+ */
+export declare function fetch(input: string | URL | globalThis.Request, init?: FetchInit): Promise<Response>;
 
 export declare class Client {
   constructor(options?: ClientOptions);
-  fetch(url: string | URL, init?: RequestInit): Promise<Response>;
-  /** Resolves at the head; the body is streamed through `res.body` (see Response.body). */
-  stream(url: string | URL, init?: RequestInit): Promise<Response & { readonly body: ReadableStream<Uint8Array> }>;
+  /** As `fetch(input, init)`, through this client's pool; a relative URL resolves against `baseUrl`. */
+  fetch(input: string | URL | globalThis.Request, init?: RequestInit): Promise<Response>;
+  /** The same as `fetch` (every body is streamed). */
+  stream(input: string | URL | globalThis.Request, init?: RequestInit): Promise<Response>;
   trustReport(): TrustReportObject;
+  /** The jar's cookies (null without `cookies`); pass them as `cookies` to a new Client. */
+  cookies(): Cookie[] | null;
+  /** Closes the client: its pool is dropped; later requests are refused (INVALID_ARGUMENT). */
   close(): void;
 }
 

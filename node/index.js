@@ -6,14 +6,18 @@
 // core's: option objects are passed to it as they are (camelCase names are turned into the
 // core's snake_case names, and milliseconds into seconds, by the addon).
 
+const crypto = require('node:crypto');
 const native = require('./native.js');
 
 // TLSGUARD_LOG=debug: the core's debug log on stderr.
 native.initLog();
 
 
-/** The error of every tlsguard operation: `.code` is the core's stable code. */
-class TlsGuardError extends Error {
+/**
+ * The error of every tlsguard operation: `.code` is the core's stable code. A `TypeError`, as
+ * the errors of Node's fetch are (retry helpers test `instanceof TypeError`).
+ */
+class TlsGuardError extends TypeError {
   constructor(message, info = {}) {
     // The core's source() chain (e.g. the OS error of a refused connection) as `cause`.
     super(message, info.causes && info.causes.length ? { cause: causeChain(info.causes) } : undefined);
@@ -255,6 +259,10 @@ function plainValue(v) {
   if (v instanceof URL) return v.href;
   if (Buffer.isBuffer(v) || ArrayBuffer.isView(v)) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
   if (Array.isArray(v)) return v.map(plainValue);
+  // A cookie of client.cookies() (its `expires` a Date).
+  if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype && v.expires instanceof Date) {
+    return { ...v, expires: v.expires.getTime() };
+  }
   return v;
 }
 
@@ -275,183 +283,67 @@ function plainOptions(name, options) {
 
 // ---------------------------------------------------------------- fetch
 
-const PACKED = Symbol('tlsguard.packedHeaders');
+// The WHATWG classes of this Node.js (undici's): tlsguard's Response extends Node's, so
+// `instanceof Response`, `clone()`, `blob()`, `formData()` and `body` are the platform's.
+const WebResponse = globalThis.Response;
+const WebRequest = globalThis.Request;
 
-/** Response headers: get/has/entries/forEach/keys/values like fetch's Headers (read-only). */
-class ResponseHeaders {
-  #map;
-  #pairs;
-  #packed;
-  constructor(pairs, packed) {
-    // From the addon: one string `name NUL value NUL ...`, split when first read.
-    if (pairs === PACKED) this.#packed = packed;
-    else this.#pairs = pairs;
-  }
-  #list() {
-    if (this.#pairs === undefined) {
-      const out = [];
-      if (this.#packed) {
-        const parts = this.#packed.split('\0');
-        for (let i = 0; i + 1 < parts.length; i += 2) out.push([parts[i], parts[i + 1]]);
-      }
-      this.#pairs = out;
-      this.#packed = undefined;
-    }
-    return this.#pairs;
-  }
-  #byName() {
-    if (this.#map === undefined) {
-      const map = new Map();
-      for (const [k, v] of this.#list()) {
-        const name = k.toLowerCase();
-        const list = map.get(name);
-        if (list === undefined) map.set(name, [v]);
-        else list.push(v);
-      }
-      this.#map = map;
-    }
-    return this.#map;
-  }
-  get(name) {
-    const v = this.#byName().get(String(name).toLowerCase());
-    return v ? v.join(', ') : null;
-  }
-  getAll(name) {
-    return [...(this.#byName().get(String(name).toLowerCase()) || [])];
-  }
-  getSetCookie() {
-    return this.getAll('set-cookie');
-  }
-  has(name) {
-    return this.#byName().has(String(name).toLowerCase());
-  }
-  *entries() {
-    for (const [k, v] of this.#byName()) yield [k, v.join(', ')];
-  }
-  *keys() {
-    yield* this.#byName().keys();
-  }
-  *values() {
-    for (const v of this.#byName().values()) yield v.join(', ');
-  }
-  forEach(callback, thisArg) {
-    for (const [k, v] of this.entries()) callback.call(thisArg, v, k, this);
-  }
-  /** The headers as received: `[name, value]` pairs, repeats kept. */
-  raw() {
-    return this.#list().map((p) => [p[0], p[1]]);
-  }
-  [Symbol.iterator]() {
-    return this.entries();
-  }
-}
-
-const RAW = Symbol('tlsguard.rawResponse');
-const STREAMED = Symbol('tlsguard.streamedResponse');
+const RESPONSE = Symbol('tlsguard.response');
+const WITH_BODY = Symbol('tlsguard.withBody');
 
 /**
- * The body of a streamed response as a ReadableStream of Uint8Array chunks. Pull-based: each
- * read that finds the queue empty asks the addon for ONE chunk (`highWaterMark` 0: nothing is
- * read ahead), so the consumer sets the pace. `cancel()` drops the body (its connection
- * closes); the request's AbortSignal aborts the pull in flight and errors the stream.
+ * A response: Node's `Response` (its `body` a ReadableStream read from the connection as it is
+ * consumed) with the request's `url`, `redirected` and `type`, and tlsguard's facts about the
+ * connection (`tlsVersion`, `cipherSuite`, `alpn`, `peerCertificates`, `httpVersion`, ...).
  */
-function bodyStream(nativeBody, signal, state) {
-  let onAbort = null;
-  const finish = () => {
-    state.done = true;
-    if (onAbort) signal.removeEventListener('abort', onAbort);
-  };
-  return new ReadableStream({
-    start(controller) {
-      if (!signal) return;
-      onAbort = () => {
-        finish();
-        nativeBody.close();
-        controller.error(abortError(signal));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-    },
-    pull(controller) {
-      state.disturbed = true;
-      return pullChunk(nativeBody, signal).then(
-        (ab) => {
-          if (state.done) return;
-          if (ab === null) {
-            finish();
-            controller.close();
-          } else {
-            controller.enqueue(new Uint8Array(ab));
-          }
-        },
-        (e) => {
-          if (state.done) return;
-          finish();
-          nativeBody.close();
-          throw e;
-        },
-      );
-    },
-    cancel() {
-      state.disturbed = true;
-      finish();
-      nativeBody.close();
-    },
-  }, { highWaterMark: 0 });
-}
-
-/**
- * A response: complete (`fetch`: the body is already read and decoded), or streamed
- * (`client.stream`: the body is read as `body`, a ReadableStream, or by the body methods).
- */
-class Response {
-  #body;
-  #used = false;
-  #peers;
+class Response extends WebResponse {
+  #facts;
   #certificates;
-  #stream;
-  #state;
-  constructor(token, r, signal) {
-    if (token !== RAW && token !== STREAMED) {
-      // A plain object with the properties (what older versions took).
-      r = token;
-      this.#certificates = (r.peerCertificates || []).map(toCertificate);
-      const headers = r.headers || [];
-      r = [r.status, r.statusText, undefined, r.url, r.redirects, r.httpVersion, r.tlsVersion, r.cipherSuite,
-        r.alpn, r.warnings || [], r.elapsed, [], r.body || Buffer.alloc(0)];
-      r[2] = headers;
-    }
-    // The addon's array: see `response_value` in bindings/node/src/client.rs.
-    this.status = r[0];
-    this.statusText = r[1];
-    this.ok = r[0] >= 200 && r[0] < 300;
-    this.headers = token === RAW || token === STREAMED ? new ResponseHeaders(PACKED, r[2]) : new ResponseHeaders(r[2]);
-    this.url = r[3];
-    this.redirected = r[4] > 0;
-    this.redirects = r[4];
-    this.httpVersion = r[5];
-    this.tlsVersion = r[6] == null ? null : r[6];
-    this.cipherSuite = r[7] == null ? null : r[7];
-    this.alpn = r[8] == null ? null : r[8];
-    this.warnings = r[9];
-    /** Milliseconds from sending the request to having read the whole body (streamed: the head). */
-    this.elapsed = r[10];
-    this.#peers = r[11];
-    if (token === STREAMED) {
-      this.#state = { done: false, disturbed: false };
-      this.#stream = bodyStream(r[12], signal, this.#state);
-    } else {
-      this.#body = r[12];
-    }
+  constructor(body, init, token, facts) {
+    super(body, init);
+    this.#facts = token === RESPONSE ? facts : null;
   }
-  /** A streamed response's body: a ReadableStream of Uint8Array chunks (undefined for `fetch`'s). */
-  get body() {
-    return this.#stream;
+  /** The URL of the response (after redirects). */
+  get url() {
+    return this.#facts ? this.#facts.url : super.url;
+  }
+  get redirected() {
+    return this.#facts ? this.#facts.redirects > 0 : super.redirected;
+  }
+  /** `basic`, or `cors` after a redirect to another origin (as Node's fetch says). */
+  get type() {
+    return this.#facts ? this.#facts.type : super.type;
+  }
+  /** Redirects followed. */
+  get redirects() {
+    return this.#facts ? this.#facts.redirects : 0;
+  }
+  /** `HTTP/1.1` or `HTTP/2` (null for a Response not made by tlsguard). */
+  get httpVersion() {
+    return this.#facts ? this.#facts.httpVersion : null;
+  }
+  get tlsVersion() {
+    return this.#facts ? this.#facts.tlsVersion : null;
+  }
+  get cipherSuite() {
+    return this.#facts ? this.#facts.cipherSuite : null;
+  }
+  get alpn() {
+    return this.#facts ? this.#facts.alpn : null;
+  }
+  /** Verification warnings (e.g. a CRL out of date). */
+  get warnings() {
+    return this.#facts ? this.#facts.warnings : [];
+  }
+  /** Milliseconds from sending the request to its head. */
+  get elapsed() {
+    return this.#facts ? this.#facts.elapsed : 0;
   }
   /** The certificates the server presented, leaf first (parsed when first read). */
   get peerCertificates() {
     if (this.#certificates === undefined) {
       const out = [];
-      for (const ab of this.#peers) {
+      for (const ab of this.#facts ? this.#facts.peers : []) {
         const der = Buffer.from(ab);
         let fields;
         try {
@@ -462,139 +354,498 @@ class Response {
         out.push(new Certificate(CERT, der, fields));
       }
       this.#certificates = out;
-      this.#peers = undefined;
     }
     return this.#certificates;
   }
-  get bodyUsed() {
-    return this.#used || (this.#state !== undefined && this.#state.disturbed);
+  /** A copy whose body is a second branch of this one (Node's clone(), keeping the facts). */
+  clone() {
+    const copy = super.clone();
+    const init = { status: this.status, statusText: this.statusText, headers: this.headers };
+    return new Response(copy.body, init, RESPONSE, this.#facts);
   }
-  /** A streamed body read to its end, in one Buffer that owns its ArrayBuffer. */
-  async #readAll() {
-    if (this.bodyUsed || this.#stream.locked) throw new TypeError('Body has already been consumed');
-    this.#used = true;
-    const reader = this.#stream.getReader();
-    const chunks = [];
-    let n = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      n += value.byteLength;
-    }
-    const out = Buffer.allocUnsafeSlow(n);
-    let at = 0;
-    for (const c of chunks) {
-      out.set(c, at);
-      at += c.byteLength;
-    }
-    return out;
-  }
-  // The body methods return settled Promises without an `await` of their own: the body is
-  // already in memory.
-  #take() {
-    if (this.#used) throw new TypeError('Body has already been consumed');
-    this.#used = true;
-    const body = this.#body;
-    this.#body = undefined;
-    return body;
-  }
-  /** The body as a Buffer (a view of the addon's ArrayBuffer, no copy). */
-  #takeBuffer() {
-    const b = this.#take();
-    return Buffer.isBuffer(b) ? b : Buffer.from(b);
-  }
-  text() {
-    if (this.#stream !== undefined) return this.#readAll().then((b) => b.toString('utf8'));
-    try {
-      return Promise.resolve(this.#takeBuffer().toString('utf8'));
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-  json() {
-    if (this.#stream !== undefined) return this.#readAll().then((b) => JSON.parse(b.toString('utf8')));
-    try {
-      return Promise.resolve(JSON.parse(this.#takeBuffer().toString('utf8')));
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-  arrayBuffer() {
-    if (this.#stream !== undefined) return this.#readAll().then((b) => b.buffer);
-    try {
-      // The body can be taken only once: hand the addon's ArrayBuffer over without a copy.
-      const b = this.#take();
-      if (b instanceof ArrayBuffer) return Promise.resolve(b);
-      return Promise.resolve(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-  bytes() {
-    return this.arrayBuffer().then((ab) => new Uint8Array(ab));
-  }
-  /** The body as a Buffer (may be read once, like the others). */
+  /** The body as a Buffer. */
   buffer() {
-    if (this.#stream !== undefined) return this.#readAll();
-    try {
-      return Promise.resolve(this.#takeBuffer());
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return this.arrayBuffer().then((ab) => Buffer.from(ab));
   }
-}
-
-function urlOf(input) {
-  if (typeof input === 'string') return input;
-  if (input instanceof URL) return input.href;
-  if (input && typeof input === 'object' && typeof input.url === 'string') return input.url;
-  throw new TypeError('fetch: the first argument must be a URL string or a URL object');
-}
-
-const REQUEST_KEYS = ['method', 'headers', 'body', 'signal', 'timeout'];
-
-/** The request options of `client.fetch`/`client.stream` (`what` names the method in errors). */
-function clientInit(what, init) {
-  if (init === undefined || init === null) return {};
-  const all = checkOptions('init', init);
-  for (const k of Object.keys(all)) {
-    if (!REQUEST_KEYS.includes(k)) {
-      throw new TypeError(`${what}: ${JSON.stringify(k)} is not a request option (${REQUEST_KEYS.join(', ')}); client options go to new Client()`);
-    }
+  /** This response with `body` instead of its own (read whole, e.g. to check its integrity). */
+  static [WITH_BODY](res, body) {
+    const init = { status: res.status, statusText: res.statusText, headers: res.headers };
+    return new Response(body, init, RESPONSE, res.#facts);
   }
-  return all;
 }
 
 /**
- * The addon's arguments for a request: `{ method, options, bytes }`. `options` holds the core's
- * request options (`headers`, `body` (text), `form` ([name, value] pairs), `timeout` (seconds));
- * `bytes` a binary body, which JSON cannot carry.
+ * The response once its body matches the request's `integrity` (read whole first, as Node's
+ * fetch does); a TypeError otherwise.
  */
-function requestInit(init) {
-  const out = { method: undefined, options: {}, bytes: undefined };
-  if (init.method !== undefined) {
-    if (typeof init.method !== 'string') throw new TypeError('method must be a string');
-    out.method = init.method;
-  }
-  if (init.headers !== undefined && init.headers !== null) out.options.headers = headerPairs(init.headers);
-  const body = init.body;
-  if (body === undefined || body === null) {
-    // no body
-  } else if (typeof body === 'string') {
-    out.options.body = body;
-  } else if (body instanceof URLSearchParams) {
-    out.options.form = [...body];
-  } else if (Buffer.isBuffer(body) || ArrayBuffer.isView(body) || body instanceof ArrayBuffer) {
-    out.bytes = bytes('body', body);
-  } else {
-    throw new TypeError('body must be a string, a Buffer/Uint8Array/ArrayBuffer or URLSearchParams (for JSON, pass JSON.stringify(value))');
-  }
-  if (init.timeout !== undefined) {
-    if (typeof init.timeout !== 'number') throw new TypeError('timeout must be a number of milliseconds');
-    out.options.timeout = init.timeout / 1000;
+async function checkIntegrity(res, metadata) {
+  if (res.body === null) return res;
+  const body = Buffer.from(await res.arrayBuffer());
+  if (!integrityMatches(metadata, body)) throw new TypeError(`integrity mismatch: the body of ${res.url} does not match ${metadata}`);
+  return Response[WITH_BODY](res, body);
+}
+
+/**
+ * The body of a response as a ReadableStream of Uint8Array chunks. Pull-based: each read that
+ * finds the queue empty asks the addon for the next bytes (`highWaterMark` 0: nothing is read
+ * ahead), so the consumer sets the pace. `ready` is what arrived with the head; `end` says it
+ * is all of it. `cancel()` drops the body (its connection closes); the request's AbortSignal
+ * aborts the pull in flight and errors the stream.
+ */
+function bodyStream(nativeBody, signal, ready, end, failure) {
+  let onAbort = null;
+  let done = false;
+  const finish = () => {
+    done = true;
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  };
+  return new ReadableStream({
+    type: 'bytes',
+    start(controller) {
+      if (ready !== null) controller.enqueue(new Uint8Array(ready));
+      if (failure !== null) {
+        finish();
+        controller.error(convertError(failure, signal));
+        return;
+      }
+      if (end) {
+        finish();
+        controller.close();
+        return;
+      }
+      if (!signal) return;
+      onAbort = () => {
+        if (done) return;
+        finish();
+        nativeBody.close();
+        controller.error(abortError(signal));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    },
+    pull(controller) {
+      return pullChunk(nativeBody, signal).then(
+        (ab) => {
+          if (done) return;
+          if (ab === null) {
+            finish();
+            controller.close();
+          } else {
+            controller.enqueue(new Uint8Array(ab));
+          }
+        },
+        (e) => {
+          if (done) return;
+          finish();
+          nativeBody.close();
+          throw e;
+        },
+      );
+    },
+    cancel() {
+      finish();
+      nativeBody.close();
+    },
+  }, { highWaterMark: 0 });
+}
+
+/** Response headers from the addon's `name NUL value NUL ...` string. */
+function headerList(packed) {
+  const out = [];
+  if (packed) {
+    const parts = packed.split('\0');
+    for (let i = 0; i + 1 < parts.length; i += 2) out.push([parts[i], parts[i + 1]]);
   }
   return out;
+}
+
+// Statuses whose response has no body (the Fetch standard's null body statuses).
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/** A Response of the addon's head array (see `head_value` in bindings/node/src/client.rs). */
+function makeResponse(r, req, signal) {
+  const method = req.method;
+  const status = r[0];
+  const nativeBody = r[12];
+  let body = null;
+  if (method === 'HEAD' || NULL_BODY.has(status)) {
+    if (!r[14]) nativeBody.close();
+  } else {
+    body = bodyStream(nativeBody, signal, r[13], r[14], r[15]);
+  }
+  const facts = {
+    url: r[3],
+    redirects: r[4],
+    httpVersion: r[5],
+    tlsVersion: r[6] == null ? null : r[6],
+    cipherSuite: r[7] == null ? null : r[7],
+    alpn: r[8] == null ? null : r[8],
+    warnings: r[9],
+    elapsed: r[10],
+    peers: r[11],
+    type: r[4] > 0 && new URL(r[3]).origin !== new URL(req.url, r[3]).origin ? 'cors' : 'basic',
+  };
+  return new Response(body, { status, statusText: r[1], headers: headerList(r[2]) }, RESPONSE, facts);
+}
+
+// ---------------------------------------------------------------- requests
+
+/** The Fetch standard's method normalization; CONNECT, TRACE and TRACK are refused. */
+const NORMALIZED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
+function normalizeMethod(method) {
+  const m = String(method);
+  const upper = m.toUpperCase();
+  if (FORBIDDEN_METHODS.has(upper)) throw new TypeError(`'${m}' HTTP method is unsupported.`);
+  return NORMALIZED_METHODS.has(upper) ? upper : m;
+}
+
+/**
+ * The URL of a request: absolute, parsed as `new URL()` does (a TypeError otherwise), without
+ * credentials (refused by the Fetch standard: send them with `headers` or the `auth` option).
+ * With `relative`, a URL that is not absolute is passed on (a Client's `baseUrl` resolves it).
+ */
+function requestUrl(input, relative) {
+  const text = input instanceof URL ? input.href : String(input);
+  let url;
+  try {
+    url = new URL(text);
+  } catch (e) {
+    if (relative) return text;
+    throw new TypeError(`Failed to parse URL from ${text}`, { cause: e });
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new TypeError(`Request cannot be constructed from a URL that includes credentials: ${text}`);
+  }
+  return url.href;
+}
+
+function isBytes(v) {
+  return ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof SharedArrayBuffer;
+}
+
+/**
+ * A request body that comes as chunks (a ReadableStream's reader): `read()` and `cancel()`,
+ * starting with chunks already read.
+ */
+class Chunks {
+  constructor(reader, first) {
+    this.reader = reader;
+    this.first = first;
+  }
+  read() {
+    if (this.first.length) return Promise.resolve({ done: false, value: this.first.shift() });
+    return this.reader.read();
+  }
+  cancel(reason) {
+    return Promise.resolve(this.reader.cancel(reason)).catch(() => {});
+  }
+}
+
+/** A chunk of a streamed request body as bytes (the Fetch standard takes Uint8Array only). */
+function chunkBytes(value) {
+  if (value instanceof Uint8Array) return value;
+  if (isBytes(value)) return bytes('body chunk', value);
+  if (typeof value === 'string') return Buffer.from(value, 'utf8');
+  throw new TypeError('a request body stream must yield Uint8Array chunks');
+}
+
+/** Resolves after the microtasks queued now: what an in-memory stream yields comes sooner. */
+function tick() {
+  return new Promise((resolve) => setImmediate(resolve, tick));
+}
+
+/**
+ * The body of a `Request`: sent with its length when the stream turns out to be in memory
+ * (it ends within the current turn of the event loop, as one made from a string or bytes
+ * does: Node's fetch knows that length), else streamed chunked as it is read.
+ */
+async function requestBody(stream) {
+  const reader = stream.getReader();
+  const chunks = [];
+  for (let i = 0; i < 2; i++) {
+    const read = reader.read();
+    const r = await Promise.race([read, tick()]);
+    if (r === tick) return { source: new Chunks(reader, chunks), pending: read };
+    if (r.done) return { bytes: Buffer.concat(chunks.map(chunkBytes)) };
+    chunks.push(r.value);
+  }
+  return { source: new Chunks(reader, chunks), pending: null };
+}
+
+/** An async iterable (a Node Readable, an async generator) as a body source. */
+function iterableSource(iterable) {
+  const it = iterable[Symbol.asyncIterator]();
+  return {
+    read: () => it.next().then((r) => (r.done ? { done: true } : { done: false, value: r.value })),
+    cancel: () => Promise.resolve(typeof it.return === 'function' ? it.return() : undefined).catch(() => {}),
+  };
+}
+
+/** A Blob up to this size is sent from memory (sent again on a 307/308); a bigger one streamed with its length. */
+const BLOB_IN_MEMORY = 8 * 1024 * 1024;
+
+/** A FormData as the core's multipart parts (a File's bytes, name and type). */
+async function formParts(form) {
+  const parts = [];
+  for (const [name, value] of form) {
+    if (typeof value === 'string') parts.push({ name, value });
+    else parts.push({ name, data: Buffer.from(await value.arrayBuffer()), filename: value.name, contentType: value.type || undefined });
+  }
+  return { parts };
+}
+
+function needsDuplex(duplex) {
+  if (duplex !== 'half') throw new TypeError('RequestInit: duplex option is required when sending a body.');
+}
+
+/**
+ * The native form of a request body: `{ text, type }` (text, with the Fetch standard's
+ * Content-Type), `{ bytes, type }`, `{ parts }` (a multipart form, made by the core), or
+ * `{ source, length, type }` (chunks streamed through a NativeUpload). A FormData's Files and
+ * a small Blob are read first, so this may return a Promise.
+ */
+function bodyOf(body, duplex) {
+  if (body === undefined || body === null) return null;
+  if (typeof body === 'string') return { text: body, type: 'text/plain;charset=UTF-8' };
+  if (body instanceof URLSearchParams) {
+    return { text: body.toString(), type: 'application/x-www-form-urlencoded;charset=UTF-8' };
+  }
+  if (isBytes(body)) return { bytes: bytes('body', body) };
+  if (body instanceof Blob) {
+    const type = body.type || undefined;
+    if (body.size <= BLOB_IN_MEMORY) return body.arrayBuffer().then((ab) => ({ bytes: Buffer.from(ab), type }));
+    return { source: new Chunks(body.stream().getReader(), []), length: body.size, type };
+  }
+  if (body instanceof FormData) return formParts(body);
+  if (body instanceof ReadableStream) {
+    needsDuplex(duplex);
+    if (body.locked) throw new TypeError('Response body object should not be disturbed or locked');
+    return { source: new Chunks(body.getReader(), []) };
+  }
+  if (typeof body[Symbol.asyncIterator] === 'function') {
+    needsDuplex(duplex);
+    return { source: iterableSource(body) };
+  }
+  if (typeof body === 'object' || typeof body === 'function') {
+    throw new TypeError('body must be a string, ArrayBuffer/ArrayBufferView, Blob, FormData, URLSearchParams, ReadableStream or async iterable (for JSON, pass JSON.stringify(value))');
+  }
+  return { text: String(body), type: 'text/plain;charset=UTF-8' };
+}
+
+/**
+ * Request headers as the Fetch standard reads them (`new Headers(init)`: names validated and
+ * lowercased, repeats combined with `, `, sorted), as `[name, value]` pairs for the core.
+ */
+function standardHeaders(init) {
+  const out = [];
+  if (init === undefined || init === null) return out;
+  new Headers(init).forEach((v, k) => out.push([k, v]));
+  return out;
+}
+
+/** Whether `pairs` has a header `name` (lowercase). */
+function hasHeader(pairs, name) {
+  return pairs.some((p) => p[0].toLowerCase() === name);
+}
+
+// The standard's init keys with no effect on the wire but their validation, as in Node's
+// fetch (`keepalive`, `credentials`, `mode`, `priority`, `window`, `duplex`), and those that
+// add headers (`cache`, `referrer`, `referrerPolicy`) or check the body (`integrity`).
+const STANDARD_KEYS = ['keepalive', 'cache', 'credentials', 'mode', 'referrer', 'referrerPolicy', 'integrity', 'priority', 'window', 'duplex'];
+
+/**
+ * The standard keys of an init, validated as `new Request(url, init)` does (the same
+ * TypeErrors as Node's fetch): `{ cache, referrer, referrerPolicy, integrity }`, or null.
+ */
+function standardOf(init, url) {
+  let sub = null;
+  for (const k of STANDARD_KEYS) {
+    if (init[k] !== undefined) (sub ??= {})[k] = init[k];
+  }
+  if (sub === null) return null;
+  const r = new WebRequest(URL.canParse(url) ? url : 'https://localhost/', sub);
+  return { cache: r.cache, referrer: r.referrer, referrerPolicy: r.referrerPolicy, integrity: r.integrity };
+}
+
+/**
+ * One request, from `fetch(input, init)`'s arguments as the Fetch standard reads them: `input`
+ * a URL (string or URL) or a `Request` (its method, headers, body, signal and redirect mode;
+ * `init` overrides them). Returns `{ url, method, headers, body, signal, redirect, standard }`,
+ * `body` as `bodyOf` (a Request's read by `requestBody`), or a Promise of it.
+ */
+function requestOf(input, init, relative) {
+  if (input instanceof WebRequest) {
+    const request = init === undefined || init === null ? input : new WebRequest(input, init);
+    if (request.bodyUsed) throw new TypeError('Cannot construct a Request with a Request object that has already been used.');
+    const out = {
+      url: requestUrl(request.url, false),
+      method: request.method,
+      headers: standardHeaders(request.headers),
+      body: null,
+      signal: request.signal,
+      redirect: request.redirect,
+      standard: { cache: request.cache, referrer: request.referrer, referrerPolicy: request.referrerPolicy, integrity: request.integrity },
+    };
+    if (request.body === null) return finishRequest(out);
+    return requestBody(request.body).then((body) => finishRequest({ ...out, body }));
+  }
+  if (init === undefined || init === null) init = {};
+  const method = init.method === undefined ? 'GET' : normalizeMethod(init.method);
+  const url = requestUrl(input, relative);
+  const out = {
+    url,
+    method,
+    headers: standardHeaders(init.headers),
+    body: null,
+    signal: checkSignal(init.signal),
+    redirect: init.redirect,
+    standard: standardOf(init, url),
+  };
+  if (init.body !== undefined && init.body !== null && (method === 'GET' || method === 'HEAD')) {
+    throw new TypeError('Request with GET/HEAD method cannot have body.');
+  }
+  const body = bodyOf(init.body, init.duplex);
+  if (body !== null && typeof body.then === 'function') return body.then((b) => finishRequest({ ...out, body: b }));
+  out.body = body;
+  return finishRequest(out);
+}
+
+/**
+ * The headers the Fetch standard adds when the request has none of its own: the body's
+ * `Content-Type`, `Accept` (any type), the cache mode's `Cache-Control`/`Pragma`, and `Referer`.
+ */
+function finishRequest(req) {
+  const h = req.headers;
+  const add = (name, value) => {
+    if (!hasHeader(h, name)) h.push([name, value]);
+  };
+  if (req.body !== null && req.body.type) add('content-type', req.body.type);
+  add('accept', '*/*');
+  const std = req.standard;
+  if (std) {
+    if (std.cache === 'no-store' || std.cache === 'reload') {
+      add('pragma', 'no-cache');
+      add('cache-control', 'no-cache');
+    } else if (std.cache === 'no-cache') {
+      add('cache-control', 'max-age=0');
+    }
+    const referer = refererOf(std.referrer, std.referrerPolicy, req.url);
+    if (referer !== null) add('referer', referer);
+  }
+  return req;
+}
+
+/**
+ * The `Referer` the Fetch standard sends for `referrer` under `policy` (default
+ * `strict-origin-when-cross-origin`) to `target`, or null. (Node has no client to be a
+ * referrer: only a URL given as `referrer` is sent.)
+ */
+function refererOf(referrer, policy, target) {
+  if (!referrer || referrer === 'about:client' || !URL.canParse(referrer)) return null;
+  const ref = new URL(referrer);
+  if (ref.protocol !== 'https:' && ref.protocol !== 'http:') return null;
+  ref.username = '';
+  ref.password = '';
+  ref.hash = '';
+  const full = ref.href;
+  const origin = `${ref.origin}/`;
+  // A relative URL (a Client's baseUrl resolves it) counts as another origin.
+  const to = URL.canParse(target) ? new URL(target) : null;
+  const same = to !== null && to.origin === ref.origin;
+  const downgrade = ref.protocol === 'https:' && (to === null || to.protocol !== 'https:');
+  switch (policy || 'strict-origin-when-cross-origin') {
+    case 'no-referrer': return null;
+    case 'no-referrer-when-downgrade': return downgrade ? null : full;
+    case 'origin': return origin;
+    case 'origin-when-cross-origin': return same ? full : origin;
+    case 'same-origin': return same ? full : null;
+    case 'strict-origin': return downgrade ? null : origin;
+    case 'unsafe-url': return full;
+    default: return same ? full : downgrade ? null : origin;
+  }
+}
+
+/** Whether `body` matches the Subresource Integrity metadata (the strongest hash listed). */
+function integrityMatches(metadata, body) {
+  const ALGS = ['sha256', 'sha384', 'sha512'];
+  const listed = [];
+  for (const token of metadata.split(/\s+/)) {
+    const m = /^(sha256|sha384|sha512)-([A-Za-z0-9+/=_-]+)/.exec(token);
+    if (m) listed.push({ alg: m[1], digest: m[2] });
+  }
+  if (listed.length === 0) return true;
+  const strongest = Math.max(...listed.map((x) => ALGS.indexOf(x.alg)));
+  const norm = (d) => d.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
+  for (const { alg, digest } of listed) {
+    if (ALGS.indexOf(alg) !== strongest) continue;
+    if (norm(crypto.createHash(alg).update(body).digest('base64')) === norm(digest)) return true;
+  }
+  return false;
+}
+
+/**
+ * The addon's arguments for a request: `options` (the core's request options by name:
+ * `headers`, `body` (text), `redirect`, `timeout` (seconds)), `bytes` (a binary body), and
+ * `upload` (a NativeUpload to feed from `source`).
+ */
+function nativeRequest(req, extra) {
+  const options = { ...extra };
+  if (req.headers.length) options.headers = req.headers;
+  if (req.redirect !== undefined) options.redirect = req.redirect;
+  const out = { method: req.method, options, bytes: undefined, upload: undefined, parts: undefined, source: null, pending: null };
+  const body = req.body;
+  if (body === null) return out;
+  if (body.text !== undefined) options.body = body.text;
+  else if (body.bytes !== undefined) out.bytes = body.bytes;
+  else if (body.parts !== undefined) out.parts = body.parts;
+  else {
+    out.upload = new native.NativeUpload(completions, body.length);
+    out.source = body.source;
+    out.pending = body.pending || null;
+  }
+  return out;
+}
+
+/** Writes one chunk of a request body; resolves true once the request took it. */
+function writeChunk(upload, chunk) {
+  return new Promise((resolve, reject) => {
+    const id = nextId();
+    inFlight.set(id, { settle: (ok, value) => (ok ? resolve(value) : reject(convertError(value))), reject });
+    try {
+      upload.write(id, chunk);
+    } catch (e) {
+      inFlight.delete(id);
+      reject(convertError(e));
+    }
+  });
+}
+
+/**
+ * Feeds a NativeUpload from its source, one chunk at a time, each written once the request has
+ * room for it (backpressure). A failing source fails the request (`IO`); a request that ends
+ * first cancels the source.
+ */
+async function pumpUpload(upload, source, pending) {
+  try {
+    for (;;) {
+      const r = pending ? await pending : await source.read();
+      pending = null;
+      if (r.done) {
+        upload.end();
+        return;
+      }
+      const chunk = chunkBytes(r.value);
+      if (chunk.byteLength === 0) continue;
+      if (!(await writeChunk(upload, chunk))) {
+        await source.cancel();
+        return;
+      }
+    }
+  } catch (e) {
+    upload.fail(`the request body failed: ${e && e.message ? e.message : String(e)}`);
+    await source.cancel(e);
+  }
 }
 
 function checkSignal(signal) {
@@ -615,7 +866,7 @@ function nextId() {
   return lastId;
 }
 
-/** One chunk of a streamed body (an ArrayBuffer, null at the end), through the completions. */
+/** The next bytes of a response body (an ArrayBuffer, null at the end), through the completions. */
 function pullChunk(nativeBody, signal) {
   return new Promise((resolve, reject) => {
     const id = nextId();
@@ -632,33 +883,6 @@ function pullChunk(nativeBody, signal) {
   });
 }
 
-/** One request in flight: its Promise and its AbortSignal wiring. */
-class Pending {
-  constructor(signal) {
-    this.signal = signal;
-    this.onAbort = null;
-    this.promise = new Promise((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-  }
-  /** Wires the AbortSignal to the started request's NativeAbort. */
-  attach(handle) {
-    if (this.signal && handle) {
-      this.onAbort = () => handle.abort();
-      this.signal.addEventListener('abort', this.onAbort, { once: true });
-    }
-  }
-  detach() {
-    if (this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
-  }
-  settle(ok, value) {
-    this.detach();
-    if (ok) this.resolve(new Response(RAW, value));
-    else this.reject(convertError(value, this.signal));
-  }
-}
-
 // The peer certificates (DER ArrayBuffers) of the last response: the addon sends `true` for a
 // response with the same ones (the same connection), so they cross only once.
 let lastPeers = [];
@@ -668,7 +892,7 @@ function onCompletions() {
   for (let i = 0; i < batch.length; i += 3) {
     const r = batch[i + 2];
     if (batch[i + 1] && Array.isArray(r)) {
-      // A response or a streamed head (a body chunk is an ArrayBuffer or null).
+      // A response head (a body chunk is an ArrayBuffer or null, a write a boolean).
       if (r[11] === true) r[11] = lastPeers;
       else lastPeers = r[11];
     }
@@ -686,115 +910,160 @@ function onCompletions() {
 const completions = new native.Completions(onCompletions);
 
 /**
- * Starts one native request (`start(id, abortable)` returns its NativeAbort when `abortable`),
- * its AbortSignal wired to that NativeAbort.
+ * Starts one native request: `start(id, r)` calls the addon with the request `r` (see
+ * nativeRequest) and returns its NativeAbort. Resolves with the Response at the head; the
+ * AbortSignal aborts the head, the upload and the body.
  */
-function run(signal, start) {
-  signal = checkSignal(signal);
+function send(req, r, start) {
+  const signal = req.signal;
   if (signal && signal.aborted) return Promise.reject(abortError(signal));
-  const id = nextId();
-  const p = new Pending(signal);
-  inFlight.set(id, p);
-  try {
-    p.attach(start(id, Boolean(signal)));
-  } catch (e) {
-    inFlight.delete(id);
-    return Promise.reject(convertError(e, signal));
-  }
-  return p.promise;
+  return new Promise((resolve, reject) => {
+    const id = nextId();
+    let onAbort = null;
+    inFlight.set(id, {
+      settle(ok, value) {
+        if (onAbort) signal.removeEventListener('abort', onAbort);
+        if (!ok) {
+          const err = convertError(value, signal);
+          // The request is over: a source still being read is cancelled.
+          if (r.source) r.source.cancel(err);
+          return reject(err);
+        }
+        if (signal && signal.aborted) {
+          // Aborted after the head arrived but before it was handed over.
+          value[12].close();
+          return reject(abortError(signal));
+        }
+        const res = makeResponse(value, req, signal);
+        const integrity = req.standard && req.standard.integrity;
+        return resolve(integrity ? checkIntegrity(res, integrity) : res);
+      },
+      reject,
+    });
+    let handle;
+    try {
+      handle = start(id, r);
+    } catch (e) {
+      inFlight.delete(id);
+      if (r.source) r.source.cancel(e);
+      return reject(convertError(e, signal));
+    }
+    if (r.upload) pumpUpload(r.upload, r.source, r.pending);
+    if (signal) {
+      onAbort = () => handle.abort();
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    return undefined;
+  });
+}
+
+// fetch()'s init keys that belong to the request (the rest are client options).
+const REQUEST_KEYS = ['method', 'headers', 'body', 'signal', 'redirect', ...STANDARD_KEYS];
+// tlsguard's own request options (and undici's idle timeouts, the core's read_timeout).
+const TLSGUARD_REQUEST_KEYS = ['timeout', 'headersTimeout', 'bodyTimeout'];
+
+function milliseconds(name, v) {
+  if (typeof v !== 'number') throw new TypeError(`${name} must be a number of milliseconds`);
+  return v / 1000;
 }
 
 /**
- * One HTTPS request with a client made for it. `init` takes the request's `method`, `headers`,
- * `body`, `signal`, `timeout` (ms) and every Client option (`roots`, `caFile`, `pins`, ...).
+ * tlsguard's request options of an init (`timeout` in ms -> seconds; undici's
+ * `headersTimeout`/`bodyTimeout` -> the core's one `read_timeout`). A `timeout` that was set
+ * (here, or on the client: `clientTimeout`) is a deadline for the whole exchange, body
+ * included; without one, the default bounds the wait for the head only and `readTimeout` each
+ * wait for body bytes, so a long download is not cut (as Node's fetch).
+ */
+function extraOptions(init, clientTimeout) {
+  const out = {};
+  if (init && init.timeout !== undefined) out.timeout = milliseconds('timeout', init.timeout);
+  if (clientTimeout || out.timeout !== undefined) out.timeout_covers_body = true;
+  if (init) {
+    const h = init.headersTimeout === undefined ? undefined : milliseconds('headersTimeout', init.headersTimeout);
+    const b = init.bodyTimeout === undefined ? undefined : milliseconds('bodyTimeout', init.bodyTimeout);
+    if (h !== undefined && b !== undefined && h !== b) {
+      throw new TypeError('headersTimeout and bodyTimeout differ: tlsguard has one idle timeout for both (the wait for the next bytes, head or body); give one, or readTimeout');
+    }
+    const read = h !== undefined ? h : b;
+    if (read !== undefined) out.read_timeout = read;
+  }
+  return out;
+}
+
+function withRequest(input, init, relative, then) {
+  const req = requestOf(input, init, relative);
+  return typeof req.then === 'function' ? req.then(then) : then(req);
+}
+
+/**
+ * Node's global fetch, over tlsguard: `input` a URL or a Request, `init` the Fetch standard's
+ * RequestInit plus every Client option (`roots`, `caFile`, `pins`, `timeout` (ms), ...).
+ * Calls with the same client options share one client (connections, TLS sessions).
  */
 function fetch(input, init) {
   try {
-    const url = urlOf(input);
     const all = checkOptions('init', init);
+    if (all.keepAlive !== undefined) {
+      throw new TypeError("fetch: keepAlive (connection reuse) is an option of new Client(); the Fetch standard's keepalive (lowercase) is accepted and, as in Node, has no effect");
+    }
     const clientOptions = {};
-    for (const k of Object.keys(all)) if (!REQUEST_KEYS.includes(k) || k === 'timeout') clientOptions[k] = all[k];
-    const r = requestInit({ ...all, timeout: undefined });
+    const requestInit = {};
+    for (const k of Object.keys(all)) {
+      if (REQUEST_KEYS.includes(k)) requestInit[k] = all[k];
+      else if (k !== 'headersTimeout' && k !== 'bodyTimeout') clientOptions[k] = all[k];
+    }
     const options = plainOptions('init', clientOptions);
-    return run(all.signal, (id, abortable) =>
-      native.fetch(completions, id, url, options, r.method, r.options, r.bytes, abortable));
+    const extra = extraOptions({ headersTimeout: all.headersTimeout, bodyTimeout: all.bodyTimeout }, all.timeout !== undefined);
+    return Promise.resolve(withRequest(input, init == null ? undefined : requestInit, false, (req) =>
+      send(req, nativeRequest(req, extra), (id, r) =>
+        native.fetch(completions, id, req.url, options, r.method, r.options, r.bytes, r.upload, r.parts))));
   } catch (e) {
     return Promise.reject(e);
   }
 }
 
+/** The request options of `client.fetch` (`what` names the method in errors). */
+function clientInit(what, init) {
+  if (init === undefined || init === null) return undefined;
+  const all = checkOptions('init', init);
+  const known = [...REQUEST_KEYS, ...TLSGUARD_REQUEST_KEYS];
+  for (const k of Object.keys(all)) {
+    if (!known.includes(k)) {
+      throw new TypeError(`${what}: ${JSON.stringify(k)} is not a request option (${known.join(', ')}); client options go to new Client()`);
+    }
+  }
+  return all;
+}
+
 /** An HTTPS client: one TLS configuration and one connection pool, for many requests. */
 class Client {
   #native;
+  #timeout;
   constructor(options) {
     const o = plainOptions('options', options);
     this.#native = callSync(() => new native.NativeClient(completions, o));
-  }
-
-  /** One request through this client: `init` takes `method`, `headers`, `body`, `signal`, `timeout` (ms). */
-  fetch(input, init) {
-    try {
-      const url = urlOf(input);
-      const client = this.#native;
-      if (init === undefined || init === null) {
-        return run(null, (id) => client.request(id, url));
-      }
-      const all = clientInit('client.fetch', init);
-      const r = requestInit(all);
-      return run(all.signal, (id, abortable) =>
-        client.request(id, url, r.method, r.options, r.bytes, abortable));
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    this.#timeout = o.timeout !== undefined && o.timeout !== null;
   }
 
   /**
-   * One request whose body is streamed: resolves with the head, as a Response whose `body` is a
-   * ReadableStream of Uint8Array chunks, read one chunk per pull (`text()`, `json()`,
-   * `arrayBuffer()`, `bytes()` read it to the end). `init` as for `fetch`; `signal` aborts the
-   * head and the body; `timeout` covers the head (the client's `readTimeout` each wait for
-   * body bytes).
+   * One request through this client, as `fetch(input, init)` (the body is read as it is
+   * consumed): `init` takes the Fetch standard's keys and `timeout` (ms, to the head).
    */
-  stream(input, init) {
+  fetch(input, init) {
     try {
-      const url = urlOf(input);
+      const all = clientInit('client.fetch', init);
       const client = this.#native;
-      const all = clientInit('client.stream', init);
-      const r = requestInit(all);
-      const signal = checkSignal(all.signal);
-      if (signal && signal.aborted) return Promise.reject(abortError(signal));
-      return new Promise((resolve, reject) => {
-        const id = nextId();
-        let onAbort = null;
-        inFlight.set(id, {
-          settle(ok, value) {
-            if (onAbort) signal.removeEventListener('abort', onAbort);
-            if (!ok) return reject(convertError(value, signal));
-            if (signal && signal.aborted) {
-              // Aborted after the head arrived but before it was handed over.
-              value[12].close();
-              return reject(abortError(signal));
-            }
-            return resolve(new Response(STREAMED, value, signal));
-          },
-          reject,
-        });
-        let handle;
-        try {
-          handle = client.stream(id, url, r.method, r.options, r.bytes);
-        } catch (e) {
-          inFlight.delete(id);
-          return reject(convertError(e, signal));
-        }
-        if (signal) {
-          onAbort = () => handle.abort();
-          signal.addEventListener('abort', onAbort, { once: true });
-        }
-        return undefined;
-      });
+      return Promise.resolve(withRequest(input, all, true, (req) =>
+        send(req, nativeRequest(req, extraOptions(all, this.#timeout)), (id, r) =>
+          client.stream(id, req.url, r.method, r.options, r.bytes, r.upload, r.parts))));
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /** `client.fetch()` (kept from the versions where only this one streamed the body). */
+  stream(input, init) {
+    return this.fetch(input, init);
   }
 
   /** What this client trusts. */
@@ -802,7 +1071,18 @@ class Client {
     return callSync(() => this.#native.trustReport());
   }
 
-  /** Releases the connection pool; later requests are refused (INVALID_ARGUMENT). */
+  /**
+   * The cookies of this client's jar (`cookies: true` or a list), `expires` a Date (null for a
+   * session cookie); null without a jar. `new Client({ cookies: client.cookies() })` starts
+   * with them.
+   */
+  cookies() {
+    const list = callSync(() => this.#native.cookies());
+    if (list === null) return null;
+    return list.map((c) => ({ ...c, expires: c.expires == null ? null : new Date(c.expires) }));
+  }
+
+  /** Closes the client (the core's close()): its pool is dropped; later requests are refused (INVALID_ARGUMENT). */
   close() {
     this.#native.close();
   }
@@ -894,7 +1174,6 @@ module.exports = {
   fetch,
   Client,
   Response,
-  ResponseHeaders,
   Certificate,
   loadCertificates,
   verifyChain,

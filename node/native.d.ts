@@ -18,29 +18,29 @@ export declare class Completions {
   constructor(callback: () => void)
   /**
    * The finished requests, as a flat array `[id, ok, value, id, ok, value, ...]`: `value` is
-   * the response (see `client::response_value`), the head of a streamed one (the same array,
-   * its body a `NativeBody`) or a body chunk (an `ArrayBuffer`, `null` at the end) when `ok`,
-   * else the error to reject with.
+   * the head of a response (see `client::head_value`), a body chunk (an `ArrayBuffer`,
+   * `null` at the end) or whether an upload chunk was taken (a boolean) when `ok`, else the
+   * error to reject with.
    * A response's peer certificates are `true` when they are those of the previous response
    * in this order (the same connection, usually): the facade reuses that list.
    */
   take(): Array<number | boolean | unknown>
 }
 
-/**
- * Stops a request (`fetch`, `NativeClient::request`, `NativeClient::stream`): its completion
- * becomes an abort.
- */
+/** Stops a request (`fetch`, `NativeClient::stream`): its completion becomes an abort. */
 export declare class NativeAbort {
   /** Aborts the work (its completion is then the abort, unless it had finished). */
   abort(): void
 }
 
-/** The body of a streamed response: one chunk per `pull`, each arriving through the hub. */
+/**
+ * The body of a response: one pull at a time, each arriving through the hub with the bytes
+ * that were ready after it (up to 256 KiB in one `ArrayBuffer`).
+ */
 export declare class NativeBody {
   /**
-   * Asks for the next chunk; it arrives through the hub under `id` (an `ArrayBuffer`, `null`
-   * at the end, or the error). After `close()`, the completion is an abort.
+   * Asks for the next bytes; they arrive through the hub under `id` (an `ArrayBuffer`,
+   * `null` at the end, or the error). After `close()`, the completion is an abort.
    */
   pull(id: number): void
   /**
@@ -58,25 +58,48 @@ export declare class NativeClient {
    */
   constructor(hub: Completions, options?: any | undefined | null)
   /**
-   * Sends one request through the client's pool (`request_options`: the core's request
-   * options by name, `timeout` in seconds; `body`: a binary body); the result arrives through
-   * the client's `Completions` under `id`. With `abortable`, the returned `NativeAbort` stops
-   * it. A closed client or an invalid request throws.
+   * Starts a request through the client's pool (`request_options`: the core's request
+   * options by name, `timeout` in seconds; `body`, `upload`, `parts`: a body JSON cannot
+   * carry): the head arrives through the client's `Completions` under `id` (see
+   * `done_value`). The returned `NativeAbort` stops it. A closed client or an invalid
+   * request throws.
    */
-  request(id: number, url: string, method?: string | undefined | null, requestOptions?: any | undefined | null, body?: Buffer | undefined | null, abortable?: boolean | undefined | null): NativeAbort | null
-  /**
-   * Starts a streamed request (arguments as for `request`): the head and a `NativeBody`
-   * arrive through the client's `Completions` under `id`. The returned `NativeAbort` stops
-   * it. A closed client or an invalid request throws.
-   */
-  stream(id: number, url: string, method?: string | undefined | null, requestOptions?: any | undefined | null, body?: Buffer | undefined | null): NativeAbort
+  stream(id: number, url: string, method?: string | undefined | null, requestOptions?: any | undefined | null, body?: Buffer | undefined | null, upload?: NativeUpload | undefined | null, parts?: Array<MultipartPart> | undefined | null): NativeAbort
   /** What the client trusts. */
   trustReport(): TrustReportObject
   /**
-   * Drops the client's pool (idle connections close); requests in flight finish. Later
-   * requests are refused.
+   * The cookie jar (`cookies: true` or a list): every cookie, camelCase keys, `expires` in
+   * epoch ms (null for a session cookie); `null` without a jar.
+   */
+  cookies(): Array<Record<string, unknown>> | null
+  /**
+   * Closes the client (the core's `close()`: the pool is dropped, idle connections close;
+   * requests in flight finish). Later requests are refused.
    */
   close(): void
+}
+
+/**
+ * A request body streamed from JS: the facade reads its source (a `ReadableStream`, an async
+ * iterable) one chunk at a time and `write`s it; each write completes through the hub once the
+ * request has room for it (one chunk waits at most), so the source is read only as fast as the
+ * connection sends. Given to one request (`fetch`, `NativeClient::stream`).
+ */
+export declare class NativeUpload {
+  /**
+   * An upload of `length` bytes (sent as `Content-Length`; the source must yield exactly
+   * that many), or of unknown length (chunked).
+   */
+  constructor(hub: Completions, length?: number | undefined | null)
+  /**
+   * Hands one chunk to the request; completes under `id` with `true` once taken, `false`
+   * when the request no longer reads its body.
+   */
+  write(id: number, chunk: Buffer): void
+  /** The source ended: the body is complete. */
+  end(): void
+  /** The source failed: the request fails with `IO` and this message. */
+  fail(message: string): void
 }
 
 /**
@@ -177,11 +200,12 @@ export interface ExpiryObject {
 /**
  * One request with a client made for it (`fetch(url, init)` of the facade), shared by calls with
  * the same options (`Client::shared_async`: a new one is made off the JS thread).
- * `request_options` are the core's request options by name (`timeout` in seconds), `body` a
- * binary body. The result arrives through `hub` under `id`; errors in the arguments arrive
- * there too. With `abortable`, the returned `NativeAbort` stops the request.
+ * `request_options` are the core's request options by name (`timeout` in seconds), `body`,
+ * `upload` and `parts` a body JSON cannot carry. The head arrives through `hub` under `id`
+ * (see `done_value`); errors in the arguments arrive there too. The returned `NativeAbort`
+ * stops the request.
  */
-export declare function fetch(hub: Completions, id: number, url: string, clientOptions?: any | undefined | null, method?: string | undefined | null, requestOptions?: any | undefined | null, body?: Buffer | undefined | null, abortable?: boolean | undefined | null): NativeAbort | null
+export declare function fetch(hub: Completions, id: number, url: string, clientOptions?: any | undefined | null, method?: string | undefined | null, requestOptions?: any | undefined | null, body?: Buffer | undefined | null, upload?: NativeUpload | undefined | null, parts?: Array<MultipartPart> | undefined | null): NativeAbort
 
 /** `tlsguard::Finding`. */
 export interface FindingObject {
@@ -225,6 +249,18 @@ export declare function lintCodes(): Array<LintCodeInfo>
  * certificate in it.
  */
 export declare function loadCertificateFile(path: string): Array<Buffer>
+
+/**
+ * One part of a `multipart/form-data` body (a `FormData` entry): a text `value`, or `data`
+ * (a `File`/`Blob`'s bytes) with its `filename` and `contentType`.
+ */
+export interface MultipartPart {
+  name: string
+  value?: string
+  data?: Buffer
+  filename?: string
+  contentType?: string
+}
 
 /** Every certificate of PEM text (or of one DER certificate), in order, as DER. */
 export declare function parseCertificates(data: string | Buffer): Array<Buffer>

@@ -106,7 +106,8 @@ const httpClients = {
   async tlsguard(args, { w2, s1 }) {
     const tg = await import('tlsguard');
     // W2: keepAlive off, a new TCP + TLS connection per request.
-    const client = new tg.Client({ ...tlsguardOptions(args), keepAlive: !w2 });
+    // S1: a body over the 100 MiB default cap of a body, allowed.
+    const client = new tg.Client({ ...tlsguardOptions(args), keepAlive: !w2, ...(s1 ? { maxResponseBytes: 2 ** 40 } : {}) });
     return {
       get: async (url) => {
         if (s1) {
@@ -121,10 +122,13 @@ const httpClients = {
     };
   },
 
-  /** The README's one-off fetch, with the trust (and keepAlive off for W2) passed per call. */
+  /**
+   * The README's one-off fetch, with the trust passed per call (W2: `connection: close`, as the
+   * global fetch row does; keepAlive is a Client option, not a fetch init key).
+   */
   async 'tlsguard-fetch'(args, { w2 }) {
     const tg = await import('tlsguard');
-    const init = { ...tlsguardOptions(args), keepAlive: !w2 };
+    const init = { ...tlsguardOptions(args), ...(w2 ? { headers: { connection: 'close' } } : {}) };
     return {
       get: async (url) => tlsguardResult(await tg.fetch(url, init)),
       close: () => {},

@@ -8,8 +8,11 @@
 //! core's `AbortHandle` (through [`NativeAbort`]); the callback then gets `None`, which the
 //! facade sees as `Failure::Aborted`.
 
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 
+use bytes::Bytes;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
@@ -18,44 +21,226 @@ use crate::hub::{Completions, Done, Hub, Outcome};
 use crate::trust::{TrustReportObject, trust_report_object};
 use crate::{convert, guard};
 
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// One part of a `multipart/form-data` body (a `FormData` entry): a text `value`, or `data`
+/// (a `File`/`Blob`'s bytes) with its `filename` and `contentType`.
+#[napi(object)]
+pub struct MultipartPart {
+    pub name: String,
+    pub value: Option<String>,
+    pub data: Option<Buffer>,
+    pub filename: Option<String>,
+    pub content_type: Option<String>,
+}
+
+/// A request body the facade hands over natively (text and forms go by name in the options).
+enum Body {
+    None,
+    Bytes(Vec<u8>),
+    Stream(UploadStream, Option<u64>),
+    Multipart(tlsguard::Multipart),
+}
+
+impl Body {
+    /// At most one of them is given by the facade.
+    fn of(bytes: Option<BufferSlice>, upload: Option<&NativeUpload>, parts: Option<Vec<MultipartPart>>) -> Body {
+        if let Some(b) = bytes {
+            return Body::Bytes(b.to_vec());
+        }
+        if let Some(u) = upload {
+            return match lock(&u.rx).take() {
+                Some(rx) => Body::Stream(UploadStream(rx), u.length),
+                // Already used by another request: an empty stream, which fails a length.
+                None => {
+                    let (_, rx) = tokio::sync::mpsc::channel(1);
+                    Body::Stream(UploadStream(rx), u.length)
+                }
+            };
+        }
+        if let Some(parts) = parts {
+            let mut form = tlsguard::Multipart::new();
+            for p in parts {
+                form = match p.data {
+                    Some(d) => form.bytes(p.name, d.to_vec(), p.filename.as_deref(), p.content_type.as_deref()),
+                    None => form.text(p.name, p.value.unwrap_or_default()),
+                };
+            }
+            return Body::Multipart(form);
+        }
+        Body::None
+    }
+}
+
 /// The core's request: `method` (default GET) to `url` with `options`, the core's request
 /// options by name (`tlsguard::RequestOptions::from_json`: `headers`, `body` (text), `form`,
-/// `timeout` (seconds), ...), and `bytes`, a binary body (JSON cannot carry it), which becomes
-/// `RequestOptions.body`. The core validates all of them.
+/// `timeout` (seconds), `redirect`, ...), and `body`, a body JSON cannot carry (bytes, a stream
+/// from JS, a multipart form with bytes). The core validates all of them.
 fn build_request(
     client: &tlsguard::Client,
     method: Option<String>,
     url: &str,
     options: Option<serde_json::Value>,
-    bytes: Option<Vec<u8>>,
+    body: Body,
 ) -> tlsguard::Result<tlsguard::Request> {
     let method: tlsguard::Method = match method {
         None => tlsguard::Method::Get,
         Some(m) => m.parse()?,
     };
     let mut options = tlsguard::RequestOptions::from_json(&options.unwrap_or_default())?;
-    if let Some(b) = bytes {
-        options.body = Some(tlsguard::RequestBody::Bytes(b.into()));
+    // Every body reaches JS as a stream, most of them to be read whole (`text()`, `json()`):
+    // the client's cap on a buffered body applies (raise `maxResponseBytes` for more).
+    options.max_response_bytes.get_or_insert(client.options().max_response_bytes);
+    let mut stream = None;
+    let mut form = None;
+    match body {
+        Body::None => {}
+        Body::Bytes(b) => options.body = Some(tlsguard::RequestBody::Bytes(b.into())),
+        Body::Stream(s, len) => stream = Some((s, len)),
+        Body::Multipart(m) => form = Some(m),
     }
-    Ok(client.request(method, url).with_options(options))
+    let mut req = client.request(method, url).with_options(options);
+    if let Some((s, len)) = stream {
+        req = req.body_stream(s, len);
+    }
+    if let Some(m) = form {
+        req = req.multipart(m);
+    }
+    Ok(req)
 }
 
-/// The core's outcome of a buffered request, for the hub.
-fn response_outcome(r: Option<tlsguard::Result<tlsguard::Response>>) -> Outcome {
-    match r {
-        Some(Ok(response)) => Ok(Done::Response(response)),
-        Some(Err(e)) => Err(e.into()),
-        None => Err(Failure::Aborted),
+/// The body of a request streamed from JS (`NativeUpload`): the chunks the facade writes.
+struct UploadStream(tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>);
+
+impl futures_core::Stream for UploadStream {
+    type Item = std::io::Result<Bytes>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.0.poll_recv(cx)
     }
 }
 
-/// Bodies up to this size are copied into a JS-owned `ArrayBuffer` (cheaper than an external
-/// one and its finalizer); larger ones are handed over without a copy.
-const COPY_BODY_MAX: usize = 64 * 1024;
+/// A request body streamed from JS: the facade reads its source (a `ReadableStream`, an async
+/// iterable) one chunk at a time and `write`s it; each write completes through the hub once the
+/// request has room for it (one chunk waits at most), so the source is read only as fast as the
+/// connection sends. Given to one request (`fetch`, `NativeClient::stream`).
+#[napi]
+pub struct NativeUpload {
+    tx: Mutex<Option<tokio::sync::mpsc::Sender<std::io::Result<Bytes>>>>,
+    rx: Mutex<Option<tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>>>,
+    length: Option<u64>,
+    hub: Arc<Hub>,
+}
 
-/// A completion as the value the facade takes (on the JS thread): see [`response_value`]; a
-/// streamed head is the same array with a [`NativeBody`] as its body; a chunk an `ArrayBuffer`
-/// (`null` at the end).
+#[napi]
+impl NativeUpload {
+    /// An upload of `length` bytes (sent as `Content-Length`; the source must yield exactly
+    /// that many), or of unknown length (chunked).
+    #[napi(constructor, catch_unwind)]
+    pub fn new(hub: &Completions, length: Option<f64>) -> Self {
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
+        NativeUpload {
+            tx: Mutex::new(Some(tx)),
+            rx: Mutex::new(Some(rx)),
+            length: length.map(|n| n as u64),
+            hub: hub.hub.clone(),
+        }
+    }
+
+    /// Hands one chunk to the request; completes under `id` with `true` once taken, `false`
+    /// when the request no longer reads its body.
+    #[napi(catch_unwind)]
+    pub fn write(&self, env: &Env, id: u32, chunk: BufferSlice) -> Result<()> {
+        let tx = lock(&self.tx).clone();
+        self.hub.begin(env)?;
+        let Some(tx) = tx else {
+            self.hub.complete(id, Ok(Done::Written(false)));
+            return Ok(());
+        };
+        let bytes = Bytes::copy_from_slice(&chunk);
+        let hub = self.hub.clone();
+        let spawned = tlsguard::spawn(async move { Ok(tx.send(Ok(bytes)).await.is_ok()) }, move |r| {
+            hub.complete(
+                id,
+                match r {
+                    Some(Ok(taken)) => Ok(Done::Written(taken)),
+                    Some(Err(e)) => Err(e.into()),
+                    None => Err(Failure::Aborted),
+                },
+            )
+        });
+        if let Err(e) = spawned {
+            self.hub.complete(id, Err(e.into()));
+        }
+        Ok(())
+    }
+
+    /// The source ended: the body is complete.
+    #[napi(catch_unwind)]
+    pub fn end(&self) {
+        lock(&self.tx).take();
+    }
+
+    /// The source failed: the request fails with `IO` and this message.
+    #[napi(catch_unwind)]
+    pub fn fail(&self, message: String) {
+        if let Some(tx) = lock(&self.tx).take() {
+            let _ = tlsguard::spawn(
+                async move {
+                    let _ = tx.send(Err(std::io::Error::other(message))).await;
+                    Ok(())
+                },
+                |_| {},
+            );
+        }
+    }
+}
+
+/// Body bytes that had arrived with the head: handed over with it, so a small response costs
+/// one trip to the JS thread.
+pub(crate) struct Ready {
+    chunks: Vec<Bytes>,
+    /// The body ended within them.
+    end: bool,
+    /// Reading them failed (after the chunks).
+    error: Option<Failure>,
+}
+
+/// At most this much is gathered with a head, or per pull.
+const READY_MAX: usize = 256 * 1024;
+
+/// What `pump` has ready now (without waiting), up to [`READY_MAX`] bytes beyond `first`.
+fn ready(pump: &tlsguard::BodyPump, first: Option<Bytes>) -> Ready {
+    let mut r = Ready { chunks: Vec::new(), end: false, error: None };
+    let mut n = 0;
+    if let Some(b) = first {
+        n += b.len();
+        r.chunks.push(b);
+    }
+    while n < READY_MAX {
+        match pump.try_chunk() {
+            Some(Ok(Some(b))) => {
+                n += b.len();
+                r.chunks.push(b);
+            }
+            Some(Ok(None)) => {
+                r.end = true;
+                break;
+            }
+            Some(Err(e)) => {
+                r.error = Some(e.into());
+                break;
+            }
+            None => break,
+        }
+    }
+    r
+}
+
+/// A completion as the value the facade takes (on the JS thread): a head is the array of
+/// [`head_value`] with its `NativeBody` and what was ready of the body; a chunk an
+/// `ArrayBuffer` (`null` at the end); a write its boolean.
 pub(crate) fn done_value<'e>(
     env: &'e Env,
     hub: &Arc<Hub>,
@@ -63,20 +248,49 @@ pub(crate) fn done_value<'e>(
     last_peers: &mut Vec<Vec<u8>>,
 ) -> Result<Unknown<'e>> {
     match done {
-        Done::Response(r) => response_value(env, r, last_peers),
-        Done::Head(head, pump) => {
+        Done::Head(boxed) => {
+            let (head, pump, ready) = *boxed;
             let mut a = head_value(env, &head, last_peers)?;
-            a.set(12, NativeBody { pump: Mutex::new(Some(pump)), pull: Mutex::new(None), hub: hub.clone() })?;
+            let body = NativeBody {
+                pump: Mutex::new(Some(pump)),
+                pull: Mutex::new(None),
+                failed: Arc::new(Mutex::new(None)),
+                hub: hub.clone(),
+            };
+            if ready.end || ready.error.is_some() {
+                body.close_pump();
+            }
+            a.set(12, body)?;
+            a.set(13, chunks_value(env, ready.chunks)?)?;
+            a.set(14, ready.end)?;
+            match ready.error {
+                Some(f) => a.set(15, crate::errors::error_value(env, f)?)?,
+                None => a.set(15, Null)?,
+            }
             Ok(a.to_unknown())
         }
         Done::Chunk(Some(bytes)) => Ok(buffer_value(env, bytes)?.to_unknown()),
         Done::Chunk(None) => Null.into_unknown(env),
+        Done::Written(taken) => taken.into_unknown(env),
     }
 }
 
+/// Chunks as one `ArrayBuffer` (`null` if there are none).
+fn chunks_value(env: &Env, chunks: Vec<Bytes>) -> Result<Unknown<'_>> {
+    match chunks.len() {
+        0 => Null.into_unknown(env),
+        1 => Ok(buffer_value(env, chunks.into_iter().next().unwrap_or_default())?.to_unknown()),
+        _ => Ok(ArrayBuffer::from_data(env, chunks.concat())?.to_unknown()),
+    }
+}
+
+/// Bodies up to this size are copied into a JS-owned `ArrayBuffer` (cheaper than an external
+/// one and its finalizer); larger ones are handed over without a copy.
+const COPY_BODY_MAX: usize = 64 * 1024;
+
 /// Bytes as an `ArrayBuffer`: copied when small, else handed over without a copy (when the
 /// core's `Bytes` is the sole owner of its allocation).
-fn buffer_value(env: &Env, bytes: bytes::Bytes) -> Result<ArrayBuffer<'_>> {
+fn buffer_value(env: &Env, bytes: Bytes) -> Result<ArrayBuffer<'_>> {
     if bytes.len() <= COPY_BODY_MAX {
         ArrayBuffer::copy_from(env, &bytes)
     } else {
@@ -84,28 +298,19 @@ fn buffer_value(env: &Env, bytes: bytes::Bytes) -> Result<ArrayBuffer<'_>> {
     }
 }
 
-/// `tlsguard::Response` as the array the facade's `Response` reads:
+/// A response head as the array the facade's `Response` reads:
 /// `[status, statusText, headers, url, redirects, httpVersion, tlsVersion, cipherSuite, alpn,
-/// warnings, elapsed (ms), peer certificates (DER, leaf first), body]`, binary values as
-/// `ArrayBuffer`s (a `Buffer` made in C costs more than one made by the facade).
+/// warnings, elapsed (ms), peer certificates (DER, leaf first), body (a NativeBody), ready body
+/// bytes (an ArrayBuffer or null), whether they are the whole body, the error that ended
+/// them (or null)]`, binary values as `ArrayBuffer`s (a `Buffer` made in C costs more than one
+/// made by the facade).
 /// The peer certificates are `true` instead when they equal `last_peers` (those of the
 /// previous response handed to the facade, which keeps that list); `last_peers` is updated.
 /// `headers` is one string, `name NUL value NUL name NUL value ...` in the order received
-/// (names lowercase, repeats kept; NUL cannot occur in a header), split by the facade when
-/// the headers are first read. Absent TLS values are `null`.
-pub(crate) fn response_value<'e>(
-    env: &'e Env,
-    r: tlsguard::Response,
-    last_peers: &mut Vec<Vec<u8>>,
-) -> Result<Unknown<'e>> {
-    let mut a = head_value(env, &r, last_peers)?;
-    a.set(12, buffer_value(env, r.into_body())?)?;
-    Ok(a.to_unknown())
-}
-
-/// The first 12 entries of [`response_value`] (everything but the body), from the head.
+/// (names lowercase, repeats kept; NUL cannot occur in a header), split by the facade.
+/// Absent TLS values are `null`.
 fn head_value<'e>(env: &'e Env, r: &tlsguard::ResponseHead, last_peers: &mut Vec<Vec<u8>>) -> Result<Array<'e>> {
-    let mut a = env.create_array(13)?;
+    let mut a = env.create_array(16)?;
     a.set(0, u32::from(r.status()))?;
     a.set(1, r.reason())?;
     let mut headers = String::with_capacity(r.headers().iter().map(|(n, v)| n.len() + v.len() + 2).sum());
@@ -141,20 +346,36 @@ fn head_value<'e>(env: &'e Env, r: &tlsguard::ResponseHead, last_peers: &mut Vec
     Ok(a)
 }
 
-/// The core's outcome of a streamed request's head, for the hub.
+/// The core's outcome of a request's head, for the hub, with what was ready of the body.
 fn head_outcome(r: Option<tlsguard::Result<(tlsguard::ResponseHead, tlsguard::BodyPump)>>) -> Outcome {
     match r {
-        Some(Ok((head, pump))) => Ok(Done::Head(head, pump)),
+        Some(Ok((head, pump))) => {
+            let ready = ready(&pump, None);
+            Ok(Done::Head(Box::new((head, pump, ready))))
+        }
         Some(Err(e)) => Err(e.into()),
         None => Err(Failure::Aborted),
     }
 }
 
-/// Stops a request (`fetch`, `NativeClient::request`, `NativeClient::stream`): its completion
-/// becomes an abort.
+/// What a `NativeAbort` stops: the work running now; `aborted` also stops work that starts
+/// later (a one-off `fetch` gets its client first, then starts the request).
+#[derive(Default)]
+struct AbortState {
+    aborted: bool,
+    handle: Option<tlsguard::AbortHandle>,
+}
+
+/// Stops a request (`fetch`, `NativeClient::stream`): its completion becomes an abort.
 #[napi]
 pub struct NativeAbort {
-    handle: Option<tlsguard::AbortHandle>,
+    state: Arc<Mutex<AbortState>>,
+}
+
+impl NativeAbort {
+    fn of(handle: Option<tlsguard::AbortHandle>) -> NativeAbort {
+        NativeAbort { state: Arc::new(Mutex::new(AbortState { aborted: false, handle })) }
+    }
 }
 
 #[napi]
@@ -162,44 +383,81 @@ impl NativeAbort {
     /// Aborts the work (its completion is then the abort, unless it had finished).
     #[napi(catch_unwind)]
     pub fn abort(&self) {
-        if let Some(h) = &self.handle {
+        let mut s = lock(&self.state);
+        s.aborted = true;
+        if let Some(h) = &s.handle {
             h.abort();
         }
     }
 }
 
-/// The body of a streamed response: one chunk per `pull`, each arriving through the hub.
+/// The body of a response: one pull at a time, each arriving through the hub with the bytes
+/// that were ready after it (up to 256 KiB in one `ArrayBuffer`).
 #[napi]
 pub struct NativeBody {
     pump: Mutex<Option<tlsguard::BodyPump>>,
     /// The pull in flight (or the last one).
     pull: Mutex<Option<tlsguard::AbortHandle>>,
+    /// An error met while gathering ready bytes after a chunk: the next pull's outcome.
+    failed: Arc<Mutex<Option<Failure>>>,
     hub: Arc<Hub>,
+}
+
+impl NativeBody {
+    fn close_pump(&self) {
+        lock(&self.pump).take();
+    }
 }
 
 #[napi]
 impl NativeBody {
-    /// Asks for the next chunk; it arrives through the hub under `id` (an `ArrayBuffer`, `null`
-    /// at the end, or the error). After `close()`, the completion is an abort.
+    /// Asks for the next bytes; they arrive through the hub under `id` (an `ArrayBuffer`,
+    /// `null` at the end, or the error). After `close()`, the completion is an abort.
     #[napi(catch_unwind)]
     pub fn pull(&self, env: &Env, id: u32) -> Result<()> {
-        let pump = self.pump.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let pump = lock(&self.pump).clone();
         self.hub.begin(env)?;
         let Some(pump) = pump else {
             self.hub.complete(id, Err(Failure::Aborted));
             return Ok(());
         };
+        if let Some(f) = lock(&self.failed).take() {
+            self.hub.complete(id, Err(f));
+            return Ok(());
+        }
         let hub = self.hub.clone();
+        let gather = pump.clone();
+        let failed = self.failed.clone();
         let pulled = pump.pull(move |r| {
             let outcome = match r {
-                Some(Ok(chunk)) => Ok(Done::Chunk(chunk)),
+                // What else is ready comes along; an end found after it is found again by the
+                // next pull (a finished stream keeps returning it), an error is kept for it.
+                Some(Ok(Some(chunk))) => {
+                    let mut more = vec![chunk];
+                    let mut n = more[0].len();
+                    while n < READY_MAX {
+                        match gather.try_chunk() {
+                            Some(Ok(Some(b))) => {
+                                n += b.len();
+                                more.push(b);
+                            }
+                            Some(Err(e)) => {
+                                *lock(&failed) = Some(e.into());
+                                break;
+                            }
+                            _ => break,
+                        }
+                    }
+                    Ok(Done::Chunk(Some(if more.len() == 1 { more.swap_remove(0) } else { more.concat().into() })))
+                }
+                Some(Ok(None)) => Ok(Done::Chunk(None)),
                 Some(Err(e)) => Err(e.into()),
                 None => Err(Failure::Aborted),
             };
             hub.complete(id, outcome);
         });
         match pulled {
-            Ok(h) => *self.pull.lock().unwrap_or_else(|p| p.into_inner()) = Some(h),
+            Ok(h) => *lock(&self.pull) = Some(h),
             Err(e) => self.hub.complete(id, Err(e.into())),
         }
         Ok(())
@@ -209,18 +467,19 @@ impl NativeBody {
     /// closes its connection (unless it was read to the end).
     #[napi(catch_unwind)]
     pub fn close(&self) {
-        if let Some(h) = self.pull.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        if let Some(h) = lock(&self.pull).take() {
             h.abort();
         }
-        self.pump.lock().unwrap_or_else(|p| p.into_inner()).take();
+        self.close_pump();
     }
 }
 
 /// One request with a client made for it (`fetch(url, init)` of the facade), shared by calls with
 /// the same options (`Client::shared_async`: a new one is made off the JS thread).
-/// `request_options` are the core's request options by name (`timeout` in seconds), `body` a
-/// binary body. The result arrives through `hub` under `id`; errors in the arguments arrive
-/// there too. With `abortable`, the returned `NativeAbort` stops the request.
+/// `request_options` are the core's request options by name (`timeout` in seconds), `body`,
+/// `upload` and `parts` a body JSON cannot carry. The head arrives through `hub` under `id`
+/// (see `done_value`); errors in the arguments arrive there too. The returned `NativeAbort`
+/// stops the request.
 #[napi(catch_unwind, js_name = "fetch")]
 #[allow(clippy::too_many_arguments)]
 pub fn fetch_once(
@@ -232,37 +491,53 @@ pub fn fetch_once(
     method: Option<String>,
     request_options: Option<serde_json::Value>,
     body: Option<BufferSlice>,
-    abortable: Option<bool>,
-) -> Result<Option<NativeAbort>> {
+    upload: Option<&NativeUpload>,
+    parts: Option<Vec<MultipartPart>>,
+) -> Result<NativeAbort> {
     let options = convert::options(client_options.unwrap_or_default());
-    let body = body.map(|b| b.to_vec());
-    let work = async move {
-        // One client per distinct options, as the global dispatcher of Node's fetch.
-        let client = tlsguard::Client::shared_async(tlsguard::ClientOptions::from_json(&options)?).await?;
-        let req = build_request(&client, method, &url, request_options, body).map_err(|e| e.with_url(url.as_str()))?;
-        req.send().await
-    };
+    let body = Body::of(body, upload, parts);
     let hub = hub.hub.clone();
     hub.begin(env)?;
+    let abort = NativeAbort::of(None);
+    let state = abort.state.clone();
     let done = hub.clone();
-    Ok(started(&hub, id, tlsguard::spawn(work, move |r| done.complete(id, response_outcome(r))), abortable))
-}
-
-/// The `NativeAbort` of a started request when the facade asks for one; a request that could
-/// not start completes with its error.
-fn started(
-    hub: &Hub,
-    id: u32,
-    spawned: tlsguard::Result<tlsguard::AbortHandle>,
-    abortable: Option<bool>,
-) -> Option<NativeAbort> {
-    match spawned {
-        Ok(h) => abortable.unwrap_or(false).then_some(NativeAbort { handle: Some(h) }),
-        Err(e) => {
-            hub.complete(id, Err(e.into()));
-            abortable.unwrap_or(false).then_some(NativeAbort { handle: None })
+    let with_url = url.clone();
+    // One client per distinct options, as the global dispatcher of Node's fetch; then the
+    // request, started from the runtime thread that has the client.
+    let work = async move { tlsguard::Client::shared_async(tlsguard::ClientOptions::from_json(&options)?).await };
+    let spawned = tlsguard::spawn(work, move |r| {
+        let client = match r {
+            Some(Ok(c)) => c,
+            Some(Err(e)) => return done.complete(id, Err(e.with_url(with_url.as_str()).into())),
+            None => return done.complete(id, Err(Failure::Aborted)),
+        };
+        let req = match build_request(&client, method, &url, request_options, body) {
+            Ok(r) => r,
+            Err(e) => return done.complete(id, Err(e.with_url(url.as_str()).into())),
+        };
+        let mut s = lock(&state);
+        if s.aborted {
+            drop(s);
+            return done.complete(id, Err(Failure::Aborted));
         }
+        let head = done.clone();
+        match req.spawn_streaming(move |r| head.complete(id, head_outcome(r))) {
+            Ok(h) => s.handle = Some(h),
+            Err(e) => {
+                drop(s);
+                done.complete(id, Err(e.into()));
+            }
+        }
+    });
+    match spawned {
+        // Unless the request has started already (a cached client: the callback may run
+        // before this line), aborting aborts the wait for the client.
+        Ok(h) => {
+            lock(&abort.state).handle.get_or_insert(h);
+        }
+        Err(e) => hub.complete(id, Err(e.into())),
     }
+    Ok(abort)
 }
 
 /// A `tlsguard::Client`: one TLS configuration and one connection pool.
@@ -298,36 +573,13 @@ impl NativeClient {
         }
     }
 
-    /// Sends one request through the client's pool (`request_options`: the core's request
-    /// options by name, `timeout` in seconds; `body`: a binary body); the result arrives through
-    /// the client's `Completions` under `id`. With `abortable`, the returned `NativeAbort` stops
-    /// it. A closed client or an invalid request throws.
+    /// Starts a request through the client's pool (`request_options`: the core's request
+    /// options by name, `timeout` in seconds; `body`, `upload`, `parts`: a body JSON cannot
+    /// carry): the head arrives through the client's `Completions` under `id` (see
+    /// `done_value`). The returned `NativeAbort` stops it. A closed client or an invalid
+    /// request throws.
     #[napi(catch_unwind)]
     #[allow(clippy::too_many_arguments)]
-    pub fn request(
-        &self,
-        env: &Env,
-        id: u32,
-        url: String,
-        method: Option<String>,
-        request_options: Option<serde_json::Value>,
-        body: Option<BufferSlice>,
-        abortable: Option<bool>,
-    ) -> Result<Option<NativeAbort>> {
-        let client = self.client(env)?;
-        let body = body.map(|b| b.to_vec());
-        let req = guard(env, || {
-            Ok(build_request(&client, method, &url, request_options, body).map_err(|e| e.with_url(url.as_str()))?)
-        })?;
-        self.hub.begin(env)?;
-        let hub = self.hub.clone();
-        Ok(started(&self.hub, id, req.spawn(move |r| hub.complete(id, response_outcome(r))), abortable))
-    }
-
-    /// Starts a streamed request (arguments as for `request`): the head and a `NativeBody`
-    /// arrive through the client's `Completions` under `id`. The returned `NativeAbort` stops
-    /// it. A closed client or an invalid request throws.
-    #[napi(catch_unwind)]
     pub fn stream(
         &self,
         env: &Env,
@@ -336,16 +588,23 @@ impl NativeClient {
         method: Option<String>,
         request_options: Option<serde_json::Value>,
         body: Option<BufferSlice>,
+        upload: Option<&NativeUpload>,
+        parts: Option<Vec<MultipartPart>>,
     ) -> Result<NativeAbort> {
         let client = self.client(env)?;
-        let body = body.map(|b| b.to_vec());
+        let body = Body::of(body, upload, parts);
         let req = guard(env, || {
             Ok(build_request(&client, method, &url, request_options, body).map_err(|e| e.with_url(url.as_str()))?)
         })?;
         self.hub.begin(env)?;
         let hub = self.hub.clone();
-        let spawned = req.spawn_streaming(move |r| hub.complete(id, head_outcome(r)));
-        Ok(started(&self.hub, id, spawned, Some(true)).unwrap_or(NativeAbort { handle: None }))
+        match req.spawn_streaming(move |r| hub.complete(id, head_outcome(r))) {
+            Ok(h) => Ok(NativeAbort::of(Some(h))),
+            Err(e) => {
+                self.hub.complete(id, Err(e.into()));
+                Ok(NativeAbort::of(None))
+            }
+        }
     }
 
     /// What the client trusts.
@@ -355,10 +614,20 @@ impl NativeClient {
         guard(env, || Ok(trust_report_object(client.trust_report())))
     }
 
-    /// Drops the client's pool (idle connections close); requests in flight finish. Later
-    /// requests are refused.
+    /// The cookie jar (`cookies: true` or a list): every cookie, camelCase keys, `expires` in
+    /// epoch ms (null for a session cookie); `null` without a jar.
+    #[napi(catch_unwind, ts_return_type = "Array<Record<string, unknown>> | null")]
+    pub fn cookies(&self, env: &Env) -> Result<serde_json::Value> {
+        let client = self.client(env)?;
+        Ok(client.cookies_json().map(convert::cookies_value).unwrap_or(serde_json::Value::Null))
+    }
+
+    /// Closes the client (the core's `close()`: the pool is dropped, idle connections close;
+    /// requests in flight finish). Later requests are refused.
     #[napi(catch_unwind)]
     pub fn close(&self) {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(c) = lock(&self.inner).take() {
+            c.close();
+        }
     }
 }

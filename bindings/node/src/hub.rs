@@ -32,12 +32,15 @@ pub(crate) type Outcome = std::result::Result<Done, Failure>;
 
 /// A successful completion.
 pub(crate) enum Done {
-    /// A buffered response (`fetch`).
-    Response(tlsguard::Response),
-    /// The head of a streamed response and the pump of its body (`stream`).
-    Head(tlsguard::ResponseHead, tlsguard::BodyPump),
+    /// The head of a response, the pump of its body and the body bytes that had already
+    /// arrived (`fetch`, `client.fetch`).
+    /// (Boxed: the queue holds chunks far more often than heads.)
+    Head(Box<(tlsguard::ResponseHead, tlsguard::BodyPump, crate::client::Ready)>),
     /// One chunk of a streamed body, `None` at its end.
     Chunk(Option<bytes::Bytes>),
+    /// A chunk of a request body was taken (`true`), or the request no longer reads its body
+    /// (`false`: it finished, failed or was aborted).
+    Written(bool),
 }
 
 type Wakeup = ThreadsafeFunction<(), (), (), Status, false, true, 0>;
@@ -118,9 +121,9 @@ impl Completions {
     }
 
     /// The finished requests, as a flat array `[id, ok, value, id, ok, value, ...]`: `value` is
-    /// the response (see `client::response_value`), the head of a streamed one (the same array,
-    /// its body a `NativeBody`) or a body chunk (an `ArrayBuffer`, `null` at the end) when `ok`,
-    /// else the error to reject with.
+    /// the head of a response (see `client::head_value`), a body chunk (an `ArrayBuffer`,
+    /// `null` at the end) or whether an upload chunk was taken (a boolean) when `ok`, else the
+    /// error to reject with.
     /// A response's peer certificates are `true` when they are those of the previous response
     /// in this order (the same connection, usually): the facade reuses that list.
     #[napi(catch_unwind, ts_return_type = "Array<number | boolean | unknown>")]

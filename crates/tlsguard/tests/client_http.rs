@@ -193,6 +193,21 @@ fn shared_clients_reuse_connections_per_option_set() {
 }
 
 #[test]
+fn shared_clients_made_at_once_end_as_one() {
+    // Made outside the cache's lock: threads racing on a new option set each get a client,
+    // and one of them is the one cached for every later call.
+    let mut o = options();
+    o.max_redirects = 7;
+    let made: Vec<Client> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..6).map(|_| s.spawn(|| Client::shared(o.clone()).expect("shared"))).collect();
+        handles.into_iter().map(|h| h.join().expect("joined")).collect()
+    });
+    let cached = conn_id(&Client::shared(o.clone()).expect("shared"));
+    assert_eq!(conn_id(&Client::shared(o).expect("shared")), cached, "later calls share one");
+    assert!(made.iter().any(|c| conn_id(c) == cached), "the cached one is one of those made");
+}
+
+#[test]
 fn new_connections_resume_the_tls_session() {
     for http2 in [true, false] {
         let c = client_with(|o| {

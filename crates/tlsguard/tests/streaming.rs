@@ -198,6 +198,7 @@ fn caps_apply_as_bytes_arrive() {
     });
     let e = e.expect_err("capped");
     assert_eq!(e.code(), Code::ResponseTooLarge, "{e}");
+    assert!(e.message().ends_with("after decompression (gzip)"), "named as a buffered body's: {e}");
     // Without a cap of its own a stream decodes it all (a buffered read stops at
     // max_response_bytes).
     let all = rt.block_on(async {

@@ -228,3 +228,24 @@ fn bodies_by_option_name() {
         assert!(e.message().contains(needle), "{bad}: {e}");
     }
 }
+
+#[test]
+fn an_empty_post_or_put_says_content_length_0_and_a_get_sends_none() {
+    let c = client();
+    let echo = |m: tlsguard::Method, body: Option<&str>| -> Value {
+        let mut r = c.request(m, &kit().good_url("/echo"));
+        if let Some(b) = body {
+            r = r.text(b);
+        }
+        r.send_blocking().expect("echo").json().expect("json")
+    };
+    for (m, body) in [(tlsguard::Method::Post, None), (tlsguard::Method::Post, Some("")), (tlsguard::Method::Put, None)]
+    {
+        let v = echo(m, body);
+        assert_eq!(v["headers"]["content-length"], serde_json::json!(["0"]), "{m:?} {body:?}: {v}");
+    }
+    let v = echo(tlsguard::Method::Get, None);
+    assert!(v["headers"].get("content-length").is_none(), "{v}");
+    let v = echo(tlsguard::Method::Post, Some("abc"));
+    assert_eq!(v["headers"]["content-length"], serde_json::json!(["3"]), "{v}");
+}

@@ -19,16 +19,31 @@ async function main(): Promise<void> {
   const data: { a: number } = await res.json<{ a: number }>();
   const buf: ArrayBuffer = await res.arrayBuffer();
   const v: string | null = res.tlsVersion;
-  const h: string = res.httpVersion;
+  const h: string | null = res.httpVersion;
   const when: Date = res.peerCertificates[0].notAfter;
   const client = new Client({ roots: 'none', caFile: 'ca.pem', timeout: 1000 });
   await client.fetch(new URL('https://example.com/'), { body: Buffer.from('x'), timeout: 100 });
   const streamed = await client.stream('https://example.com/big', { signal: controller.signal, timeout: 100 });
-  const reader: ReadableStreamDefaultReader<Uint8Array> = streamed.body.getReader();
+  const reader: ReadableStreamDefaultReader<Uint8Array> = streamed.body!.getReader();
   const chunk: ReadableStreamReadResult<Uint8Array> = await reader.read();
   void chunk;
   await reader.cancel();
-  const maybe: ReadableStream<Uint8Array> | undefined = res.body;
+  const maybe: ReadableStream<Uint8Array> | null = res.body;
+  const isWeb: boolean = res instanceof globalThis.Response;
+  const copy: Response = res.clone();
+  const blob: Blob = await copy.blob();
+  void [isWeb, blob];
+  const posted = await fetch(new Request('https://example.com/', { method: 'POST', body: 'x' }), { redirect: 'manual' });
+  const tooStrict: boolean = new TlsGuardError('x') instanceof TypeError;
+  void [posted, tooStrict];
+  // A drop-in for the global fetch: assignable to its type.
+  const asGlobal: typeof globalThis.fetch = fetch;
+  void asGlobal;
+  const form = new FormData();
+  form.append('f', new Blob(['x'], { type: 'text/plain' }), 'f.txt');
+  await client.fetch('https://example.com/', { method: 'POST', body: form, cache: 'no-store', referrer: 'https://example.com/', keepalive: true, priority: 'high', headersTimeout: 1000 });
+  async function* chunks(): AsyncGenerator<Uint8Array> { yield new Uint8Array(1); }
+  await fetch('https://example.com/', { method: 'PUT', body: chunks(), duplex: 'half', bodyTimeout: 5000 });
   void maybe;
   const slow = new Client({ readTimeout: 5000, poolIdleTimeout: 60_000 });
   slow.close();

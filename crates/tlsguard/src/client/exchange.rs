@@ -383,6 +383,11 @@ impl Exchange {
                 *req.method_mut() = method.to_http();
                 *req.uri_mut() = uri.clone();
                 *req.headers_mut() = headers.clone();
+                if body.is_empty() && matches!(method, Method::Post | Method::Put) {
+                    // RFC 9110 §8.6 and the Fetch standard: a POST or PUT says its (empty)
+                    // length; hyper sends none for an empty body.
+                    req.headers_mut().entry(http::header::CONTENT_LENGTH).or_insert(HeaderValue::from_static("0"));
+                }
                 if let Some(jar) = jar {
                     add_jar_cookies(req.headers_mut(), jar, &url);
                 }

@@ -174,11 +174,16 @@ impl Client {
         if options.cookies.is_some() {
             return Client::new(options);
         }
-        let mut cache = shared_cache();
-        if let Some(client) = shared_lookup(&mut cache, &options) {
+        if let Some(client) = shared_lookup(&mut shared_cache(), &options) {
             return Ok(client);
         }
+        // Made outside the lock: loading the trust store reads files, and other option sets
+        // must not wait for it. Two callers may make one each; the first in the cache wins.
         let client = Client::new(options.clone())?;
+        let mut cache = shared_cache();
+        if let Some(first) = shared_lookup(&mut cache, &options) {
+            return Ok(first);
+        }
         cache.insert(0, (options, Instant::now(), client.clone()));
         cache.truncate(SHARED_CLIENTS);
         Ok(client)

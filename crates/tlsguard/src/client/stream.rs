@@ -297,9 +297,14 @@ impl BodyStream {
                 if let Some(cap) = self.cap
                     && self.received > cap
                 {
+                    // Named as a buffered body's is: a bomb says which coding inflated it.
+                    let after = match &self.source {
+                        Source::Decoded(_, _, names) => format!(" after decompression ({names})"),
+                        _ => String::new(),
+                    };
                     return self.fail(Error::new(
                         Code::ResponseTooLarge,
-                        format!("response body exceeds max_response_bytes ({cap} bytes)"),
+                        format!("response body exceeds max_response_bytes ({cap} bytes){after}"),
                     ));
                 }
                 Poll::Ready(Some(Ok(chunk)))

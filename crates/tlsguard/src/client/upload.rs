@@ -40,6 +40,13 @@ pub(super) enum Payload {
     Stream(Arc<Mutex<Option<ByteStream>>>, Option<u64>),
 }
 
+impl Payload {
+    /// Whether it is an empty body held in memory (what a request without a body has).
+    pub(super) fn is_empty(&self) -> bool {
+        matches!(self, Self::Bytes(b) if b.is_empty())
+    }
+}
+
 impl Clone for Payload {
     fn clone(&self) -> Self {
         match self {
