@@ -290,18 +290,52 @@ const WebRequest = globalThis.Request;
 
 const RESPONSE = Symbol('tlsguard.response');
 const WITH_BODY = Symbol('tlsguard.withBody');
+const UTF8 = new TextDecoder();
+
+/** A TypeError as Node's fetch gives for a body read twice. */
+function unusable() {
+  return new TypeError('Body is unusable: Body has already been read');
+}
+
+/** One ArrayBuffer of `chunks` (ArrayBuffers), the only one without a copy. */
+function joinChunks(chunks, total) {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(new Uint8Array(c), at);
+    at += c.byteLength;
+  }
+  return out.buffer;
+}
 
 /**
  * A response: Node's `Response` (its `body` a ReadableStream read from the connection as it is
  * consumed) with the request's `url`, `redirected` and `type`, and tlsguard's facts about the
  * connection (`tlsVersion`, `cipherSuite`, `alpn`, `peerCertificates`, `httpVersion`, ...).
+ *
+ * The body is kept as the addon gave it (`#source`: the bytes that came with the head, and the
+ * native body for the rest) until something needs Node's machinery: `arrayBuffer()`, `bytes()`,
+ * `text()` and `json()` read it directly; the first touch of `body` (or `blob()`,
+ * `formData()`, `clone()` of a body still arriving) builds the ReadableStream and an inner
+ * Node Response over it, and from then on every body method is that Response's. A
+ * ReadableStream costs more than a whole small request, so most responses never build one.
  */
 class Response extends WebResponse {
   #facts;
   #certificates;
-  constructor(body, init, token, facts) {
-    super(body, init);
+  #source = null; // { nativeBody, signal, ready, end, failure }, while the body is ours
+  #inner = null; // the Node Response that owns the body once it was materialized
+  #used = false;
+  #init = null;
+  constructor(body, init, token, facts, source) {
+    const ours = token === RESPONSE && source !== undefined && source !== null;
+    super(ours ? null : body, init);
     this.#facts = token === RESPONSE ? facts : null;
+    if (ours) {
+      this.#source = source;
+      this.#init = init;
+    }
   }
   /** The URL of the response (after redirects). */
   get url() {
@@ -357,21 +391,131 @@ class Response extends WebResponse {
     }
     return this.#certificates;
   }
+
+  /** The Node Response that owns the body from now on (its stream built from `#source`). */
+  #materialize() {
+    if (this.#inner === null) {
+      const s = this.#source;
+      // A body already read through the fast path is a used, empty stream (as Node's).
+      const stream = this.#used ? usedStream() : bodyStream(s.nativeBody, s.signal, s.ready, s.end, s.failure);
+      this.#inner = new WebResponse(stream, this.#init);
+      if (this.#used) this.#inner.body.getReader().read();
+    }
+    return this.#inner;
+  }
+  /** The whole body as one ArrayBuffer, read from `#source` (no stream). */
+  #readAll() {
+    if (this.#used) return Promise.reject(unusable());
+    this.#used = true;
+    const { nativeBody, signal, ready, end, failure } = this.#source;
+    if (failure !== null) return Promise.reject(convertError(failure, signal));
+    if (end) return Promise.resolve(ready === null ? new ArrayBuffer(0) : ready);
+    return readRest(nativeBody, signal, ready);
+  }
+
+  get body() {
+    if (this.#source === null) return super.body;
+    return this.#materialize().body;
+  }
+  get bodyUsed() {
+    if (this.#source === null) return super.bodyUsed;
+    return this.#inner === null ? this.#used : this.#inner.bodyUsed;
+  }
+  arrayBuffer() {
+    if (this.#source === null) return super.arrayBuffer();
+    if (this.#inner !== null) return this.#inner.arrayBuffer();
+    return this.#readAll();
+  }
+  bytes() {
+    if (this.#source === null) return super.bytes();
+    if (this.#inner !== null) return this.#inner.bytes();
+    return this.#readAll().then((ab) => new Uint8Array(ab));
+  }
+  text() {
+    if (this.#source === null) return super.text();
+    if (this.#inner !== null) return this.#inner.text();
+    return this.#readAll().then((ab) => UTF8.decode(ab));
+  }
+  json() {
+    if (this.#source === null) return super.json();
+    if (this.#inner !== null) return this.#inner.json();
+    return this.#readAll().then((ab) => JSON.parse(UTF8.decode(ab)));
+  }
+  blob() {
+    if (this.#source === null) return super.blob();
+    return this.#materialize().blob();
+  }
+  formData() {
+    if (this.#source === null) return super.formData();
+    return this.#materialize().formData();
+  }
   /** A copy whose body is a second branch of this one (Node's clone(), keeping the facts). */
   clone() {
-    const copy = super.clone();
     const init = { status: this.status, statusText: this.statusText, headers: this.headers };
-    return new Response(copy.body, init, RESPONSE, this.#facts);
+    if (this.#source === null) return new Response(super.clone().body, init, RESPONSE, this.#facts);
+    if (this.bodyUsed) throw new TypeError('Response.clone: Body has already been consumed.');
+    const s = this.#source;
+    if (this.#inner === null && s.end && s.failure === null) {
+      // The whole body is in hand: the copy reads its own copy of the bytes (a byte stream
+      // takes over the buffers it is given).
+      const ready = s.ready === null ? null : s.ready.slice(0);
+      return new Response(null, init, RESPONSE, this.#facts, { ...s, ready });
+    }
+    return new Response(this.#materialize().clone().body, init, RESPONSE, this.#facts);
   }
   /** The body as a Buffer. */
   buffer() {
     return this.arrayBuffer().then((ab) => Buffer.from(ab));
   }
-  /** This response with `body` instead of its own (read whole, e.g. to check its integrity). */
+  /** This response with `body` (an ArrayBuffer, read whole, e.g. to check its integrity). */
   static [WITH_BODY](res, body) {
     const init = { status: res.status, statusText: res.statusText, headers: res.headers };
-    return new Response(body, init, RESPONSE, res.#facts);
+    return new Response(null, init, RESPONSE, res.#facts, { nativeBody: null, signal: null, ready: body, end: true, failure: null });
   }
+}
+
+/** A ReadableStream already read to its end (the body of a response read through the fast path). */
+function usedStream() {
+  return new ReadableStream({ start: (c) => c.close() });
+}
+
+/**
+ * The rest of a body (after `ready`, what came with the head) pulled chunk by chunk, as one
+ * ArrayBuffer; the request's AbortSignal aborts it (the connection closes).
+ */
+async function readRest(nativeBody, signal, ready) {
+  const chunks = [];
+  let total = 0;
+  if (ready !== null && ready.byteLength > 0) {
+    chunks.push(ready);
+    total = ready.byteLength;
+  }
+  let onAbort = null;
+  if (signal) {
+    if (signal.aborted) {
+      nativeBody.close();
+      throw abortError(signal);
+    }
+    onAbort = () => nativeBody.close();
+    signal.addEventListener('abort', onAbort, { once: true });
+  }
+  try {
+    for (;;) {
+      let ab;
+      try {
+        ab = await pullChunk(nativeBody, signal);
+      } catch (e) {
+        nativeBody.close();
+        throw signal && signal.aborted ? abortError(signal) : e;
+      }
+      if (ab === null) break;
+      chunks.push(ab);
+      total += ab.byteLength;
+    }
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
+  return chunks.length === 0 ? new ArrayBuffer(0) : joinChunks(chunks, total);
 }
 
 /**
@@ -380,8 +524,8 @@ class Response extends WebResponse {
  */
 async function checkIntegrity(res, metadata) {
   if (res.body === null) return res;
-  const body = Buffer.from(await res.arrayBuffer());
-  if (!integrityMatches(metadata, body)) throw new TypeError(`integrity mismatch: the body of ${res.url} does not match ${metadata}`);
+  const body = await res.arrayBuffer();
+  if (!integrityMatches(metadata, Buffer.from(body))) throw new TypeError(`integrity mismatch: the body of ${res.url} does not match ${metadata}`);
   return Response[WITH_BODY](res, body);
 }
 
@@ -466,11 +610,11 @@ function makeResponse(r, req, signal) {
   const method = req.method;
   const status = r[0];
   const nativeBody = r[12];
-  let body = null;
+  let source = null;
   if (method === 'HEAD' || NULL_BODY.has(status)) {
     if (!r[14]) nativeBody.close();
   } else {
-    body = bodyStream(nativeBody, signal, r[13], r[14], r[15]);
+    source = { nativeBody, signal, ready: r[13], end: r[14], failure: r[15] };
   }
   const facts = {
     url: r[3],
@@ -484,7 +628,7 @@ function makeResponse(r, req, signal) {
     peers: r[11],
     type: r[4] > 0 && new URL(r[3]).origin !== new URL(req.url, r[3]).origin ? 'cors' : 'basic',
   };
-  return new Response(body, { status, statusText: r[1], headers: headerList(r[2]) }, RESPONSE, facts);
+  return new Response(null, { status, statusText: r[1], headers: headerList(r[2]) }, RESPONSE, facts, source);
 }
 
 // ---------------------------------------------------------------- requests
