@@ -988,6 +988,23 @@ def report(paths, out):
         if ng:
             L += ["nginx worker CPU per request (µs; all rows and rounds, total CPU / total requests):", ""]
             L += md_table(["workload", "nginx µs/req"], ng, "lr")
+    # -- the client's own CPU per request (its rusage: user + sys of the process and its threads,
+    # start-up included), so a row that waits on the server shows as such next to its throughput.
+    cw = [w for w in HTTP_W + ["M1", "S1"] if any(r["status"] == "ok" and r["workload"] == w for r in P.runs)]
+    if cw:
+        def cpu_per_req(row, w):
+            xs = [(r["cpu_user_s"] + r["cpu_sys_s"]) / r["n"] * 1e6 for r in P.ok.get((row, w), [])
+                  if r.get("cpu_user_s") is not None and r.get("n")]
+            return median(xs)
+        rows_cpu = []
+        for row in sorted({r for (r, w) in P.ok if w in cw}):
+            cells = [cpu_per_req(row, w) for w in cw]
+            if any(c is not None for c in cells):
+                rows_cpu.append([row] + [fmt(c) if c is not None else "–" for c in cells])
+        if rows_cpu:
+            L += ["## Client CPU per request (µs: user + sys of the client process and its threads, "
+                  "median over rounds; start-up included)", ""]
+            L += md_table(["row"] + cw, rows_cpu, "l" + "r" * len(cw))
     # -- failures and skips
     failed = [r for r in P.runs if r["status"] == "failed"]
     skipped = sorted({(r["row"], r["workload"]) for r in P.runs if r["status"] == "skipped"}
