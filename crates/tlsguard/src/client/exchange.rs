@@ -297,7 +297,7 @@ fn response_head(
         history,
         location,
         http_version,
-        tls: parts.extensions.get::<TlsInfo>().cloned(),
+        tls: parts.extensions.get::<std::sync::Arc<TlsInfo>>().cloned(),
         elapsed: started.elapsed(),
         attempts,
         peer_certificates: std::sync::OnceLock::new(),

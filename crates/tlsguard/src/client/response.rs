@@ -32,7 +32,8 @@ pub struct ResponseHead {
     pub(super) history: Vec<Redirect>,
     pub(super) location: Option<String>,
     pub(super) http_version: &'static str,
-    pub(super) tls: Option<TlsInfo>,
+    /// Shared by every response of the connection (one copy of the peer chain).
+    pub(super) tls: Option<std::sync::Arc<TlsInfo>>,
     pub(super) elapsed: Duration,
     /// Attempts made (1 unless a retry policy retried).
     pub(super) attempts: u32,
@@ -136,7 +137,7 @@ impl ResponseHead {
 
     /// What the TLS handshake negotiated (`None` for `http://`).
     pub fn tls(&self) -> Option<&TlsInfo> {
-        self.tls.as_ref()
+        self.tls.as_deref()
     }
 
     /// The certificates the server presented, leaf first (empty for `http://`). Checked on
@@ -286,14 +287,14 @@ mod tests {
             history: Vec::new(),
             location: None,
             http_version: "HTTP/1.1",
-            tls: Some(TlsInfo {
+            tls: Some(std::sync::Arc::new(TlsInfo {
                 version: crate::tls::TlsVersion::Tls13,
                 cipher_suite: String::new(),
                 alpn: None,
                 peer_certificates: ders,
                 warnings: Vec::new(),
                 resumed: false,
-            }),
+            })),
             elapsed: Duration::ZERO,
             attempts: 1,
             peer_certificates: OnceLock::new(),
