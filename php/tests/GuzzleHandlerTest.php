@@ -424,6 +424,18 @@ final class GuzzleHandlerTest extends TestCase
         $this->assertSame('fulfilled', $results[0]['state']);
         $this->assertInstanceOf(ConnectException::class, $results[1]['reason']);
         $this->assertInstanceOf(ClientException::class, $results[2]['reason']);
+        // Guzzle's Pool (EachPromise) over the handler: 12 requests, 4 at a time, in order.
+        $bodies = [];
+        $requests = function () {
+            for ($i = 0; $i < 12; $i++) {
+                yield new \GuzzleHttp\Psr7\Request('GET', self::base() . "/echo?i=$i");
+            }
+        };
+        (new \GuzzleHttp\Pool($guzzle, $requests(), ['concurrency' => 4, 'fulfilled' => function (ResponseInterface $r, int $i) use (&$bodies): void {
+            $bodies[$i] = json_decode((string) $r->getBody(), true)['query'];
+        }]))->promise()->wait();
+        ksort($bodies);
+        $this->assertSame(array_map(fn ($i) => "i=$i", range(0, 11)), $bodies);
         // A cancelled promise is never sent.
         $sent = 0;
         $p = $guzzle->getAsync(self::base() . '/json');
