@@ -453,6 +453,7 @@ final class GuzzleHandlerTest extends TestCase
     {
         $base = self::base();
         $brotli = (curl_version()['features'] & CURL_VERSION_BROTLI) !== 0;
+        $sink = sys_get_temp_dir() . '/tlsguard-diff-sink-' . getmypid();
         $matrix = [
             ['GET', '/echo', []],
             ['GET', '/echo', ['query' => ['a' => '1', 'b' => ['x', 'y']]]],
@@ -477,6 +478,9 @@ final class GuzzleHandlerTest extends TestCase
             ['GET', '/deflate', []],
             ['GET', '/gzip', ['decode_content' => false]],
             ['GET', '/echo', ['decode_content' => 'gzip']],
+            ['GET', '/echo', ['decode_content' => false]],
+            ['GET', '/status/418', ['http_errors' => false]],
+            ['GET', '/stream?bytes=70000', ['sink' => $sink]],
             ['GET', '/echo', ['headers' => ['Accept-Encoding' => 'br']]],
             ['GET', '/chunked', []],
             ['GET', '/stream?bytes=70000', []],
@@ -512,6 +516,7 @@ final class GuzzleHandlerTest extends TestCase
             $this->assertSame($theirHeaders, $ourHeaders, $what);
             $this->assertSame($theirBody, $ourBody, $what);
         }
+        @unlink($sink);
     }
 
     /** Response headers by lowercase name, Date left out. */
