@@ -546,6 +546,56 @@ final class GuzzleHandlerTest extends TestCase
     }
 
     /**
+     * 256 MiB through Guzzle's Client and the handler with 'stream' => true and with a 'sink'
+     * path, each in a fresh PHP process whose memory_get_peak_usage(true) stays under 16 MiB.
+     */
+    public function testBigDownloadsThroughGuzzleInBoundedMemory(): void
+    {
+        $total = 256 << 20;
+        $sink = sys_get_temp_dir() . '/tlsguard-guzzle-sink-' . getmypid();
+        $script = <<<'PHP'
+            foreach (['Psr/Http/Message/autoload.php', 'Psr/Http/Client/autoload.php', 'GuzzleHttp/autoload.php'] as $f) { require_once "/usr/share/php/$f"; }
+            spl_autoload_register(function ($c) use ($argv) {
+                foreach (['TlsGuard\\Guzzle\\' => 'Guzzle/', 'TlsGuard\\Psr7\\' => 'Psr7/', 'TlsGuard\\Psr18\\' => 'Psr18/'] as $p => $d) {
+                    if (str_starts_with($c, $p)) { require $argv[4] . '/' . $d . str_replace('\\', '/', substr($c, strlen($p))) . '.php'; }
+                }
+            });
+            [$mode, $url, $ca, , $sink] = array_slice($argv, 1);
+            $guzzle = new GuzzleHttp\Client(['handler' => GuzzleHttp\HandlerStack::create(new TlsGuard\Guzzle\Handler(['roots' => 'none', 'ca_file' => $ca]))]);
+            $seen = 0; $ok = true;
+            if ($mode === 'stream') {
+                $body = $guzzle->get($url, ['stream' => true])->getBody();
+                while (!$body->eof()) {
+                    $chunk = $body->read(1 << 20);
+                    if ($chunk !== '' && ord($chunk[0]) !== $seen % 251) { $ok = false; }
+                    $seen += strlen($chunk);
+                }
+            } else {
+                $body = $guzzle->get($url, ['sink' => $sink])->getBody();
+                $seen = filesize($sink);
+                $body->seek($seen - 1);
+                $ok = ord($body->read(1)) === ($seen - 1) % 251;
+            }
+            echo json_encode(['bytes' => $seen, 'ok' => $ok, 'peak' => memory_get_peak_usage(true)]);
+            PHP;
+        foreach (['stream', 'sink'] as $mode) {
+            $php = tempnam(sys_get_temp_dir(), 'down') . '.php';
+            file_put_contents($php, "<?php\n" . $script);
+            try {
+                $out = FeaturesTest::exec([PHP_BINARY, '-n', '-d', 'extension=' . FeaturesTest::extensionPath(), $php,
+                    $mode, self::base() . "/stream?bytes=$total", Kit::get()->pki('root_ca'), dirname(__DIR__) . '/src', $sink]);
+            } finally {
+                unlink($php);
+                @unlink($sink);
+            }
+            $v = json_decode($out, true);
+            $this->assertIsArray($v, $out);
+            $this->assertSame([$total, true], [$v['bytes'], $v['ok']], $mode);
+            $this->assertLessThan(16 << 20, $v['peak'], "$mode: memory_get_peak_usage(true): $out");
+        }
+    }
+
+    /**
      * 200 MiB of multipart upload from a file, through Guzzle's multipart option (a
      * MultipartStream: spooled to a temporary file, then streamed from disk) and through the
      * native client's multipart (streamed from the file), in a fresh PHP process whose
