@@ -4,6 +4,9 @@
  * the extension defines these. php/tests/StubsTest.php checks it against the loaded
  * extension's reflection.
  *
+ * The Composer package's own classes (TlsGuard\Psr18\Client, TlsGuard\Guzzle\Handler,
+ * TlsGuard\Psr7\Stream) are plain PHP in php/src, typed there.
+ *
  * Option arrays use the core's snake_case names. Durations are seconds (float); times are
  * Unix seconds (int) or DateTimeInterface.
  */

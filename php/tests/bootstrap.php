@@ -14,7 +14,7 @@ foreach (['Psr/Http/Message/autoload.php', 'Psr/Http/Client/autoload.php', 'Nyho
 }
 spl_autoload_register(function (string $class): void {
     // composer.json's autoload and autoload-dev.
-    foreach (['TlsGuard\\Psr18\\' => '/../src/Psr18/', 'TlsGuard\\Tests\\' => '/'] as $prefix => $dir) {
+    foreach (['TlsGuard\\Psr18\\' => '/../src/Psr18/', 'TlsGuard\\Psr7\\' => '/../src/Psr7/', 'TlsGuard\\Guzzle\\' => '/../src/Guzzle/', 'TlsGuard\\Tests\\' => '/'] as $prefix => $dir) {
         if (str_starts_with($class, $prefix)) {
             $file = __DIR__ . $dir . str_replace('\\', '/', substr($class, strlen($prefix))) . '.php';
             if (is_file($file)) {
