@@ -80,85 +80,174 @@ pub struct ChainReport {
 /// Verifies a chain (PEM text or one DER certificate; leaf first, then intermediates).
 ///
 /// `Err` only for bad input (`INVALID_PEM`, `INVALID_ARGUMENT`, `IO`); a refused chain gives
-/// `Ok(report)` with `report.ok == false` and `report.error` set.
+/// `Ok(report)` with `report.ok == false` and `report.error` set. Loads the trust on every
+/// call: to verify many chains against one trust, build a [`Verifier`] once.
 pub fn verify_chain(chain: &[u8], opts: &VerifyOptions) -> Result<ChainReport> {
-    verify_ders(certificate_ders(chain)?, opts)
+    let ders = certificate_ders(chain)?;
+    Verifier::new(opts)?.verify_ders(ders, opts.hostname.as_deref(), opts.at)
 }
 
 /// [`verify_chain`] for a chain given as DER certificates, leaf first.
 pub fn verify_chain_der(chain: &[&[u8]], opts: &VerifyOptions) -> Result<ChainReport> {
-    verify_ders(chain.iter().map(|d| rustls::pki_types::CertificateDer::from(d.to_vec())).collect(), opts)
+    Verifier::new(opts)?.verify_der(chain, opts.hostname.as_deref(), opts.at)
 }
 
-fn verify_ders(ders: Vec<rustls::pki_types::CertificateDer<'static>>, opts: &VerifyOptions) -> Result<ChainReport> {
-    let presented: Vec<Certificate> =
-        ders.iter().map(|d| Ok(Certificate::checked(d.clone())?)).collect::<Result<_>>()?;
-    let store = TrustStore::load(&opts.trust)?;
-    let server_name = match &opts.hostname {
-        Some(h) => Some(
-            ServerName::try_from(h.trim_start_matches('[').trim_end_matches(']').to_owned())
-                .map_err(|_| Error::invalid(format!("hostname: {h:?} is not a valid DNS name or IP address")))?,
-        ),
-        None => None,
-    };
-    let at = opts.at.unwrap_or_else(crate::cert::unix_now);
-    if at < 0 {
-        return Err(Error::invalid(format!("at: {at} is before 1970")));
+/// A prepared chain verifier: the trust (roots, CA files, pins, CRLs) loaded once and the
+/// policy fixed, then [`Verifier::verify`] per chain, as pyca's
+/// `PolicyBuilder().store(...).build_server_verifier(...)`. The same verifier as the client's,
+/// so its verdicts are the ones a request would give.
+///
+/// ```no_run
+/// # fn main() -> tlsguard::Result<()> {
+/// let mut opts = tlsguard::VerifyOptions::default();
+/// opts.trust.ca_file = Some("ca.pem".into());
+/// let verifier = tlsguard::Verifier::new(&opts)?;
+/// let report = verifier.verify(&std::fs::read("chain.pem")?, Some("example.com"), None)?;
+/// println!("{}", if report.ok { "trusted" } else { "refused" });
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Verifier {
+    store: std::sync::Arc<TrustStore>,
+    provider: std::sync::Arc<rustls::crypto::CryptoProvider>,
+    purpose: Purpose,
+    max_chain_depth: Option<usize>,
+    fetch_missing_intermediates: bool,
+    aia_allow_private: bool,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("purpose", &self.purpose)
+            .field("max_chain_depth", &self.max_chain_depth)
+            .field("fetch_missing_intermediates", &self.fetch_missing_intermediates)
+            .finish_non_exhaustive()
     }
-    let now = UnixTime::since_unix_epoch(std::time::Duration::from_secs(at as u64));
-    let provider = rustls::crypto::aws_lc_rs::default_provider();
-    let (leaf, intermediates) =
-        ders.split_first().ok_or_else(|| Error::new(Code::InvalidPem, "no certificate given"))?;
-    match crate::aia::verify_fetching(
-        &store,
-        &provider,
-        leaf,
-        intermediates,
-        server_name.as_ref(),
-        now,
-        opts.purpose,
-        opts.fetch_missing_intermediates,
-        opts.aia_allow_private,
-    ) {
-        Ok(verified) => {
-            // The path is mostly the presented certificates: share them (and their summaries).
-            let path: Vec<Certificate> = verified
-                .path
-                .into_iter()
-                .filter_map(|d| match presented.iter().find(|p| *p.der() == d) {
-                    Some(p) => Some(p.clone()),
-                    None => Certificate::checked(d).ok(),
-                })
-                .collect();
-            if let Some(max) = opts.max_chain_depth {
-                // Self-issued intermediates (a CA re-keyed under its own name) do not count
-                // (RFC 5280 6.1.4 (l)).
-                let intermediates = path.iter().skip(1).filter(|c| !c.is_self_issued()).count();
-                if intermediates > max {
-                    let e = Error::new(
-                        Code::CertInvalid,
-                        format!("the verified path has {intermediates} intermediates, more than max_chain_depth={max}"),
-                    )
-                    .with_chain(presented.clone());
-                    return Ok(ChainReport {
-                        ok: false,
-                        error: Some(e),
-                        path: Vec::new(),
-                        presented,
-                        at,
-                        warnings: Vec::new(),
-                    });
-                }
+}
+
+impl Verifier {
+    /// Loads the trust of `opts` and fixes its policy (`purpose`, `max_chain_depth`, the
+    /// intermediate fetching). `opts.hostname` and `opts.at` are not used: they are
+    /// arguments of each [`Verifier::verify`].
+    pub fn new(opts: &VerifyOptions) -> Result<Self> {
+        Ok(Self {
+            store: std::sync::Arc::new(TrustStore::load(&opts.trust)?),
+            provider: std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider()),
+            purpose: opts.purpose,
+            max_chain_depth: opts.max_chain_depth,
+            fetch_missing_intermediates: opts.fetch_missing_intermediates,
+            aia_allow_private: opts.aia_allow_private,
+        })
+    }
+
+    /// A verifier from options by name ([`VerifyOptions::from_json`] without `hostname` and
+    /// `at`, which each call takes).
+    pub fn from_json(value: &serde_json::Value) -> Result<Self> {
+        for per_call in ["hostname", "at"] {
+            if value.get(per_call).is_some_and(|v| !v.is_null()) {
+                return Err(Error::invalid(format!(
+                    "Verifier: {per_call} is an argument of verify(), not an option of the verifier"
+                )));
             }
-            Ok(ChainReport {
-                ok: true,
-                error: None,
-                path,
-                presented,
-                at,
-                warnings: verified.warnings.into_iter().map(crate::text::safe_owned).collect(),
-            })
         }
-        Err(e) => Ok(ChainReport { ok: false, error: Some(e), path: Vec::new(), presented, at, warnings: Vec::new() }),
+        Self::new(&VerifyOptions::from_json(value)?)
+    }
+
+    /// Verifies a chain (PEM text or one DER certificate; leaf first) for `hostname` (not
+    /// checked when `None`) at `at` (Unix seconds; default now): the report of
+    /// [`verify_chain`].
+    pub fn verify(&self, chain: &[u8], hostname: Option<&str>, at: Option<i64>) -> Result<ChainReport> {
+        self.verify_ders(certificate_ders(chain)?, hostname, at)
+    }
+
+    /// [`Verifier::verify`] for a chain given as DER certificates, leaf first.
+    pub fn verify_der(&self, chain: &[&[u8]], hostname: Option<&str>, at: Option<i64>) -> Result<ChainReport> {
+        self.verify_ders(
+            chain.iter().map(|d| rustls::pki_types::CertificateDer::from(d.to_vec())).collect(),
+            hostname,
+            at,
+        )
+    }
+
+    fn verify_ders(
+        &self,
+        ders: Vec<rustls::pki_types::CertificateDer<'static>>,
+        hostname: Option<&str>,
+        at: Option<i64>,
+    ) -> Result<ChainReport> {
+        let presented: Vec<Certificate> =
+            ders.iter().map(|d| Ok(Certificate::checked(d.clone())?)).collect::<Result<_>>()?;
+        let server_name = match hostname {
+            Some(h) => Some(
+                ServerName::try_from(h.trim_start_matches('[').trim_end_matches(']').to_owned())
+                    .map_err(|_| Error::invalid(format!("hostname: {h:?} is not a valid DNS name or IP address")))?,
+            ),
+            None => None,
+        };
+        let at = at.unwrap_or_else(crate::cert::unix_now);
+        if at < 0 {
+            return Err(Error::invalid(format!("at: {at} is before 1970")));
+        }
+        let now = UnixTime::since_unix_epoch(std::time::Duration::from_secs(at as u64));
+        let (leaf, intermediates) =
+            ders.split_first().ok_or_else(|| Error::new(Code::InvalidPem, "no certificate given"))?;
+        match crate::aia::verify_fetching(
+            &self.store,
+            &self.provider,
+            leaf,
+            intermediates,
+            server_name.as_ref(),
+            now,
+            self.purpose,
+            self.fetch_missing_intermediates,
+            self.aia_allow_private,
+        ) {
+            Ok(verified) => {
+                // The path is mostly the presented certificates: share them (and their summaries).
+                let path: Vec<Certificate> = verified
+                    .path
+                    .into_iter()
+                    .filter_map(|d| match presented.iter().find(|p| *p.der() == d) {
+                        Some(p) => Some(p.clone()),
+                        None => Certificate::checked(d).ok(),
+                    })
+                    .collect();
+                if let Some(max) = self.max_chain_depth {
+                    // Self-issued intermediates (a CA re-keyed under its own name) do not count
+                    // (RFC 5280 6.1.4 (l)).
+                    let intermediates = path.iter().skip(1).filter(|c| !c.is_self_issued()).count();
+                    if intermediates > max {
+                        let e = Error::new(
+                            Code::CertInvalid,
+                            format!(
+                                "the verified path has {intermediates} intermediates, more than max_chain_depth={max}"
+                            ),
+                        )
+                        .with_chain(presented.clone());
+                        return Ok(ChainReport {
+                            ok: false,
+                            error: Some(e),
+                            path: Vec::new(),
+                            presented,
+                            at,
+                            warnings: Vec::new(),
+                        });
+                    }
+                }
+                Ok(ChainReport {
+                    ok: true,
+                    error: None,
+                    path,
+                    presented,
+                    at,
+                    warnings: verified.warnings.into_iter().map(crate::text::safe_owned).collect(),
+                })
+            }
+            Err(e) => {
+                Ok(ChainReport { ok: false, error: Some(e), path: Vec::new(), presented, at, warnings: Vec::new() })
+            }
+        }
     }
 }

@@ -223,3 +223,39 @@ fn offline_refusals_carry_their_facts() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_prepared_verifier_gives_verify_chains_verdicts_for_each_host_and_time() {
+    let kit = Kit::start_temp().unwrap();
+    let full = std::fs::read(kit.pki("fullchain")).unwrap();
+    let mut o = opts(&kit, "ignored.example");
+    // The verifier keeps the trust and the policy; hostname and time are per call.
+    let verifier = tlsguard::Verifier::new(&o).unwrap();
+    o.hostname = Some("localhost".into());
+    let ok = verifier.verify(&full, Some("localhost"), None).unwrap();
+    assert!(ok.ok, "{:?}", ok.error);
+    assert_eq!(ok.path.len(), 2);
+    assert_eq!(ok.path[0].fingerprint_sha256, verify_chain(&full, &o).unwrap().path[0].fingerprint_sha256);
+    let wrong = verifier.verify(&full, Some("example.org"), None).unwrap();
+    assert_eq!(wrong.error.unwrap().code(), Code::CertHostnameMismatch);
+    assert!(verifier.verify(&full, None, None).unwrap().ok, "no hostname: not checked");
+    let expired = verifier.verify(&full, Some("localhost"), Some(ok.path[0].not_after + 86_400 * 2)).unwrap();
+    assert_eq!(expired.error.unwrap().code(), Code::CertExpired);
+    let leaf = tlsguard::parse_certificates(&full).unwrap()[0].to_pem();
+    let missing = verifier.verify(leaf.as_bytes(), Some("localhost"), None).unwrap();
+    assert_eq!(missing.error.unwrap().code(), Code::CertIncompleteChain);
+    // DER input, and bad input as errors.
+    let ders: Vec<Vec<u8>> = tlsguard::parse_certificates(&full).unwrap().iter().map(|c| c.der().to_vec()).collect();
+    let refs: Vec<&[u8]> = ders.iter().map(Vec::as_slice).collect();
+    assert!(verifier.verify_der(&refs, Some("localhost"), None).unwrap().ok);
+    assert_eq!(verifier.verify(b"junk", None, None).unwrap_err().code(), Code::InvalidPem);
+    assert_eq!(verifier.verify(&full, Some("bad host!"), None).unwrap_err().code(), Code::InvalidArgument);
+    // Another trust: the kit's root is not in Mozilla's.
+    let mozilla = tlsguard::Verifier::from_json(&serde_json::json!({"roots": "mozilla", "use_env": false})).unwrap();
+    assert_eq!(mozilla.verify(&full, Some("localhost"), None).unwrap().error.unwrap().code(), Code::CertUnknownIssuer);
+    // Per-call facts are refused as options, bad options as ever.
+    let e = tlsguard::Verifier::from_json(&serde_json::json!({"hostname": "a.test"})).unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    assert!(e.message().contains("argument of verify()"), "{e}");
+    assert_eq!(tlsguard::Verifier::from_json(&serde_json::json!({"rots": "none"})).unwrap_err().code(), Code::InvalidArgument);
+}
