@@ -309,6 +309,13 @@ export interface ChainReport {
 
 export declare function verifyChain(chain: string | Buffer | Uint8Array | Array<Certificate | Buffer | Uint8Array>, options?: VerifyOptions): ChainReport;
 
+/** A prepared chain verifier: the trust loaded once, then `verify()` per chain (verifyChain's report). */
+export declare class Verifier {
+  constructor(options?: Omit<VerifyOptions, 'hostname' | 'at'>);
+  /** `hostname` is not checked when absent; `at` defaults to now. */
+  verify(chain: string | Buffer | Uint8Array | Array<Certificate | Buffer | Uint8Array>, hostname?: string | null, at?: Date | number | null): ChainReport;
+}
+
 export interface LintOptions {
   /** The private key: a path (its permissions are checked too) or PEM. */
   key?: string | Buffer;

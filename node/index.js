@@ -1251,14 +1251,37 @@ function chainReport(r) {
  * `purpose`, `maxChainDepth`, `fetchMissingIntermediates` and the trust options.
  */
 function verifyChain(chain, options) {
-  let input;
-  if (Array.isArray(chain)) {
-    input = chain.map((c, i) => (c instanceof Certificate ? c.der : bytes(`chain[${i}]`, c)));
-  } else {
-    input = data('chain', chain);
-  }
   const o = plainOptions('options', options);
-  return chainReport(callSync(() => native.verifyChain(input, o)));
+  return chainReport(callSync(() => native.verifyChain(chainInput(chain), o)));
+}
+
+/** A chain argument as the addon takes it: PEM/DER bytes, or DER buffers (leaf first). */
+function chainInput(chain) {
+  if (Array.isArray(chain)) return chain.map((c, i) => (c instanceof Certificate ? c.der : bytes(`chain[${i}]`, c)));
+  return data('chain', chain);
+}
+
+/**
+ * A prepared chain verifier: the trust loaded once (`verifyChain`'s options without
+ * `hostname` and `at`), then `verify(chain, hostname, at)` per chain, with verifyChain's report.
+ */
+class Verifier {
+  #native;
+  constructor(options) {
+    const o = plainOptions('options', options);
+    this.#native = callSync(() => new native.NativeVerifier(o));
+  }
+
+  /** Verifies `chain` (leaf first) for `hostname` (not checked when absent) at `at` (Date or ms; default now). */
+  verify(chain, hostname, at) {
+    const input = chainInput(chain);
+    if (hostname !== undefined && hostname !== null && typeof hostname !== 'string') throw new TypeError('hostname must be a string');
+    let ms;
+    if (at instanceof Date) ms = at.getTime();
+    else if (typeof at === 'number') ms = at;
+    else if (at !== undefined && at !== null) throw new TypeError('at must be a Date or epoch milliseconds');
+    return chainReport(callSync(() => this.#native.verify(input, hostname ?? undefined, ms)));
+  }
 }
 
 /** Lints a deployment bundle (PEM, leaf first). Options: `key`, `hostnames`, `warnDays`, `at`. */
@@ -1321,6 +1344,7 @@ module.exports = {
   Certificate,
   loadCertificates,
   verifyChain,
+  Verifier,
   lint,
   inspect,
   audit,

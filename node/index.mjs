@@ -2,7 +2,7 @@
 import tlsguard from './index.js';
 
 export const {
-  fetch, Client, Response, Certificate, loadCertificates, verifyChain, lint,
+  fetch, Client, Response, Certificate, loadCertificates, verifyChain, Verifier, lint,
   inspect, audit, trustReport, TlsGuardError, errorCodes, lintCodes, version,
 } = tlsguard;
 export default tlsguard;

@@ -102,6 +102,17 @@ export declare class NativeUpload {
   fail(message: string): void
 }
 
+/** `tlsguard::Verifier`: the trust loaded once, then `verify` per chain. */
+export declare class NativeVerifier {
+  /** `verifyChain`'s options without `hostname` and `at` (arguments of `verify`). */
+  constructor(options?: any | undefined | null)
+  /**
+   * Verifies a chain (PEM text or one DER certificate, or DER certificates; leaf first) for
+   * `hostname` (not checked when absent) at `at` (epoch milliseconds; default now).
+   */
+  verify(chain: string | Buffer | Array<Buffer>, hostname?: string | undefined | null, at?: number | undefined | null): ChainReportObject
+}
+
 /**
  * Test hook: panics inside the binding, synchronously or inside the async work, so the test
  * suite can prove a panic becomes a `TlsGuardError` (code `INTERNAL`) and the process lives.

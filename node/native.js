@@ -840,6 +840,7 @@ module.exports.NativeAbort = nativeBinding.NativeAbort
 module.exports.NativeBody = nativeBinding.NativeBody
 module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.NativeUpload = nativeBinding.NativeUpload
+module.exports.NativeVerifier = nativeBinding.NativeVerifier
 module.exports.__testPanic = nativeBinding.__testPanic
 module.exports.audit = nativeBinding.audit
 module.exports.certificateFieldNames = nativeBinding.certificateFieldNames

@@ -3,7 +3,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const { Certificate, loadCertificates, verifyChain, lint, inspect, trustReport, TlsGuardError, lintCodes, fetch } = require('..');
+const { Certificate, loadCertificates, verifyChain, Verifier, lint, inspect, trustReport, TlsGuardError, lintCodes, fetch } = require('..');
 const { startKit } = require('./kit.js');
 
 let kit, pki;
@@ -63,6 +63,30 @@ test('verifyChain: ok, refused with the code a request gives, `at` as a Date', (
   assert.equal(wrong.error.code, 'CERT_HOSTNAME_MISMATCH');
   const missing = verifyChain(fs.readFileSync(pki.server_missing_intermediate_chain), opts);
   assert.equal(missing.error.code, 'CERT_INCOMPLETE_CHAIN');
+});
+
+test('a prepared Verifier gives verifyChain\'s verdicts, host and time per call', () => {
+  const v = new Verifier({ roots: 'none', caFile: pki.root_ca });
+  const good = fs.readFileSync(pki.server_good_chain, 'utf8');
+  const ok = v.verify(good, 'localhost');
+  assert.equal(ok.ok, true, ok.error && ok.error.message);
+  assert.ok(ok.path[0] instanceof Certificate);
+  assert.equal(v.verify(Buffer.from(good), 'localhost').ok, true);
+  assert.equal(v.verify(loadCertificates(pki.server_good_chain), 'localhost').ok, true);
+  assert.equal(v.verify(good).ok, true, 'no hostname: not checked');
+  assert.equal(v.verify(good, 'other.example').error.code, 'CERT_HOSTNAME_MISMATCH');
+  const expired = fs.readFileSync(pki.server_expired_chain);
+  assert.equal(v.verify(expired, 'localhost').error.code, 'CERT_EXPIRED');
+  const leaf = loadCertificates(pki.server_expired_chain)[0];
+  assert.equal(v.verify(expired, 'localhost', new Date(leaf.notAfter.getTime() - 3600e3)).ok, true);
+  assert.equal(v.verify(expired, 'localhost', leaf.notAfter.getTime() - 3600e3).ok, true);
+  const missing = fs.readFileSync(pki.server_missing_intermediate_chain);
+  assert.equal(v.verify(missing, 'localhost').error.code, verifyChain(missing, { roots: 'none', caFile: pki.root_ca, hostname: 'localhost' }).error.code);
+  assert.throws(() => v.verify('junk'), (e) => e instanceof TlsGuardError && e.code === 'INVALID_PEM');
+  assert.throws(() => v.verify(good, 'bad host!'), (e) => e.code === 'INVALID_ARGUMENT');
+  assert.throws(() => v.verify(good, 'localhost', 'tomorrow'), TypeError);
+  assert.throws(() => new Verifier({ hostname: 'a.test' }), (e) => e.code === 'INVALID_ARGUMENT' && /argument of verify\(\)/.test(e.message));
+  assert.throws(() => new Verifier({ caFile: '/nonexistent.pem' }), (e) => e.code === 'IO');
 });
 
 test('lint finds deployment problems', () => {

@@ -80,6 +80,39 @@ def test_verify_chain(kit: Any) -> None:
     assert tlsguard.verify_chain(chain, roots="none", ca_file=root, at=int(future.timestamp())).error.code == "CERT_EXPIRED"
 
 
+def test_prepared_verifier(kit: Any, tmp_path: Path) -> None:
+    chain = read(kit, "fullchain")
+    verifier = tlsguard.Verifier(roots="none", ca_file=kit.pki("root_ca"))
+    ok = verifier.verify(chain, "localhost")
+    assert ok.ok and len(ok.path) == 2 and ok.path[0].fingerprint_sha256 == ok.presented[0].fingerprint_sha256
+    assert verifier.verify(tlsguard.load_certificates(chain), "localhost").ok
+    assert verifier.verify(chain).ok  # no hostname: not checked
+    bad = verifier.verify(chain, "wrong.example")
+    assert bad.error is not None and bad.error.code == "CERT_HOSTNAME_MISMATCH"
+    future = datetime.datetime.now(UTC) + datetime.timedelta(days=3650)
+    assert verifier.verify(chain, "localhost", at=future).error.code == "CERT_EXPIRED"
+    assert verifier.verify(chain, "localhost", int(future.timestamp())).error.code == "CERT_EXPIRED"
+    # The same verdicts as verify_chain, the trust loaded once.
+    for host in ("localhost", "wrong.example"):
+        one = tlsguard.verify_chain(chain, host, roots="none", ca_file=kit.pki("root_ca"))
+        assert (one.ok, one.error and one.error.code) == (verifier.verify(chain, host).ok, verifier.verify(chain, host).error and verifier.verify(chain, host).error.code)
+    untrusted = tlsguard.Verifier(roots="none", ca_pem=read(kit, "untrusted_root_ca"))
+    assert untrusted.verify(chain, "localhost").error.code == "CERT_UNKNOWN_ISSUER"
+    with pytest.raises(tlsguard.InvalidInput) as info:
+        verifier.verify(b"nope")
+    assert info.value.code == "INVALID_PEM"
+    with pytest.raises(tlsguard.InvalidInput) as info:
+        tlsguard.Verifier(ca_file=tmp_path / "missing.pem")
+    assert info.value.code == "IO"
+    with pytest.raises(tlsguard.InvalidInput):
+        verifier.verify(chain, "bad host!")
+    with pytest.raises(TypeError):
+        tlsguard.Verifier(hostname="a.test")  # type: ignore[call-arg]
+    with pytest.raises(tlsguard.InvalidInput) as info:
+        tlsguard._native.Verifier({"hostname": "a.test"})
+    assert "argument of verify()" in str(info.value)
+
+
 def test_verify_chain_bad_input(kit: Any, tmp_path: Path) -> None:
     with pytest.raises(tlsguard.InvalidInput) as info:
         tlsguard.verify_chain(b"nope")

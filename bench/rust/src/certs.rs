@@ -5,11 +5,11 @@
 //! * `tlsguard` C1-parse: `tlsguard::parse_certificates(leaf PEM)` (PEM decode + x509-parser
 //!   parse, which checks the certificate; its summary, `CertificateInfo` with names as text,
 //!   fingerprint, SPKI pin, ..., is built on first use and not measured, as in the bindings' rows).
-//! * `tlsguard` C1-verify: `tlsguard::verify_chain(leaf PEM + intermediate PEM, options)` with
-//!   only the root trusted (`roots: "none"`, `ca_pem: <root PEM>`, `use_env: false`) and
-//!   `hostname: --host`. The API takes the trust options per call and has no prepared
-//!   verifier, so each call also parses the root PEM into a trust store; the PEM text is read
-//!   from the file once. The chain is checked to verify before the timer starts.
+//! * `tlsguard` C1-verify: a prepared `tlsguard::Verifier` with only the root trusted
+//!   (`roots: "none"`, `ca_pem: <root PEM>`, `use_env: false`), built once (as pyca's
+//!   `build_server_verifier`), then `verifier.verify(leaf PEM + intermediate PEM, --host)` per
+//!   operation (PEM decode, parse, path building, signatures, name check). The chain is checked
+//!   to verify before the timer starts.
 //! * `webpki` C1-verify: rustls-webpki as rustls uses it: `EndEntityCert::try_from(leaf DER)`,
 //!   `verify_for_usage(rustls' aws-lc-rs default provider's algorithms, [root anchor, prepared
 //!   once], [intermediate DER], now, KeyUsage::server_auth(), no revocation, no path check)`,
@@ -53,14 +53,15 @@ pub fn tlsguard(args: &Args) -> Res<Outcome> {
             let mut chain = leaf.clone();
             chain.extend_from_slice(&read("chain", &args.chain)?);
             let root = String::from_utf8(std::fs::read(&args.ca)?)?;
-            let options = tlsguard::VerifyOptions::from_json(&json!({
+            // A prepared verifier (trust loaded once), as pyca's build_server_verifier.
+            let verifier = tlsguard::Verifier::from_json(&json!({
                 "roots": "none",
                 "ca_pem": root,
                 "use_env": false,
-                "hostname": host(args)?,
             }))?;
+            let host = host(args)?;
             let verify = || -> Res<()> {
-                let report = tlsguard::verify_chain(black_box(&chain), &options)?;
+                let report = verifier.verify(black_box(&chain), Some(host), None)?;
                 match report.error {
                     None if report.ok => Ok(()),
                     Some(e) => Err(format!("the chain did not verify: {e}").into()),

@@ -44,14 +44,55 @@ pub fn verify_chain(
             }
         };
         let opts = tlsguard::VerifyOptions::from_json(&options)?;
-        let r = tlsguard::verify_chain(&data, &opts)?;
-        Ok(ChainReportObject {
-            ok: r.ok,
-            error: r.error.as_ref().map(error_info),
-            path: der_buffers(&r.path),
-            presented: der_buffers(&r.presented),
-            at: ms(r.at),
-            warnings: r.warnings,
-        })
+        Ok(report_object(tlsguard::verify_chain(&data, &opts)?))
     })
+}
+
+fn report_object(r: tlsguard::ChainReport) -> ChainReportObject {
+    ChainReportObject {
+        ok: r.ok,
+        error: r.error.as_ref().map(error_info),
+        path: der_buffers(&r.path),
+        presented: der_buffers(&r.presented),
+        at: ms(r.at),
+        warnings: r.warnings,
+    }
+}
+
+/// `tlsguard::Verifier`: the trust loaded once, then `verify` per chain.
+#[napi]
+pub struct NativeVerifier(tlsguard::Verifier);
+
+#[napi]
+impl NativeVerifier {
+    /// `verifyChain`'s options without `hostname` and `at` (arguments of `verify`).
+    #[napi(constructor, catch_unwind)]
+    pub fn new(env: Env, options: Option<serde_json::Value>) -> Result<Self> {
+        let options = convert::options(options.unwrap_or_default());
+        Ok(NativeVerifier(guard(&env, || Ok(tlsguard::Verifier::from_json(&options)?))?))
+    }
+
+    /// Verifies a chain (PEM text or one DER certificate, or DER certificates; leaf first) for
+    /// `hostname` (not checked when absent) at `at` (epoch milliseconds; default now).
+    #[napi(catch_unwind)]
+    pub fn verify(
+        &self,
+        env: &Env,
+        chain: Either3<String, BufferSlice, Vec<BufferSlice>>,
+        hostname: Option<String>,
+        at: Option<f64>,
+    ) -> Result<ChainReportObject> {
+        let at = at.map(|ms| (ms / 1000.0).floor() as i64);
+        guard(env, || {
+            let r = match &chain {
+                Either3::A(s) => self.0.verify(s.as_bytes(), hostname.as_deref(), at)?,
+                Either3::B(b) => self.0.verify(b, hostname.as_deref(), at)?,
+                Either3::C(list) => {
+                    let ders: Vec<&[u8]> = list.iter().map(|b| &b[..]).collect();
+                    self.0.verify_der(&ders, hostname.as_deref(), at)?
+                }
+            };
+            Ok(report_object(r))
+        })
+    }
 }

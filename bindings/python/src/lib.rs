@@ -43,6 +43,7 @@ fn tlsguard_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<trust::TrustReport>()?;
     m.add_class::<trust::TrustSource>()?;
     m.add_class::<verify::ChainReport>()?;
+    m.add_class::<verify::Verifier>()?;
     m.add_class::<lint::Finding>()?;
     m.add_class::<inspect::ServerReport>()?;
     m.add_class::<inspect::AuditReport>()?;

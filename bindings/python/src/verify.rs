@@ -83,6 +83,53 @@ pub fn verify_chain(
         Chain::Data(data) => tlsguard::verify_chain(data, &opts),
         Chain::Ders(ders) => tlsguard::verify_chain_der(&ders.iter().map(Vec::as_slice).collect::<Vec<_>>(), &opts),
     })?;
+    chain_report(py, report)
+}
+
+/// `tlsguard::Verifier`: the trust loaded once, then `verify(chain, hostname, at)` per chain.
+#[pyclass(module = "tlsguard._native", name = "Verifier", frozen)]
+pub struct Verifier(tlsguard::Verifier);
+
+#[pymethods]
+impl Verifier {
+    /// `options`: `verify_chain`'s, without `hostname` and `at` (arguments of `verify`).
+    #[new]
+    #[pyo3(signature = (options=None))]
+    fn new(py: Python<'_>, options: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let json = convert::options_json(options, None)?;
+        Ok(Verifier(crate::errors::run(py, move || tlsguard::Verifier::from_json(&json))?))
+    }
+
+    /// Verifies `chain` (leaf first) for `hostname` (not checked when None) at `at` (a
+    /// datetime or Unix seconds; default now).
+    #[pyo3(signature = (chain, hostname=None, at=None))]
+    fn verify(
+        &self,
+        py: Python<'_>,
+        chain: &Bound<'_, PyAny>,
+        hostname: Option<String>,
+        at: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<ChainReport> {
+        let chain = chain_input(chain)?;
+        let at = match at.filter(|a| !a.is_none()) {
+            Some(a) => Some(convert::unix_time("at", a)?),
+            None => None,
+        };
+        let v = &self.0;
+        let host = hostname.as_deref();
+        let report = crate::errors::run(py, move || match &chain {
+            Chain::Data(data) => v.verify(data, host, at),
+            Chain::Ders(ders) => v.verify_der(&ders.iter().map(Vec::as_slice).collect::<Vec<_>>(), host, at),
+        })?;
+        chain_report(py, report)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("{:?}", self.0)
+    }
+}
+
+fn chain_report(py: Python<'_>, report: tlsguard::ChainReport) -> PyResult<ChainReport> {
     let error = match &report.error {
         Some(e) => Some(exception_instance(py, e)?.unbind()),
         None => None,

@@ -74,6 +74,7 @@ __all__ = [
     "Certificate",
     "load_certificates",
     "verify_chain",
+    "Verifier",
     "ChainReport",
     "lint",
     "Finding",
@@ -937,6 +938,63 @@ def verify_chain(
         aia_allow_private=aia_allow_private,
     )
     return _native.verify_chain(chain, opts, at)
+
+
+class Verifier:
+    """A prepared chain verifier: the trust loaded once, then :meth:`verify` per chain.
+
+    Takes :func:`verify_chain`'s trust and policy options; the host name and the validation
+    time are arguments of each :meth:`verify`, as with pyca's
+    ``PolicyBuilder().store(store).build_server_verifier(subject)``, except that one
+    verifier serves every host name. For many chains it saves loading the trust each time::
+
+        verifier = tlsguard.Verifier(roots="none", ca_file="ca.pem")
+        report = verifier.verify(chain_pem, "example.com")
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(
+        self,
+        *,
+        roots: Optional[str] = None,
+        ca_file: Optional[Union[StrPath, Sequence[StrPath]]] = None,
+        ca_pem: Optional[Union[str, bytes, Sequence[Union[str, bytes]]]] = None,
+        pins: Optional[Union[str, Sequence[str]]] = None,
+        crls: Optional[Union[PemInput, Sequence[PemInput]]] = None,
+        use_env: Optional[bool] = None,
+        purpose: Optional[str] = None,
+        max_chain_depth: Optional[int] = None,
+        fetch_missing_intermediates: Optional[bool] = None,
+        aia_allow_private: Optional[bool] = None,
+    ) -> None:
+        self._native = _native.Verifier(
+            dict(
+                roots=roots,
+                ca_file=ca_file,
+                ca_pem=ca_pem,
+                pins=pins,
+                crls=crls,
+                use_env=use_env,
+                purpose=purpose,
+                max_chain_depth=max_chain_depth,
+                fetch_missing_intermediates=fetch_missing_intermediates,
+                aia_allow_private=aia_allow_private,
+            )
+        )
+
+    def verify(
+        self,
+        chain: Union[str, bytes, Certificate, Sequence[Certificate]],
+        hostname: Optional[str] = None,
+        at: Optional[Time] = None,
+    ) -> ChainReport:
+        """:func:`verify_chain`'s report for ``chain`` (leaf first), for ``hostname`` (not
+        checked when None) at ``at`` (a datetime or Unix seconds; default now)."""
+        return self._native.verify(chain, hostname, at)
+
+    def __repr__(self) -> str:
+        return repr(self._native)
 
 
 def trust_report(

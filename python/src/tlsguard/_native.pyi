@@ -310,6 +310,16 @@ class ChainReport:
     def raise_for_error(self) -> None: ...
 
 @final
+class Verifier:
+    def __init__(self, options: Optional[Mapping[str, Any]] = None) -> None: ...
+    def verify(
+        self,
+        chain: Union[_Data, Certificate, Sequence[Certificate]],
+        hostname: Optional[str] = None,
+        at: Optional[_Time] = None,
+    ) -> ChainReport: ...
+
+@final
 class Finding:
     @property
     def code(self) -> str: ...
