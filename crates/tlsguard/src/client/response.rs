@@ -95,6 +95,16 @@ impl ResponseHead {
         self.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
     }
 
+    /// The cookies this response sets: its `Set-Cookie` headers as a jar would store them from
+    /// its URL (RFC 6265: a `Domain` that does not cover the host, a public suffix, an expired
+    /// or malformed cookie left out), in order (requests' and httpx's `response.cookies`).
+    pub fn cookies(&self) -> Vec<crate::cookies::Cookie> {
+        let Ok(url) = url::Url::parse(self.url()) else { return Vec::new() };
+        let jar = crate::cookies::CookieJar::new();
+        jar.store_response(&url, self.header_all("set-cookie").into_iter().map(str::as_bytes));
+        jar.cookies()
+    }
+
     /// `Err(HTTP_STATUS)` for a 4xx or 5xx status (requests' `raise_for_status`), else `Ok`.
     pub fn error_for_status(&self) -> Result<()> {
         let status = self.status();
