@@ -130,6 +130,33 @@ impl StreamedResponse {
     fn http_version(&self) -> &str {
         self.head.http_version()
     }
+    /// The cookies this response set, name to value (as `Response.cookies`).
+    #[getter]
+    fn cookies<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        crate::response::cookies_dict(py, &self.head)
+    }
+    /// `"TLSv1.2"` or `"TLSv1.3"` (as `Response.tls_version`).
+    #[getter]
+    fn tls_version(&self) -> Option<&str> {
+        self.head.tls().map(|t| t.version.as_str())
+    }
+    #[getter]
+    fn cipher_suite(&self) -> Option<&str> {
+        self.head.tls().map(|t| t.cipher_suite.as_str())
+    }
+    #[getter]
+    fn alpn(&self) -> Option<&str> {
+        self.head.tls().and_then(|t| t.alpn.as_deref())
+    }
+    #[getter]
+    fn tls_warnings(&self) -> Vec<&str> {
+        self.head.tls().map(|t| t.warnings.iter().map(String::as_str).collect()).unwrap_or_default()
+    }
+    /// The server's certificates, leaf first.
+    #[getter]
+    fn peer_certificates(&self) -> Vec<crate::cert::Certificate> {
+        self.head.peer_certificates().iter().cloned().map(crate::cert::Certificate::from).collect()
+    }
     /// Response headers (case-insensitive; `get_all` for every value).
     #[getter]
     fn headers(&mut self, py: Python<'_>) -> PyResult<Py<Headers>> {
@@ -304,6 +331,33 @@ impl AsyncStream {
     #[getter]
     fn http_version(&self) -> &str {
         self.head.http_version()
+    }
+    /// The cookies this response set, name to value (as `Response.cookies`).
+    #[getter]
+    fn cookies<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        crate::response::cookies_dict(py, &self.head)
+    }
+    /// `"TLSv1.2"` or `"TLSv1.3"` (as `Response.tls_version`).
+    #[getter]
+    fn tls_version(&self) -> Option<&str> {
+        self.head.tls().map(|t| t.version.as_str())
+    }
+    #[getter]
+    fn cipher_suite(&self) -> Option<&str> {
+        self.head.tls().map(|t| t.cipher_suite.as_str())
+    }
+    #[getter]
+    fn alpn(&self) -> Option<&str> {
+        self.head.tls().and_then(|t| t.alpn.as_deref())
+    }
+    #[getter]
+    fn tls_warnings(&self) -> Vec<&str> {
+        self.head.tls().map(|t| t.warnings.iter().map(String::as_str).collect()).unwrap_or_default()
+    }
+    /// The server's certificates, leaf first.
+    #[getter]
+    fn peer_certificates(&self) -> Vec<crate::cert::Certificate> {
+        self.head.peer_certificates().iter().cloned().map(crate::cert::Certificate::from).collect()
     }
     #[getter]
     fn headers(&self, py: Python<'_>) -> PyResult<Py<Headers>> {
