@@ -316,6 +316,22 @@ mod tests {
     }
 
     #[test]
+    fn the_cookies_a_response_sets() {
+        let set = |v: &str| ("set-cookie".to_owned(), v.to_owned());
+        let headers = vec![
+            set("a=1; Path=/"),
+            set("b=two; Max-Age=60"),
+            set("gone=x; Max-Age=0"),
+            set("other=1; Domain=elsewhere.test"),
+            set("malformed"),
+        ];
+        let r = Response::new(200, headers, "https://a.test/x", "").unwrap();
+        let got: Vec<_> = r.cookies().into_iter().map(|c| (c.name, c.value)).collect();
+        assert_eq!(got, [("a".to_owned(), "1".to_owned()), ("b".to_owned(), "two".to_owned())]);
+        assert!(Response::new(200, vec![set("a=1")], "", "").unwrap().cookies().is_empty(), "no URL, no cookies");
+    }
+
+    #[test]
     fn a_response_made_by_hand_and_its_charset() {
         let h = |ct: &str| vec![("Content-Type".to_owned(), ct.to_owned())];
         let r = Response::new(404, h("text/html; charset=\"ISO-8859-1\""), "https://a.test/", "x").unwrap();
