@@ -59,8 +59,12 @@ def test_mock_transport_answers_without_a_network() -> None:
 
     with pytest.raises(tlsguard.NetworkError):
         tlsguard.Client(transport=tlsguard.MockTransport(failing)).get("https://x.example/")
-    with pytest.raises(tlsguard.InvalidInput, match="MockTransport"):
-        client.stream("GET", "x")
+    # stream() answers with the handler's response, read from memory.
+    with client.stream("GET", "lines") as s:
+        assert s.status_code == 200 and s.is_success and s.headers["content-type"] == "application/json"
+        assert list(s.iter_lines()) == ['{"method":"GET","got":""}'] and s.is_closed
+    with client.stream("GET", "lines") as s:
+        assert s.read(3) == b'{"m' and b"".join(s.iter_bytes(4)) == b'ethod":"GET","got":""}'
     with pytest.raises(tlsguard.InvalidInput, match="files="):
         client.post("x", files={"f": b"x"})
     with pytest.raises(TypeError):
@@ -72,12 +76,29 @@ def test_mock_transport_on_async_client_takes_a_coroutine_handler() -> None:
         await asyncio.sleep(0)
         return tlsguard.Response(201, headers={"location": request.url})
 
+    async def parts() -> AsyncIterator[bytes]:
+        yield b"a"
+        yield b"b"
+
     async def main() -> tlsguard.Response:
         async with tlsguard.AsyncClient(transport=tlsguard.MockTransport(handler)) as c:
-            return await c.post("https://api.example/things", content=b"x")
+            async with c.stream("PUT", "https://api.example/s", content=parts()) as s:
+                assert s.status_code == 201 and s.headers["location"] == "https://api.example/s"
+                assert await s.aread() == b"" and s.is_closed
+            return await c.post("https://api.example/things", content=parts())
 
     r = asyncio.run(main())
     assert (r.status_code, r.headers["location"]) == (201, "https://api.example/things")
+
+    async def echo(request: tlsguard.Request) -> tlsguard.Response:
+        return tlsguard.Response(200, content=request.content * 3)
+
+    async def streamed() -> List[str]:
+        async with tlsguard.AsyncClient(transport=tlsguard.MockTransport(echo)) as c:
+            async with c.stream("POST", "https://x.example/", content=parts()) as s:
+                return [line async for line in s.aiter_text(2)]
+
+    assert "".join(asyncio.run(streamed())) == "ababab"
 
 
 # -- event hooks -----------------------------------------------------------------------------
@@ -242,3 +263,19 @@ def test_mypy_catches_a_misspelt_option(tmp_path: Path) -> None:
     ]:
         r = _mypy(tmp_path, "import tlsguard\n" + bad + "\n")
         assert r.returncode != 0 and name in r.stdout, (bad, r.stdout)
+
+
+def test_the_typed_options_are_every_core_option(tmp_path: Path) -> None:
+    """Each client option the core takes type-checks on Client() and the one-off calls (so a
+    new core option cannot be missing from the TypedDicts)."""
+    pytest.importorskip("mypy")
+    names = sorted(tlsguard._native._client_defaults())
+    assert len(names) >= 30
+    lines = ["from typing import Any, cast", "import tlsguard", "x: Any = cast(Any, None)"]
+    for name in names:
+        lines.append(f"tlsguard.Client({name}=x)")
+        if name not in ("headers", "auth", "retries"):  # on one-off calls these are the request's
+            lines.append(f'tlsguard.get("https://x", {name}=x)')
+    r = _mypy(tmp_path, "\n".join(lines) + "\n")
+    assert r.returncode == 0, r.stdout + r.stderr
+

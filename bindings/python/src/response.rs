@@ -42,6 +42,11 @@ impl Response {
         Self::with_request(response, None)
     }
 
+    /// The head and the body (cheap: the body is shared), for a `StreamedResponse` over it.
+    pub(crate) fn parts(&self) -> (tlsguard::ResponseHead, bytes::Bytes) {
+        (*self.inner).clone().into_parts()
+    }
+
     pub(crate) fn with_request(response: tlsguard::Response, sent: Option<Sent>) -> Self {
         Self {
             inner: Arc::new(response),

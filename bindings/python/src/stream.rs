@@ -47,6 +47,20 @@ impl StreamedResponse {
         }
     }
 
+    /// A stream whose whole body is already here (a `MockTransport`'s answer to `stream()`).
+    fn finished(head: tlsguard::ResponseHead, body: Bytes) -> Self {
+        StreamedResponse {
+            head: Arc::new(head),
+            body: None,
+            pending: body,
+            chunk_size: 0,
+            headers: None,
+            failed: None,
+            raw: false,
+            encoding: None,
+        }
+    }
+
     /// The next piece of the body (at most `max` bytes; 0: up to [`GATHER`]): what is pending,
     /// else the next chunk and whatever else has already arrived; `None` at the end.
     fn next_piece(&mut self, py: Python<'_>, max: usize) -> PyResult<Option<Bytes>> {
@@ -112,6 +126,13 @@ impl StreamedResponse {
 
 #[pymethods]
 impl StreamedResponse {
+    /// A streamed response over a whole `Response` (how `stream()` through a `MockTransport`
+    /// answers): its head, and its body read from memory.
+    #[staticmethod]
+    fn of(response: &Bound<'_, crate::response::Response>) -> Self {
+        let (head, body) = response.get().parts();
+        Self::finished(head, body)
+    }
     #[getter]
     fn status_code(&self) -> u16 {
         self.head.status()
@@ -316,6 +337,19 @@ impl AsyncStream {
 
 #[pymethods]
 impl AsyncStream {
+    /// The head of a whole `Response`, its body already read (the facade holds the bytes): how
+    /// `AsyncClient.stream()` through a `MockTransport` answers.
+    #[staticmethod]
+    fn of(response: &Bound<'_, crate::response::Response>) -> Self {
+        let (head, _) = response.get().parts();
+        AsyncStream {
+            head: Arc::new(head),
+            body: std::sync::Mutex::new(None),
+            failed: std::sync::Mutex::new(None),
+            raw: false,
+            headers: pyo3::sync::PyOnceLock::new(),
+        }
+    }
     #[getter]
     fn status_code(&self) -> u16 {
         self.head.status()

@@ -531,9 +531,9 @@ class MockTransport:
     ``base_url`` with ``params`` appended, ``headers``: the client's then the request's,
     ``content``: the body as bytes, JSON compact, forms URL-encoded) and returns a
     :class:`Response` (or raises, e.g. a :class:`NetworkError`, to simulate a failure); on an
-    :class:`AsyncClient` it may be a coroutine function. Nothing reaches the core: no
-    redirects, cookies, auth headers, retries or decompression happen, and ``stream()`` and
-    ``files=`` are refused.
+    :class:`AsyncClient` it may be a coroutine function. ``stream()`` answers with that
+    response, its body read from memory. Nothing reaches the core: no redirects, cookies, auth
+    headers, retries or decompression happen, and ``files=`` is refused.
     """
 
     def __init__(self, handler: Callable[[Request], Any]) -> None:
@@ -647,14 +647,21 @@ class _ClientBase:
 
     def _special_send(
         self, method: str, url: str, params: Any, headers: Any, data: Any, json: Any, content: Any, files: Any,
-        send: Callable[[], Any],
+        send: Callable[[], Any], streamed: Optional[Callable[[Response], Any]] = None,
     ) -> Any:
+        """A request with event hooks or through a :class:`MockTransport` (``send``: the core's
+        path; ``streamed``: how a mock's ``Response`` becomes the streamed response)."""
         assert self._special is not None
         transport, hooks = self._special
         request = self._outgoing(method, url, params, headers, data, json, content, files, transport is not None)
         for hook in hooks["request"]:
             hook(request)
-        response = transport._handle(request) if transport is not None else send()
+        if transport is not None:
+            response = transport._handle(request)
+            if streamed is not None:
+                response = streamed(response)
+        else:
+            response = send()
         for hook in hooks["response"]:
             hook(response)
         return response
@@ -665,6 +672,8 @@ class _ClientBase:
     ) -> Any:
         assert self._special is not None
         transport, hooks = self._special
+        if transport is not None and content is not None and _is_async_iterable(content):
+            content = b"".join([piece async for piece in content])
         request = self._outgoing(method, url, params, headers, data, json, content, files, transport is not None)
         for hook in hooks["request"]:
             await _maybe_await(hook(request))
@@ -759,14 +768,10 @@ class Client(_ClientBase):
             _refuse_tls_override(verify, cert)
         t, extra = _request_options(timeout, auth, follow_redirects, decompress, retries)
         if self._special is not None:
-            if self._special[0] is not None:
-                raise _invalid(
-                    "stream() through a MockTransport: the mock answers request()/get()/post()... with whole responses",
-                    "Test streaming code against a server (the project's test kit), or call request() in the code under test.",
-                )
             streamed: StreamedResponse = self._special_send(
-                method, url, params, headers, None, None, None, None,
+                method, url, params, headers, data, json, content, files,
                 lambda: self._client().stream(method, url, params, headers, data, json, t, extra, content, files),
+                _native.StreamedResponse.of,
             )
             return streamed
         return self._client().stream(method, url, params, headers, data, json, t, extra, content, files)
@@ -1170,18 +1175,35 @@ class _AsyncStreamContext:
 
     async def __aenter__(self) -> AsyncStreamedResponse:
         loop, notifier = self._client._loop_and_notifier()
-        done: asyncio.Future[_native.AsyncStream] = loop.create_future()
         args = self._args
         special = self._client._special
-        if special is not None:
-            if special[0] is not None:
-                raise _invalid(
-                    "stream() through a MockTransport: the mock answers request()/get()/post()... with whole responses",
-                    "Test streaming code against a server (the project's test kit), or call request() in the code under test.",
-                )
-            outgoing = self._client._outgoing(args[0], args[1], args[2], args[3], None, None, None, None, False)
-            for hook in special[1]["request"]:
-                await _maybe_await(hook(outgoing))
+        if special is None:
+            self._response = await self._start(loop, notifier, args)
+            return self._response
+        mock, hooks = special
+        content = args[8]
+        if mock is not None and content is not None and _is_async_iterable(content):
+            content = b"".join([piece async for piece in content])
+        outgoing = self._client._outgoing(
+            args[0], args[1], args[2], args[3], args[4], args[5], content, args[9], mock is not None
+        )
+        for hook in hooks["request"]:
+            await _maybe_await(hook(outgoing))
+        if mock is not None:
+            # A MockTransport's Response, as a stream read from memory.
+            answered = await _maybe_await(mock._handle(outgoing))
+            self._response = AsyncStreamedResponse(_native.AsyncStream.of(answered), loop, notifier)
+            self._response._pending = answered.content
+        else:
+            self._response = await self._start(loop, notifier, args)
+        for hook in hooks["response"]:
+            await _maybe_await(hook(self._response))
+        return self._response
+
+    async def _start(
+        self, loop: asyncio.AbstractEventLoop, notifier: _native.Notifier, args: Tuple[Any, ...]
+    ) -> AsyncStreamedResponse:
+        done: asyncio.Future[_native.AsyncStream] = loop.create_future()
         if args[8] is not None and _is_async_iterable(args[8]):
             args = args[:8] + (_pulled_from(args[8], loop),) + args[9:]
         request_id = self._client._native.start_stream(notifier, loop, done, *args)
@@ -1190,11 +1212,7 @@ class _AsyncStreamContext:
         except BaseException:
             notifier.cancel(request_id)
             raise
-        self._response = AsyncStreamedResponse(native, loop, notifier)
-        if special is not None:
-            for hook in special[1]["response"]:
-                await _maybe_await(hook(self._response))
-        return self._response
+        return AsyncStreamedResponse(native, loop, notifier)
 
     async def __aexit__(self, *exc: object) -> None:
         if self._response is not None:

@@ -206,6 +206,8 @@ class Response:
 
 @final
 class StreamedResponse:
+    @staticmethod
+    def of(response: Response) -> StreamedResponse: ...
     @property
     def status_code(self) -> int: ...
     @property
@@ -259,6 +261,8 @@ class TextIterator:
 
 @final
 class AsyncStream:
+    @staticmethod
+    def of(response: Response) -> AsyncStream: ...
     @property
     def status_code(self) -> int: ...
     @property
