@@ -150,7 +150,7 @@ def test_httpx_transport_stream_errors(kit: Any) -> None:
             assert isinstance(info.value.__cause__, Exception) and "read_timeout" in str(info.value)
 
 
-def test_httpx_transports_stream_uploads(kit: Any) -> None:
+def test_httpx_transports_stream_uploads(kit: Any, tmp_path: Any) -> None:
     url = kit.server("good") + "/upload"
 
     def gen() -> Any:
@@ -166,6 +166,16 @@ def test_httpx_transports_stream_uploads(kit: Any) -> None:
         r = c.post(url, content=gen()).json()
         assert (r["length"], r["pattern_ok"], r["chunked"]) == (200_000, True, True)
         assert c.post(url, content=PATTERN[:5000]).json()["chunked"] is False
+        # A file goes with the Content-Length httpx computed, as httpx's own transport sends it
+        # (servers such as S3 refuse a chunked PUT).
+        path = tmp_path / "f.bin"
+        path.write_bytes(PATTERN[:300_001])
+        ctx = ssl.create_default_context(cafile=kit.pki("root_ca"))
+        with httpx.Client(verify=ctx, trust_env=False) as peer, open(path, "rb") as f:
+            theirs = peer.put(url, content=f).json()
+        with open(path, "rb") as f:
+            ours = c.put(url, content=f).json()
+        assert ours == theirs and (ours["length"], ours["pattern_ok"], ours["chunked"]) == (300_001, True, False)
 
     async def main() -> Dict[str, Any]:
         transport = TlsGuardAsyncTransport(roots="none", ca_file=kit.pki("root_ca"))

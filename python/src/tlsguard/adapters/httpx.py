@@ -36,8 +36,9 @@ event loop, no thread per request). Both take the options of :class:`tlsguard.Cl
   (the longest wait for the body's next bytes); the connect phase is bounded by the transport's
   ``connect_timeout``. A read timeout of None means the transport's ``timeout`` and
   ``read_timeout`` (default 30 s each).
-- **Bodies**: a request body httpx holds as bytes is sent as such; a streamed one
-  (``content=`` an iterator, async iterator or file) is streamed (chunked, as httpx sends it).
+- **Bodies**: a request body httpx holds as bytes is sent as such; a streamed one is streamed
+  as httpx sends it: with its ``Content-Length`` when httpx knows it (a file), else chunked (an
+  iterator or async iterator).
   The response body is a stream (``httpx.SyncByteStream`` / ``AsyncByteStream`` over
   tlsguard's): ``client.stream(...)`` reads it as it arrives, never whole; it is already
   decoded: ``Content-Encoding`` and ``Content-Length`` are removed (see
@@ -127,10 +128,50 @@ def _arguments(request: httpx.Request, body: Any) -> Dict[str, Any]:
 
 def _request_body(request: httpx.Request) -> Any:
     """The request's body for tlsguard's ``content=``: its bytes when httpx holds them (bytes,
-    text, forms, JSON, multipart), else its stream (an iterator: sent chunked, as httpx does)."""
+    text, forms, JSON, multipart), else its stream: with the ``Content-Length`` httpx computed
+    (a file: sent with that length, as httpx sends it), else chunked (an iterator, as httpx)."""
     if hasattr(request, "_content"):
         return request.content or None
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and "transfer-encoding" not in request.headers:
+        return _SizedBody(request.stream, int(length))
     return request.stream
+
+
+class _SizedBody:
+    """A request stream of a known length as a file-like object (``read``, and ``tell`` /
+    ``seek`` to tell the length), so that tlsguard sends it with that ``Content-Length``."""
+
+    def __init__(self, stream: Any, length: int) -> None:
+        self._pieces = iter(stream)
+        self._length = length
+        self._pending = b""
+        self._pos = 0
+
+    def read(self, size: int = -1) -> bytes:
+        while not self._pending:
+            try:
+                self._pending = bytes(next(self._pieces))
+            except StopIteration:
+                return b""
+        if size < 0 or size >= len(self._pending):
+            piece, self._pending = self._pending, b""
+        else:
+            piece, self._pending = self._pending[:size], self._pending[size:]
+        self._pos += len(piece)
+        return piece
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        # Only what measuring the length asks: seek(0, 2) says where the end is (without moving:
+        # a stream cannot), seek(tell()) goes back to where it is.
+        if whence == 2 and offset == 0:
+            return self._length
+        if whence == 0 and offset == self._pos:
+            return self._pos
+        raise OSError("this request body can only be read forward")
 
 
 def _headers(request: httpx.Request, native: Union[StreamedResponse, AsyncStreamedResponse]) -> List[Tuple[str, str]]:
