@@ -252,3 +252,39 @@ def test_a_512_mib_download_in_bounded_memory(kit: Any, way: str) -> None:
     print(f"{way}: 512 MiB, peak RSS {peak} MiB ({before} MiB before the download)")
     assert got == BIG
     assert peak < 150, f"{way}: peak RSS {peak} MiB for a 512 MiB download"
+
+
+@pytest.mark.parametrize("way", ["client.stream", "requests", "httpx"])
+def test_ctrl_c_interrupts_a_stalled_stream(kit: Any, way: str) -> None:
+    """SIGINT while waiting for a stalled body raises KeyboardInterrupt promptly (the body's
+    read_timeout is 60 s here), through each streaming API."""
+    import signal
+    import threading
+    import time
+
+    import tlsguard
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals are delivered to the main thread only")
+    url = kit.server("good") + "/stall-body"
+    options: Dict[str, Any] = dict(roots="none", ca_file=kit.pki("root_ca"), read_timeout=60)
+    timer = threading.Timer(0.7, lambda: os.kill(os.getpid(), signal.SIGINT))
+    start = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            if way == "client.stream":
+                with tlsguard.Client(**options) as c, c.stream("GET", url) as r:
+                    timer.start()
+                    r.read()
+            elif way == "requests":
+                with _session(kit, read_timeout=60) as s:
+                    r = s.get(url, stream=True, timeout=60)
+                    timer.start()
+                    b"".join(r.iter_content(4096))
+            else:
+                with _hclient(kit, read_timeout=60) as c, c.stream("GET", url, timeout=60) as r:
+                    timer.start()
+                    r.read()
+    finally:
+        timer.cancel()
+    assert time.monotonic() - start < 10
