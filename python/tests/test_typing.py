@@ -48,7 +48,7 @@ def test_all_is_complete() -> None:
     public = {n for n in vars(tlsguard) if not n.startswith("_")} - {
         "annotations", "asyncio", "datetime", "PathLike", "Any", "Iterable", "List", "Mapping",
         "Optional", "Sequence", "Tuple", "Union", "Literal", "Dict", "Iterator", "AsyncIterator", "AuthInput", "TimeoutInput", "IO", "Content", "Files", "exceptions", "adapters", "StrPath", "PemInput", "Params",
-        "HeadersInput", "Data", "Time",
+        "HeadersInput", "Data", "Time", "AsyncContent", "RetriesInput", "AsyncIterable", "Callable", "TYPE_CHECKING", "cast",
     }
     assert public <= set(tlsguard.__all__), public - set(tlsguard.__all__)
     assert (Path(tlsguard.__file__).parent / "py.typed").exists()

@@ -42,6 +42,11 @@ impl Response {
         Self::with_request(response, None)
     }
 
+    /// The head and the body (cheap: the body is shared), for a `StreamedResponse` over it.
+    pub(crate) fn parts(&self) -> (tlsguard::ResponseHead, bytes::Bytes) {
+        (*self.inner).clone().into_parts()
+    }
+
     pub(crate) fn with_request(response: tlsguard::Response, sent: Option<Sent>) -> Self {
         Self {
             inner: Arc::new(response),
@@ -109,6 +114,16 @@ pub(crate) fn timedelta<'py>(py: Python<'py>, d: std::time::Duration) -> PyResul
     static TIMEDELTA: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     let class = TIMEDELTA.get_or_try_init(py, || py.import("datetime")?.getattr("timedelta").map(Bound::unbind))?;
     class.bind(py).call1((0, d.as_secs(), d.subsec_micros()))
+}
+
+/// The cookies a response sets, as a `dict` of name to value (`ResponseHead::cookies`; a
+/// later cookie of the same name wins, as in requests' and httpx's mappings).
+pub(crate) fn cookies_dict<'py>(py: Python<'py>, head: &tlsguard::ResponseHead) -> PyResult<Bound<'py, PyDict>> {
+    let out = PyDict::new(py);
+    for c in head.cookies() {
+        out.set_item(c.name, c.value)?;
+    }
+    Ok(out)
 }
 
 /// A hand-made response's body and the content type it implies (`text=`, `json=`, `content=`).
@@ -261,6 +276,11 @@ impl Response {
     fn http_version<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
         known_str(py, self.inner.http_version())
     }
+    /// The cookies this response set (its `Set-Cookie` headers, RFC 6265 rules), name to value.
+    #[getter]
+    fn cookies<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        cookies_dict(py, &self.inner)
+    }
     /// `"TLSv1.2"` or `"TLSv1.3"` (None for http://).
     #[getter]
     fn tls_version<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyString>> {
@@ -351,7 +371,7 @@ impl Response {
         self.request
             .get_or_try_init(py, || {
                 let url = self.inner.history().first().map_or(self.inner.url(), |h| h.url.as_str());
-                let r = Request::make(py, &sent.method, url, sent.headers.clone())?;
+                let r = Request::make(py, &sent.method, url, sent.headers.clone(), b"")?;
                 Ok::<_, PyErr>(Py::new(py, r)?.into_any())
             })
             .map(|r| Some(r.clone_ref(py)))
@@ -467,33 +487,52 @@ impl Headers {
     }
 }
 
-/// What a response was requested with (`Response.request`), or a request made by hand for a
-/// `Response` test double: `method`, `url`, `headers`.
+/// What a response was requested with (`Response.request`), or a request made by hand (for a
+/// `Response` test double, or handed to a `MockTransport`'s handler): `method`, `url`,
+/// `headers`, `content` (the body when it is known: empty on `Response.request`).
 #[pyclass(module = "tlsguard._native", name = "Request", frozen)]
 pub struct Request {
     method: String,
     url: String,
     headers: Py<Headers>,
+    content: Py<PyBytes>,
 }
 
 impl Request {
-    fn make(py: Python<'_>, method: &str, url: &str, headers: Vec<(String, String)>) -> PyResult<Request> {
+    fn make(
+        py: Python<'_>,
+        method: &str,
+        url: &str,
+        headers: Vec<(String, String)>,
+        content: &[u8],
+    ) -> PyResult<Request> {
         let head = tlsguard::Response::new(200, headers, url, bytes::Bytes::new()).py()?;
         let headers = Py::new(py, Headers::new(HeadRef::Full(Arc::new(head))))?;
-        Ok(Request { method: method.to_ascii_uppercase(), url: url.to_owned(), headers })
+        let content = PyBytes::new(py, content).unbind();
+        Ok(Request { method: method.to_ascii_uppercase(), url: url.to_owned(), headers, content })
     }
 }
 
 #[pymethods]
 impl Request {
     #[new]
-    #[pyo3(signature = (method, url, *, headers=None))]
-    fn py_new(py: Python<'_>, method: &str, url: &str, headers: Option<&Bound<'_, PyAny>>) -> PyResult<Request> {
+    #[pyo3(signature = (method, url, *, headers=None, content=None))]
+    fn py_new(
+        py: Python<'_>,
+        method: &str,
+        url: &str,
+        headers: Option<&Bound<'_, PyAny>>,
+        content: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Request> {
         let pairs = match headers.filter(|h| !h.is_none()) {
             Some(h) => crate::client::pairs("headers", h, false)?,
             None => Vec::new(),
         };
-        Request::make(py, method, url, pairs)
+        let body = match content.filter(|c| !c.is_none()) {
+            Some(c) => convert::data("content", c)?,
+            None => Vec::new(),
+        };
+        Request::make(py, method, url, pairs, &body)
     }
     #[getter]
     fn method(&self) -> &str {
@@ -506,6 +545,11 @@ impl Request {
     #[getter]
     fn headers(&self, py: Python<'_>) -> Py<Headers> {
         self.headers.clone_ref(py)
+    }
+    /// The body, when known (a request made by hand, or given to a `MockTransport`'s handler).
+    #[getter]
+    fn content(&self, py: Python<'_>) -> Py<PyBytes> {
+        self.content.clone_ref(py)
     }
     fn __repr__(&self) -> String {
         format!("<Request({:?}, {:?})>", self.method, self.url)

@@ -47,6 +47,20 @@ impl StreamedResponse {
         }
     }
 
+    /// A stream whose whole body is already here (a `MockTransport`'s answer to `stream()`).
+    fn finished(head: tlsguard::ResponseHead, body: Bytes) -> Self {
+        StreamedResponse {
+            head: Arc::new(head),
+            body: None,
+            pending: body,
+            chunk_size: 0,
+            headers: None,
+            failed: None,
+            raw: false,
+            encoding: None,
+        }
+    }
+
     /// The next piece of the body (at most `max` bytes; 0: up to [`GATHER`]): what is pending,
     /// else the next chunk and whatever else has already arrived; `None` at the end.
     fn next_piece(&mut self, py: Python<'_>, max: usize) -> PyResult<Option<Bytes>> {
@@ -112,6 +126,13 @@ impl StreamedResponse {
 
 #[pymethods]
 impl StreamedResponse {
+    /// A streamed response over a whole `Response` (how `stream()` through a `MockTransport`
+    /// answers): its head, and its body read from memory.
+    #[staticmethod]
+    fn of(response: &Bound<'_, crate::response::Response>) -> Self {
+        let (head, body) = response.get().parts();
+        Self::finished(head, body)
+    }
     #[getter]
     fn status_code(&self) -> u16 {
         self.head.status()
@@ -129,6 +150,33 @@ impl StreamedResponse {
     #[getter]
     fn http_version(&self) -> &str {
         self.head.http_version()
+    }
+    /// The cookies this response set, name to value (as `Response.cookies`).
+    #[getter]
+    fn cookies<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        crate::response::cookies_dict(py, &self.head)
+    }
+    /// `"TLSv1.2"` or `"TLSv1.3"` (as `Response.tls_version`).
+    #[getter]
+    fn tls_version(&self) -> Option<&str> {
+        self.head.tls().map(|t| t.version.as_str())
+    }
+    #[getter]
+    fn cipher_suite(&self) -> Option<&str> {
+        self.head.tls().map(|t| t.cipher_suite.as_str())
+    }
+    #[getter]
+    fn alpn(&self) -> Option<&str> {
+        self.head.tls().and_then(|t| t.alpn.as_deref())
+    }
+    #[getter]
+    fn tls_warnings(&self) -> Vec<&str> {
+        self.head.tls().map(|t| t.warnings.iter().map(String::as_str).collect()).unwrap_or_default()
+    }
+    /// The server's certificates, leaf first.
+    #[getter]
+    fn peer_certificates(&self) -> Vec<crate::cert::Certificate> {
+        self.head.peer_certificates().iter().cloned().map(crate::cert::Certificate::from).collect()
     }
     /// Response headers (case-insensitive; `get_all` for every value).
     #[getter]
@@ -289,6 +337,19 @@ impl AsyncStream {
 
 #[pymethods]
 impl AsyncStream {
+    /// The head of a whole `Response`, its body already read (the facade holds the bytes): how
+    /// `AsyncClient.stream()` through a `MockTransport` answers.
+    #[staticmethod]
+    fn of(response: &Bound<'_, crate::response::Response>) -> Self {
+        let (head, _) = response.get().parts();
+        AsyncStream {
+            head: Arc::new(head),
+            body: std::sync::Mutex::new(None),
+            failed: std::sync::Mutex::new(None),
+            raw: false,
+            headers: pyo3::sync::PyOnceLock::new(),
+        }
+    }
     #[getter]
     fn status_code(&self) -> u16 {
         self.head.status()
@@ -304,6 +365,33 @@ impl AsyncStream {
     #[getter]
     fn http_version(&self) -> &str {
         self.head.http_version()
+    }
+    /// The cookies this response set, name to value (as `Response.cookies`).
+    #[getter]
+    fn cookies<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        crate::response::cookies_dict(py, &self.head)
+    }
+    /// `"TLSv1.2"` or `"TLSv1.3"` (as `Response.tls_version`).
+    #[getter]
+    fn tls_version(&self) -> Option<&str> {
+        self.head.tls().map(|t| t.version.as_str())
+    }
+    #[getter]
+    fn cipher_suite(&self) -> Option<&str> {
+        self.head.tls().map(|t| t.cipher_suite.as_str())
+    }
+    #[getter]
+    fn alpn(&self) -> Option<&str> {
+        self.head.tls().and_then(|t| t.alpn.as_deref())
+    }
+    #[getter]
+    fn tls_warnings(&self) -> Vec<&str> {
+        self.head.tls().map(|t| t.warnings.iter().map(String::as_str).collect()).unwrap_or_default()
+    }
+    /// The server's certificates, leaf first.
+    #[getter]
+    fn peer_certificates(&self) -> Vec<crate::cert::Certificate> {
+        self.head.peer_certificates().iter().cloned().map(crate::cert::Certificate::from).collect()
     }
     #[getter]
     fn headers(&self, py: Python<'_>) -> PyResult<Py<Headers>> {

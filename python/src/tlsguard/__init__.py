@@ -13,7 +13,7 @@ import asyncio
 import weakref as _weakref
 from datetime import datetime
 from os import PathLike
-from typing import IO, Any, AsyncIterator, Dict, Iterable, Iterator, List, Literal, Mapping, Optional, Sequence, Tuple, Union
+from typing import IO, TYPE_CHECKING, Any, AsyncIterable, AsyncIterator, Callable, Dict, Iterable, Iterator, List, Literal, Mapping, Optional, Sequence, Tuple, Union, cast
 
 from . import _native
 from ._native import (
@@ -60,6 +60,7 @@ __all__ = [
     "BasicAuth",
     "BearerAuth",
     "Cookies",
+    "MockTransport",
     "USE_CLIENT_DEFAULT",
     "request",
     "get",
@@ -108,11 +109,101 @@ Data = Union[bytes, bytearray, memoryview, str, Mapping[str, Any], List[Tuple[st
 #: A body: bytes or text, a binary file object (read as it is sent, with its length when it
 #: has one), or an iterator of bytes (sent chunked).
 Content = Union[bytes, bytearray, memoryview, str, IO[bytes], Iterable[bytes]]
+#: ``AsyncClient``'s ``content=`` also takes an async iterable of bytes (sent chunked).
+AsyncContent = Union[Content, AsyncIterable[bytes]]
 _FileValue = Union[IO[bytes], bytes, str]
 _FileSpec = Union[_FileValue, Tuple[Optional[str], _FileValue], Tuple[Optional[str], _FileValue, Optional[str]]]
 #: ``files=``: ``{"name": file}``, ``{"name": (filename, file[, content_type])}`` or a list of pairs.
 Files = Union[Mapping[str, _FileSpec], Sequence[Tuple[str, _FileSpec]]]
 Time = Union[datetime, int, float]
+
+
+if TYPE_CHECKING:
+    # Typed keyword arguments (PEP 692): a misspelt option is a type error. Only for the type
+    # checker (typing_extensions is not a runtime dependency).
+    from typing_extensions import TypedDict, Unpack
+
+    class _RequestKwargs(TypedDict, total=False):
+        params: Optional[Params]
+        headers: Optional[HeadersInput]
+        data: Optional[Data]
+        json: Any
+        content: Optional[Content]
+        files: Optional[Files]
+        timeout: "TimeoutInput"
+        auth: Optional["AuthInput"]
+        follow_redirects: Optional[bool]
+        retries: Optional["RetriesInput"]
+        decompress: bool
+        verify: Optional[Literal[True]]
+        cert: None
+
+    class _AsyncRequestKwargs(TypedDict, total=False):
+        params: Optional[Params]
+        headers: Optional[HeadersInput]
+        data: Optional[Data]
+        json: Any
+        content: Optional["AsyncContent"]
+        files: Optional[Files]
+        timeout: "TimeoutInput"
+        auth: Optional["AuthInput"]
+        follow_redirects: Optional[bool]
+        retries: Optional["RetriesInput"]
+        decompress: bool
+        verify: Optional[Literal[True]]
+        cert: None
+
+    class _MoreClientOptions(TypedDict, total=False):
+        """The client options without a named parameter (the core's names)."""
+
+        read_timeout: Optional[float]
+        pool_idle_timeout: float
+        max_response_bytes: int
+        use_env: bool
+        sensitive_headers: Sequence[str]
+        max_connections_per_host: Optional[int]
+        pool_wait_timeout: float
+        resolve: Mapping[str, Union[str, Sequence[str]]]
+        query: Params
+
+    class _ClientOptions(_MoreClientOptions, total=False):
+        """Every client option (the one-off calls' ``**options``)."""
+
+        roots: str
+        ca_file: Optional[Union[StrPath, Sequence[StrPath]]]
+        ca_pem: Optional[Union[str, bytes, Sequence[Union[str, bytes]]]]
+        pins: Optional[Union[str, Sequence[str]]]
+        client_cert: Optional[PemInput]
+        client_key: Optional[PemInput]
+        client_key_password: Optional[str]
+        crls: Optional[Union[PemInput, Sequence[PemInput]]]
+        min_tls: str
+        timeout: Union[float, "Timeout", None]
+        connect_timeout: float
+        max_redirects: int
+        allow_http: bool
+        proxy: Optional[str]
+        http2: bool
+        keep_alive: bool
+        fetch_missing_intermediates: bool
+        aia_allow_private: bool
+        base_url: Optional[str]
+        cookies: Union[bool, Sequence[Mapping[str, Any]], "Cookies"]
+
+    class _OneOffKwargs(_ClientOptions, total=False):
+        """``tlsguard.get(url, ...)``: the request's arguments and the shared client's options."""
+
+        params: Optional[Params]
+        headers: Optional[HeadersInput]
+        data: Optional[Data]
+        json: Any
+        content: Optional[Content]
+        files: Optional[Files]
+        auth: Optional["AuthInput"]
+        follow_redirects: Optional[bool]
+        retries: Optional["RetriesInput"]
+        verify: Optional[Literal[True]]
+        cert: None
 
 
 def _refuse_tls_override(verify: object, cert: object) -> None:
@@ -254,6 +345,9 @@ class BearerAuth:
 
 AuthInput = Union[Tuple[str, str], BasicAuth, BearerAuth, Literal[False]]
 TimeoutInput = Union[float, Timeout, None, _UseClientDefault]
+#: ``retries=``: a number of retries, or the core's policy as a mapping (``max``, ``statuses``,
+#: ``methods``, ``backoff``, ``max_backoff``, ...; see the package README).
+RetriesInput = Union[int, Mapping[str, Any]]
 
 
 def _invalid(message: str, hint: str = "") -> InvalidInput:
@@ -296,10 +390,11 @@ def _client_options(opts: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def _request_options(
-    timeout: object, auth: object, follow_redirects: Optional[bool], decompress: bool = True
+    timeout: object, auth: object, follow_redirects: Optional[bool], decompress: bool = True, retries: object = None
 ) -> Tuple[Any, Optional[Dict[str, Any]]]:
     """A request's ``timeout`` (a float for the native call) and its other options by the
-    core's names (``auth``, ``redirect``, ``timeout``/``read_timeout`` of a :class:`Timeout`)."""
+    core's names (``auth``, ``redirect``, ``retries``, ``timeout``/``read_timeout`` of a
+    :class:`Timeout`)."""
     extra: Dict[str, Any] = {}
     if timeout is USE_CLIENT_DEFAULT:
         timeout = None
@@ -312,6 +407,8 @@ def _request_options(
         extra["auth"] = _auth_option(auth)
     if follow_redirects is not None:
         extra["redirect"] = "follow" if follow_redirects else "manual"
+    if retries is not None:
+        extra["retries"] = retries  # the core's policy: a count or {"max": ..., "statuses": ...}
     if not decompress:
         extra["decompress"] = False  # the body as the server sent it (iter_raw())
     return timeout, (extra or None)
@@ -355,6 +452,101 @@ class Cookies(Mapping[str, str]):
         return f"<Cookies {dict(self)!r}>"
 
 
+def _event_hooks(given: Optional[Mapping[str, Sequence[Callable[[Any], Any]]]]) -> Dict[str, List[Callable[[Any], Any]]]:
+    """``event_hooks=`` as httpx takes it: ``{"request": [...], "response": [...]}``."""
+    hooks: Dict[str, List[Callable[[Any], Any]]] = {"request": [], "response": []}
+    for name, functions in (given or {}).items():
+        if name not in hooks:
+            raise _invalid(f"event_hooks: unknown event {name!r}", "The events are 'request' and 'response' (as httpx's).")
+        hooks[name] = list(functions)
+    return hooks
+
+
+async def _maybe_await(value: Any) -> Any:
+    import inspect as _inspect
+
+    return await value if _inspect.isawaitable(value) else value
+
+
+def _param_pairs(params: Any) -> List[Tuple[str, str]]:
+    """``params`` as the query pairs the core sends (None dropped, True/False as "true"/"false")."""
+    items = params.items() if isinstance(params, Mapping) else params
+    out: List[Tuple[str, str]] = []
+    for name, value in items:
+        for v in value if isinstance(value, (list, tuple)) else [value]:
+            if v is None:
+                continue
+            out.append((name, "true" if v is True else "false" if v is False else str(v)))
+    return out
+
+
+def _header_pairs(headers: Any) -> List[Tuple[str, str]]:
+    if not headers:
+        return []
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    out: List[Tuple[str, str]] = []
+    for name, value in items:
+        for v in value if isinstance(value, (list, tuple)) else [value]:
+            out.append((name, v))
+    return out
+
+
+def _body_bytes(data: Any, json: Any, content: Any, files: Any) -> Tuple[bytes, Optional[str]]:
+    """The body a :class:`MockTransport`'s handler sees, and the content type it implies."""
+    import json as _json
+    from urllib.parse import urlencode
+
+    if files is not None:
+        raise _invalid(
+            "files= through a MockTransport: the multipart body is made by the core as it is sent",
+            "Test uploads against a server (the project's test kit), or check the handler's request.method/url only.",
+        )
+    if json is not None:
+        return _json.dumps(json, separators=(",", ":"), ensure_ascii=False).encode(), "application/json"
+    source = content if content is not None else data
+    if source is None:
+        return b"", None
+    if isinstance(source, str):
+        return source.encode(), "text/plain; charset=utf-8" if content is None else None
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), None
+    if content is None and isinstance(source, (Mapping, list)):
+        return urlencode(_param_pairs(source)).encode(), "application/x-www-form-urlencoded"
+    if hasattr(source, "read"):
+        piece = source.read()
+        return (piece.encode() if isinstance(piece, str) else bytes(piece)), None
+    return b"".join(c.encode() if isinstance(c, str) else bytes(c) for c in source), None
+
+
+class MockTransport:
+    """Answers a client's requests without a network, for tests of code that uses
+    :class:`Client` / :class:`AsyncClient` (as httpx's ``MockTransport``)::
+
+        def handler(request: tlsguard.Request) -> tlsguard.Response:
+            assert request.url == "https://api.example/items?page=2"
+            return tlsguard.Response(200, json={"items": []})
+
+        client = tlsguard.Client(transport=tlsguard.MockTransport(handler))
+
+    ``handler(request)`` gets a :class:`Request` (``method``, ``url`` joined to the client's
+    ``base_url`` with ``params`` appended, ``headers``: the client's then the request's,
+    ``content``: the body as bytes, JSON compact, forms URL-encoded) and returns a
+    :class:`Response` (or raises, e.g. a :class:`NetworkError`, to simulate a failure); on an
+    :class:`AsyncClient` it may be a coroutine function. ``stream()`` answers with that
+    response, its body read from memory. Nothing reaches the core: no redirects, cookies, auth
+    headers, retries or decompression happen, and ``files=`` is refused.
+    """
+
+    def __init__(self, handler: Callable[[Request], Any]) -> None:
+        self.handler = handler
+
+    def _handle(self, request: Request) -> Any:
+        return self.handler(request)
+
+    def __repr__(self) -> str:
+        return f"MockTransport({self.handler!r})"
+
+
 class _ClientBase:
     """The options shared by :class:`Client` and :class:`AsyncClient`.
 
@@ -389,8 +581,19 @@ class _ClientBase:
         auth: Optional[AuthInput] = None,
         cookies: Union[bool, Sequence[Mapping[str, Any]], Cookies] = False,
         retries: Union[int, Mapping[str, Any]] = 0,
-        **other: Any,
+        transport: Optional["MockTransport"] = None,
+        event_hooks: Optional[Mapping[str, Sequence[Callable[[Any], Any]]]] = None,
+        **other: Unpack[_MoreClientOptions],
     ) -> None:
+        if transport is not None and not isinstance(transport, MockTransport):
+            raise TypeError(f"transport: expected a tlsguard.MockTransport, got {type(transport).__name__}")
+        hooks = _event_hooks(event_hooks)
+        # Requests go straight to the core unless a mock transport or hooks are set (one check).
+        self._special: Optional[Tuple[Optional[MockTransport], Dict[str, List[Callable[[Any], Any]]]]] = (
+            (transport, hooks) if transport is not None or hooks["request"] or hooks["response"] else None
+        )
+        self._base_url = base_url
+        self._default_headers = headers
         opts = dict(
             roots=roots,
             ca_file=ca_file,
@@ -416,11 +619,69 @@ class _ClientBase:
             cookies=cookies,
             retries=retries,
         )
-        opts.update(other)  # unknown names are refused by the core, with an explanation
+        opts.update(cast(Dict[str, Any], other))  # unknown names are refused by the core, with an explanation
         self._native = _native.Client(_client_options(opts))
 
     def _client(self) -> _native.Client:
         return self._native
+
+    def _outgoing(
+        self, method: str, url: str, params: Any, headers: Any, data: Any, json: Any, content: Any, files: Any, body: bool
+    ) -> Request:
+        """The request as a :class:`Request` for event hooks and a :class:`MockTransport`: the
+        URL joined to ``base_url`` with ``params`` appended, the client's headers then the
+        request's, and (``body``) the body as bytes."""
+        from urllib.parse import urlencode, urljoin
+
+        full = urljoin(self._base_url, url) if self._base_url else url
+        if params:
+            query = urlencode(_param_pairs(params))
+            if query:
+                full += ("&" if "?" in full else "?") + query
+        pairs = list(_header_pairs(self._default_headers)) + list(_header_pairs(headers))
+        raw = b""
+        if body:
+            raw, content_type = _body_bytes(data, json, content, files)
+            if content_type and not any(n.lower() == "content-type" for n, _ in pairs):
+                pairs.append(("content-type", content_type))
+        return Request(method, full, headers=pairs, content=raw)
+
+    def _special_send(
+        self, method: str, url: str, params: Any, headers: Any, data: Any, json: Any, content: Any, files: Any,
+        send: Callable[[], Any], streamed: Optional[Callable[[Response], Any]] = None,
+    ) -> Any:
+        """A request with event hooks or through a :class:`MockTransport` (``send``: the core's
+        path; ``streamed``: how a mock's ``Response`` becomes the streamed response)."""
+        assert self._special is not None
+        transport, hooks = self._special
+        request = self._outgoing(method, url, params, headers, data, json, content, files, transport is not None)
+        for hook in hooks["request"]:
+            hook(request)
+        if transport is not None:
+            response = transport._handle(request)
+            if streamed is not None:
+                response = streamed(response)
+        else:
+            response = send()
+        for hook in hooks["response"]:
+            hook(response)
+        return response
+
+    async def _special_send_async(
+        self, method: str, url: str, params: Any, headers: Any, data: Any, json: Any, content: Any, files: Any,
+        send: Callable[[], Any],
+    ) -> Any:
+        assert self._special is not None
+        transport, hooks = self._special
+        if transport is not None and content is not None and _is_async_iterable(content):
+            content = b"".join([piece async for piece in content])
+        request = self._outgoing(method, url, params, headers, data, json, content, files, transport is not None)
+        for hook in hooks["request"]:
+            await _maybe_await(hook(request))
+        response = await _maybe_await(transport._handle(request) if transport is not None else send())
+        for hook in hooks["response"]:
+            await _maybe_await(hook(response))
+        return response
 
     @property
     def closed(self) -> bool:
@@ -460,6 +721,7 @@ class Client(_ClientBase):
         timeout: TimeoutInput = USE_CLIENT_DEFAULT,
         auth: Optional[AuthInput] = None,
         follow_redirects: Optional[bool] = None,
+        retries: Optional[RetriesInput] = None,
         decompress: bool = True,
         verify: Optional[Literal[True]] = None,
         cert: None = None,
@@ -470,7 +732,13 @@ class Client(_ClientBase):
         explanation: trust and the client certificate are the client's options."""
         if verify is not None or cert is not None:
             _refuse_tls_override(verify, cert)
-        t, extra = _request_options(timeout, auth, follow_redirects, decompress)
+        t, extra = _request_options(timeout, auth, follow_redirects, decompress, retries)
+        if self._special is not None:
+            response: Response = self._special_send(
+                method, url, params, headers, data, json, content, files,
+                lambda: self._client().request(method, url, params, headers, data, json, t, extra, content, files),
+            )
+            return response
         return self._client().request(method, url, params, headers, data, json, t, extra, content, files)
 
     def stream(
@@ -487,6 +755,7 @@ class Client(_ClientBase):
         timeout: TimeoutInput = USE_CLIENT_DEFAULT,
         auth: Optional[AuthInput] = None,
         follow_redirects: Optional[bool] = None,
+        retries: Optional[RetriesInput] = None,
         decompress: bool = True,
         verify: Optional[Literal[True]] = None,
         cert: None = None,
@@ -498,28 +767,35 @@ class Client(_ClientBase):
         ends with the client's ``read_timeout``."""
         if verify is not None or cert is not None:
             _refuse_tls_override(verify, cert)
-        t, extra = _request_options(timeout, auth, follow_redirects, decompress)
+        t, extra = _request_options(timeout, auth, follow_redirects, decompress, retries)
+        if self._special is not None:
+            streamed: StreamedResponse = self._special_send(
+                method, url, params, headers, data, json, content, files,
+                lambda: self._client().stream(method, url, params, headers, data, json, t, extra, content, files),
+                _native.StreamedResponse.of,
+            )
+            return streamed
         return self._client().stream(method, url, params, headers, data, json, t, extra, content, files)
 
-    def get(self, url: str, **kwargs: Any) -> Response:
+    def get(self, url: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
         return self.request("GET", url, **kwargs)
 
-    def head(self, url: str, **kwargs: Any) -> Response:
+    def head(self, url: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
         return self.request("HEAD", url, **kwargs)
 
-    def options(self, url: str, **kwargs: Any) -> Response:
+    def options(self, url: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
         return self.request("OPTIONS", url, **kwargs)
 
-    def post(self, url: str, **kwargs: Any) -> Response:
+    def post(self, url: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
         return self.request("POST", url, **kwargs)
 
-    def put(self, url: str, **kwargs: Any) -> Response:
+    def put(self, url: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
         return self.request("PUT", url, **kwargs)
 
-    def patch(self, url: str, **kwargs: Any) -> Response:
+    def patch(self, url: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
         return self.request("PATCH", url, **kwargs)
 
-    def delete(self, url: str, **kwargs: Any) -> Response:
+    def delete(self, url: str, **kwargs: Unpack[_RequestKwargs]) -> Response:
         return self.request("DELETE", url, **kwargs)
 
     def close(self) -> None:
@@ -552,6 +828,43 @@ def _notifier(loop: asyncio.AbstractEventLoop) -> _native.Notifier:
     return notifier
 
 
+_END_OF_BODY: Any = object()
+
+
+def _is_async_iterable(content: object) -> bool:
+    """Whether ``content`` is sent as an async iterable (httpx's AsyncClient streams those)."""
+    return hasattr(content, "__aiter__") and not hasattr(content, "read")
+
+
+async def _next_piece(iterator: AsyncIterator[bytes]) -> Any:
+    try:
+        return await iterator.__anext__()
+    except StopAsyncIteration:
+        return _END_OF_BODY
+
+
+def _pulled_from(source: Any, loop: asyncio.AbstractEventLoop) -> Iterator[bytes]:
+    """An async iterable of bytes as the iterator the core's body reader pulls from (on one of
+    its blocking threads): each piece is awaited on ``loop``, one at a time (so the upload goes
+    at the pace the connection takes it), while the reader waits without the GIL."""
+    import concurrent.futures
+
+    iterator = source.__aiter__()
+    while True:
+        future = asyncio.run_coroutine_threadsafe(_next_piece(iterator), loop)
+        while True:
+            try:
+                piece = future.result(timeout=1.0)
+                break
+            except concurrent.futures.TimeoutError:
+                if loop.is_closed():  # nobody left to run the iterator
+                    future.cancel()
+                    raise RuntimeError("the event loop of this upload's async iterator was closed") from None
+        if piece is _END_OF_BODY:
+            return
+        yield piece
+
+
 class AsyncClient(_ClientBase):
     """The asyncio client: same options as :class:`Client`, ``await client.get(url)``.
 
@@ -574,20 +887,34 @@ class AsyncClient(_ClientBase):
         headers: Optional[HeadersInput] = None,
         data: Optional[Data] = None,
         json: Any = None,
-        content: Optional[Content] = None,
+        content: Optional[AsyncContent] = None,
         files: Optional[Files] = None,
         timeout: TimeoutInput = USE_CLIENT_DEFAULT,
         auth: Optional[AuthInput] = None,
         follow_redirects: Optional[bool] = None,
+        retries: Optional[RetriesInput] = None,
         decompress: bool = True,
         verify: Optional[Literal[True]] = None,
         cert: None = None,
     ) -> Response:
         if verify is not None or cert is not None:
             _refuse_tls_override(verify, cert)
+        t, extra = _request_options(timeout, auth, follow_redirects, decompress, retries)
+        if self._special is not None:
+            args = (method, url, params, headers, data, json, t, extra, content, files)
+            result: Response = await self._special_send_async(
+                method, url, params, headers, data, json, content, files, lambda: self._send(*args)
+            )
+            return result
+        return await self._send(method, url, params, headers, data, json, t, extra, content, files)
+
+    async def _send(
+        self, method: str, url: str, params: Any, headers: Any, data: Any, json: Any, t: Any, extra: Any, content: Any, files: Any
+    ) -> Response:
         loop, notifier = self._loop_and_notifier()
         done: asyncio.Future[Response] = loop.create_future()
-        t, extra = _request_options(timeout, auth, follow_redirects, decompress)
+        if content is not None and _is_async_iterable(content):
+            content = _pulled_from(content, loop)
         request_id = self._native.start(notifier, loop, done, method, url, params, headers, data, json, t, extra, content, files)
         try:
             return await done
@@ -611,11 +938,12 @@ class AsyncClient(_ClientBase):
         headers: Optional[HeadersInput] = None,
         data: Optional[Data] = None,
         json: Any = None,
-        content: Optional[Content] = None,
+        content: Optional[AsyncContent] = None,
         files: Optional[Files] = None,
         timeout: TimeoutInput = USE_CLIENT_DEFAULT,
         auth: Optional[AuthInput] = None,
         follow_redirects: Optional[bool] = None,
+        retries: Optional[RetriesInput] = None,
         decompress: bool = True,
         verify: Optional[Literal[True]] = None,
         cert: None = None,
@@ -626,28 +954,28 @@ class AsyncClient(_ClientBase):
         closes the connection."""
         if verify is not None or cert is not None:
             _refuse_tls_override(verify, cert)
-        t, extra = _request_options(timeout, auth, follow_redirects, decompress)
+        t, extra = _request_options(timeout, auth, follow_redirects, decompress, retries)
         return _AsyncStreamContext(self, (method, url, params, headers, data, json, t, extra, content, files))
 
-    async def get(self, url: str, **kwargs: Any) -> Response:
+    async def get(self, url: str, **kwargs: Unpack[_AsyncRequestKwargs]) -> Response:
         return await self.request("GET", url, **kwargs)
 
-    async def head(self, url: str, **kwargs: Any) -> Response:
+    async def head(self, url: str, **kwargs: Unpack[_AsyncRequestKwargs]) -> Response:
         return await self.request("HEAD", url, **kwargs)
 
-    async def options(self, url: str, **kwargs: Any) -> Response:
+    async def options(self, url: str, **kwargs: Unpack[_AsyncRequestKwargs]) -> Response:
         return await self.request("OPTIONS", url, **kwargs)
 
-    async def post(self, url: str, **kwargs: Any) -> Response:
+    async def post(self, url: str, **kwargs: Unpack[_AsyncRequestKwargs]) -> Response:
         return await self.request("POST", url, **kwargs)
 
-    async def put(self, url: str, **kwargs: Any) -> Response:
+    async def put(self, url: str, **kwargs: Unpack[_AsyncRequestKwargs]) -> Response:
         return await self.request("PUT", url, **kwargs)
 
-    async def patch(self, url: str, **kwargs: Any) -> Response:
+    async def patch(self, url: str, **kwargs: Unpack[_AsyncRequestKwargs]) -> Response:
         return await self.request("PATCH", url, **kwargs)
 
-    async def delete(self, url: str, **kwargs: Any) -> Response:
+    async def delete(self, url: str, **kwargs: Unpack[_AsyncRequestKwargs]) -> Response:
         return await self.request("DELETE", url, **kwargs)
 
     async def aclose(self) -> None:
@@ -693,6 +1021,31 @@ class AsyncStreamedResponse:
     @property
     def headers(self) -> Headers:
         return self._native.headers
+
+    @property
+    def cookies(self) -> Dict[str, str]:
+        """The cookies this response set (its ``Set-Cookie`` headers), name to value."""
+        return self._native.cookies
+
+    @property
+    def tls_version(self) -> Optional[str]:
+        return self._native.tls_version
+
+    @property
+    def cipher_suite(self) -> Optional[str]:
+        return self._native.cipher_suite
+
+    @property
+    def alpn(self) -> Optional[str]:
+        return self._native.alpn
+
+    @property
+    def tls_warnings(self) -> List[str]:
+        return self._native.tls_warnings
+
+    @property
+    def peer_certificates(self) -> List[Certificate]:
+        return self._native.peer_certificates
 
     @property
     def ok(self) -> bool:
@@ -823,15 +1176,44 @@ class _AsyncStreamContext:
 
     async def __aenter__(self) -> AsyncStreamedResponse:
         loop, notifier = self._client._loop_and_notifier()
+        args = self._args
+        special = self._client._special
+        if special is None:
+            self._response = await self._start(loop, notifier, args)
+            return self._response
+        mock, hooks = special
+        content = args[8]
+        if mock is not None and content is not None and _is_async_iterable(content):
+            content = b"".join([piece async for piece in content])
+        outgoing = self._client._outgoing(
+            args[0], args[1], args[2], args[3], args[4], args[5], content, args[9], mock is not None
+        )
+        for hook in hooks["request"]:
+            await _maybe_await(hook(outgoing))
+        if mock is not None:
+            # A MockTransport's Response, as a stream read from memory.
+            answered = await _maybe_await(mock._handle(outgoing))
+            self._response = AsyncStreamedResponse(_native.AsyncStream.of(answered), loop, notifier)
+            self._response._pending = answered.content
+        else:
+            self._response = await self._start(loop, notifier, args)
+        for hook in hooks["response"]:
+            await _maybe_await(hook(self._response))
+        return self._response
+
+    async def _start(
+        self, loop: asyncio.AbstractEventLoop, notifier: _native.Notifier, args: Tuple[Any, ...]
+    ) -> AsyncStreamedResponse:
         done: asyncio.Future[_native.AsyncStream] = loop.create_future()
-        request_id = self._client._native.start_stream(notifier, loop, done, *self._args)
+        if args[8] is not None and _is_async_iterable(args[8]):
+            args = args[:8] + (_pulled_from(args[8], loop),) + args[9:]
+        request_id = self._client._native.start_stream(notifier, loop, done, *args)
         try:
             native = await done
         except BaseException:
             notifier.cancel(request_id)
             raise
-        self._response = AsyncStreamedResponse(native, loop, notifier)
-        return self._response
+        return AsyncStreamedResponse(native, loop, notifier)
 
     async def __aexit__(self, *exc: object) -> None:
         if self._response is not None:
@@ -850,9 +1232,10 @@ def request(
     files: Optional[Files] = None,
     auth: Optional[AuthInput] = None,
     follow_redirects: Optional[bool] = None,
+    retries: Optional[RetriesInput] = None,
     verify: Optional[Literal[True]] = None,
     cert: None = None,
-    **options: Any,
+    **options: Unpack[_ClientOptions],
 ) -> Response:
     """One request with a client shared by the one-off calls that pass the same ``options``
     (the Client's options): a loop of ``tlsguard.get(url)`` reuses connections and TLS
@@ -862,8 +1245,8 @@ def request(
     them all. Options with ``cookies`` get a client of their own per call."""
     if verify is not None or cert is not None:
         _refuse_tls_override(verify, cert)
-    client = _native.Client.shared(_client_options(options))
-    _, extra = _request_options(USE_CLIENT_DEFAULT, auth, follow_redirects)
+    client = _native.Client.shared(_client_options(dict(options)))
+    _, extra = _request_options(USE_CLIENT_DEFAULT, auth, follow_redirects, True, retries)
     return client.request(method, url, params, headers, data, json, None, extra, content, files)
 
 
@@ -873,31 +1256,31 @@ def close_shared_clients() -> None:
     _native.Client.close_shared()
 
 
-def get(url: str, **kwargs: Any) -> Response:
+def get(url: str, **kwargs: Unpack[_OneOffKwargs]) -> Response:
     return request("GET", url, **kwargs)
 
 
-def head(url: str, **kwargs: Any) -> Response:
+def head(url: str, **kwargs: Unpack[_OneOffKwargs]) -> Response:
     return request("HEAD", url, **kwargs)
 
 
-def options(url: str, **kwargs: Any) -> Response:
+def options(url: str, **kwargs: Unpack[_OneOffKwargs]) -> Response:
     return request("OPTIONS", url, **kwargs)
 
 
-def post(url: str, **kwargs: Any) -> Response:
+def post(url: str, **kwargs: Unpack[_OneOffKwargs]) -> Response:
     return request("POST", url, **kwargs)
 
 
-def put(url: str, **kwargs: Any) -> Response:
+def put(url: str, **kwargs: Unpack[_OneOffKwargs]) -> Response:
     return request("PUT", url, **kwargs)
 
 
-def patch(url: str, **kwargs: Any) -> Response:
+def patch(url: str, **kwargs: Unpack[_OneOffKwargs]) -> Response:
     return request("PATCH", url, **kwargs)
 
 
-def delete(url: str, **kwargs: Any) -> Response:
+def delete(url: str, **kwargs: Unpack[_OneOffKwargs]) -> Response:
     return request("DELETE", url, **kwargs)
 
 

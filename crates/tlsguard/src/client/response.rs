@@ -96,6 +96,16 @@ impl ResponseHead {
         self.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
     }
 
+    /// The cookies this response sets: its `Set-Cookie` headers as a jar would store them from
+    /// its URL (RFC 6265: a `Domain` that does not cover the host, a public suffix, an expired
+    /// or malformed cookie left out), in order (requests' and httpx's `response.cookies`).
+    pub fn cookies(&self) -> Vec<crate::cookies::Cookie> {
+        let Ok(url) = url::Url::parse(self.url()) else { return Vec::new() };
+        let jar = crate::cookies::CookieJar::new();
+        jar.store_response(&url, self.header_all("set-cookie").into_iter().map(str::as_bytes));
+        jar.cookies()
+    }
+
     /// `Err(HTTP_STATUS)` for a 4xx or 5xx status (requests' `raise_for_status`), else `Ok`.
     pub fn error_for_status(&self) -> Result<()> {
         let status = self.status();
@@ -304,6 +314,22 @@ mod tests {
         assert!(!r.peer_certificates()[0].is_summarised(), "checked, not summarised");
         assert_eq!(r.peer_certificates()[0].dns_names, ["a.test"]);
         assert!(r.peer_certificates()[0].is_summarised(), "made once, kept");
+    }
+
+    #[test]
+    fn the_cookies_a_response_sets() {
+        let set = |v: &str| ("set-cookie".to_owned(), v.to_owned());
+        let headers = vec![
+            set("a=1; Path=/"),
+            set("b=two; Max-Age=60"),
+            set("gone=x; Max-Age=0"),
+            set("other=1; Domain=elsewhere.test"),
+            set("malformed"),
+        ];
+        let r = Response::new(200, headers, "https://a.test/x", "").unwrap();
+        let got: Vec<_> = r.cookies().into_iter().map(|c| (c.name, c.value)).collect();
+        assert_eq!(got, [("a".to_owned(), "1".to_owned()), ("b".to_owned(), "two".to_owned())]);
+        assert!(Response::new(200, vec![set("a=1")], "", "").unwrap().cookies().is_empty(), "no URL, no cookies");
     }
 
     #[test]

@@ -98,25 +98,35 @@ def _accept_encoding(value: str) -> str:
     return ", ".join(kept) if kept else "identity"
 
 
-def response_headers(items: Iterable[Tuple[str, str]], body: bytes) -> List[Tuple[str, str]]:
+def response_headers(
+    items: Iterable[Tuple[str, str]], body: Optional[bytes], no_body: bool = False
+) -> List[Tuple[str, str]]:
     """The tlsguard response's headers for the peer library (repeated names kept, in order).
 
     tlsguard keeps headers exactly as received but returns the *decoded* body. When every coding
     of ``Content-Encoding`` is one tlsguard decodes (the body is then decoded), that header is
-    removed and ``Content-Length`` is set to the decoded size, so the peer library does not try
-    to decode the body a second time. A coding tlsguard does not know leaves the body and the
-    headers as received. Responses without a body (HEAD, 204, 304) keep their headers.
+    removed and ``Content-Length`` is set to the decoded size (``body``), or removed for a
+    streamed body (``body=None``: its decoded size is not known yet), so the peer library does
+    not try to decode the body a second time. A coding tlsguard does not know leaves the body
+    and the headers as received. Responses without a body (HEAD, 204, 304: an empty ``body``
+    or ``no_body``) keep their headers.
     """
     items = list(items)
     codings = [
         token.strip().lower() for name, value in items if name.lower() == "content-encoding" for token in value.split(",")
     ]
     decoded = bool(codings) and all(c in DECODED_CODINGS or c in ("", "identity") for c in codings)
-    if not decoded or not body:
+    if not decoded or no_body or (body is not None and not body):
         return items
     out = [(n, v) for n, v in items if n.lower() not in ("content-encoding", "content-length")]
-    out.append(("content-length", str(len(body))))
+    if body is not None:
+        out.append(("content-length", str(len(body))))
     return out
+
+
+def no_body(method: str, status: int) -> bool:
+    """Whether a response has no body whatever its headers say (RFC 9110 6.4.1)."""
+    return method.upper() == "HEAD" or status in (204, 304) or 100 <= status < 200
 
 
 def downgrade_error(url: str, status: int, headers: Any) -> Optional[PolicyError]:

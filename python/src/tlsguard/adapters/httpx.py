@@ -31,13 +31,18 @@ event loop, no thread per request). Both take the options of :class:`tlsguard.Cl
   (``httpx.UnsupportedProtocol`` caused by ``INSECURE_URL``). If you mount the transport for
   ``"https://"`` only, mount it (or nothing) for ``"http://"`` too, or httpx would send such a
   hop through its default transport.
-- **Timeout**: tlsguard has one deadline per request: httpx's *read* timeout
-  (``httpx.Timeout(...).read``; a plain ``timeout=5`` sets it) becomes it; the connect phase is
-  bounded by the transport's ``connect_timeout``. A read timeout of None means the transport's
-  ``timeout`` (default 30 s).
-- **Bodies**: the request body is read whole and sent as bytes; the response body arrives whole
-  and already decoded: ``Content-Encoding`` is removed and ``Content-Length`` set to the decoded
-  size (see :func:`tlsguard.adapters.response_headers`), so httpx does not decode it again.
+- **Timeout**: httpx's *read* timeout (``httpx.Timeout(...).read``; a plain ``timeout=5``
+  sets it) becomes tlsguard's deadline for the response's headers and its ``read_timeout``
+  (the longest wait for the body's next bytes); the connect phase is bounded by the transport's
+  ``connect_timeout``. A read timeout of None means the transport's ``timeout`` and
+  ``read_timeout`` (default 30 s each).
+- **Bodies**: a request body httpx holds as bytes is sent as such; a streamed one is streamed
+  as httpx sends it: with its ``Content-Length`` when httpx knows it (a file), else chunked (an
+  iterator or async iterator).
+  The response body is a stream (``httpx.SyncByteStream`` / ``AsyncByteStream`` over
+  tlsguard's): ``client.stream(...)`` reads it as it arrives, never whole; it is already
+  decoded: ``Content-Encoding`` and ``Content-Length`` are removed (see
+  :func:`tlsguard.adapters.response_headers`), so httpx does not decode it again.
   Repeated response headers are kept (``response.headers.get_list(name)``).
 - ``response.extensions["tlsguard_response"]`` is the :class:`tlsguard.Response` (TLS version,
   cipher suite, peer certificates, ...). ``response.elapsed`` is httpx's own measurement.
@@ -50,14 +55,14 @@ from __future__ import annotations
 
 import sys
 import weakref
-from typing import Any, Dict, List, Optional, Tuple, Type, Union
+from typing import Any, AsyncIterator, Dict, Iterator, List, Optional, Tuple, Type, Union
 
 try:
     import httpx  # type: ignore[import-not-found, unused-ignore]
 except ImportError as e:  # pragma: no cover - exercised in a subprocess by the tests
     raise ImportError("tlsguard.adapters.httpx needs the 'httpx' package: pip install tlsguard[httpx]") from e
 
-from .. import USE_CLIENT_DEFAULT, AsyncClient, Client, Response
+from .. import USE_CLIENT_DEFAULT, AsyncClient, AsyncStreamedResponse, Client, StreamedResponse, Timeout
 from ..exceptions import (
     CertificateError,
     HTTPProtocolError,
@@ -68,7 +73,7 @@ from ..exceptions import (
     TLSHandshakeError,
     TlsGuardError,
 )
-from . import client_options, invalid, request_headers, response_headers
+from . import client_options, invalid, no_body, request_headers, response_headers
 
 __all__ = ["TlsGuardTransport", "TlsGuardAsyncTransport", "ERROR_MAP"]
 
@@ -109,29 +114,112 @@ def translate_error(error: TlsGuardError, request: httpx.Request) -> httpx.Trans
     return exc
 
 
-def _arguments(request: httpx.Request, body: bytes) -> Dict[str, Any]:
+def _arguments(request: httpx.Request, body: Any) -> Dict[str, Any]:
     timeout = request.extensions.get("timeout") or {}
     read = timeout.get("read")
     return dict(
         headers=request_headers(request.headers.multi_items()),
-        data=body or None,
-        timeout=USE_CLIENT_DEFAULT if read is None else float(read),
+        content=body,
+        # httpx's read timeout: the deadline for the headers and the longest wait for the body's
+        # next bytes (the body is streamed).
+        timeout=USE_CLIENT_DEFAULT if read is None else Timeout(float(read), read=float(read)),
     )
 
 
-def _response(request: httpx.Request, native: Response) -> httpx.Response:
-    content = native.content
-    return httpx.Response(
-        native.status_code,
-        headers=response_headers(native.headers.multi_items(), content),
-        stream=httpx.ByteStream(content),
-        request=request,
-        extensions={
-            "http_version": native.http_version.encode("ascii"),
-            "reason_phrase": native.reason.encode("latin-1", "replace"),
-            "tlsguard_response": native,
-        },
-    )
+def _request_body(request: httpx.Request) -> Any:
+    """The request's body for tlsguard's ``content=``: its bytes when httpx holds them (bytes,
+    text, forms, JSON, multipart), else its stream: with the ``Content-Length`` httpx computed
+    (a file: sent with that length, as httpx sends it), else chunked (an iterator, as httpx)."""
+    if hasattr(request, "_content"):
+        return request.content or None
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and "transfer-encoding" not in request.headers:
+        return _SizedBody(request.stream, int(length))
+    return request.stream
+
+
+class _SizedBody:
+    """A request stream of a known length as a file-like object (``read``, and ``tell`` /
+    ``seek`` to tell the length), so that tlsguard sends it with that ``Content-Length``."""
+
+    def __init__(self, stream: Any, length: int) -> None:
+        self._pieces = iter(stream)
+        self._length = length
+        self._pending = b""
+        self._pos = 0
+
+    def read(self, size: int = -1) -> bytes:
+        while not self._pending:
+            try:
+                self._pending = bytes(next(self._pieces))
+            except StopIteration:
+                return b""
+        if size < 0 or size >= len(self._pending):
+            piece, self._pending = self._pending, b""
+        else:
+            piece, self._pending = self._pending[:size], self._pending[size:]
+        self._pos += len(piece)
+        return piece
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        # Only what measuring the length asks: seek(0, 2) says where the end is (without moving:
+        # a stream cannot), seek(tell()) goes back to where it is.
+        if whence == 2 and offset == 0:
+            return self._length
+        if whence == 0 and offset == self._pos:
+            return self._pos
+        raise OSError("this request body can only be read forward")
+
+
+def _headers(request: httpx.Request, native: Union[StreamedResponse, AsyncStreamedResponse]) -> List[Tuple[str, str]]:
+    status = native.status_code
+    return response_headers(native.headers.multi_items(), None, no_body(request.method, status))
+
+
+def _extensions(native: Union[StreamedResponse, AsyncStreamedResponse]) -> Dict[str, Any]:
+    return {
+        "http_version": native.http_version.encode("ascii"),
+        "reason_phrase": native.reason.encode("latin-1", "replace"),
+        "tlsguard_response": native,
+    }
+
+
+class _SyncBody(httpx.SyncByteStream):  # type: ignore[misc, unused-ignore]
+    """The response body as httpx reads it: tlsguard's stream, decoded, as it arrives."""
+
+    def __init__(self, native: StreamedResponse, request: httpx.Request) -> None:
+        self._native = native
+        self._request = request
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            yield from self._native.iter_bytes()
+        except TlsGuardError as e:
+            raise translate_error(e, self._request) from e
+
+    def close(self) -> None:
+        self._native.close()  # the connection is closed unless the body was read to its end
+
+
+class _AsyncBody(httpx.AsyncByteStream):  # type: ignore[misc, unused-ignore]
+    """The asyncio twin of :class:`_SyncBody`."""
+
+    def __init__(self, native: AsyncStreamedResponse, request: httpx.Request) -> None:
+        self._native = native
+        self._request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._native.aiter_bytes():
+                yield chunk
+        except TlsGuardError as e:
+            raise translate_error(e, self._request) from e
+
+    async def aclose(self) -> None:
+        await self._native.aclose()
 
 
 def _calling_client(depth: int, transport: Any) -> Optional[Any]:
@@ -217,12 +305,17 @@ class TlsGuardTransport(httpx.BaseTransport):  # type: ignore[misc, unused-ignor
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self._bypass.check(self, 1)
-        body = request.read()
         try:
-            native = self.client.request(request.method, str(request.url), **_arguments(request, body))
+            native = self.client.stream(request.method, str(request.url), **_arguments(request, _request_body(request)))
         except TlsGuardError as e:
             raise translate_error(e, request) from e
-        return _response(request, native)
+        return httpx.Response(
+            native.status_code,
+            headers=_headers(request, native),
+            stream=_SyncBody(native, request),
+            request=request,
+            extensions=_extensions(native),
+        )
 
     def close(self) -> None:
         self.client.close()
@@ -245,12 +338,18 @@ class TlsGuardAsyncTransport(httpx.AsyncBaseTransport):  # type: ignore[misc, un
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self._bypass.check(self, 1)
-        body = await request.aread()
         try:
-            native = await self.client.request(request.method, str(request.url), **_arguments(request, body))
+            context = self.client.stream(request.method, str(request.url), **_arguments(request, _request_body(request)))
+            native = await context.__aenter__()
         except TlsGuardError as e:
             raise translate_error(e, request) from e
-        return _response(request, native)
+        return httpx.Response(
+            native.status_code,
+            headers=_headers(request, native),
+            stream=_AsyncBody(native, request),
+            request=request,
+            extensions=_extensions(native),
+        )
 
     async def aclose(self) -> None:
         await self.client.aclose()

@@ -32,9 +32,13 @@
 - **Timeout**: tlsguard has one deadline per request. ``timeout=t`` and the read part of
   ``timeout=(connect, read)`` become that deadline; the connect phase is bounded by the
   adapter's ``connect_timeout``. ``None`` means the adapter's ``timeout`` (default 30 s).
-- **Bodies**: the request body is sent as bytes (an iterator or file is read first); the
-  response is read whole (``stream=True`` then iterates over memory). The body is already
-  decoded: see :func:`tlsguard.adapters.response_headers` for how ``Content-Encoding`` /
+- **Bodies**: a request body given as a file object or an iterator (requests' streamed
+  uploads) is streamed (a file with its length, an iterator chunked, as requests sends them).
+  The response is read whole, unless ``stream=True``: then ``iter_content(chunk_size)``,
+  ``iter_lines()`` and ``response.raw.read(n)`` read it as it arrives (never held whole;
+  ``response.content`` reads the rest), and the read timeout is also the longest wait for the
+  body's next bytes. ``response.close()`` before the end closes the connection. The body is
+  already decoded: see :func:`tlsguard.adapters.response_headers` for how ``Content-Encoding`` /
   ``Content-Length`` are rewritten. ``response.headers`` joins repeated headers with ``", "``
   like requests does; ``response.raw.headers.getlist(name)`` has every value, and cookies
   (every ``Set-Cookie``) go to ``response.cookies`` and the session's jar.
@@ -53,7 +57,7 @@ from __future__ import annotations
 import io
 import os
 from http.client import HTTPMessage
-from typing import Any, List, Mapping, Optional, Tuple, Type, Union, cast
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Type, Union, cast
 
 try:
     import requests  # type: ignore[import-untyped, import-not-found, unused-ignore]
@@ -81,7 +85,7 @@ except ImportError as e:  # pragma: no cover - exercised in a subprocess by the 
         "tlsguard.adapters.requests needs the 'requests' package: pip install tlsguard[requests]"
     ) from e
 
-from .. import USE_CLIENT_DEFAULT, Client, Response, _UseClientDefault
+from .. import USE_CLIENT_DEFAULT, Client, Response, StreamedResponse, Timeout, _UseClientDefault
 from ..exceptions import (
     CertificateError,
     HTTPProtocolError,
@@ -91,7 +95,7 @@ from ..exceptions import (
     TLSHandshakeError,
     TlsGuardError,
 )
-from . import client_options, downgrade_error, invalid, request_headers, response_headers
+from . import client_options, downgrade_error, invalid, no_body, request_headers, response_headers
 
 __all__ = ["TlsGuardAdapter", "ERROR_MAP"]
 
@@ -180,13 +184,16 @@ class TlsGuardAdapter(BaseAdapter):  # type: ignore[misc, unused-ignore]  # (Bas
         self._check_tls(verify, cert)
         self._check_proxies(request.url, proxies)
         url = request.url or ""
+        method = request.method or "GET"
+        streamed = stream and method.upper() != "HEAD"
         try:
-            native = self.client.request(
-                request.method or "GET",
-                url,
+            args: Dict[str, Any] = dict(
                 headers=request_headers(request.headers.items()),
-                data=_body_bytes(request.body),
-                timeout=_read_timeout(timeout),
+                content=_body(request.body),
+                timeout=_read_timeout(timeout, streamed),
+            )
+            native: Union[Response, StreamedResponse] = (
+                self.client.stream(method, url, **args) if streamed else self.client.request(method, url, **args)
             )
         except TlsGuardError as e:
             exc = translate_error(e, request)
@@ -199,7 +206,11 @@ class TlsGuardAdapter(BaseAdapter):  # type: ignore[misc, unused-ignore]  # (Bas
             raise exc from e
         downgrade = downgrade_error(url, native.status_code, native.headers)
         if downgrade is not None:
+            if isinstance(native, StreamedResponse):
+                native.close()
             raise translate_error(downgrade, request) from downgrade
+        if isinstance(native, StreamedResponse):
+            return self.build_streamed_response(request, native)
         return self.build_response(request, native)
 
     def close(self) -> None:
@@ -211,6 +222,27 @@ class TlsGuardAdapter(BaseAdapter):  # type: ignore[misc, unused-ignore]  # (Bas
         """A ``requests.Response`` from a tlsguard one (the body already read and decoded)."""
         content = native.content
         headers = response_headers(native.headers.multi_items(), content)
+        response = self._response(request, native, headers, io.BytesIO(content))
+        response._content = content
+        response._content_consumed = True
+        response.tlsguard_response = native
+        r: requests.Response = response
+        return r
+
+    def build_streamed_response(self, request: requests.PreparedRequest, native: StreamedResponse) -> requests.Response:
+        """A ``requests.Response`` whose body is read as it arrives (``stream=True``): ``raw``
+        reads from the tlsguard stream (decoded), so ``iter_content()``, ``iter_lines()`` and
+        ``raw.read()`` stream; ``content`` reads the rest."""
+        status = native.status_code
+        headers = response_headers(native.headers.multi_items(), None, no_body(request.method or "GET", status))
+        response = self._response(request, native, headers, _StreamedBody(native, request))
+        response.tlsguard_response = native
+        r: requests.Response = response
+        return r
+
+    def _response(
+        self, request: requests.PreparedRequest, native: Union[Response, StreamedResponse], headers: List[Tuple[str, str]], body: Any
+    ) -> Any:
         raw_headers = HTTPHeaderDict()
         msg = HTTPMessage()
         for name, value in headers:
@@ -218,7 +250,7 @@ class TlsGuardAdapter(BaseAdapter):  # type: ignore[misc, unused-ignore]  # (Bas
             msg[name] = value  # appends: repeated headers are all kept
         version = 20 if native.http_version == "HTTP/2" else 11
         raw = HTTPResponse(
-            body=io.BytesIO(content),
+            body=body,
             headers=raw_headers,
             status=native.status_code,
             version=version,
@@ -239,13 +271,10 @@ class TlsGuardAdapter(BaseAdapter):  # type: ignore[misc, unused-ignore]  # (Bas
         response.url = request.url or ""
         response.request = request
         response.connection = self
-        response.elapsed = native.elapsed  # Session.send replaces it with its own clock
-        response._content = content
-        response._content_consumed = True
-        response.tlsguard_response = native
+        if isinstance(native, Response):
+            response.elapsed = native.elapsed  # Session.send replaces it with its own clock
         extract_cookies_to_jar(response.cookies, request, raw)  # type: ignore[no-untyped-call, unused-ignore]
-        r: requests.Response = response
-        return r
+        return response
 
     def _check_tls(self, verify: Any, cert: Any) -> None:
         if verify is True or verify is None or _from_environment(verify):
@@ -335,30 +364,79 @@ def retries_option(max_retries: Any) -> Any:
     }
 
 
-def _read_timeout(timeout: Any) -> Union[float, _UseClientDefault]:
-    """tlsguard's per-request deadline from requests' ``timeout`` (see the module docstring)."""
+def _read_timeout(timeout: Any, streamed: bool = False) -> Union[float, Timeout, _UseClientDefault]:
+    """tlsguard's per-request deadline from requests' ``timeout`` (see the module docstring);
+    for a streamed body (``stream=True``) also the longest wait for its next bytes."""
     if timeout is None:
         return USE_CLIENT_DEFAULT
     if isinstance(timeout, tuple):
         if len(timeout) != 2:
             raise ValueError(f"timeout must be a float or a (connect, read) tuple, not {timeout!r}")
-        return USE_CLIENT_DEFAULT if timeout[1] is None else float(timeout[1])
-    read = getattr(timeout, "read_timeout", timeout)  # urllib3.Timeout
+        read = timeout[1]
+    else:
+        read = getattr(timeout, "read_timeout", timeout)  # urllib3.Timeout
     if read is None or not isinstance(read, (int, float)):
         return USE_CLIENT_DEFAULT
-    return float(read)
+    return Timeout(float(read), read=float(read)) if streamed else float(read)
 
 
-def _body_bytes(body: Any) -> Optional[bytes]:
-    """The request body as bytes (None for none): iterators and files are read whole."""
-    if body is None:
-        return None
-    if isinstance(body, str):
-        body = body.encode("utf-8")
-    elif hasattr(body, "read"):
-        body = body.read()
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-    elif not isinstance(body, (bytes, bytearray, memoryview)):
-        body = b"".join(c.encode("utf-8") if isinstance(c, str) else bytes(c) for c in body)
-    return bytes(body) or None
+def _body(body: Any) -> Any:
+    """The request body as tlsguard's ``content=`` takes it (None for none): bytes and text as
+    they are, a file object or an iterator (requests' streamed uploads) streamed."""
+    if body is None or isinstance(body, (bytes, bytearray, memoryview, str)) or hasattr(body, "read"):
+        return body if body != b"" and body != "" else None
+    return (c.encode("utf-8") if isinstance(c, str) else bytes(c) for c in body)
+
+
+class _StreamedBody:
+    """A file-like object over a tlsguard :class:`~tlsguard.StreamedResponse`, as the
+    ``urllib3.HTTPResponse`` of a ``stream=True`` response reads it. Errors are what a socket
+    raises (urllib3 and requests turn them into their own), chained to the tlsguard error."""
+
+    def __init__(self, stream: StreamedResponse, request: Any) -> None:
+        self._stream: Optional[StreamedResponse] = stream
+        self._request = request
+
+    def read(self, amt: Optional[int] = None) -> bytes:
+        stream = self._stream
+        if stream is None:
+            return b""
+        try:
+            data = stream.read(-1 if amt is None else amt)
+        except RequestTimeout:
+            self.close()
+            raise  # a TimeoutError: urllib3's ReadTimeoutError, requests' ConnectionError, as for a socket
+        except TlsGuardError as e:
+            self.close()
+            # An OSError: urllib3's ProtocolError ("Connection broken"), requests'
+            # ChunkedEncodingError, as for a connection broken mid-body.
+            raise OSError(f"{e} (hint: {e.hint})" if e.hint else str(e)) from e
+        if not data and amt != 0:
+            self.close()
+        return data
+
+    def read1(self, amt: Optional[int] = None) -> bytes:
+        return self.read(amt)
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def isclosed(self) -> bool:
+        return self._stream is None
+
+    @property
+    def closed(self) -> bool:
+        return self._stream is None
+
+    def close(self) -> None:
+        if self._stream is not None:
+            self._stream.close()  # the connection is closed unless the body was read to its end
+            self._stream = None
+
+    def flush(self) -> None:
+        pass
