@@ -142,6 +142,24 @@ namespace TlsGuard {
     }
 
     /** A parsed X.509 certificate (read-only). */
+    /**
+     * A prepared chain verifier: the trust loaded once, then verify() per chain.
+     * @param array{purpose?: 'server'|'client', max_chain_depth?: int, fetch_missing_intermediates?: bool,
+     *   aia_allow_private?: bool, roots?: string, ca_file?: string|list<string>, ca_pem?: string|list<string>,
+     *   pins?: list<string>, crls?: list<string>, use_env?: bool}|null $options verify_chain()'s, without hostname and at
+     */
+    class Verifier
+    {
+        /** @throws InvalidArgumentException bad options or trust (INVALID_ARGUMENT, IO, INVALID_PEM) */
+        public function __construct(?array $options = null) {}
+        /**
+         * verify_chain()'s report for $chain (leaf first) for $hostname (not checked when null) at $at (Unix seconds; default now).
+         * @return array{ok: bool, error: ?TlsGuardException, path: list<Certificate>, presented: list<Certificate>, at: int, warnings: list<string>}
+         * @throws InvalidArgumentException bad input (INVALID_PEM, INVALID_ARGUMENT)
+         */
+        public function verify(string $chain, ?string $hostname = null, ?int $at = null): mixed {}
+    }
+
     class Certificate
     {
         public function __construct() {}

@@ -262,6 +262,38 @@ final class FeaturesTest extends TestCase
         $this->assertNotEmpty($inspect['chain']);
     }
 
+    public function testPreparedVerifier(): void
+    {
+        $kit = Kit::get();
+        $chain = file_get_contents($kit->pki('fullchain'));
+        $v = new \TlsGuard\Verifier(['roots' => 'none', 'ca_file' => $kit->pki('root_ca'), 'use_env' => false]);
+        $ok = $v->verify($chain, 'localhost');
+        $this->assertTrue($ok['ok']);
+        $this->assertNull($ok['error']);
+        $this->assertInstanceOf(\TlsGuard\Certificate::class, $ok['path'][0]);
+        $this->assertTrue($v->verify($chain)['ok'], 'no hostname: not checked');
+        $later = $v->verify($chain, 'localhost', time() + 20 * 365 * 86400);
+        $this->assertSame('CERT_EXPIRED', $later['error']->getErrorCode());
+        $wrong = $v->verify($chain, 'example.com');
+        $this->assertInstanceOf(\TlsGuard\CertificateException::class, $wrong['error']);
+        $this->assertSame('CERT_HOSTNAME_MISMATCH', $wrong['error']->getErrorCode());
+        // The verdicts of verify_chain.
+        $one = \TlsGuard\verify_chain($chain, ['hostname' => 'example.com', 'roots' => 'none', 'ca_file' => $kit->pki('root_ca')]);
+        $this->assertSame($one['error']->getErrorCode(), $wrong['error']->getErrorCode());
+        try {
+            $v->verify('junk');
+            $this->fail('junk verified');
+        } catch (\TlsGuard\InvalidArgumentException $e) {
+            $this->assertSame('INVALID_PEM', $e->getErrorCode());
+        }
+        try {
+            new \TlsGuard\Verifier(['hostname' => 'a.test']);
+            $this->fail('hostname accepted as a Verifier option');
+        } catch (\TlsGuard\InvalidArgumentException $e) {
+            $this->assertStringContainsString('argument of verify()', $e->getMessage());
+        }
+    }
+
     public function testIniDefaultsApplyToEveryClient(): void
     {
         $kit = Kit::get();

@@ -18,20 +18,48 @@ pub fn verify_chain(chain: BinarySlice<u8>, options: Option<&ZendHashTable>) -> 
     guard(|| {
         let json = merged_options("TlsGuard\\verify_chain() options", options, TRUST_INI)?;
         let opts = VerifyOptions::from_json(&json).or_throw()?;
-        let r = tlsguard::verify_chain(&chain, &opts).or_throw()?;
-        let error = match &r.error {
-            Some(e) => exception_zval(e)?,
-            None => Zval::null(),
-        };
-        Ok(Assoc::new()
-            .set("ok", r.ok)?
-            .set("error", error)?
-            .set("path", certificate_list(&r.path)?)?
-            .set("presented", certificate_list(&r.presented)?)?
-            .set("at", r.at)?
-            .set("warnings", string_list(&r.warnings)?)?
-            .into_zval())
+        report(tlsguard::verify_chain(&chain, &opts).or_throw()?)
     })
+}
+
+/// A report as `verify_chain()` returns it.
+fn report(r: tlsguard::ChainReport) -> PhpResult<Zval> {
+    let error = match &r.error {
+        Some(e) => exception_zval(e)?,
+        None => Zval::null(),
+    };
+    Ok(Assoc::new()
+        .set("ok", r.ok)?
+        .set("error", error)?
+        .set("path", certificate_list(&r.path)?)?
+        .set("presented", certificate_list(&r.presented)?)?
+        .set("at", r.at)?
+        .set("warnings", string_list(&r.warnings)?)?
+        .into_zval())
+}
+
+/// A prepared chain verifier (`tlsguard::Verifier`): the trust loaded once, then `verify()`
+/// per chain.
+#[php_class]
+#[php(name = "TlsGuard\\Verifier")]
+pub struct Verifier(tlsguard::Verifier);
+
+#[php_impl]
+impl Verifier {
+    /// `verify_chain()`'s options without `hostname` and `at` (arguments of `verify()`);
+    /// php.ini's trust settings give the defaults.
+    pub fn __construct(options: Option<&ZendHashTable>) -> PhpResult<Self> {
+        guard(|| {
+            let json = merged_options("TlsGuard\\Verifier options", options, TRUST_INI)?;
+            Ok(Verifier(tlsguard::Verifier::from_json(&json).or_throw()?))
+        })
+    }
+
+    /// `verify_chain()`'s report for `$chain` (PEM or DER, leaf first) for `$hostname` (not
+    /// checked when null) at `$at` (Unix seconds; default now).
+    pub fn verify(&self, chain: BinarySlice<u8>, hostname: Option<String>, at: Option<i64>) -> PhpResult<Zval> {
+        guard(|| report(self.0.verify(&chain, hostname.as_deref(), at).or_throw()?))
+    }
 }
 
 /// Adds this file's functions to the module.

@@ -147,6 +147,7 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .version(VERSION)
         .info_function(module_info)
         .class::<cert::Certificate>()
+        .class::<chain::Verifier>()
         .class::<client::Client>()
         .class::<client::Response>()
         .class::<client::StreamedResponse>()
