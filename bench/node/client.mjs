@@ -14,7 +14,7 @@
 //   https           node:https `https.request` with an `https.Agent({ keepAlive, ca })`
 //   undici          npm undici 7 `request()` with an `Agent({ connect: { ca } })`
 // Certificate clients (C1-parse, C1-verify):
-//   tlsguard        `Certificate.fromPem`, `verifyChain`
+//   tlsguard        `Certificate.fromPem`, a prepared `Verifier`'s `verify`
 //   x509            node:crypto `X509Certificate` (C1-verify: see verifyX509 below)
 //
 // Exit codes: 0 measured, 1 any failure including bad arguments (message on stderr), 3 workload
@@ -319,13 +319,12 @@ async function certOps(args) {
       const expect = tg.Certificate.fromPem(leafPem).fingerprintSha256;
       return { op: () => tg.Certificate.fromPem(leafPem), ok: (c) => (c.fingerprintSha256 === expect ? null : 'wrong certificate') };
     }
-    // The chain as PEM text (leaf + intermediate), the form the README shows; a list of DER
-    // buffers is not cheaper (the addon re-encodes each to PEM for the core). verifyChain takes
-    // the trust per call, so the root is loaded on every call (caPem spares caFile's file read).
+    // The chain as PEM text (leaf + intermediate), the form the README shows; a prepared
+    // Verifier (the root loaded once), as pyca's build_server_verifier.
     const chain = leafPem + interPem;
-    const options = { roots: 'none', caPem: rootPem, useEnv: false, hostname: args.host };
+    const verifier = new tg.Verifier({ roots: 'none', caPem: rootPem, useEnv: false });
     return {
-      op: () => tg.verifyChain(chain, options),
+      op: () => verifier.verify(chain, args.host),
       ok: (r) => (r.ok ? null : `${r.error.code}: ${r.error.message}`),
     };
   }

@@ -287,12 +287,13 @@ function run_certs(array $a): array
         $op = fn () => is_array(openssl_x509_parse($leaf));
     } elseif ($a['client'] === 'tlsguard') {
         // The whole verification a request does: path building + signatures (rustls-webpki),
-        // validity, EKU serverAuth, host name. The API takes the trust per call, so the root is
-        // handed over as PEM text read once (no file I/O in the loop); it is parsed per call.
+        // validity, EKU serverAuth, host name, with a prepared TlsGuard\Verifier (the root
+        // loaded once).
         $chain = $leaf . file_get_contents($a['chain']);
-        $options = ['hostname' => $a['host'], 'roots' => 'none', 'ca_pem' => file_get_contents($a['ca'])];
-        $op = fn () => TlsGuard\verify_chain($chain, $options)['ok'] === true;
-        $first = TlsGuard\verify_chain($chain, $options);
+        $verifier = new TlsGuard\Verifier(['roots' => 'none', 'ca_pem' => file_get_contents($a['ca']), 'use_env' => false]);
+        $host = $a['host'];
+        $op = fn () => $verifier->verify($chain, $host)['ok'] === true;
+        $first = $verifier->verify($chain, $host);
         if ($first['ok'] !== true) {
             throw $first['error'] ?? new RuntimeException('verify_chain: not ok');
         }
