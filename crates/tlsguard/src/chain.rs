@@ -98,9 +98,9 @@ pub fn verify_chain_der(chain: &[&[u8]], opts: &VerifyOptions) -> Result<ChainRe
 /// so its verdicts are the ones a request would give.
 ///
 /// ```no_run
-/// # fn main() -> tlsguard::Result<()> {
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let mut opts = tlsguard::VerifyOptions::default();
-/// opts.trust.ca_file = Some("ca.pem".into());
+/// opts.trust.ca_files.push("ca.pem".into());
 /// let verifier = tlsguard::Verifier::new(&opts)?;
 /// let report = verifier.verify(&std::fs::read("chain.pem")?, Some("example.com"), None)?;
 /// println!("{}", if report.ok { "trusted" } else { "refused" });
