@@ -1,5 +1,5 @@
 // Type-checked by test/types.test.js (`tsc --noEmit`): proves index.d.ts describes the API.
-import { fetch, Client, Certificate, loadCertificates, verifyChain, lint, inspect, trustReport, TlsGuardError } from 'tlsguard';
+import { fetch, Client, Certificate, loadCertificates, verifyChain, lint, inspect, trustReport, TlsGuardError, TlsGuardAgent } from 'tlsguard';
 import type { Response, ChainReport, ServerReport } from 'tlsguard';
 
 async function main(): Promise<void> {
@@ -70,6 +70,18 @@ async function main(): Promise<void> {
       void [c, hint, url, subject];
     }
   }
+  // The adapters: an undici Dispatcher and an https.Agent.
+  const agent = new TlsGuardAgent({ roots: 'none', caFile: 'ca.pem', pins: ['sha256/x'] });
+  const perCall = { method: 'GET', dispatcher: agent }; // Node's fetch reads `dispatcher` (lib.dom's RequestInit does not name it)
+  await globalThis.fetch('https://example.com/', perCall);
+  const started: boolean = agent.dispatch({ origin: 'https://example.com', path: '/', method: 'GET', headers: {} }, {
+    onRequestStart(ctrl) { ctrl.pause(); ctrl.resume(); },
+    onResponseStart(_ctrl, statusCode: number) { void statusCode; },
+    onResponseError(_ctrl, err: Error) { void err; },
+  });
+  await agent.close();
+  agent.destroy(null, () => {});
+  void started;
   void [status, ok, type, text, data, buf, v, h, when, der, sev, verdict, total];
 }
 void main;
