@@ -3,10 +3,15 @@
 // - TlsGuardAgent: an undici Dispatcher (Node's global fetch, undici.request, fetch(url,
 //   { dispatcher })). Each hop goes through the core's Client (streamed, `decompress: false`,
 //   `redirect: 'manual'`): fetch follows redirects and decodes bodies itself.
+// - HttpsAgent: an https.Agent (https.request, axios, got, node-fetch) whose sockets carry the
+//   plaintext of TLS connections the core made and verified.
 // As everywhere in the facade, this file converts arguments, results and errors: no TLS or
 // HTTP decision is taken here (an http:// origin is refused by the core, unless `allowHttp`).
 
+const crypto = require('node:crypto');
+const https = require('node:https');
 const { EventEmitter } = require('node:events');
+const { Duplex } = require('node:stream');
 
 /** The adapters, over the facade's internals (see the end of index.js). */
 module.exports = function adapters(internal) {
@@ -360,5 +365,314 @@ module.exports = function adapters(internal) {
     }
   }
 
-  return { TlsGuardAgent };
+  // ------------------------------------------------------------ HttpsAgent
+
+  /** An operation of a NativeTunnel through the completions: resolves with its value. */
+  function tunnelCall(start, track) {
+    return new Promise((resolve, reject) => {
+      const id = nextId();
+      const settle = (ok, value) => {
+        // Synchronously with the hub's take(): the id is no longer pending.
+        if (track) track(null);
+        return ok ? resolve(value) : reject(convertError(value));
+      };
+      inFlight.set(id, { settle, reject });
+      if (track) track(id);
+      try {
+        start(id);
+      } catch (e) {
+        inFlight.delete(id);
+        if (track) track(null);
+        reject(convertError(e));
+      }
+    });
+  }
+
+  /** A certificate as tls.TLSSocket#getPeerCertificate() shows one (from its DER). */
+  function peerCertificate(der) {
+    const x = new crypto.X509Certificate(der);
+    const names = (text) => {
+      const o = {};
+      for (const line of (text || '').split('\n')) {
+        const i = line.indexOf('=');
+        if (i > 0) o[line.slice(0, i)] = line.slice(i + 1);
+      }
+      return o;
+    };
+    return {
+      subject: names(x.subject),
+      issuer: names(x.issuer),
+      subjectaltname: x.subjectAltName,
+      valid_from: x.validFrom,
+      valid_to: x.validTo,
+      serialNumber: x.serialNumber,
+      fingerprint: x.fingerprint,
+      fingerprint256: x.fingerprint256,
+      fingerprint512: x.fingerprint512,
+      ca: x.ca,
+      raw: Buffer.from(der),
+    };
+  }
+
+  /**
+   * The socket HttpsAgent hands to Node's HTTP client: a Duplex over the plaintext of a TLS
+   * connection the core made and verified (a NativeTunnel), with what Node and the libraries
+   * built on it use of a tls.TLSSocket (setTimeout, setKeepAlive, ref/unref, 'connect' and
+   * 'secureConnect', encrypted/authorized, getPeerCertificate(), getProtocol(), alpnProtocol).
+   * A refused connection destroys it with tlsguard's error (its `code`).
+   */
+  class TlsGuardSocket extends Duplex {
+    #tunnel = null;
+    #ready;
+    #reading = false;
+    #readId = null; // the read in flight
+    #weak = false; // unref(): an idle read does not keep the event loop alive
+    #timer = null;
+    #info = null;
+
+    constructor(client, host, port) {
+      super({ allowHalfOpen: false });
+      this.connecting = true;
+      this.encrypted = true;
+      this.authorized = false;
+      this.authorizationError = null;
+      this.alpnProtocol = false;
+      this.timeout = 0;
+      this.remoteHost = host;
+      this.remotePort = port;
+      this.#ready = tunnelCall((id) => {
+        this.#tunnel = client.connectTls(id, host, port);
+      }).then(
+        () => {
+          if (this.destroyed) return false;
+          this.#info = this.#tunnel.tls();
+          this.connecting = false;
+          this.authorized = true;
+          this.alpnProtocol = this.#info ? this.#info.alpn || false : false;
+          this.emit('connect');
+          this.emit('secureConnect');
+          return true;
+        },
+        (err) => {
+          this.destroy(err);
+          return false;
+        },
+      );
+      this.#ready.catch(() => {});
+    }
+
+    #touch() {
+      if (this.#timer) this.#timer.refresh();
+    }
+
+    _read() {
+      if (this.#reading) return;
+      this.#reading = true;
+      this.#ready.then(async (ok) => {
+        try {
+          while (ok && !this.destroyed) {
+            const ab = await tunnelCall((id) => {
+              this.#tunnel.read(id);
+              if (this.#weak) completions.setWeak(id, true);
+            }, (id) => { this.#readId = id; });
+            this.#touch();
+            if (ab === null) {
+              this.push(null);
+              return;
+            }
+            if (!this.push(Buffer.from(ab))) return;
+          }
+        } catch (e) {
+          if (!this.destroyed) this.destroy(e);
+        } finally {
+          this.#readId = null;
+          this.#reading = false;
+        }
+      });
+    }
+
+    _write(chunk, encoding, callback) {
+      this.#ready.then((ok) => {
+        if (!ok) return callback(this.errored || new Error('the connection was not made'));
+        return tunnelCall((id) => this.#tunnel.write(id, chunk)).then(
+          () => {
+            this.#touch();
+            callback();
+          },
+          callback,
+        );
+      });
+    }
+
+    _final(callback) {
+      this.#ready.then(() => {
+        if (this.#tunnel) this.#tunnel.end();
+        callback();
+      });
+    }
+
+    _destroy(err, callback) {
+      if (this.#timer) clearTimeout(this.#timer);
+      this.#timer = null;
+      if (this.#tunnel) this.#tunnel.close();
+      else this.#ready.then(() => this.#tunnel && this.#tunnel.close());
+      callback(err);
+    }
+
+    /** Emits 'timeout' after `ms` without I/O (0: never), as net.Socket does. */
+    setTimeout(ms, callback) {
+      this.timeout = ms;
+      if (this.#timer) clearTimeout(this.#timer);
+      this.#timer = null;
+      if (ms > 0) {
+        this.#timer = setTimeout(() => this.emit('timeout'), ms);
+        this.#timer.unref();
+      }
+      if (callback) this.once('timeout', callback);
+      return this;
+    }
+
+    setNoDelay() { return this; }
+    setKeepAlive() { return this; }
+    /** As net.Socket: the pending read keeps the event loop alive (again). */
+    ref() {
+      this.#weak = false;
+      if (this.#readId !== null) completions.setWeak(this.#readId, false);
+      return this;
+    }
+
+    /** As net.Socket (Node's agent calls it for an idle pooled socket): the pending read no longer keeps the event loop alive. */
+    unref() {
+      this.#weak = true;
+      if (this.#readId !== null) completions.setWeak(this.#readId, true);
+      return this;
+    }
+    address() { return {}; }
+
+    /** TLSv1.2 or TLSv1.3. */
+    getProtocol() {
+      return this.#info ? this.#info.version : null;
+    }
+
+    getCipher() {
+      return this.#info ? { name: this.#info.cipherSuite, standardName: this.#info.cipherSuite, version: this.#info.version } : null;
+    }
+
+    /** The server's certificate as tls.TLSSocket shows it (`detailed`: with `issuerCertificate`). */
+    getPeerCertificate(detailed) {
+      const ders = this.#info ? this.#info.peerCertificates : [];
+      if (ders.length === 0) return {};
+      const certs = ders.map(peerCertificate);
+      if (detailed) for (let i = 0; i + 1 < certs.length; i++) certs[i].issuerCertificate = certs[i + 1];
+      return certs[0];
+    }
+
+    getPeerX509Certificate() {
+      const ders = this.#info ? this.#info.peerCertificates : [];
+      return ders.length ? new crypto.X509Certificate(ders[0]) : undefined;
+    }
+
+    /** The certificates the server presented (tlsguard Certificates, leaf first). */
+    get peerCertificates() {
+      return (this.#info ? this.#info.peerCertificates : []).map((der) => internal.toCertificate(der));
+    }
+  }
+
+  // Request options of https.request that would change what is trusted or presented: the
+  // agent's options say that, once, for every request.
+  const WEAKENING = {
+    rejectUnauthorized: 'verification is always on',
+    ca: "trust the CA with the agent's caFile or caPem option (and roots)",
+    cert: "present a client certificate with the agent's clientCert/clientKey options",
+    key: "present a client certificate with the agent's clientCert/clientKey options",
+    pfx: "present a client certificate with the agent's clientCert/clientKey options (PEM)",
+    passphrase: "give the key's password with the agent's clientKeyPassword option",
+    checkServerIdentity: "names are checked by tlsguard; pin a key with the agent's pins option",
+    secureContext: 'the TLS configuration is the agent\'s (its options)',
+    ciphers: 'tlsguard offers only modern AEAD suites',
+    minVersion: "raise the minimum with the agent's minTls option",
+    maxVersion: 'TLS 1.2 and 1.3 are negotiated by tlsguard',
+    secureProtocol: "raise the minimum with the agent's minTls option",
+  };
+
+  // Client options about the HTTP exchange, which under https.request is the library's.
+  const EXCHANGE_OPTIONS = {
+    readTimeout: "the library's socket timeout (https.request's timeout, axios' timeout)",
+    maxResponseBytes: "the library's limit (axios' maxContentLength)",
+    maxRedirects: "the library's redirect options (axios' maxRedirects)",
+    retries: "the library's retries",
+    cookies: "the library's cookie handling",
+    auth: "the request's auth option",
+    baseUrl: "the library's base URL (axios' baseURL)",
+    headers: "the request's headers",
+    query: "the request's URL",
+    allowHttp: 'http:// requests do not go through an https.Agent (they use http.globalAgent)',
+    http2: "Node's HTTP client speaks HTTP/1.1; the agent's connections offer only http/1.1",
+    sensitiveHeaders: "the library's redirect handling (axios' beforeRedirect)",
+    poolIdleTimeout: "https.Agent's own timeout option (the socket's idle timeout)",
+  };
+
+  // https.Agent's own options (`timeout`: the socket's idle timeout, as in Node).
+  const NODE_AGENT_OPTIONS = ['keepAlive', 'keepAliveMsecs', 'maxSockets', 'maxTotalSockets', 'maxFreeSockets', 'scheduling', 'timeout'];
+
+  function refusal(message, hint) {
+    const info = native.errorCodes().find((c) => c.code === 'INVALID_ARGUMENT');
+    return new internal.TlsGuardError(message, { ...info, code: 'INVALID_ARGUMENT', hint });
+  }
+
+  /**
+   * An `https.Agent` whose connections are made and verified by tlsguard: for libraries built
+   * on `https.request` (axios, got, node-fetch). `options`: the Client options that make a
+   * connection (trust, pins, CRLs, minTls, client certificate, proxy, resolve,
+   * connectTimeout, ...) and https.Agent's own (`keepAlive`, `maxSockets`, `timeout` (the
+   * socket's idle timeout), ...). The HTTP exchange is Node's: see manual/security.md.
+   */
+  class HttpsAgent extends https.Agent {
+    #native;
+
+    constructor(options) {
+      const o = options === undefined || options === null ? {} : options;
+      if (typeof o !== 'object' || Array.isArray(o)) throw new TypeError('options must be an object of options');
+      const nodeOptions = {};
+      const clientOptions = {};
+      for (const k of Object.keys(o)) {
+        if (o[k] === undefined) continue;
+        if (NODE_AGENT_OPTIONS.includes(k)) nodeOptions[k] = o[k];
+        else if (EXCHANGE_OPTIONS[k] !== undefined) {
+          throw refusal(`HttpsAgent: ${k} is about the HTTP exchange, which under https.request is the library's, not the agent's`, `Use ${EXCHANGE_OPTIONS[k]}.`);
+        } else if (WEAKENING[k] !== undefined) {
+          throw refusal(`HttpsAgent: ${k} is an option of tls.connect, not of tlsguard`, `${WEAKENING[k][0].toUpperCase()}${WEAKENING[k].slice(1)}.`);
+        } else clientOptions[k] = o[k];
+      }
+      super(nodeOptions);
+      const plain = plainOptions('options', clientOptions);
+      this.#native = callSync(() => new native.NativeClient(completions, plain));
+    }
+
+    /** Node calls this for each new connection: a TlsGuardSocket, or the refusal through `callback`. */
+    createConnection(options, callback) {
+      for (const k of Object.keys(WEAKENING)) {
+        const v = options[k];
+        if (v === undefined || v === null || (k === 'rejectUnauthorized' && v !== false)) continue;
+        const err = refusal(`HttpsAgent: the request's ${k} option is refused: the agent's options say what is trusted and presented`, `${WEAKENING[k][0].toUpperCase()}${WEAKENING[k].slice(1)}.`);
+        process.nextTick(callback, err);
+        return undefined;
+      }
+      const host = options.host || options.hostname || 'localhost';
+      if (options.servername && options.servername !== host) {
+        const err = refusal(`HttpsAgent: the request connects to ${host} but names ${options.servername} (Host header or servername): tlsguard verifies the name it connects to`, "Request the name itself, and map it to the address with the agent's resolve option.");
+        process.nextTick(callback, err);
+        return undefined;
+      }
+      return new TlsGuardSocket(this.#native, host, Number(options.port) || 443);
+    }
+
+    /** Closes the pooled sockets and the agent's client. */
+    destroy() {
+      super.destroy();
+      this.#native.close();
+    }
+  }
+
+  return { TlsGuardAgent, HttpsAgent };
 };

@@ -3,6 +3,8 @@
 // so a change in the addon shows up here; test/types.test.js type-checks a usage file.
 /// <reference types="node" />
 import { EventEmitter } from 'node:events';
+import { Agent as NodeHttpsAgent } from 'node:https';
+import type { AgentOptions as NodeHttpsAgentOptions } from 'node:https';
 import type {
   AuditReportObject,
   CodeInfo,
@@ -348,6 +350,27 @@ export declare class TlsGuardAgent extends EventEmitter {
   destroy(err?: Error | null): Promise<void>;
   destroy(callback: (err: null, data: null) => void): void;
   destroy(err: Error | null, callback: (err: null, data: null) => void): void;
+}
+
+/**
+ * Options of an HttpsAgent: those of a Client that make a connection (trust, pins, CRLs,
+ * minTls, client certificate, proxy, resolve, connectTimeout, ...) and https.Agent's own. The
+ * Client options about the HTTP exchange are refused (INVALID_ARGUMENT): under https.request
+ * the exchange is the library's.
+ */
+export interface HttpsAgentOptions
+  extends Omit<ClientOptions, 'timeout' | 'readTimeout' | 'maxResponseBytes' | 'maxRedirects' | 'retries' | 'cookies' | 'auth' | 'baseUrl' | 'headers' | 'query' | 'allowHttp' | 'http2' | 'keepAlive' | 'sensitiveHeaders' | 'poolIdleTimeout'>,
+    Pick<NodeHttpsAgentOptions, 'keepAlive' | 'keepAliveMsecs' | 'maxSockets' | 'maxTotalSockets' | 'maxFreeSockets' | 'scheduling' | 'timeout'> {}
+
+/**
+ * An `https.Agent` whose connections are made and verified by tlsguard, for libraries built on
+ * `https.request` (axios' `httpsAgent`, got's `agent.https`, node-fetch's `agent`), or
+ * `https.globalAgent = new HttpsAgent(options)`. A refused connection is the request's error
+ * (a TlsGuardError with `code`); a request's own `rejectUnauthorized: false`, `ca`, `cert`,
+ * `key` (...) are refused.
+ */
+export declare class HttpsAgent extends NodeHttpsAgent {
+  constructor(options?: HttpsAgentOptions);
 }
 
 export declare function loadCertificates(input: string | Buffer | Uint8Array): Certificate[];

@@ -1,5 +1,6 @@
 // Type-checked by test/types.test.js (`tsc --noEmit`): proves index.d.ts describes the API.
-import { fetch, Client, Certificate, loadCertificates, verifyChain, lint, inspect, trustReport, TlsGuardError, TlsGuardAgent } from 'tlsguard';
+import { fetch, Client, Certificate, loadCertificates, verifyChain, lint, inspect, trustReport, TlsGuardError, TlsGuardAgent, HttpsAgent } from 'tlsguard';
+import * as https from 'node:https';
 import type { Response, ChainReport, ServerReport } from 'tlsguard';
 
 async function main(): Promise<void> {
@@ -81,7 +82,12 @@ async function main(): Promise<void> {
   });
   await agent.close();
   agent.destroy(null, () => {});
-  void started;
+  const httpsAgent = new HttpsAgent({ roots: 'none', caFile: 'ca.pem', keepAlive: true, maxSockets: 4, timeout: 5000, connectTimeout: 1000 });
+  https.get('https://example.com/', { agent: httpsAgent }, (res) => res.resume());
+  const base: https.Agent = httpsAgent;
+  // @ts-expect-error: the HTTP exchange is the library's under https.request
+  new HttpsAgent({ maxResponseBytes: 10 });
+  void [started, base];
   void [status, ok, type, text, data, buf, v, h, when, der, sev, verdict, total];
 }
 void main;
