@@ -130,6 +130,32 @@ test('abort: a signal aborts the request and the body; the agent keeps working',
   assert.equal((await fetch(good('/'), { dispatcher: agent })).status, 200);
 });
 
+test('legacy handler: onData returning false holds the body until resume() (backpressure)', async () => {
+  let resume = null;
+  let calls = 0;
+  let total = 0;
+  let ended = false;
+  const done = new Promise((resolve, reject) => {
+    agent.dispatch({ origin: kit.manifest.servers.good, path: '/huge', method: 'GET', headers: {} }, {
+      onConnect() {},
+      onHeaders(status, rawHeaders, r) { resume = r; return true; },
+      onData(chunk) { calls++; total += chunk.length; return false; },
+      onComplete() { ended = true; resolve(); },
+      onError: reject,
+    });
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(calls, 1, 'nothing more until resume()');
+  const pump = setInterval(() => resume(), 1);
+  try {
+    await done;
+  } finally {
+    clearInterval(pump);
+  }
+  assert.ok(ended);
+  assert.equal(total, 8 * 1024 * 1024);
+});
+
 test("undici 7+'s handler shape (onRequestStart ... onResponseEnd) with pause/resume", async () => {
   const seen = [];
   const chunks = [];
