@@ -282,13 +282,15 @@ module.exports = function adapters(internal) {
       if (!handler || typeof handler !== 'object') throw new TypeError('handler must be an object');
       const ex = new Exchange(handler);
       this.#running.add(ex);
-      this.#run(opts, ex).then(
-        () => ex.complete(),
-        (e) => ex.fail(convertError(e)),
-      ).finally(() => {
-        this.#running.delete(ex);
-        if (this.#running.size === 0) this.#idle.splice(0).forEach((f) => f());
-      });
+      // A handler callback that throws fails the exchange (onError with what it threw), as in
+      // undici; one that throws from onComplete/onError itself is not the agent's to report.
+      this.#run(opts, ex)
+        .then(() => ex.complete(), (e) => ex.fail(convertError(e)))
+        .catch(() => {})
+        .finally(() => {
+          this.#running.delete(ex);
+          if (this.#running.size === 0) this.#idle.splice(0).forEach((f) => f());
+        });
       return true;
     }
 

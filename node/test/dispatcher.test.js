@@ -188,6 +188,21 @@ test("undici 7+'s handler shape (onRequestStart ... onResponseEnd) with pause/re
   assert.equal(err.code, 'CERT_EXPIRED');
 });
 
+test('a handler that throws fails its request, not the process', async () => {
+  const err = await new Promise((resolve) => {
+    agent.dispatch({ origin: kit.manifest.servers.good, path: '/', method: 'GET', headers: {} }, {
+      onConnect() {},
+      onHeaders() { throw new Error('handler bug'); },
+      onData() {},
+      onComplete() { resolve(null); },
+      onError(e) { resolve(e); throw new Error('and again'); },
+    });
+  });
+  assert.equal(err.message, 'handler bug');
+  await new Promise((r) => setTimeout(r, 50)); // an unhandled rejection would fail the test file
+  assert.equal((await fetch(good('/'), { dispatcher: agent })).status, 200);
+});
+
 test('close() waits for requests in flight, then refuses new ones; destroy() aborts', async () => {
   const a = new TlsGuardAgent(trust);
   const res = fetch(good('/'), { dispatcher: a });
