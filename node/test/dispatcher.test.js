@@ -96,6 +96,11 @@ test('undici.request with the dispatcher: compressed bytes as sent, headers as a
   assert.equal(e.code, 'CERT_HOSTNAME_MISMATCH');
   const p = await undici.request(good('/echo'), { dispatcher: agent, method: 'PUT', body: Buffer.from('put-body') });
   assert.ok((await p.body.text()).includes('put-body'));
+  // undici's own fetch (npm) too.
+  const f = await undici.fetch(good('/gzip'), { dispatcher: agent });
+  assert.equal(JSON.parse(await f.text()).text, 'hello');
+  const fe = await undici.fetch(urlOf('expired'), { dispatcher: agent }).then(() => assert.fail('refused'), (x) => x);
+  assert.equal(fe.cause.code, 'CERT_EXPIRED');
 });
 
 test('an http:// origin is refused unless allowHttp', async () => {
