@@ -2,6 +2,9 @@
 // generated native declarations (native.d.ts, written by `napi build` from the Rust structs),
 // so a change in the addon shows up here; test/types.test.js type-checks a usage file.
 /// <reference types="node" />
+import { EventEmitter } from 'node:events';
+import { Agent as NodeHttpsAgent } from 'node:https';
+import type { AgentOptions as NodeHttpsAgentOptions } from 'node:https';
 import type {
   AuditReportObject,
   CodeInfo,
@@ -284,6 +287,90 @@ export declare class Client {
   cookies(): Cookie[] | null;
   /** Closes the client: its pool is dropped; later requests are refused (INVALID_ARGUMENT). */
   close(): void;
+}
+
+/** The request undici hands a Dispatcher (`fetch` and `undici.request` make it). */
+export interface DispatchOptions {
+  origin: string | URL;
+  path: string;
+  method: string;
+  headers?: Record<string, string | string[] | undefined> | string[] | Iterable<[string, string]> | null;
+  body?: string | Buffer | Uint8Array | Blob | FormData | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string> | null;
+  [option: string]: unknown;
+}
+
+/** The controller of undici 7+'s handler callbacks. */
+export interface DispatchController {
+  abort(reason?: Error): void;
+  pause(): void;
+  resume(): void;
+  readonly aborted: boolean;
+  readonly paused: boolean;
+  readonly reason: Error | undefined;
+}
+
+/**
+ * A Dispatcher's handler: the callbacks Node 20's fetch and undici 6/7 pass (onConnect ...
+ * onError), or undici 7+'s (onRequestStart ... onResponseError). TlsGuardAgent answers either.
+ */
+export interface DispatchHandler {
+  onConnect?(abort: (reason?: Error) => void): void;
+  onResponseStarted?(): void;
+  onHeaders?(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean | void;
+  onData?(chunk: Buffer): boolean | void;
+  onComplete?(trailers: Buffer[]): void;
+  onError?(err: Error): void;
+  onRequestStart?(controller: DispatchController, context: object): void;
+  onResponseStart?(controller: DispatchController, statusCode: number, headers: Record<string, string | string[]>, statusMessage: string): void;
+  onResponseData?(controller: DispatchController, chunk: Buffer): void;
+  onResponseEnd?(controller: DispatchController, trailers: Record<string, string | string[]>): void;
+  onResponseError?(controller: DispatchController, err: Error): void;
+}
+
+/**
+ * An undici Dispatcher over tlsguard: `setGlobalDispatcher(new TlsGuardAgent(options))` (undici's)
+ * puts the global `fetch` and `undici.request` on tlsguard's verification; or per call,
+ * `fetch(url, { dispatcher })`. Each request is one hop (redirects returned, bodies as sent:
+ * fetch follows and decodes them). `options` are those of `new Client()`.
+ *
+ * It implements `dispatch`, `close` and `destroy`, which is all fetch and undici call (undici's
+ * types name a whole `Dispatcher` class, with request(), stream(), ...: TypeScript may want
+ * `agent as unknown as Dispatcher` where one is typed).
+ */
+export declare class TlsGuardAgent extends EventEmitter {
+  constructor(options?: ClientOptions);
+  /** Whether close() or destroy() was called. */
+  readonly closed: boolean;
+  /** Starts a request; `handler` hears its head, body and end, or its error (a TlsGuardError with `code`). */
+  dispatch(options: DispatchOptions, handler: DispatchHandler): boolean;
+  /** Refuses new requests; resolves once those in flight are done. */
+  close(): Promise<void>;
+  close(callback: (err: null, data: null) => void): void;
+  /** Aborts the requests in flight (with `err`) and closes. */
+  destroy(err?: Error | null): Promise<void>;
+  destroy(callback: (err: null, data: null) => void): void;
+  destroy(err: Error | null, callback: (err: null, data: null) => void): void;
+}
+
+/**
+ * Options of an HttpsAgent: those of a Client that make a connection (trust, pins, CRLs,
+ * minTls, client certificate, proxy, resolve, connectTimeout, ...) and https.Agent's own. The
+ * Client options about the HTTP exchange are refused (INVALID_ARGUMENT): under https.request
+ * the exchange is the library's.
+ */
+export interface HttpsAgentOptions
+  extends Omit<ClientOptions, 'timeout' | 'readTimeout' | 'maxResponseBytes' | 'maxRedirects' | 'retries' | 'cookies' | 'auth' | 'baseUrl' | 'headers' | 'query' | 'allowHttp' | 'http2' | 'keepAlive' | 'sensitiveHeaders' | 'poolIdleTimeout'>,
+    Pick<NodeHttpsAgentOptions, 'keepAlive' | 'keepAliveMsecs' | 'maxSockets' | 'maxTotalSockets' | 'maxFreeSockets' | 'scheduling' | 'timeout'> {}
+
+/**
+ * An `https.Agent` whose connections are made and verified by tlsguard, for libraries built on
+ * `https.request` (axios' `httpsAgent`, got's `agent.https`, node-fetch's `agent`), or
+ * `https.globalAgent = new HttpsAgent(options)`. A refused connection is the request's error
+ * (a TlsGuardError with `code`); a request's own `rejectUnauthorized: false`, `ca`, `cert`,
+ * `key` (...) are refused.
+ */
+export declare class HttpsAgent extends NodeHttpsAgent {
+  constructor(options?: HttpsAgentOptions);
 }
 
 export declare function loadCertificates(input: string | Buffer | Uint8Array): Certificate[];

@@ -1354,6 +1354,10 @@ module.exports = {
   lintCodes,
   version: native.version(),
 };
+// The adapters (agent.js: an undici Dispatcher and an https.Agent) use the same completions.
+Object.assign(module.exports, require('./agent.js')({
+  native, completions, inFlight, nextId, convertError, callSync, plainOptions, pumpUpload, pullChunk, headerList, TlsGuardError, toCertificate,
+}));
 // Test hook (not part of the API): proves a Rust panic becomes a TlsGuardError.
 Object.defineProperty(module.exports, '__testPanic', {
   enumerable: false,

@@ -3,6 +3,6 @@ import tlsguard from './index.js';
 
 export const {
   fetch, Client, Response, Certificate, loadCertificates, verifyChain, Verifier, lint,
-  inspect, audit, trustReport, TlsGuardError, errorCodes, lintCodes, version,
+  inspect, audit, trustReport, TlsGuardError, errorCodes, lintCodes, version, TlsGuardAgent, HttpsAgent,
 } = tlsguard;
 export default tlsguard;

@@ -17,6 +17,12 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 export declare class Completions {
   constructor(callback: () => void)
   /**
+   * Whether the operation `id` (started, not yet taken) keeps the event loop alive: `weak`
+   * = it does not (an idle pooled socket's pending read after `unref()`), `false` again
+   * after `ref()`.
+   */
+  setWeak(id: number, weak: boolean): void
+  /**
    * The finished requests, as a flat array `[id, ok, value, id, ok, value, ...]`: `value` is
    * the head of a response (see `client::head_value`), a body chunk (an `ArrayBuffer`,
    * `null` at the end) or whether an upload chunk was taken (a boolean) when `ok`, else the
@@ -65,6 +71,12 @@ export declare class NativeClient {
    * request throws.
    */
   stream(id: number, url: string, method?: string | undefined | null, requestOptions?: any | undefined | null, body?: Buffer | undefined | null, upload?: NativeUpload | undefined | null, parts?: Array<MultipartPart> | undefined | null): NativeAbort
+  /**
+   * A TLS connection to `host:port` made and verified as this client's requests' are (the
+   * core's `Client::connect_tls`), for the facade's `HttpsAgent`: completes under `id` with
+   * `true` once verified (or with the refusal). A closed client throws.
+   */
+  connectTls(id: number, host: string, port: number): NativeTunnel
   /** What the client trusts. */
   trustReport(): TrustReportObject
   /**
@@ -76,6 +88,20 @@ export declare class NativeClient {
    * Closes the client (the core's `close()`: the pool is dropped, idle connections close;
    * requests in flight finish). Later requests are refused.
    */
+  close(): void
+}
+
+/** A TLS connection's plaintext (see the module doc). */
+export declare class NativeTunnel {
+  /** The TLS facts (null before the connection is made). */
+  tls(): TunnelTls | null
+  /** Reads the next bytes; completes under `id` with an `ArrayBuffer`, `null` at the end. */
+  read(id: number): void
+  /** Writes `chunk` (all of it, flushed); completes under `id` with `true`. */
+  write(id: number, chunk: Buffer): void
+  /** Ends the writing side (TLS close_notify); the reading side stays open. */
+  end(): void
+  /** Closes the connection: operations in flight complete as aborted. */
   close(): void
 }
 
@@ -340,6 +366,15 @@ export interface TrustSourceObject {
   skipped: number
   skippedReasons: Array<string>
   summary: string
+}
+
+/** The TLS facts of a tunnel. */
+export interface TunnelTls {
+  version: string
+  cipherSuite: string
+  alpn?: string
+  /** DER, leaf first. */
+  peerCertificates: Array<Buffer>
 }
 
 /**

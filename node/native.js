@@ -839,6 +839,7 @@ module.exports.Completions = nativeBinding.Completions
 module.exports.NativeAbort = nativeBinding.NativeAbort
 module.exports.NativeBody = nativeBinding.NativeBody
 module.exports.NativeClient = nativeBinding.NativeClient
+module.exports.NativeTunnel = nativeBinding.NativeTunnel
 module.exports.NativeUpload = nativeBinding.NativeUpload
 module.exports.NativeVerifier = nativeBinding.NativeVerifier
 module.exports.__testPanic = nativeBinding.__testPanic

@@ -607,6 +607,17 @@ impl NativeClient {
         }
     }
 
+    /// A TLS connection to `host:port` made and verified as this client's requests' are (the
+    /// core's `Client::connect_tls`), for the facade's `HttpsAgent`: completes under `id` with
+    /// `true` once verified (or with the refusal). A closed client throws.
+    #[napi(catch_unwind)]
+    pub fn connect_tls(&self, env: &Env, id: u32, host: String, port: u32) -> Result<crate::tunnel::NativeTunnel> {
+        let client = self.client(env)?;
+        let port =
+            u16::try_from(port).map_err(|_| Error::new(Status::InvalidArg, format!("port {port} is out of range")))?;
+        crate::tunnel::NativeTunnel::connect(env, self.hub.clone(), client, id, host, port)
+    }
+
     /// What the client trusts.
     #[napi(catch_unwind)]
     pub fn trust_report(&self, env: &Env) -> Result<TrustReportObject> {

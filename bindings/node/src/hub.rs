@@ -63,6 +63,9 @@ struct JsSide {
     in_flight: u32,
     /// The peer certificates (DER) of the last response handed over.
     last_peers: Vec<Vec<u8>>,
+    /// Started and not yet taken, but not keeping the event loop alive (`set_weak`): the read
+    /// an idle pooled socket keeps waiting, as an unref'd net.Socket does.
+    weak: std::collections::HashSet<u32>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -114,10 +117,35 @@ pub struct Completions {
 impl Completions {
     #[napi(constructor, catch_unwind)]
     pub fn new(callback: Function<(), ()>) -> Result<Self> {
-        let js = JsSide { keep_alive: wakeup(&callback)?, in_flight: 0, last_peers: Vec::new() };
+        let js =
+            JsSide { keep_alive: wakeup(&callback)?, in_flight: 0, last_peers: Vec::new(), weak: Default::default() };
         Ok(Completions {
             hub: Arc::new(Hub { queue: Mutex::new(Vec::new()), wakeup: wakeup(&callback)?, js: Mutex::new(js) }),
         })
+    }
+
+    /// Whether the operation `id` (started, not yet taken) keeps the event loop alive: `weak`
+    /// = it does not (an idle pooled socket's pending read after `unref()`), `false` again
+    /// after `ref()`.
+    #[napi(catch_unwind)]
+    pub fn set_weak(&self, env: &Env, id: u32, weak: bool) -> Result<()> {
+        let mut js = lock(&self.hub.js);
+        if weak {
+            if js.weak.insert(id) {
+                js.in_flight = js.in_flight.saturating_sub(1);
+                if js.in_flight == 0 {
+                    #[allow(deprecated)]
+                    js.keep_alive.unref(env)?;
+                }
+            }
+        } else if js.weak.remove(&id) {
+            if js.in_flight == 0 {
+                #[allow(deprecated)]
+                js.keep_alive.refer(env)?;
+            }
+            js.in_flight += 1;
+        }
+        Ok(())
     }
 
     /// The finished requests, as a flat array `[id, ok, value, id, ok, value, ...]`: `value` is
@@ -132,7 +160,11 @@ impl Completions {
         let mut js = lock(&self.hub.js);
         let mut out = env.create_array((batch.len() * 3) as u32)?;
         let mut i = 0;
+        let mut weak = 0;
         for (id, outcome) in batch {
+            if !js.weak.is_empty() && js.weak.remove(&id) {
+                weak += 1;
+            }
             let last_peers = &mut js.last_peers;
             let hub = &self.hub;
             let converted =
@@ -150,7 +182,7 @@ impl Completions {
             out.set(i + 2, value)?;
             i += 3;
         }
-        let n = i / 3;
+        let n = i / 3 - weak;
         js.in_flight = js.in_flight.saturating_sub(n);
         if js.in_flight == 0 && n > 0 {
             #[allow(deprecated)]

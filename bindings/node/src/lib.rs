@@ -30,6 +30,7 @@ mod hub;
 mod inspect;
 mod lint;
 mod trust;
+mod tunnel;
 
 use errors::Failure;
 

@@ -57,7 +57,7 @@ pub use chain::{ChainReport, Purpose, Verifier, VerifyOptions, verify_chain, ver
 pub use client::{
     AbortHandle, Auth, BodyPump, BodyReader, BodyStream, Client, Cookie, CookieJar, Method, Multipart, Redirect,
     Redirects, Request, RequestBody, RequestOptions, Response, ResponseHead, Retries, SHARED_CLIENT_TTL,
-    SHARED_CLIENTS, StreamedResponse, spawn,
+    SHARED_CLIENTS, StreamedResponse, TlsTunnel, spawn,
 };
 pub use detail::{Detail, Fact};
 pub use error::{Category, Code, Error, Result};

@@ -119,6 +119,9 @@ pub(crate) struct TlsContext {
     /// TLS to an `https://` proxy: the same trust and TLS versions, HTTP/1.1 only, and never
     /// the client certificate (it is for the destination, not for a proxy on the way).
     pub proxy_config: Arc<rustls::ClientConfig>,
+    /// `config` offering HTTP/1.1 only (the same Arc without `http2`): for
+    /// [`crate::Client::connect_tls`], whose caller speaks HTTP/1.1 itself.
+    pub h1_config: Arc<rustls::ClientConfig>,
     min_tls: MinTls,
 }
 
@@ -162,9 +165,15 @@ impl TlsContext {
         // the server asked for a certificate.
         config.client_auth_cert_resolver =
             Arc::new(AskProbe { inner: config.client_auth_cert_resolver.clone(), asked: None });
-        config.alpn_protocols =
-            if opts.http2 { vec![b"h2".to_vec(), b"http/1.1".to_vec()] } else { vec![b"http/1.1".to_vec()] };
-        Ok(Self { config: Arc::new(config), store, aia, proxy_config: Arc::new(proxy_config), min_tls: opts.min_tls })
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let h1_config = Arc::new(config.clone());
+        let config = if opts.http2 {
+            config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+            Arc::new(config)
+        } else {
+            h1_config.clone()
+        };
+        Ok(Self { config, store, aia, proxy_config: Arc::new(proxy_config), h1_config, min_tls: opts.min_tls })
     }
 
     /// Explains a failed handshake with `host`.

@@ -1,5 +1,6 @@
 // Type-checked by test/types.test.js (`tsc --noEmit`): proves index.d.ts describes the API.
-import { fetch, Client, Certificate, loadCertificates, verifyChain, lint, inspect, trustReport, TlsGuardError } from 'tlsguard';
+import { fetch, Client, Certificate, loadCertificates, verifyChain, lint, inspect, trustReport, TlsGuardError, TlsGuardAgent, HttpsAgent } from 'tlsguard';
+import * as https from 'node:https';
 import type { Response, ChainReport, ServerReport } from 'tlsguard';
 
 async function main(): Promise<void> {
@@ -70,6 +71,23 @@ async function main(): Promise<void> {
       void [c, hint, url, subject];
     }
   }
+  // The adapters: an undici Dispatcher and an https.Agent.
+  const agent = new TlsGuardAgent({ roots: 'none', caFile: 'ca.pem', pins: ['sha256/x'] });
+  const perCall = { method: 'GET', dispatcher: agent }; // Node's fetch reads `dispatcher` (lib.dom's RequestInit does not name it)
+  await globalThis.fetch('https://example.com/', perCall);
+  const started: boolean = agent.dispatch({ origin: 'https://example.com', path: '/', method: 'GET', headers: {} }, {
+    onRequestStart(ctrl) { ctrl.pause(); ctrl.resume(); },
+    onResponseStart(_ctrl, statusCode: number) { void statusCode; },
+    onResponseError(_ctrl, err: Error) { void err; },
+  });
+  await agent.close();
+  agent.destroy(null, () => {});
+  const httpsAgent = new HttpsAgent({ roots: 'none', caFile: 'ca.pem', keepAlive: true, maxSockets: 4, timeout: 5000, connectTimeout: 1000 });
+  https.get('https://example.com/', { agent: httpsAgent }, (res) => res.resume());
+  const base: https.Agent = httpsAgent;
+  // @ts-expect-error: the HTTP exchange is the library's under https.request
+  new HttpsAgent({ maxResponseBytes: 10 });
+  void [started, base];
   void [status, ok, type, text, data, buf, v, h, when, der, sev, verdict, total];
 }
 void main;

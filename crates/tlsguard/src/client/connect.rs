@@ -161,8 +161,8 @@ impl AsyncWrite for Transport {
 /// A TLS connection and what is known about it.
 pub(crate) struct TlsConn {
     stream: TlsStream<Transport>,
-    info: TlsInfo,
-    failure: TlsFailure,
+    pub(crate) info: TlsInfo,
+    pub(crate) failure: TlsFailure,
 }
 
 impl TlsConn {
@@ -310,6 +310,8 @@ pub(crate) struct Connector {
     pub(crate) resolver: Resolver,
     /// `max_connections_per_host`: the slots of this pool's connections (`None`: no limit).
     pub(crate) slots: Option<Arc<super::slots::Slots>>,
+    /// Offer HTTP/1.1 only in ALPN (a tunnel for a caller's own HTTP/1.1, see `tunnel.rs`).
+    pub(crate) h1_only: bool,
 }
 
 type BoxFuture = Pin<Box<dyn Future<Output = Result<TokioIo<Stream>>> + Send>>;
@@ -330,7 +332,7 @@ impl tower_service::Service<Uri> for Connector {
 }
 
 impl Connector {
-    async fn connect(&self, dst: Uri) -> Result<Stream> {
+    pub(crate) async fn connect(&self, dst: Uri) -> Result<Stream> {
         let https = match dst.scheme_str() {
             Some("https") => true,
             Some("http") => false,
@@ -515,7 +517,8 @@ impl Connector {
         // certificate resolver notes in `asked` whether the server asked for a certificate.
         let asked = Arc::new(AtomicBool::new(false));
         let has_identity = self.tls.config.client_auth_cert_resolver.has_certs();
-        let connector = tokio_rustls::TlsConnector::from(self.tls.config.clone());
+        let config = if self.h1_only { &self.tls.h1_config } else { &self.tls.config };
+        let connector = tokio_rustls::TlsConnector::from(config.clone());
         let handshake = crate::tls::Asking { asked: asked.clone(), fut: Box::pin(connector.connect(name, tcp)) };
         // With CRLs, the verifier may also have a warning to hand back (a leaf no CRL covers).
         let extras = extras.or_else(|| (!self.tls.store.crls.is_empty()).then(|| Extras::new(Arc::default())));

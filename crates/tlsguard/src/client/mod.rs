@@ -41,6 +41,7 @@ mod routes;
 pub(crate) mod runtime;
 mod slots;
 mod stream;
+mod tunnel;
 mod upload;
 mod urls;
 
@@ -53,6 +54,7 @@ pub use request::{Redirects, Request};
 pub use request_options::{RequestBody, RequestOptions};
 pub use response::{Redirect, Response, ResponseHead};
 pub use stream::{BodyReader, BodyStream, StreamedResponse};
+pub use tunnel::TlsTunnel;
 pub use upload::{ByteStream, Multipart};
 
 use crate::proxy::ProxyPolicy;
@@ -148,6 +150,7 @@ impl Client {
             connect_timeout: options.connect_timeout,
             resolver: crate::net::Resolver::new(options.resolve.clone()),
             slots: new_slots(&options),
+            h1_only: false,
         };
         Ok(Client {
             inner: Arc::new(ClientInner {
