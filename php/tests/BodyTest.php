@@ -164,12 +164,12 @@ final class BodyTest extends TestCase
     }
 
     /**
-     * 256 MiB through a sink and through 'stream' => true, each in a fresh PHP process whose
+     * 1 GiB through a sink and through 'stream' => true, each in a fresh PHP process whose
      * memory_get_peak_usage(true) stays under 32 MiB and whose peak RSS grows by under 100 MiB.
      */
     public function testLargeDownloadsStayInBoundedMemory(): void
     {
-        $total = 256 * 1024 * 1024;
+        $total = 1024 * 1024 * 1024;
         $url = self::base() . "/stream?bytes=$total";
         $file = sys_get_temp_dir() . '/tlsguard-big-' . getmypid();
         $script = <<<'PHP'
