@@ -115,6 +115,11 @@ def registry():
     for c in ["requests", "httpx", "httpx-async", "urllib3", "aiohttp", "pycurl"]:
         add("python", c)
     add("python", "cryptography", work=CERT_W)
+    # One-off module calls in a loop (`tlsguard.get()` on its shared client; requests.get and
+    # httpx.get make a client, a connection and a full handshake per call): W1 only.
+    add("python", "tlsguard-get", True, ["W1"])
+    add("python", "requests-get", work=["W1"])
+    add("python", "httpx-get", work=["W1"])
     tlsguard_rows("node", ["tlsguard-fetch"])
     for c in ["fetch", "https", "undici"]:
         add("node", c)
@@ -136,11 +141,11 @@ def registry():
     ]:
         rows.append(Row(name, lang, False, argv, work=["BASE"], baseline=True))
     # S1 (a streamed 256 MiB download): every peer with a streaming API, and tlsguard where its
-    # binding streams bodies (Rust, and Client.stream() in Python, Node and PHP); the asyncio
-    # and fetch rows join when those paths stream.
+    # binding streams bodies (Rust; Client.stream() and AsyncClient.stream() in Python; Node's
+    # client.fetch() and one-off fetch() bodies; PHP's 'stream' => true).
     streaming = {"rust": ("tlsguard", "tlsguard-async", "reqwest", "reqwest-ct", "rustls-raw"),
-                 "python": ("tlsguard", "requests", "httpx", "httpx-async", "urllib3", "aiohttp", "pycurl"),
-                 "node": ("tlsguard", "fetch", "https", "undici"),
+                 "python": ("tlsguard", "tlsguard-async", "requests", "httpx", "httpx-async", "urllib3", "aiohttp", "pycurl"),
+                 "node": ("tlsguard", "tlsguard-fetch", "fetch", "https", "undici"),
                  "php": ("tlsguard", "curl", "guzzle")}
     for r in rows:
         if not r.http2 and not r.baseline and r.client in streaming.get(r.lang, ()):

@@ -28,7 +28,7 @@ const CERT_CLIENTS = ['tlsguard', 'x509'];
 const HTTP_WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'M1', 'S1'];
 // S1 (a streamed download, counted chunk by chunk, never held whole): the clients with a
 // streaming API (tlsguard: `client.stream()`).
-const STREAMING = ['tlsguard', 'fetch', 'https', 'undici'];
+const STREAMING = ['tlsguard', 'tlsguard-fetch', 'fetch', 'https', 'undici'];
 const CERT_WORKLOADS = ['C1-parse', 'C1-verify'];
 
 // The files nginx serves and their sizes: every body is checked against them.
@@ -126,11 +126,19 @@ const httpClients = {
    * The README's one-off fetch, with the trust passed per call (W2: `connection: close`, as the
    * global fetch row does; keepAlive is a Client option, not a fetch init key).
    */
-  async 'tlsguard-fetch'(args, { w2 }) {
+  async 'tlsguard-fetch'(args, { w2, s1 }) {
     const tg = await import('tlsguard');
-    const init = { ...tlsguardOptions(args), ...(w2 ? { headers: { connection: 'close' } } : {}) };
+    const init = { ...tlsguardOptions(args), ...(w2 ? { headers: { connection: 'close' } } : {}), ...(s1 ? { maxResponseBytes: 2 ** 40 } : {}) };
     return {
-      get: async (url) => tlsguardResult(await tg.fetch(url, init)),
+      get: async (url) => {
+        if (s1) {
+          const res = await tg.fetch(url, init);
+          let length = 0;
+          for await (const chunk of res.body) length += chunk.byteLength;
+          return { status: res.status, length, http: res.httpVersion };
+        }
+        return tlsguardResult(await tg.fetch(url, init));
+      },
       close: () => {},
     };
   },

@@ -57,7 +57,8 @@ for _name in list(os.environ):
     if _name in TRUST_ENV or _name.lower().endswith("_proxy"):
         del os.environ[_name]
 
-HTTP_CLIENTS = ["tlsguard", "tlsguard-async", "requests", "httpx", "httpx-async", "urllib3", "aiohttp", "pycurl"]
+HTTP_CLIENTS = ["tlsguard", "tlsguard-async", "requests", "httpx", "httpx-async", "urllib3", "aiohttp", "pycurl",
+                "tlsguard-get", "requests-get", "httpx-get"]
 CERT_CLIENTS = ["tlsguard", "cryptography"]
 PATHS = {"W1": "/1k", "W2": "/1k", "W3": "/10m", "W4": "/1k", "M1": "/1k", "S1": "/256m"}  # HTTP workloads
 SIZES = {"/1k": 1024, "/10m": 10 * 1024 * 1024, "/256m": 256 * 1024 * 1024}  # expected body length per path
@@ -65,7 +66,7 @@ SIZES = {"/1k": 1024, "/10m": 10 * 1024 * 1024, "/256m": 256 * 1024 * 1024}  # e
 #: size and count it (tlsguard: Client.stream() and iter_bytes(); its asyncio row joins when the
 #: async bridge streams).
 STREAM_CHUNK = 64 * 1024
-STREAMING = {"tlsguard", "requests", "httpx", "httpx-async", "urllib3", "aiohttp", "pycurl"}
+STREAMING = {"tlsguard", "tlsguard-async", "requests", "httpx", "httpx-async", "urllib3", "aiohttp", "pycurl"}
 CERT_WORKLOADS = ["C1-parse", "C1-verify"]
 M1_FIRST = 1000  # M1: rss_start_kib is read after this many requests
 
@@ -223,6 +224,12 @@ def http_tlsguard_async(a: argparse.Namespace) -> dict:
         ) as client:
 
             async def get(url):
+                if a.workload == "S1":
+                    async with client.stream("GET", url) as r:
+                        n = 0
+                        async for chunk in r.aiter_bytes(STREAM_CHUNK):
+                            n += len(chunk)
+                        return r.status_code, n, r.http_version
                 r = await client.get(url)
                 return r.status_code, r.content, r.http_version
 
@@ -427,7 +434,45 @@ def http_pycurl(a: argparse.Namespace) -> dict:
     return result(n, seconds, total, http)
 
 
+def http_oneoff(a: argparse.Namespace) -> dict:
+    """The one-off module functions a script calls in a loop: `tlsguard.get(url, ...)` (a shared
+    client per distinct options: connections and TLS sessions reused), `requests.get(url,
+    verify=root)` (a Session per call: a new connection and full handshake every time) and
+    `httpx.get(url, verify=ctx)` (a Client per call, likewise). W1 only."""
+    if a.workload != "W1":
+        raise Unsupported(f"{a.client} runs W1 only")
+    if a.client == "tlsguard-get":
+        import tlsguard
+
+        def get(url):
+            r = tlsguard.get(url, roots="none", ca_file=a.ca, http2=a.http2)
+            return r.status_code, r.content, r.http_version
+
+    elif a.client == "requests-get":
+        import requests
+
+        def get(url):
+            r = requests.get(url, verify=a.ca)
+            return r.status_code, r.content, http_name(r.raw.version)
+
+    else:
+        import ssl
+
+        import httpx
+
+        ctx = ssl.create_default_context(cafile=a.ca)  # built once: httpx.get takes a context
+
+        def get(url):
+            r = httpx.get(url, verify=ctx, trust_env=False)
+            return r.status_code, r.content, r.http_version
+
+    return run_sync(a, get)
+
+
 HTTP_RUNNERS = {
+    "tlsguard-get": http_oneoff,
+    "requests-get": http_oneoff,
+    "httpx-get": http_oneoff,
     "tlsguard": http_tlsguard,
     "tlsguard-async": http_tlsguard_async,
     "requests": http_requests,
