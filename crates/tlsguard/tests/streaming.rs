@@ -312,3 +312,23 @@ fn request_and_client_options_by_name() {
         assert!(e.message().contains(name), "{bad}: {e}");
     }
 }
+
+#[test]
+fn a_try_before_a_pause_does_not_start_the_read_timeout() {
+    // Two chunks 1 s apart, read timeout 700 ms: the reader takes the first, tries for more
+    // (nothing yet), pauses 900 ms, then waits ~100 ms for the second. Only that wait counts.
+    let url = kit().good_url("/stream?bytes=2000&chunk=1000&every_ms=1000");
+    let c = client_with(|o| o.read_timeout = Some(Duration::from_millis(700)));
+    let rt = rt();
+    rt.block_on(async {
+        let r = c.get(&url).send_streaming().await.expect("headers");
+        let (_, mut body) = r.into_parts();
+        let first = body.chunk().await.expect("first chunk").expect("bytes");
+        assert_eq!(first.len(), 1000);
+        assert!(body.try_chunk().is_none(), "the second chunk is a second away");
+        tokio::time::sleep(Duration::from_millis(900)).await;
+        let second = body.chunk().await.expect("no read timeout: the server was silent ~100 ms").expect("bytes");
+        assert_eq!(second.len(), 1000);
+        assert!(body.chunk().await.expect("end").is_none());
+    });
+}

@@ -218,11 +218,16 @@ impl BodyStream {
     /// The next chunk if one is ready now, without waiting: `Some` with what
     /// [`BodyStream::chunk`] would return, `None` when it would have to wait. For callers that
     /// gather what has arrived into fewer, larger pieces (one wake-up instead of many).
+    /// A try does not start the read timeout's clock: the caller may pause before it waits.
     pub fn try_chunk(&mut self) -> Option<Result<Option<Bytes>>> {
         let mut cx = Context::from_waker(std::task::Waker::noop());
+        let was_waiting = self.waiting;
         match self.poll_chunk(&mut cx) {
             Poll::Ready(r) => Some(r.transpose()),
-            Poll::Pending => None,
+            Poll::Pending => {
+                self.waiting = was_waiting;
+                None
+            }
         }
     }
 
