@@ -332,3 +332,30 @@ fn a_try_before_a_pause_does_not_start_the_read_timeout() {
         assert!(body.chunk().await.expect("end").is_none());
     });
 }
+
+#[test]
+fn the_heads_read_timeout_on_a_pooled_connection_does_not_wait_for_the_connect_allowance() {
+    // connect_timeout 10 s (the default), read_timeout 500 ms. A new connection gets the connect
+    // allowance; on a pooled one, late headers (5 s) time out after the read timeout.
+    let c = client_with(|o| {
+        o.read_timeout = Some(Duration::from_millis(500));
+        o.connect_timeout = Duration::from_secs(10);
+    });
+    c.get(&kit().good_url("/")).send_blocking().expect("a pooled connection");
+    let started = Instant::now();
+    let e = c.get(&kit().good_url("/slow")).send_blocking().expect_err("late headers");
+    assert_eq!(e.code(), Code::Timeout);
+    assert!(e.message().contains("no response headers") && e.message().contains("(read_timeout)"), "{e}");
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    // A new connection (keep-alive off): the read timeout starts once it is made.
+    let fresh = client_with(|o| {
+        o.read_timeout = Some(Duration::from_millis(500));
+        o.keep_alive = false;
+    });
+    let started = Instant::now();
+    let e = fresh.get(&kit().good_url("/slow")).send_blocking().expect_err("late headers");
+    assert_eq!(e.code(), Code::Timeout);
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    // The connect allowance still holds while connecting: a slow handshake is not a read timeout.
+    assert!(fresh.get(&kit().good_url("/")).send_blocking().is_ok());
+}

@@ -327,7 +327,14 @@ impl tower_service::Service<Uri> for Connector {
 
     fn call(&mut self, dst: Uri) -> Self::Future {
         let this = self.clone();
-        Box::pin(async move { this.connect(dst).await.map(TokioIo::new) })
+        // The request this connection is made for (if it waits under a read timeout) learns
+        // that a connect is under way, and when it ends.
+        let guard = super::upload::Progress::current().map(|p| p.connect_started());
+        Box::pin(async move {
+            let r = this.connect(dst).await.map(TokioIo::new);
+            drop(guard);
+            r
+        })
     }
 }
 

@@ -202,23 +202,29 @@ struct Fetched {
 }
 
 /// `sent` (hyper's response future), or `None` once `read` has passed without a response since
-/// the later of the last request bytes sent and the connect allowance.
+/// the last request bytes sent (or a connection made for it), and, while a connection is
+/// being made for it, since the connect allowance.
 async fn wait_for_head<F: std::future::Future>(
     sent: F,
-    progress: &Progress,
+    progress: &std::sync::Arc<Progress>,
     read: Duration,
     connect: Duration,
 ) -> Option<F::Output> {
     let start = tokio::time::Instant::now();
+    let from = || {
+        let last = tokio::time::Instant::from_std(progress.last());
+        if progress.connecting() { last.max(start + connect) } else { last }
+    };
+    // The connector sees this request's progress while hyper polls it (see Progress::polling).
+    let sent = progress.polling(sent);
     tokio::pin!(sent);
     loop {
-        let from = tokio::time::Instant::from_std(progress.last()).max(start + connect);
+        let at = from();
         tokio::select! {
             biased;
             r = &mut sent => return Some(r),
-            _ = tokio::time::sleep_until(from + read) => {
-                let now_from = tokio::time::Instant::from_std(progress.last()).max(start + connect);
-                if now_from == from {
+            _ = tokio::time::sleep_until(at + read) => {
+                if from() == at {
                     return None;
                 }
             }

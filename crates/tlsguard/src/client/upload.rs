@@ -131,15 +131,19 @@ fn read_error(path: &Path, e: &io::Error) -> Error {
     Error::new(Code::Io, format!("request body: cannot read {}: {}", path.display(), crate::net::io_message(e)))
 }
 
-/// When the request last handed bytes to the connection (milliseconds after `start`).
+/// When the request last handed bytes to the connection (milliseconds after `start`), and
+/// whether a connection is being made for it (the head's read timeout then waits for the
+/// connect allowance first; on a pooled connection it counts from the request's bytes).
 pub(super) struct Progress {
     start: Instant,
     last_ms: AtomicU64,
+    /// Connects started for this request and not yet finished.
+    connecting: AtomicU64,
 }
 
 impl Progress {
     pub(super) fn new() -> Arc<Progress> {
-        Arc::new(Progress { start: Instant::now(), last_ms: AtomicU64::new(0) })
+        Arc::new(Progress { start: Instant::now(), last_ms: AtomicU64::new(0), connecting: AtomicU64::new(0) })
     }
 
     fn mark(&self) {
@@ -150,6 +154,61 @@ impl Progress {
     /// The last progress (the start, before any).
     pub(super) fn last(&self) -> Instant {
         self.start + Duration::from_millis(self.last_ms.load(Ordering::Relaxed))
+    }
+
+    /// Whether a connection is being made for this request now.
+    pub(super) fn connecting(&self) -> bool {
+        self.connecting.load(Ordering::Relaxed) > 0
+    }
+
+    /// The progress of the request whose future is being polled on this thread (see
+    /// [`Progress::polling`]), for the connector: `Some` while a request with a read timeout
+    /// waits for its head.
+    pub(super) fn current() -> Option<Arc<Progress>> {
+        CURRENT.with(|c| c.borrow().clone())
+    }
+
+    /// Notes a connect started for this request; the guard notes its end (a connection made
+    /// is progress: the request's bytes follow at once).
+    pub(super) fn connect_started(self: &Arc<Self>) -> ConnectGuard {
+        self.connecting.fetch_add(1, Ordering::Relaxed);
+        ConnectGuard(self.clone())
+    }
+
+    /// `fut` polled with this progress as the thread's current one.
+    pub(super) fn polling<F: std::future::Future>(self: &Arc<Self>, fut: F) -> Polling<F> {
+        Polling { fut: Box::pin(fut), progress: self.clone() }
+    }
+}
+
+thread_local! {
+    static CURRENT: std::cell::RefCell<Option<Arc<Progress>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Ends a connect noted by [`Progress::connect_started`] when dropped (made, failed or
+/// cancelled).
+pub(super) struct ConnectGuard(Arc<Progress>);
+
+impl Drop for ConnectGuard {
+    fn drop(&mut self) {
+        self.0.mark();
+        self.0.connecting.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// See [`Progress::polling`].
+pub(super) struct Polling<F> {
+    fut: Pin<Box<F>>,
+    progress: Arc<Progress>,
+}
+
+impl<F: std::future::Future> std::future::Future for Polling<F> {
+    type Output = F::Output;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let previous = CURRENT.with(|c| c.replace(Some(self.progress.clone())));
+        let r = self.fut.as_mut().poll(cx);
+        CURRENT.with(|c| *c.borrow_mut() = previous);
+        r
     }
 }
 
