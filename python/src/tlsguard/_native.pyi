@@ -17,6 +17,7 @@ __all__ = [
     "TrustReport",
     "TrustSource",
     "ChainReport",
+    "Verifier",
     "Finding",
     "ServerReport",
     "AuditReport",
@@ -345,7 +346,7 @@ class ChainReport:
 
 @final
 class Verifier:
-    def __init__(self, options: Optional[Mapping[str, Any]] = None) -> None: ...
+    def __new__(cls, options: Optional[Mapping[str, Any]] = None) -> Verifier: ...
     def verify(
         self,
         chain: Union[_Data, Certificate, Sequence[Certificate]],
