@@ -15,6 +15,10 @@
 //! - `gen`: write the generated tables: `tests/errors.json` from `tlsguard::Code::ALL` (the test
 //!   that writes it also fails `test rust` when the committed file is out of date).
 //! - `prereqs`: only install the prerequisites.
+//!
+//! Reproducible: every cargo call here passes `--locked` (maturin through `MATURIN_PEP517_ARGS`,
+//! napi after `--`; the fuzz project's own lock is checked by `cargo fetch --locked` in
+//! `smoke.sh`), so a run never rewrites a lock file and `git status` stays clean.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -177,10 +181,10 @@ fn test(suites: Vec<&str>) -> Result {
 /// The core, the test kit and the task runner: unit, integration (the shared scenarios, the
 /// x509-limbo suite, hostile input) and doc tests.
 fn test_rust() -> Result {
-    run(in_root(&cargo()).args(["test", "--all-targets", "--no-fail-fast"]))?;
-    run(in_root(&cargo()).args(["test", "--doc", "-p", "tlsguard"]))?;
+    run(in_root(&cargo()).args(["test", "--locked", "--all-targets", "--no-fail-fast"]))?;
+    run(in_root(&cargo()).args(["test", "--locked", "--doc", "-p", "tlsguard"]))?;
     // The limbo test prints its pass/fail/skip figures.
-    run(in_root(&cargo()).args(["test", "-p", "tlsguard", "--test", "limbo", "--", "--nocapture"]))
+    run(in_root(&cargo()).args(["test", "--locked", "-p", "tlsguard", "--test", "limbo", "--", "--nocapture"]))
 }
 
 /// Writes `tests/errors.json` from `tlsguard::Code::ALL`: the test that checks the committed
@@ -188,7 +192,7 @@ fn test_rust() -> Result {
 /// place, and `test rust` fails when it is out of date).
 fn gen_tables() -> Result {
     run(in_root(&cargo())
-        .args(["test", "-q", "-p", "tlsguard", "--test", "error_table", "errors_json_is_generated"])
+        .args(["test", "--locked", "-q", "-p", "tlsguard", "--test", "error_table", "errors_json_is_generated"])
         .env("TLSGUARD_WRITE_TABLES", "1"))?;
     eprintln!("xtask: wrote tests/errors.json");
     Ok(())
@@ -196,7 +200,7 @@ fn gen_tables() -> Result {
 
 /// The test kit's server binary, used by the Python, Node and PHP suites.
 fn build_testkit() -> Result {
-    run(in_root(&cargo()).args(["build", "-p", "tlsguard-testkit"]))
+    run(in_root(&cargo()).args(["build", "--locked", "-p", "tlsguard-testkit"]))
 }
 
 /// A virtualenv in target/py with the package built from python/ (and pytest, mypy, requests,
@@ -210,7 +214,8 @@ fn python_env() -> Result<PathBuf> {
     run(in_root(&venv.join("bin/pip").to_string_lossy())
         // requests and httpx: the adapters' optional dependencies, installed so they are tested.
         .args(["install", "-q", "./python", "pytest", "mypy", "requests", "httpx"])
-        .env("CARGO_TARGET_DIR", root().join("target/maturin")))?;
+        .env("CARGO_TARGET_DIR", root().join("target/maturin"))
+        .env("MATURIN_PEP517_ARGS", "--locked"))?;
     Ok(venv.join("bin"))
 }
 
@@ -224,7 +229,8 @@ fn test_python() -> Result {
 fn node_build() -> Result {
     let node = root().join("node");
     run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&node))?;
-    run(Command::new("npm").args(["run", "build"]).current_dir(&node))
+    // After `--`: napi passes the rest to cargo.
+    run(Command::new("npm").args(["run", "build", "--", "--", "--locked"]).current_dir(&node))
 }
 
 fn test_node() -> Result {
@@ -234,7 +240,7 @@ fn test_node() -> Result {
 }
 
 fn php_extension() -> Result<PathBuf> {
-    run(in_root(&cargo()).args(["build", "--release", "-p", "tlsguard-php"]))?;
+    run(in_root(&cargo()).args(["build", "--locked", "--release", "-p", "tlsguard-php"]))?;
     Ok(root().join("target/release/libtlsguard_php.so"))
 }
 
@@ -270,7 +276,7 @@ fn test_fuzz() -> Result {
 fn bench(args: &[String]) -> Result {
     apt_install(BENCH_APT_PACKAGES)?;
     // The Rust rows and the PHP extension (release).
-    run(in_root(&cargo()).args(["build", "--release", "-p", "tlsguard-bench", "-p", "tlsguard-php"]))?;
+    run(in_root(&cargo()).args(["build", "--locked", "--release", "-p", "tlsguard-bench", "-p", "tlsguard-php"]))?;
     // Python: the peers (pinned) and tlsguard in a venv of their own.
     let venv = root().join("target/bench/py");
     if !venv.join("bin/python").exists() {
@@ -278,7 +284,8 @@ fn bench(args: &[String]) -> Result {
     }
     run(in_root(&venv.join("bin/pip").to_string_lossy())
         .args(["install", "-q", "-r", "bench/python/requirements.txt", "./python"])
-        .env("CARGO_TARGET_DIR", root().join("target/maturin")))?;
+        .env("CARGO_TARGET_DIR", root().join("target/maturin"))
+        .env("MATURIN_PEP517_ARGS", "--locked"))?;
     // Node: the addon, then the bench package (undici, and tlsguard from node/).
     node_build()?;
     run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(root().join("bench/node")))?;
@@ -304,7 +311,7 @@ fn start_kit(dir: &Path) -> Result<(std::process::Child, PathBuf)> {
 }
 
 fn demo() -> Result {
-    run(in_root(&cargo()).args(["run", "--quiet", "-p", "tlsguard", "--example", "demo"]))?;
+    run(in_root(&cargo()).args(["run", "--locked", "--quiet", "-p", "tlsguard", "--example", "demo"]))?;
     let dir = std::env::temp_dir().join(format!("tlsguard-demo-kit-{}", std::process::id()));
     let (mut kit, manifest) = start_kit(&dir)?;
     let result = (|| -> Result {
