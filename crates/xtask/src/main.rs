@@ -4,7 +4,7 @@
 //! CI and on a developer's machine, install what is missing first, and stay readable; and a
 //! Makefile would add a top-level file. Tasks:
 //!
-//! - `test [rust|python|node|php|fuzz]...`: install missing prerequisites, then run the test
+//! - `test [rust|python|node|php|dist|fuzz|bench]... [--cross]`: install missing prerequisites, then run the test
 //!   suites (all of them when none is named).
 //! - `demo`: start the test kit's servers on 127.0.0.1 and show, in Rust, Python, Node and PHP,
 //!   a verified request and the diagnosis of refusals.
@@ -14,6 +14,9 @@
 //!   `test bench` smoke-runs it with `--quick` (tiny counts; no timing is asserted).
 //! - `gen`: write the generated tables: `tests/errors.json` from `tlsguard::Code::ALL` (the test
 //!   that writes it also fails `test rust` when the committed file is out of date).
+//! - `dist [--cross] [--check-targets]`: the installable artifacts (wheels, npm packages, PHP
+//!   zip and .deb, static CLI) in `target/dist/` with a manifest; `test dist` also installs each
+//!   into a clean environment and runs the scenario suites through it (see `dist.rs`).
 //! - `prereqs`: only install the prerequisites.
 //!
 //! Reproducible: every cargo call here passes `--locked` (maturin through `MATURIN_PEP517_ARGS`,
@@ -22,6 +25,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
+
+mod dist;
 
 /// Debian packages the suites need (installed only when missing).
 const APT_PACKAGES: &[&str] = &[
@@ -48,25 +53,38 @@ const APT_PACKAGES: &[&str] = &[
 /// Debian packages the benchmarks add: the server, and ext-curl and Guzzle (the PHP peers).
 const BENCH_APT_PACKAGES: &[&str] = &["nginx-light", "php8.2-curl", "php-guzzlehttp-guzzle"];
 
-const SUITES: &[&str] = &["rust", "python", "node", "php", "fuzz", "bench"];
+/// `dist` runs its short form (x86-64 glibc artifacts, the Windows check) unless `--cross`.
+const SUITES: &[&str] = &["rust", "python", "node", "php", "dist", "fuzz", "bench"];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => {
-            let chosen: Vec<&str> = args[1..].iter().map(String::as_str).collect();
-            match chosen.iter().find(|s| !SUITES.contains(s)) {
-                Some(bad) => Err(format!("unknown suite {bad:?}; suites: {}", SUITES.join(", "))),
-                None => prereqs().and_then(|()| test(if chosen.is_empty() { SUITES.to_vec() } else { chosen })),
+            let (flags, chosen): (Vec<&String>, Vec<&String>) = args[1..].iter().partition(|a| a.starts_with("--"));
+            let chosen: Vec<&str> = chosen.into_iter().map(String::as_str).collect();
+            let flags: Vec<String> = flags.into_iter().cloned().collect();
+            match (chosen.iter().find(|s| !SUITES.contains(s)), dist::Opts::parse(&flags)) {
+                (Some(bad), _) => Err(format!("unknown suite {bad:?}; suites: {}", SUITES.join(", "))),
+                (None, Err(e)) => Err(e),
+                (None, Ok(opts)) => {
+                    prereqs().and_then(|()| test(if chosen.is_empty() { SUITES.to_vec() } else { chosen }, opts))
+                }
             }
         }
+        Some("dist") => dist::Opts::parse(&args[1..]).and_then(|o| prereqs().and_then(|()| dist::dist(o))),
         Some("demo") => prereqs().and_then(|()| demo()),
         Some("bench") => prereqs().and_then(|()| bench(&args[1..])),
         Some("gen") => gen_tables(),
         Some("prereqs") => prereqs(),
         _ => {
-            eprintln!("usage: cargo xtask <test [suite...]|demo|bench [options]|gen|prereqs>");
+            eprintln!(
+                "usage: cargo xtask <test [suite...] [--cross]|dist [--cross] [--check-targets]|demo|bench [options]|gen|prereqs>"
+            );
             eprintln!("  test     install missing prerequisites, then run the suites ({})", SUITES.join(", "));
+            eprintln!(
+                "  dist     build the installable artifacts into target/dist/ with manifest.json (--cross: aarch64 and musl too;"
+            );
+            eprintln!("           --check-targets: only `cargo check` for Windows, and aarch64/musl with --cross)");
             eprintln!("  demo     start local TLS servers and show verified requests and explained refusals");
             eprintln!("  bench    build and run the benchmarks against a local nginx (bench/README.md)");
             eprintln!("  gen      write the generated tables (tests/errors.json from tlsguard::Code)");
@@ -157,7 +175,7 @@ fn apt_install(packages: &[&str]) -> Result {
     apt(&install)
 }
 
-fn test(suites: Vec<&str>) -> Result {
+fn test(suites: Vec<&str>, dist_opts: dist::Opts) -> Result {
     let mut failed = Vec::new();
     for suite in suites {
         eprintln!("\nxtask: ===== {suite} =====");
@@ -166,6 +184,7 @@ fn test(suites: Vec<&str>) -> Result {
             "python" => test_python(),
             "node" => test_node(),
             "php" => test_php(),
+            "dist" => dist::test_dist(dist_opts),
             "fuzz" => test_fuzz(),
             "bench" => bench(&["--quick".to_owned()]),
             _ => unreachable!("checked in main"),
