@@ -66,7 +66,9 @@ fn main() -> ExitCode {
             match (chosen.iter().find(|s| !SUITES.contains(s)), dist::Opts::parse(&flags)) {
                 (Some(bad), _) => Err(format!("unknown suite {bad:?}; suites: {}", SUITES.join(", "))),
                 (None, Err(e)) => Err(e),
-                (None, Ok(opts)) => {
+                (None, Ok(mut opts)) => {
+                    // Every suite (CI): dist in its short form.
+                    opts.short = chosen.is_empty();
                     prereqs().and_then(|()| test(if chosen.is_empty() { SUITES.to_vec() } else { chosen }, opts))
                 }
             }
