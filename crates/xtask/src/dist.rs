@@ -14,8 +14,9 @@
 //! - the CLI: a static `x86_64-unknown-linux-musl` binary (Debian's `musl-tools`).
 //!
 //! `--cross` adds the aarch64 glibc and x86-64 musl wheels and npm packages and the aarch64
-//! static CLI (all through zig), and `cargo check` for aarch64 and musl; these are built and
-//! their tags and ELF headers checked, not run (no arm64 or musl Python/Node here).
+//! static CLI (all through zig), `cargo check` for aarch64 and musl, and `cargo publish
+//! --dry-run` of the core and the CLI; the cross artifacts are built and their tags checked, not
+//! run (no arm64 or musl Python/Node here).
 //!
 //! Everything lands in `target/dist/` with `manifest.json` (file, size, sha256, target, what
 //! it needs, how it was tested) and `SHA256SUMS`. Build trees: `target/dist-build` (release,
@@ -315,6 +316,20 @@ fn build(opts: Opts) -> Result<Vec<Artifact>> {
     }
     rust_targets(&rust)?;
     crate::apt_install(APT_CROSS)?;
+    if opts.cross {
+        // crates.io: the core and the CLI package and build from their .crate files (versions on
+        // path dependencies, `include` lists); --allow-dirty so it also runs in a working tree.
+        run(in_root(&cargo()).args([
+            "publish",
+            "--dry-run",
+            "--locked",
+            "--allow-dirty",
+            "-p",
+            "tlsguard",
+            "-p",
+            "tlsguard-cli",
+        ]))?;
+    }
     let mut all = Vec::new();
     all.extend(python(&bin, opts)?);
     all.extend(npm(&bin, opts)?);
@@ -1085,7 +1100,10 @@ fn test_cli(artifacts: &mut [Artifact]) -> Result {
             .output()
             .map_err(|e| e.to_string())?;
         let err = String::from_utf8_lossy(&refused.stderr);
-        let code = err.split_whitespace().find(|w| w.starts_with("CERT_") || w.starts_with("UNKNOWN_")).unwrap_or("");
+        let code = err
+            .split(|c: char| !(c.is_ascii_uppercase() || c == '_'))
+            .find(|w| w.starts_with("CERT_") || w.starts_with("UNKNOWN_"))
+            .unwrap_or("");
         if refused.status.success() || code.is_empty() {
             return Err(format!("tlsguard get {untrusted} should be refused with a code: {err}"));
         }
