@@ -39,7 +39,7 @@ const TOOLS: &[&str] = &["maturin==1.16.0", "ziglang==0.17.1", "cargo-zigbuild==
 
 /// Debian packages the target checks and the CLI build need (the C compilers aws-lc-sys uses).
 const APT_CROSS: &[&str] = &["gcc-mingw-w64-x86-64", "musl-tools"];
-const APT_CROSS_ARM: &[&str] = &["gcc-aarch64-linux-gnu", "libc6-dev-arm64-cross"];
+const APT_CROSS_ARM: &[&str] = &["gcc-aarch64-linux-gnu", "libc6-dev-arm64-cross", "qemu-user-static"];
 
 /// The crates the target checks cover (the PHP binding is built for Debian's PHP only).
 const CHECKED: &[&str] = &["tlsguard", "tlsguard-cli", "tlsguard-python", "tlsguard-node"];
@@ -1065,54 +1065,61 @@ fn test_php(artifacts: &mut [Artifact]) -> Result {
     Ok(())
 }
 
-/// The static CLI, unpacked into an empty directory and run with an empty environment:
-/// `tlsguard get` of the kit's good server, and a refusal with its code.
+/// The static CLIs, each unpacked into an empty directory and run with an empty environment:
+/// `tlsguard get` of the kit's good server, and a refusal with its code. The aarch64 one runs
+/// under qemu-user (`qemu-aarch64-static`, Debian's qemu-user-static): a static binary needs no
+/// arm64 libraries.
 fn test_cli(artifacts: &mut [Artifact]) -> Result {
-    let Some(a) = artifacts
-        .iter_mut()
-        .find(|a| a.target == "x86_64-unknown-linux-musl" && a.file.to_string_lossy().ends_with(".tar.gz"))
-    else {
-        return Err("no x86_64 musl CLI in target/dist".into());
-    };
-    let dir = scratch("cli")?;
-    run(Command::new("tar").arg("xzf").arg(&a.file).arg("-C").arg(&dir).arg("--strip-components=1"))?;
-    let exe = dir.join("tlsguard");
-    let headers = run_output(Command::new("readelf").args(["-l", "-d"]).arg(&exe))?;
-    if headers.contains("INTERP") || headers.contains("(NEEDED)") {
-        return Err("the CLI is not static (it has an interpreter or NEEDED libraries)".into());
+    let mut tested = 0;
+    for a in artifacts.iter_mut() {
+        let n = a.file.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        if !(n.starts_with("tlsguard-") && n.ends_with("-unknown-linux-musl.tar.gz")) {
+            continue;
+        }
+        let runner: Option<&str> = if a.target.starts_with("aarch64") { Some("qemu-aarch64-static") } else { None };
+        let dir = scratch(&format!("cli-{}", a.target))?;
+        run(Command::new("tar").arg("xzf").arg(&a.file).arg("-C").arg(&dir).arg("--strip-components=1"))?;
+        let exe = dir.join("tlsguard");
+        let headers = run_output(Command::new("readelf").args(["-l", "-d"]).arg(&exe))?;
+        if headers.contains("INTERP") || headers.contains("(NEEDED)") {
+            return Err(format!("{n}: not static (it has an interpreter or NEEDED libraries)"));
+        }
+        let empty = scratch("cli-cwd")?;
+        let cli = |args: &[&str]| -> Result<std::process::Output> {
+            let mut c = match runner {
+                Some(r) => {
+                    let mut c = Command::new(r);
+                    c.arg(&exe);
+                    c
+                }
+                None => Command::new(&exe),
+            };
+            c.args(args).current_dir(&empty).env_clear().output().map_err(|e| format!("{n}: {e}"))
+        };
+        let note = with_kit(|manifest| {
+            let (good, untrusted, ca) = kit_facts(manifest)?;
+            let ok = cli(&["get", &good, "--roots", "none", "--ca-file", &ca])?;
+            if !ok.status.success() {
+                return Err(format!("{n}: tlsguard get {good}: {}", String::from_utf8_lossy(&ok.stderr)));
+            }
+            let refused = cli(&["get", &untrusted, "--roots", "none", "--ca-file", &ca])?;
+            let err = String::from_utf8_lossy(&refused.stderr);
+            let code = err
+                .split(|c: char| !(c.is_ascii_uppercase() || c == '_'))
+                .find(|w| w.starts_with("CERT_") || w.starts_with("UNKNOWN_"))
+                .unwrap_or("");
+            if refused.status.success() || code.is_empty() {
+                return Err(format!("{n}: tlsguard get {untrusted} should be refused with a code: {err}"));
+            }
+            Ok(format!(
+                "static (no INTERP, no NEEDED); {}from an empty dir with an empty environment: tlsguard get of the kit's good server (exit 0, {} body bytes), untrusted_root refused with {code} (exit {})",
+                runner.map(|r| format!("under {r}, ")).unwrap_or_default(),
+                ok.stdout.len(),
+                refused.status.code().unwrap_or(-1)
+            ))
+        })?;
+        a.tested.push(note);
+        tested += 1;
     }
-    let empty = scratch("cli-cwd")?;
-    let note = with_kit(|manifest| {
-        let (good, untrusted, ca) = kit_facts(manifest)?;
-        let ok = Command::new(&exe)
-            .args(["get", &good, "--roots", "none", "--ca-file", &ca])
-            .current_dir(&empty)
-            .env_clear()
-            .output()
-            .map_err(|e| e.to_string())?;
-        if !ok.status.success() {
-            return Err(format!("tlsguard get {good}: {}", String::from_utf8_lossy(&ok.stderr)));
-        }
-        let refused = Command::new(&exe)
-            .args(["get", &untrusted, "--roots", "none", "--ca-file", &ca])
-            .current_dir(&empty)
-            .env_clear()
-            .output()
-            .map_err(|e| e.to_string())?;
-        let err = String::from_utf8_lossy(&refused.stderr);
-        let code = err
-            .split(|c: char| !(c.is_ascii_uppercase() || c == '_'))
-            .find(|w| w.starts_with("CERT_") || w.starts_with("UNKNOWN_"))
-            .unwrap_or("");
-        if refused.status.success() || code.is_empty() {
-            return Err(format!("tlsguard get {untrusted} should be refused with a code: {err}"));
-        }
-        Ok(format!(
-            "static (no INTERP, no NEEDED); from an empty dir with an empty environment: tlsguard get of the kit's good server (exit 0, {} body bytes), untrusted_root refused with {code} (exit {})",
-            ok.stdout.len(),
-            refused.status.code().unwrap_or(-1)
-        ))
-    })?;
-    a.tested.push(note);
-    Ok(())
+    if tested == 0 { Err("no static CLI in target/dist".into()) } else { Ok(()) }
 }
