@@ -7,7 +7,42 @@
 // core's snake_case names, and milliseconds into seconds, by the addon).
 
 const crypto = require('node:crypto');
-const native = require('./native.js');
+const native = loadNative();
+
+/**
+ * The addon through napi's generated loader (`native.js`: a `tlsguard.<platform>.node` here, else
+ * the `tlsguard-<platform>` package). Its own error blames npm whatever the cause; this one names
+ * the platform, the package it looked for and the packages that exist.
+ */
+function loadNative() {
+  try {
+    return require('./native.js');
+  } catch (e) {
+    const { platform, arch } = process;
+    let suffix = '';
+    if (platform === 'linux') {
+      const report = process.report && typeof process.report.getReport === 'function' ? process.report.getReport() : null;
+      suffix = report && report.header && report.header.glibcVersionRuntime ? '-gnu' : '-musl';
+    } else if (platform === 'win32') {
+      suffix = '-msvc';
+    }
+    const wanted = `${platform}-${arch}${suffix}`;
+    const pkg = require('./package.json');
+    const known = Object.keys(pkg.optionalDependencies || {});
+    const name = `${pkg.name}-${wanted}`;
+    // The loader's attempts, oldest first, without its WebAssembly fallback.
+    const causes = [];
+    for (let c = e.cause || e; c; c = c.cause) causes.unshift(String(c.message || c).split('\n')[0]);
+    const why = known.length === 0
+      ? `no tlsguard.${wanted}.node here: build it with \`npm run build\` (a source checkout)`
+      : known.includes(name)
+        ? `the package ${name} (an optional dependency of ${pkg.name}) is not installed or did not load: ` +
+          `install it with \`npm install ${name}@${pkg.version}\` (npm skips optional dependencies with ` +
+          `--omit=optional, and lockfiles made on another platform may lack it)`
+        : `there is no prebuilt package ${name}: tlsguard is published for ${known.map((k) => k.slice(pkg.name.length + 1)).join(', ')}`;
+    throw new Error(`tlsguard: cannot load its native addon for ${wanted}: ${why}. Load errors: ${causes.filter((m) => !m.includes('wasi')).join('; ')}`, { cause: e });
+  }
+}
 
 // TLSGUARD_LOG=debug: the core's debug log on stderr.
 native.initLog();

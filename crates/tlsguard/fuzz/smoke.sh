@@ -17,6 +17,8 @@ fi
 export RUSTC_BOOTSTRAP=1
 target_dir=()
 if [ -n "${CARGO_TARGET_DIR:-}" ]; then target_dir=(--target-dir "$CARGO_TARGET_DIR"); fi
+# cargo fuzz has no --locked: check the committed Cargo.lock first, so a build never rewrites it.
+cargo fetch --locked
 cargo fuzz build "${target_dir[@]}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -4,7 +4,7 @@
 //! CI and on a developer's machine, install what is missing first, and stay readable; and a
 //! Makefile would add a top-level file. Tasks:
 //!
-//! - `test [rust|python|node|php|fuzz]...`: install missing prerequisites, then run the test
+//! - `test [rust|python|node|php|dist|fuzz|bench]... [--cross]`: install missing prerequisites, then run the test
 //!   suites (all of them when none is named).
 //! - `demo`: start the test kit's servers on 127.0.0.1 and show, in Rust, Python, Node and PHP,
 //!   a verified request and the diagnosis of refusals.
@@ -14,10 +14,19 @@
 //!   `test bench` smoke-runs it with `--quick` (tiny counts; no timing is asserted).
 //! - `gen`: write the generated tables: `tests/errors.json` from `tlsguard::Code::ALL` (the test
 //!   that writes it also fails `test rust` when the committed file is out of date).
+//! - `dist [--cross] [--check-targets]`: the installable artifacts (wheels, npm packages, PHP
+//!   zip and .deb, static CLI) in `target/dist/` with a manifest; `test dist` also installs each
+//!   into a clean environment and runs the scenario suites through it (see `dist.rs`).
 //! - `prereqs`: only install the prerequisites.
+//!
+//! Reproducible: every cargo call here passes `--locked` (maturin through `MATURIN_PEP517_ARGS`,
+//! napi after `--`; the fuzz project's own lock is checked by `cargo fetch --locked` in
+//! `smoke.sh`), so a run never rewrites a lock file and `git status` stays clean.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
+
+mod dist;
 
 /// Debian packages the suites need (installed only when missing).
 const APT_PACKAGES: &[&str] = &[
@@ -44,25 +53,40 @@ const APT_PACKAGES: &[&str] = &[
 /// Debian packages the benchmarks add: the server, and ext-curl and Guzzle (the PHP peers).
 const BENCH_APT_PACKAGES: &[&str] = &["nginx-light", "php8.2-curl", "php-guzzlehttp-guzzle"];
 
-const SUITES: &[&str] = &["rust", "python", "node", "php", "fuzz", "bench"];
+/// `dist` runs its short form (x86-64 glibc artifacts, the Windows check) unless `--cross`.
+const SUITES: &[&str] = &["rust", "python", "node", "php", "dist", "fuzz", "bench"];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => {
-            let chosen: Vec<&str> = args[1..].iter().map(String::as_str).collect();
-            match chosen.iter().find(|s| !SUITES.contains(s)) {
-                Some(bad) => Err(format!("unknown suite {bad:?}; suites: {}", SUITES.join(", "))),
-                None => prereqs().and_then(|()| test(if chosen.is_empty() { SUITES.to_vec() } else { chosen })),
+            let (flags, chosen): (Vec<&String>, Vec<&String>) = args[1..].iter().partition(|a| a.starts_with("--"));
+            let chosen: Vec<&str> = chosen.into_iter().map(String::as_str).collect();
+            let flags: Vec<String> = flags.into_iter().cloned().collect();
+            match (chosen.iter().find(|s| !SUITES.contains(s)), dist::Opts::parse(&flags)) {
+                (Some(bad), _) => Err(format!("unknown suite {bad:?}; suites: {}", SUITES.join(", "))),
+                (None, Err(e)) => Err(e),
+                (None, Ok(mut opts)) => {
+                    // Every suite (CI): dist in its short form.
+                    opts.short = chosen.is_empty();
+                    prereqs().and_then(|()| test(if chosen.is_empty() { SUITES.to_vec() } else { chosen }, opts))
+                }
             }
         }
+        Some("dist") => dist::Opts::parse(&args[1..]).and_then(|o| prereqs().and_then(|()| dist::dist(o))),
         Some("demo") => prereqs().and_then(|()| demo()),
         Some("bench") => prereqs().and_then(|()| bench(&args[1..])),
         Some("gen") => gen_tables(),
         Some("prereqs") => prereqs(),
         _ => {
-            eprintln!("usage: cargo xtask <test [suite...]|demo|bench [options]|gen|prereqs>");
+            eprintln!(
+                "usage: cargo xtask <test [suite...] [--cross]|dist [--cross] [--check-targets]|demo|bench [options]|gen|prereqs>"
+            );
             eprintln!("  test     install missing prerequisites, then run the suites ({})", SUITES.join(", "));
+            eprintln!(
+                "  dist     build the installable artifacts into target/dist/ with manifest.json (--cross: aarch64 and musl too;"
+            );
+            eprintln!("           --check-targets: only `cargo check` for Windows, and aarch64/musl with --cross)");
             eprintln!("  demo     start local TLS servers and show verified requests and explained refusals");
             eprintln!("  bench    build and run the benchmarks against a local nginx (bench/README.md)");
             eprintln!("  gen      write the generated tables (tests/errors.json from tlsguard::Code)");
@@ -153,7 +177,7 @@ fn apt_install(packages: &[&str]) -> Result {
     apt(&install)
 }
 
-fn test(suites: Vec<&str>) -> Result {
+fn test(suites: Vec<&str>, dist_opts: dist::Opts) -> Result {
     let mut failed = Vec::new();
     for suite in suites {
         eprintln!("\nxtask: ===== {suite} =====");
@@ -162,6 +186,7 @@ fn test(suites: Vec<&str>) -> Result {
             "python" => test_python(),
             "node" => test_node(),
             "php" => test_php(),
+            "dist" => dist::test_dist(dist_opts),
             "fuzz" => test_fuzz(),
             "bench" => bench(&["--quick".to_owned()]),
             _ => unreachable!("checked in main"),
@@ -177,10 +202,10 @@ fn test(suites: Vec<&str>) -> Result {
 /// The core, the test kit and the task runner: unit, integration (the shared scenarios, the
 /// x509-limbo suite, hostile input) and doc tests.
 fn test_rust() -> Result {
-    run(in_root(&cargo()).args(["test", "--all-targets", "--no-fail-fast"]))?;
-    run(in_root(&cargo()).args(["test", "--doc", "-p", "tlsguard"]))?;
+    run(in_root(&cargo()).args(["test", "--locked", "--all-targets", "--no-fail-fast"]))?;
+    run(in_root(&cargo()).args(["test", "--locked", "--doc", "-p", "tlsguard"]))?;
     // The limbo test prints its pass/fail/skip figures.
-    run(in_root(&cargo()).args(["test", "-p", "tlsguard", "--test", "limbo", "--", "--nocapture"]))
+    run(in_root(&cargo()).args(["test", "--locked", "-p", "tlsguard", "--test", "limbo", "--", "--nocapture"]))
 }
 
 /// Writes `tests/errors.json` from `tlsguard::Code::ALL`: the test that checks the committed
@@ -188,7 +213,7 @@ fn test_rust() -> Result {
 /// place, and `test rust` fails when it is out of date).
 fn gen_tables() -> Result {
     run(in_root(&cargo())
-        .args(["test", "-q", "-p", "tlsguard", "--test", "error_table", "errors_json_is_generated"])
+        .args(["test", "--locked", "-q", "-p", "tlsguard", "--test", "error_table", "errors_json_is_generated"])
         .env("TLSGUARD_WRITE_TABLES", "1"))?;
     eprintln!("xtask: wrote tests/errors.json");
     Ok(())
@@ -196,7 +221,7 @@ fn gen_tables() -> Result {
 
 /// The test kit's server binary, used by the Python, Node and PHP suites.
 fn build_testkit() -> Result {
-    run(in_root(&cargo()).args(["build", "-p", "tlsguard-testkit"]))
+    run(in_root(&cargo()).args(["build", "--locked", "-p", "tlsguard-testkit"]))
 }
 
 /// A virtualenv in target/py with the package built from python/ (and pytest, mypy, requests,
@@ -210,7 +235,8 @@ fn python_env() -> Result<PathBuf> {
     run(in_root(&venv.join("bin/pip").to_string_lossy())
         // requests and httpx: the adapters' optional dependencies, installed so they are tested.
         .args(["install", "-q", "./python", "pytest", "mypy", "requests", "httpx"])
-        .env("CARGO_TARGET_DIR", root().join("target/maturin")))?;
+        .env("CARGO_TARGET_DIR", root().join("target/maturin"))
+        .env("MATURIN_PEP517_ARGS", "--locked"))?;
     Ok(venv.join("bin"))
 }
 
@@ -224,7 +250,8 @@ fn test_python() -> Result {
 fn node_build() -> Result {
     let node = root().join("node");
     run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&node))?;
-    run(Command::new("npm").args(["run", "build"]).current_dir(&node))
+    // After `--`: napi passes the rest to cargo.
+    run(Command::new("npm").args(["run", "build", "--", "--", "--locked"]).current_dir(&node))
 }
 
 fn test_node() -> Result {
@@ -234,7 +261,7 @@ fn test_node() -> Result {
 }
 
 fn php_extension() -> Result<PathBuf> {
-    run(in_root(&cargo()).args(["build", "--release", "-p", "tlsguard-php"]))?;
+    run(in_root(&cargo()).args(["build", "--locked", "--release", "-p", "tlsguard-php"]))?;
     Ok(root().join("target/release/libtlsguard_php.so"))
 }
 
@@ -270,7 +297,7 @@ fn test_fuzz() -> Result {
 fn bench(args: &[String]) -> Result {
     apt_install(BENCH_APT_PACKAGES)?;
     // The Rust rows and the PHP extension (release).
-    run(in_root(&cargo()).args(["build", "--release", "-p", "tlsguard-bench", "-p", "tlsguard-php"]))?;
+    run(in_root(&cargo()).args(["build", "--locked", "--release", "-p", "tlsguard-bench", "-p", "tlsguard-php"]))?;
     // Python: the peers (pinned) and tlsguard in a venv of their own.
     let venv = root().join("target/bench/py");
     if !venv.join("bin/python").exists() {
@@ -278,7 +305,8 @@ fn bench(args: &[String]) -> Result {
     }
     run(in_root(&venv.join("bin/pip").to_string_lossy())
         .args(["install", "-q", "-r", "bench/python/requirements.txt", "./python"])
-        .env("CARGO_TARGET_DIR", root().join("target/maturin")))?;
+        .env("CARGO_TARGET_DIR", root().join("target/maturin"))
+        .env("MATURIN_PEP517_ARGS", "--locked"))?;
     // Node: the addon, then the bench package (undici, and tlsguard from node/).
     node_build()?;
     run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(root().join("bench/node")))?;
@@ -304,7 +332,7 @@ fn start_kit(dir: &Path) -> Result<(std::process::Child, PathBuf)> {
 }
 
 fn demo() -> Result {
-    run(in_root(&cargo()).args(["run", "--quiet", "-p", "tlsguard", "--example", "demo"]))?;
+    run(in_root(&cargo()).args(["run", "--locked", "--quiet", "-p", "tlsguard", "--example", "demo"]))?;
     let dir = std::env::temp_dir().join(format!("tlsguard-demo-kit-{}", std::process::id()));
     let (mut kit, manifest) = start_kit(&dir)?;
     let result = (|| -> Result {
