@@ -429,6 +429,7 @@ const pkg = JSON.parse(fs.readFileSync(path.join(src, 'package.json'), 'utf8'));
 fs.mkdirSync(dest, { recursive: true });
 for (const f of pkg.files) {
   if (f.includes('*') || f.endsWith('.node')) throw new Error(`package.json files: ${f} (no globs, no .node)`);
+  fs.mkdirSync(path.dirname(path.join(dest, f)), { recursive: true });
   fs.copyFileSync(path.join(src, f), path.join(dest, f));
 }
 fs.copyFileSync(licence, path.join(dest, 'LICENSE'));
