@@ -17,6 +17,7 @@ use x509_parser::public_key::PublicKey;
 
 use crate::cert::{Certificate, CertificateInfo, KeyType};
 use crate::error::{Code, Error, Result};
+use crate::x509::passed;
 
 const OID_SAN: &str = "2.5.29.17";
 const OID_BC: &str = "2.5.29.19";
@@ -91,7 +92,25 @@ fn invalid(cert: &X509Certificate<'_>, role: Role, what: impl std::fmt::Display)
 }
 
 /// Checks one certificate of a candidate path.
+///
+/// A certificate that passed once in a role is remembered ([`passed`]) and not parsed again:
+/// every handshake to a server presents the same leaf and intermediates. A refusal is worked
+/// out (and explained) again each time; an anchor's validity is checked against `now` on every
+/// call.
 pub(crate) fn check_certificate(der: &[u8], role: Role, now: i64) -> Result<()> {
+    let key = passed::key(der);
+    if let Some((not_before, not_after)) = passed::get(&key, role as u8)
+        && (role != Role::Anchor || (not_before..=not_after).contains(&now))
+    {
+        return Ok(());
+    }
+    let validity = check_uncached(der, role, now)?;
+    passed::insert(key, role as u8, validity);
+    Ok(())
+}
+
+/// [`check_certificate`]'s checks; on success, the certificate's validity (Unix seconds).
+fn check_uncached(der: &[u8], role: Role, now: i64) -> Result<(i64, i64)> {
     let Ok((_, cert)) = X509Certificate::from_der(der) else {
         return Err(Error::new(Code::CertInvalid, "a certificate of the chain does not parse"));
     };
@@ -339,7 +358,7 @@ pub(crate) fn check_certificate(der: &[u8], role: Role, now: i64) -> Result<()> 
     if role == Role::EndEntity {
         check_cn_spelling(&cert)?;
     }
-    Ok(())
+    Ok((cert.validity().not_before.timestamp(), cert.validity().not_after.timestamp()))
 }
 
 /// CA/B BR 7.1.4.3: a subject common name must be a byte-for-byte copy of one of the
@@ -491,6 +510,49 @@ pub(crate) fn check_crl_issuers(ca_ders: &[&[u8]], issuers: &[Vec<u8>]) -> Resul
 #[cfg(test)]
 mod tests {
     use crate::cert::KeyType;
+
+    /// A self-signed certificate (DER) valid for `days` from now: a CA, or a leaf for `a.test`.
+    fn self_signed(cn: &str, days: i64, ca: bool) -> Vec<u8> {
+        let mut p = rcgen::CertificateParams::new(if ca { vec![] } else { vec!["a.test".to_owned()] }).unwrap();
+        p.distinguished_name.push(rcgen::DnType::CommonName, cn);
+        if ca {
+            p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+            p.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign];
+        }
+        p.not_before = time::OffsetDateTime::now_utc() - time::Duration::days(1);
+        p.not_after = time::OffsetDateTime::now_utc() + time::Duration::days(days);
+        p.self_signed(&rcgen::KeyPair::generate().unwrap()).unwrap().der().to_vec()
+    }
+
+    #[test]
+    fn a_remembered_pass_keeps_role_and_time() {
+        use super::{Role, check_certificate};
+        let now = crate::cert::unix_now();
+        let root = self_signed("tlsguard memo root", 10, true);
+        check_certificate(&root, Role::Anchor, now).expect("a valid root passes");
+        check_certificate(&root, Role::Anchor, now).expect("and again, remembered");
+        // The anchor's validity is checked at each call, remembered or not.
+        let later = now + 86_400 * 30;
+        let e = check_certificate(&root, Role::Anchor, later).expect_err("expired 20 days later");
+        assert_eq!(e.code(), crate::Code::CertExpired, "{e}");
+        // A pass is remembered for its role only: as an end entity this CA certificate is checked
+        // anew (and a CA:TRUE leaf with keyCertSign passes the profile, which webpki then refuses).
+        check_certificate(&root, Role::EndEntity, now).expect("profile of a leaf");
+    }
+
+    #[test]
+    fn a_refusal_is_not_remembered_as_a_pass() {
+        use super::{Role, check_certificate};
+        let now = crate::cert::unix_now();
+        let leaf = self_signed("a.test", 10, false);
+        check_certificate(&leaf, Role::EndEntity, now).expect("a leaf passes as a leaf");
+        for _ in 0..2 {
+            // Not a CA: refused as an intermediate, the pass as an end entity notwithstanding.
+            let e = check_certificate(&leaf, Role::Intermediate, now).expect_err("a leaf as a CA");
+            assert_eq!(e.code(), crate::Code::CertInvalid, "{e}");
+            assert!(e.to_string().contains("intermediate certificate 'a.test'"), "{e}");
+        }
+    }
 
     #[test]
     fn the_weak_algorithm_rule() {

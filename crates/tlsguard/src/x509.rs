@@ -43,6 +43,57 @@ struct Inner {
 #[derive(Debug)]
 pub(crate) struct ParseError(pub(crate) String);
 
+/// The certificates that passed tlsguard's path profile (`policy::check_certificate`), by the
+/// SHA-256 of their DER and the role they passed in (a small number), with their validity (not
+/// before, not after; Unix seconds). The profile is a pure function of the DER and the role
+/// (an anchor's validity aside, checked against the time of each call), so a pass is not worked
+/// out again; and a certificate here is known to parse. Only passes are kept; bounded.
+pub(crate) mod passed {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    use sha2::{Digest, Sha256};
+
+    /// At most this many entries; when full the memo starts again (a stream of new
+    /// certificates only costs their checks).
+    const MAX: usize = 4096;
+    /// The roles are small numbers below this.
+    pub(crate) const ROLES: u8 = 3;
+
+    type Memo = HashMap<([u8; 32], u8), (i64, i64)>;
+    static PASSED: Mutex<Option<Memo>> = Mutex::new(None);
+
+    fn memo() -> std::sync::MutexGuard<'static, Option<Memo>> {
+        PASSED.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The memo's key for `der`.
+    pub(crate) fn key(der: &[u8]) -> [u8; 32] {
+        Sha256::digest(der).into()
+    }
+
+    /// The validity of a certificate that passed in `role`.
+    pub(crate) fn get(key: &[u8; 32], role: u8) -> Option<(i64, i64)> {
+        memo().as_ref()?.get(&(*key, role)).copied()
+    }
+
+    /// Whether the certificate passed in any role.
+    pub(crate) fn any(key: &[u8; 32]) -> bool {
+        let memo = memo();
+        memo.as_ref().is_some_and(|m| (0..ROLES).any(|r| m.contains_key(&(*key, r))))
+    }
+
+    pub(crate) fn insert(key: [u8; 32], role: u8, validity: (i64, i64)) {
+        debug_assert!(role < ROLES);
+        let mut memo = memo();
+        let memo = memo.get_or_insert_default();
+        if memo.len() >= MAX {
+            memo.clear();
+        }
+        memo.insert((key, role), validity);
+    }
+}
+
 /// Parses `der` as exactly one certificate.
 fn parse(der: &[u8]) -> Result<X509Certificate<'_>, ParseError> {
     let (rest, cert) =
@@ -57,6 +108,16 @@ impl Certificate {
     /// `der`, checked to be one certificate; the summary is built on first use.
     pub(crate) fn checked(der: CertificateDer<'static>) -> Result<Self, ParseError> {
         parse(&der)?;
+        Ok(Self { inner: Arc::new(Inner { der, info: OnceLock::new() }) })
+    }
+
+    /// [`Certificate::checked`] without the parse when `der` already passed tlsguard's path
+    /// profile (which parsed it; [`passed`]): for the chains of verifications and handshakes,
+    /// where servers present the same certificates again and again.
+    pub(crate) fn checked_or_known(der: CertificateDer<'static>) -> Result<Self, ParseError> {
+        if !passed::any(&passed::key(&der)) {
+            parse(&der)?;
+        }
         Ok(Self { inner: Arc::new(Inner { der, info: OnceLock::new() }) })
     }
 

@@ -257,5 +257,8 @@ fn a_prepared_verifier_gives_verify_chains_verdicts_for_each_host_and_time() {
     let e = tlsguard::Verifier::from_json(&serde_json::json!({"hostname": "a.test"})).unwrap_err();
     assert_eq!(e.code(), Code::InvalidArgument);
     assert!(e.message().contains("argument of verify()"), "{e}");
-    assert_eq!(tlsguard::Verifier::from_json(&serde_json::json!({"rots": "none"})).unwrap_err().code(), Code::InvalidArgument);
+    assert_eq!(
+        tlsguard::Verifier::from_json(&serde_json::json!({"rots": "none"})).unwrap_err().code(),
+        Code::InvalidArgument
+    );
 }

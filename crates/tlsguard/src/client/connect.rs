@@ -221,8 +221,10 @@ impl Connection for Stream {
         match self {
             Self::Plain(_) => Connected::new().extra(crate::log::ConnLog::new()),
             Self::Tls(t) => {
-                let c =
-                    Connected::new().extra(Arc::new(t.info.clone())).extra(t.failure.clone()).extra(crate::log::ConnLog::new());
+                let c = Connected::new()
+                    .extra(Arc::new(t.info.clone()))
+                    .extra(t.failure.clone())
+                    .extra(crate::log::ConnLog::new());
                 if t.info.alpn.as_deref() == Some("h2") { c.negotiated_h2() } else { c }
             }
         }

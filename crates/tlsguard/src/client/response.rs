@@ -155,7 +155,7 @@ impl ResponseHead {
     pub fn peer_certificates(&self) -> &[Certificate] {
         self.peer_certificates.get_or_init(|| {
             let ders = self.tls.as_ref().map(|t| t.peer_certificates.as_slice()).unwrap_or_default();
-            ders.iter().filter_map(|d| Certificate::checked(d.clone()).ok()).collect()
+            ders.iter().filter_map(|d| Certificate::checked_or_known(d.clone()).ok()).collect()
         })
     }
 
