@@ -278,6 +278,8 @@ namespace TlsGuard {
         public function getHeaderLine(string $name): string {}
         public function getEffectiveUrl(): string {}
         public function getHttpVersion(): string {}
+        /** Whether tlsguard decodes the body from its Content-Encoding (every coding one it decodes; said of the headers, so HEAD too). The headers are kept as received. */
+        public function isBodyDecoded(): bool {}
         /** The body as a Stream (not seekable), sharing its position with read(). */
         public function getBody(): Stream {}
         /** Up to $length bytes (default 65536); '' at the end. */
@@ -347,6 +349,8 @@ namespace TlsGuard {
         public function getEffectiveUrl(): string {}
         public function getRedirectCount(): int {}
         public function getHttpVersion(): string {}
+        /** Whether tlsguard decodes the body from its Content-Encoding (every coding one it decodes; said of the headers, so HEAD too). The headers are kept as received. */
+        public function isBodyDecoded(): bool {}
         public function getTlsVersion(): ?string {}
         public function getCipherSuite(): ?string {}
         public function getAlpn(): ?string {}

@@ -163,7 +163,13 @@ final class FeaturesTest extends TestCase
         $this->assertSame('', $r->read());
         // Decoded as it arrives; getContents() for the rest.
         $r = $client->stream('GET', "$base/gzip");
+        $this->assertTrue($r->isBodyDecoded());
         $this->assertSame('hello', json_decode($r->getContents(), true)['text']);
+        // isBodyDecoded(): the core's answer, for buffered responses too.
+        $this->assertTrue($client->get("$base/gzip")->isBodyDecoded());
+        $this->assertFalse($client->get("$base/gzip", ['decode_content' => false])->isBodyDecoded());
+        $this->assertTrue($client->request('HEAD', "$base/gzip")->isBodyDecoded(), 'said of the headers');
+        $this->assertFalse($client->get("$base/json")->isBodyDecoded());
         // A stalled body ends with the read timeout, named.
         $slow = new Client(self::trust() + ['read_timeout' => 0.5]);
         $r = $slow->stream('GET', "$base/stall-body");

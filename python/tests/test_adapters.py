@@ -66,16 +66,28 @@ def test_shared_header_rules() -> None:
     )
     assert sent == [("Accept-Encoding", "gzip, deflate, br, zstd"), ("X-A", "1"), ("x-a", "2")]
     assert request_headers([("accept-encoding", "compress")]) == [("accept-encoding", "identity")]
-    got = response_headers([("Content-Encoding", "gzip"), ("Content-Length", "60"), ("X", "y")], b"12345")
+    # Whether tlsguard decoded the body is the core's answer (Response.body_decoded), not a rule here.
+    got = response_headers([("Content-Encoding", "gzip"), ("Content-Length", "60"), ("X", "y")], b"12345", True)
     assert got == [("X", "y"), ("content-length", "5")]
     unknown = [("Content-Encoding", "compress"), ("Content-Length", "60")]
-    assert response_headers(unknown, b"raw") == unknown  # not decoded by tlsguard: left as is
+    assert response_headers(unknown, b"raw", False) == unknown  # not decoded by tlsguard: left as is
     head = [("Content-Encoding", "gzip"), ("Content-Length", "60")]
-    assert response_headers(head, b"") == head
+    assert response_headers(head, b"", True) == head  # an empty body keeps its headers
     # Streamed (body None): no Content-Length, its decoded size is not known yet ...
-    assert response_headers([("Content-Encoding", "gzip"), ("Content-Length", "60"), ("X", "y")], None) == [("X", "y")]
+    assert response_headers([("Content-Encoding", "gzip"), ("Content-Length", "60"), ("X", "y")], None, True) == [("X", "y")]
     # ... unless the response has no body (HEAD, 204, 304).
-    assert response_headers(head, None, no_body=True) == head
+    assert response_headers(head, None, True, no_body=True) == head
+
+
+def test_body_decoded_is_the_cores_answer(ca_client: Any, kit: Any) -> None:
+    """``body_decoded``: a known coding and decompression on; said of the headers (HEAD too)."""
+    url = kit.server("good") + "/gzip"
+    assert ca_client.get(url).body_decoded is True
+    assert ca_client.get(url, decompress=False).body_decoded is False
+    assert ca_client.head(url).body_decoded is True
+    assert ca_client.get(kit.server("good") + "/").body_decoded is False
+    with ca_client.stream("GET", url) as r:
+        assert r.body_decoded is True
 
 
 @pytest.mark.parametrize("library", ["requests", "httpx"])

@@ -405,6 +405,10 @@ impl StreamedResponse {
     pub fn get_http_version(&self) -> String {
         self.head.http_version().to_owned()
     }
+    /// Whether tlsguard decodes the body from its `Content-Encoding` (`ResponseHead::body_decoded`).
+    pub fn is_body_decoded(&self) -> bool {
+        self.head.body_decoded()
+    }
     /// The body as a `TlsGuard\Stream` (not seekable), sharing its position with `read()`.
     pub fn get_body(&self) -> Stream {
         Stream::new(self.body.clone())
@@ -521,6 +525,10 @@ impl Response {
     /// `HTTP/1.1` or `HTTP/2`.
     pub fn get_http_version(&self) -> String {
         self.head.http_version().to_owned()
+    }
+    /// Whether tlsguard decodes the body from its `Content-Encoding` (`ResponseHead::body_decoded`).
+    pub fn is_body_decoded(&self) -> bool {
+        self.head.body_decoded()
     }
     /// `TLSv1.3` / `TLSv1.2` (null for http://).
     pub fn get_tls_version(&self) -> Option<String> {

@@ -276,6 +276,12 @@ impl Response {
     fn http_version<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
         known_str(py, self.inner.http_version())
     }
+    /// Whether tlsguard decodes the body from its `Content-Encoding` (`ResponseHead::body_decoded`:
+    /// said of the headers, so HEAD too; the headers are kept as received).
+    #[getter]
+    fn body_decoded(&self) -> bool {
+        self.inner.body_decoded()
+    }
     /// The cookies this response set (its `Set-Cookie` headers, RFC 6265 rules), name to value.
     #[getter]
     fn cookies<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {

@@ -151,6 +151,11 @@ impl StreamedResponse {
     fn http_version(&self) -> &str {
         self.head.http_version()
     }
+    /// Whether the body is decoded from its `Content-Encoding` (as `Response.body_decoded`).
+    #[getter]
+    fn body_decoded(&self) -> bool {
+        self.head.body_decoded()
+    }
     /// The cookies this response set, name to value (as `Response.cookies`).
     #[getter]
     fn cookies<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
@@ -365,6 +370,11 @@ impl AsyncStream {
     #[getter]
     fn http_version(&self) -> &str {
         self.head.http_version()
+    }
+    /// Whether the body is decoded from its `Content-Encoding` (as `Response.body_decoded`).
+    #[getter]
+    fn body_decoded(&self) -> bool {
+        self.head.body_decoded()
     }
     /// The cookies this response set, name to value (as `Response.cookies`).
     #[getter]

@@ -172,10 +172,16 @@ fn bodies_decode_as_they_stream_unless_decompress_is_off() {
         let url = kit().good_url(&format!("/{enc}"));
         let buffered = c.get(&url).send_blocking().expect(enc);
         assert_eq!(buffered.json().expect(enc)["text"], "hello", "{enc} buffered");
-        let streamed = rt.block_on(async { c.get(&url).send_streaming().await.expect(enc).bytes().await.expect(enc) });
+        assert!(buffered.body_decoded(), "{enc}: said decoded");
+        let streamed = rt.block_on(async {
+            let r = c.get(&url).send_streaming().await.expect(enc);
+            assert!(r.body_decoded(), "{enc}: streamed, said decoded");
+            r.bytes().await.expect(enc)
+        });
         assert_eq!(streamed, buffered.body(), "{enc}: streamed and buffered decode alike");
 
         let raw = c.get(&url).decompress(false).send_blocking().expect(enc);
+        assert!(!raw.body_decoded(), "{enc}: decompress false");
         assert_eq!(raw.header("content-encoding"), Some(enc));
         assert!(serde_json::from_slice::<serde_json::Value>(raw.body()).is_err(), "{enc}: still encoded");
         assert_eq!(raw.header("content-length"), Some(raw.body().len().to_string().as_str()), "{enc}");
@@ -183,7 +189,14 @@ fn bodies_decode_as_they_stream_unless_decompress_is_off() {
             c.get(&url).options_json(&json!({"decompress": false})).send_streaming().await.expect(enc).bytes().await
         });
         assert_eq!(raw_streamed.expect(enc), raw.body(), "{enc}: the server's bytes either way");
+        // HEAD: the same headers, no body; said of the headers (a body would have been decoded).
+        let head = c.head(&url).send_blocking().expect(enc);
+        assert_eq!(head.header("content-encoding"), Some(enc));
+        assert!(head.body_decoded(), "{enc}: HEAD, of the headers");
+        assert!(!c.head(&url).decompress(false).send_blocking().expect(enc).body_decoded(), "{enc}: HEAD raw");
     }
+    let plain = c.get(&kit().good_url("/")).send_blocking().expect("plain");
+    assert!(!plain.body_decoded(), "no Content-Encoding");
 }
 
 #[test]

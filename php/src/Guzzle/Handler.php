@@ -379,24 +379,16 @@ final class Handler
     private static function response(\TlsGuard\Response $r, array $options, Stream $body): ResponseInterface
     {
         $headers = $r->getHeaders();
-        if (!empty($options['decode_content']) && isset($headers['content-encoding'])) {
-            $codings = [];
-            foreach ($headers['content-encoding'] as $value) {
-                foreach (explode(',', $value) as $token) {
-                    $codings[] = strtolower(trim($token));
-                }
-            }
-            if (array_diff($codings, [...\TlsGuard\Psr18\Client::DECODED_CODINGS, '', 'identity']) === []) {
-                $headers['x-encoded-content-encoding'] = $headers['content-encoding'];
-                unset($headers['content-encoding']);
-                if (isset($headers['content-length'])) {
-                    $headers['x-encoded-content-length'] = $headers['content-length'];
-                    $size = $body->getSize();
-                    if ($size) {
-                        $headers['content-length'] = [(string) $size];
-                    } else {
-                        unset($headers['content-length']);
-                    }
+        if (!empty($options['decode_content']) && $r->isBodyDecoded()) {
+            $headers['x-encoded-content-encoding'] = $headers['content-encoding'];
+            unset($headers['content-encoding']);
+            if (isset($headers['content-length'])) {
+                $headers['x-encoded-content-length'] = $headers['content-length'];
+                $size = $body->getSize();
+                if ($size) {
+                    $headers['content-length'] = [(string) $size];
+                } else {
+                    unset($headers['content-length']);
                 }
             }
         }

@@ -27,9 +27,6 @@ use TlsGuard\TlsGuardException;
  */
 final class Client implements ClientInterface
 {
-    /** Content codings tlsguard decodes (crates/tlsguard/src/client/body.rs). */
-    public const DECODED_CODINGS = ['gzip', 'x-gzip', 'deflate', 'br', 'zstd'];
-
     private ResponseFactoryInterface $responses;
     private StreamFactoryInterface $streams;
 
@@ -78,29 +75,23 @@ final class Client implements ClientInterface
         $response = $this->responses->createResponse($r->getStatusCode(), $r->getReasonPhrase())
             ->withProtocolVersion($r->getProtocolVersion())
             ->withBody($this->streams->createStream($body));
-        foreach (self::headersFor($r->getHeaders(), $body) as $name => $values) {
+        foreach (self::headersFor($r->getHeaders(), $body, $r->isBodyDecoded()) as $name => $values) {
             $response = $response->withAddedHeader($name, $values);
         }
         return $response;
     }
 
     /**
-     * The headers of a response whose body tlsguard decoded: without Content-Encoding when every
-     * coding in it is one tlsguard decodes, and with the decoded Content-Length. Other responses
-     * (no coding, a coding tlsguard does not know, no body) keep their headers as received.
+     * The headers of a response whose body tlsguard decoded ($decoded: the response's
+     * isBodyDecoded(), every coding one tlsguard decodes): without Content-Encoding, and with the
+     * decoded Content-Length. Other responses (no coding, a coding tlsguard does not decode, no
+     * body) keep their headers as received.
      *
      * @param array<string, list<string>> $headers
      * @return array<string, list<string>>
      */
-    public static function headersFor(array $headers, string $body): array
+    public static function headersFor(array $headers, string $body, bool $decoded): array
     {
-        $codings = [];
-        foreach ($headers['content-encoding'] ?? [] as $value) {
-            foreach (explode(',', $value) as $token) {
-                $codings[] = strtolower(trim($token));
-            }
-        }
-        $decoded = $codings !== [] && array_diff($codings, [...self::DECODED_CODINGS, '', 'identity']) === [];
         if (!$decoded || $body === '') {
             return $headers;
         }

@@ -1019,6 +1019,11 @@ class AsyncStreamedResponse:
         return self._native.http_version
 
     @property
+    def body_decoded(self) -> bool:
+        """Whether tlsguard decodes the body from its ``Content-Encoding`` (said of the headers; they are kept as received)."""
+        return self._native.body_decoded
+
+    @property
     def headers(self) -> Headers:
         return self._native.headers
 

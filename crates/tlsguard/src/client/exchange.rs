@@ -131,7 +131,8 @@ impl Request {
             _ => None,
         };
         let limits = StreamLimits { cap, collect_cap, read_timeout, deadline };
-        let head = response_head(parts, url, history, location, started, attempts);
+        let decoded = !encodings.is_empty();
+        let head = response_head(parts, url, history, location, started, attempts, decoded);
         let body = BodyStream::new(body, encodings, limits, handle, original);
         Ok(StreamedResponse { head, body })
     }
@@ -283,6 +284,7 @@ fn response_head(
     location: Option<String>,
     started: Instant,
     attempts: u32,
+    body_decoded: bool,
 ) -> ResponseHead {
     let headers = parts
         .headers
@@ -306,6 +308,7 @@ fn response_head(
         tls: parts.extensions.get::<std::sync::Arc<TlsInfo>>().cloned(),
         elapsed: started.elapsed(),
         attempts,
+        body_decoded,
         peer_certificates: std::sync::OnceLock::new(),
     }
 }
@@ -320,6 +323,7 @@ impl Exchange {
         let tls = inner.tls.clone();
         let Fetched { parts, incoming, url, history, method, host, location, attempts } = self.head().await?;
         let status = parts.status.as_u16();
+        let decoded = decompress && body::parse_encodings(&parts.headers).is_some_and(|e| !e.is_empty());
         let body = if has_no_body(method, status) {
             Bytes::new()
         } else {
@@ -341,7 +345,7 @@ impl Exchange {
                 _ => raw,
             }
         };
-        let head = response_head(parts, url, history, location, started, attempts);
+        let head = response_head(parts, url, history, location, started, attempts, decoded);
         Ok(Response { head, body })
     }
 

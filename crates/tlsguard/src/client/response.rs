@@ -37,6 +37,8 @@ pub struct ResponseHead {
     pub(super) elapsed: Duration,
     /// Attempts made (1 unless a retry policy retried).
     pub(super) attempts: u32,
+    /// Whether the body is (or would be) decoded from the `Content-Encoding`.
+    pub(super) body_decoded: bool,
     /// `tls.peer_certificates` as certificates, made on first use.
     pub(super) peer_certificates: OnceLock<Vec<Certificate>>,
 }
@@ -94,6 +96,16 @@ impl ResponseHead {
     /// All values of header `name` (case-insensitive), in order.
     pub fn header_all(&self, name: &str) -> Vec<&str> {
         self.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
+    }
+
+    /// Whether the body is decoded from the response's `Content-Encoding`: every coding it
+    /// names is one tlsguard decodes (gzip, deflate, br, zstd) and the request did not ask for
+    /// `decompress: false`. Said of the headers, so also for a response without a body (HEAD,
+    /// 204, 304), whose body would have been decoded. The headers stay as the server sent them;
+    /// an adapter whose library would decode again (requests, httpx, Guzzle, PSR-18) removes or
+    /// renames `Content-Encoding` when this is true.
+    pub fn body_decoded(&self) -> bool {
+        self.body_decoded
     }
 
     /// The cookies this response sets: its `Set-Cookie` headers as a jar would store them from
@@ -244,6 +256,7 @@ impl Response {
                 tls: None,
                 elapsed: Duration::ZERO,
                 attempts: 1,
+                body_decoded: false,
                 peer_certificates: OnceLock::new(),
             },
             body: body.into(),
@@ -305,6 +318,7 @@ mod tests {
                 warnings: Vec::new(),
                 resumed: false,
             })),
+            body_decoded: false,
             elapsed: Duration::ZERO,
             attempts: 1,
             peer_certificates: OnceLock::new(),

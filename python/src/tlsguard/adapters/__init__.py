@@ -99,23 +99,19 @@ def _accept_encoding(value: str) -> str:
 
 
 def response_headers(
-    items: Iterable[Tuple[str, str]], body: Optional[bytes], no_body: bool = False
+    items: Iterable[Tuple[str, str]], body: Optional[bytes], decoded: bool, no_body: bool = False
 ) -> List[Tuple[str, str]]:
     """The tlsguard response's headers for the peer library (repeated names kept, in order).
 
-    tlsguard keeps headers exactly as received but returns the *decoded* body. When every coding
-    of ``Content-Encoding`` is one tlsguard decodes (the body is then decoded), that header is
-    removed and ``Content-Length`` is set to the decoded size (``body``), or removed for a
-    streamed body (``body=None``: its decoded size is not known yet), so the peer library does
-    not try to decode the body a second time. A coding tlsguard does not know leaves the body
-    and the headers as received. Responses without a body (HEAD, 204, 304: an empty ``body``
-    or ``no_body``) keep their headers.
+    tlsguard keeps headers exactly as received but returns the *decoded* body. When tlsguard
+    decodes the body (``decoded``: the response's ``body_decoded``, every coding of
+    ``Content-Encoding`` one it decodes), that header is removed and ``Content-Length`` is set to
+    the decoded size (``body``), or removed for a streamed body (``body=None``: its decoded size
+    is not known yet), so the peer library does not try to decode the body a second time. Other
+    responses (no coding, a coding tlsguard does not decode) and responses without a body (HEAD,
+    204, 304: an empty ``body`` or ``no_body``) keep their headers.
     """
     items = list(items)
-    codings = [
-        token.strip().lower() for name, value in items if name.lower() == "content-encoding" for token in value.split(",")
-    ]
-    decoded = bool(codings) and all(c in DECODED_CODINGS or c in ("", "identity") for c in codings)
     if not decoded or no_body or (body is not None and not body):
         return items
     out = [(n, v) for n, v in items if n.lower() not in ("content-encoding", "content-length")]

@@ -175,8 +175,7 @@ class _SizedBody:
 
 
 def _headers(request: httpx.Request, native: Union[StreamedResponse, AsyncStreamedResponse]) -> List[Tuple[str, str]]:
-    status = native.status_code
-    return response_headers(native.headers.multi_items(), None, no_body(request.method, status))
+    return response_headers(native.headers.multi_items(), None, native.body_decoded, no_body(request.method, native.status_code))
 
 
 def _extensions(native: Union[StreamedResponse, AsyncStreamedResponse]) -> Dict[str, Any]:

@@ -221,7 +221,7 @@ class TlsGuardAdapter(BaseAdapter):  # type: ignore[misc, unused-ignore]  # (Bas
     def build_response(self, request: requests.PreparedRequest, native: Response) -> requests.Response:
         """A ``requests.Response`` from a tlsguard one (the body already read and decoded)."""
         content = native.content
-        headers = response_headers(native.headers.multi_items(), content)
+        headers = response_headers(native.headers.multi_items(), content, native.body_decoded)
         response = self._response(request, native, headers, io.BytesIO(content))
         response._content = content
         response._content_consumed = True
@@ -233,8 +233,9 @@ class TlsGuardAdapter(BaseAdapter):  # type: ignore[misc, unused-ignore]  # (Bas
         """A ``requests.Response`` whose body is read as it arrives (``stream=True``): ``raw``
         reads from the tlsguard stream (decoded), so ``iter_content()``, ``iter_lines()`` and
         ``raw.read()`` stream; ``content`` reads the rest."""
-        status = native.status_code
-        headers = response_headers(native.headers.multi_items(), None, no_body(request.method or "GET", status))
+        headers = response_headers(
+            native.headers.multi_items(), None, native.body_decoded, no_body(request.method or "GET", native.status_code)
+        )
         response = self._response(request, native, headers, _StreamedBody(native, request))
         response.tlsguard_response = native
         r: requests.Response = response
