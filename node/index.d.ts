@@ -254,6 +254,12 @@ export declare class Response extends globalThis.Response {
   readonly redirects: number;
   /** `HTTP/1.1` or `HTTP/2` (null for a Response not made by tlsguard). */
   readonly httpVersion: string | null;
+  /**
+   * Whether tlsguard decodes the body from its `Content-Encoding` (every coding one it decodes;
+   * said of the headers, which are kept as received, so HEAD too). False for a Response not made
+   * by tlsguard.
+   */
+  readonly bodyDecoded: boolean;
   readonly tlsVersion: string | null;
   readonly cipherSuite: string | null;
   readonly alpn: string | null;

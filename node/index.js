@@ -391,6 +391,13 @@ class Response extends WebResponse {
   get httpVersion() {
     return this.#facts ? this.#facts.httpVersion : null;
   }
+  /**
+   * Whether tlsguard decodes the body from its Content-Encoding (every coding one it decodes;
+   * said of the headers, which are kept as received). False for a Response not made by tlsguard.
+   */
+  get bodyDecoded() {
+    return this.#facts ? this.#facts.bodyDecoded === true : false;
+  }
   get tlsVersion() {
     return this.#facts ? this.#facts.tlsVersion : null;
   }
@@ -661,6 +668,7 @@ function makeResponse(r, req, signal) {
     warnings: r[9],
     elapsed: r[10],
     peers: r[11],
+    bodyDecoded: r[16],
     type: r[4] > 0 && new URL(r[3]).origin !== new URL(req.url, r[3]).origin ? 'cors' : 'basic',
   };
   return new Response(null, { status, statusText: r[1], headers: headerList(r[2]) }, RESPONSE, facts, source);

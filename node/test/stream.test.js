@@ -170,3 +170,18 @@ test("bodies match Node's own https + zlib (the oracle) for generated, gzip and 
   agent.destroy();
   client.close();
 });
+
+test('bodyDecoded: the core\'s answer (every coding one tlsguard decodes), the header kept', async () => {
+  const client = new Client({ roots: 'none', caFile: ca });
+  const gz = await client.fetch(`${good}/gzip`);
+  assert.equal(gz.bodyDecoded, true);
+  assert.equal(gz.headers.get('content-encoding'), 'gzip', 'kept as received, as Node\'s fetch does');
+  assert.equal((await gz.json()).text, 'hello');
+  const head = await client.fetch(`${good}/gzip`, { method: 'HEAD' });
+  assert.equal(head.bodyDecoded, true, 'said of the headers, HEAD too');
+  const plain = await client.fetch(`${good}/`);
+  assert.equal(plain.bodyDecoded, false);
+  await plain.arrayBuffer();
+  assert.equal(new (require('..').Response)('x').bodyDecoded, false, 'not made by tlsguard');
+  client.close();
+});

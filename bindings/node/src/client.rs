@@ -302,7 +302,7 @@ fn buffer_value(env: &Env, bytes: Bytes) -> Result<ArrayBuffer<'_>> {
 /// `[status, statusText, headers, url, redirects, httpVersion, tlsVersion, cipherSuite, alpn,
 /// warnings, elapsed (ms), peer certificates (DER, leaf first), body (a NativeBody), ready body
 /// bytes (an ArrayBuffer or null), whether they are the whole body, the error that ended
-/// them (or null)]`, binary values as `ArrayBuffer`s (a `Buffer` made in C costs more than one
+/// them (or null), whether the body is decoded from its Content-Encoding]`, binary values as `ArrayBuffer`s (a `Buffer` made in C costs more than one
 /// made by the facade).
 /// The peer certificates are `true` instead when they equal `last_peers` (those of the
 /// previous response handed to the facade, which keeps that list); `last_peers` is updated.
@@ -310,7 +310,7 @@ fn buffer_value(env: &Env, bytes: Bytes) -> Result<ArrayBuffer<'_>> {
 /// (names lowercase, repeats kept; NUL cannot occur in a header), split by the facade.
 /// Absent TLS values are `null`.
 fn head_value<'e>(env: &'e Env, r: &tlsguard::ResponseHead, last_peers: &mut Vec<Vec<u8>>) -> Result<Array<'e>> {
-    let mut a = env.create_array(16)?;
+    let mut a = env.create_array(17)?;
     a.set(0, u32::from(r.status()))?;
     a.set(1, r.reason())?;
     let mut headers = String::with_capacity(r.headers().iter().map(|(n, v)| n.len() + v.len() + 2).sum());
@@ -332,6 +332,7 @@ fn head_value<'e>(env: &'e Env, r: &tlsguard::ResponseHead, last_peers: &mut Vec
     a.set(8, tls.and_then(|t| t.alpn.as_deref()))?;
     a.set(9, Array::from_ref_vec_string(env, tls.map(|t| t.warnings.as_slice()).unwrap_or_default())?)?;
     a.set(10, r.elapsed().as_secs_f64() * 1000.0)?;
+    a.set(16, r.body_decoded())?;
     let ders: &[_] = tls.map(|t| t.peer_certificates.as_slice()).unwrap_or_default();
     if ders.len() == last_peers.len() && ders.iter().zip(last_peers.iter()).all(|(a, b)| a.as_ref() == b.as_slice()) {
         a.set(11, true)?;
