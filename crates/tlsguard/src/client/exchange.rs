@@ -323,7 +323,9 @@ impl Exchange {
         let tls = inner.tls.clone();
         let Fetched { parts, incoming, url, history, method, host, location, attempts } = self.head().await?;
         let status = parts.status.as_u16();
-        let decoded = decompress && body::parse_encodings(&parts.headers).is_some_and(|e| !e.is_empty());
+        // The codings to undo (none under `decompress: false`, or when one is unknown).
+        let encodings = body::parse_encodings(&parts.headers).filter(|e| decompress && !e.is_empty());
+        let decoded = encodings.is_some();
         let body = if has_no_body(method, status) {
             Bytes::new()
         } else {
@@ -336,13 +338,13 @@ impl Exchange {
                     errors::classify(&h, failure, &tls, &host)
                 }
             })?;
-            match body::parse_encodings(&parts.headers) {
-                Some(encs) if decompress && !encs.is_empty() => {
+            match encodings {
+                Some(encs) => {
                     // No whole-request limit: decoding still ends, at the cap.
                     let deadline = deadline.unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400 * 365));
                     body::decode_off_runtime(raw, encs, cap, deadline).await?
                 }
-                _ => raw,
+                None => raw,
             }
         };
         let head = response_head(parts, url, history, location, started, attempts, decoded);
