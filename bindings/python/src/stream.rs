@@ -15,6 +15,68 @@ use crate::response::{HeadRef, Headers};
 /// The largest piece iteration yields without a `chunk_size`.
 const GATHER: usize = 256 * 1024;
 
+/// `#[pymethods] impl $ty { ... }` with the getters of the response head that
+/// `StreamedResponse` and `AsyncStream` share (both hold it in `self.head`; pyo3 takes one
+/// `#[pymethods]` block per class, so the shared ones are spliced in here).
+macro_rules! with_head_getters {
+    (impl $ty:ident { $($rest:tt)* }) => {
+        #[pymethods]
+        impl $ty {
+            #[getter]
+            fn status_code(&self) -> u16 {
+                self.head.status()
+            }
+            /// The canonical reason phrase (`"OK"`), empty if unknown.
+            #[getter]
+            fn reason(&self) -> &str {
+                self.head.reason()
+            }
+            /// The final URL, after redirects.
+            #[getter]
+            fn url(&self) -> &str {
+                self.head.url()
+            }
+            #[getter]
+            fn http_version(&self) -> &str {
+                self.head.http_version()
+            }
+            /// Whether the body is decoded from its `Content-Encoding` (as `Response.body_decoded`).
+            #[getter]
+            fn body_decoded(&self) -> bool {
+                self.head.body_decoded()
+            }
+            /// The cookies this response set, name to value (as `Response.cookies`).
+            #[getter]
+            fn cookies<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+                crate::response::cookies_dict(py, &self.head)
+            }
+            /// `"TLSv1.2"` or `"TLSv1.3"` (as `Response.tls_version`).
+            #[getter]
+            fn tls_version(&self) -> Option<&str> {
+                self.head.tls().map(|t| t.version.as_str())
+            }
+            #[getter]
+            fn cipher_suite(&self) -> Option<&str> {
+                self.head.tls().map(|t| t.cipher_suite.as_str())
+            }
+            #[getter]
+            fn alpn(&self) -> Option<&str> {
+                self.head.tls().and_then(|t| t.alpn.as_deref())
+            }
+            #[getter]
+            fn tls_warnings(&self) -> Vec<&str> {
+                self.head.tls().map(|t| t.warnings.iter().map(String::as_str).collect()).unwrap_or_default()
+            }
+            /// The server's certificates, leaf first.
+            #[getter]
+            fn peer_certificates(&self) -> Vec<crate::cert::Certificate> {
+                self.head.peer_certificates().iter().cloned().map(crate::cert::Certificate::from).collect()
+            }
+            $($rest)*
+        }
+    };
+}
+
 /// A response whose body has not been read: iterate it (`for chunk in r`, `iter_bytes()`),
 /// `read()` it, or `close()` it (the connection is closed unless the body was read to its end).
 #[pyclass(module = "tlsguard._native", name = "StreamedResponse")]
@@ -124,7 +186,7 @@ impl StreamedResponse {
     }
 }
 
-#[pymethods]
+with_head_getters! {
 impl StreamedResponse {
     /// A streamed response over a whole `Response` (how `stream()` through a `MockTransport`
     /// answers): its head, and its body read from memory.
@@ -132,56 +194,6 @@ impl StreamedResponse {
     fn of(response: &Bound<'_, crate::response::Response>) -> Self {
         let (head, body) = response.get().parts();
         Self::finished(head, body)
-    }
-    #[getter]
-    fn status_code(&self) -> u16 {
-        self.head.status()
-    }
-    /// The canonical reason phrase (`"OK"`), empty if unknown.
-    #[getter]
-    fn reason(&self) -> &str {
-        self.head.reason()
-    }
-    /// The final URL, after redirects.
-    #[getter]
-    fn url(&self) -> &str {
-        self.head.url()
-    }
-    #[getter]
-    fn http_version(&self) -> &str {
-        self.head.http_version()
-    }
-    /// Whether the body is decoded from its `Content-Encoding` (as `Response.body_decoded`).
-    #[getter]
-    fn body_decoded(&self) -> bool {
-        self.head.body_decoded()
-    }
-    /// The cookies this response set, name to value (as `Response.cookies`).
-    #[getter]
-    fn cookies<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
-        crate::response::cookies_dict(py, &self.head)
-    }
-    /// `"TLSv1.2"` or `"TLSv1.3"` (as `Response.tls_version`).
-    #[getter]
-    fn tls_version(&self) -> Option<&str> {
-        self.head.tls().map(|t| t.version.as_str())
-    }
-    #[getter]
-    fn cipher_suite(&self) -> Option<&str> {
-        self.head.tls().map(|t| t.cipher_suite.as_str())
-    }
-    #[getter]
-    fn alpn(&self) -> Option<&str> {
-        self.head.tls().and_then(|t| t.alpn.as_deref())
-    }
-    #[getter]
-    fn tls_warnings(&self) -> Vec<&str> {
-        self.head.tls().map(|t| t.warnings.iter().map(String::as_str).collect()).unwrap_or_default()
-    }
-    /// The server's certificates, leaf first.
-    #[getter]
-    fn peer_certificates(&self) -> Vec<crate::cert::Certificate> {
-        self.head.peer_certificates().iter().cloned().map(crate::cert::Certificate::from).collect()
     }
     /// Response headers (case-insensitive; `get_all` for every value).
     #[getter]
@@ -310,6 +322,7 @@ impl StreamedResponse {
         format!("<StreamedResponse [{}]>", self.head.status())
     }
 }
+}
 
 /// A streamed response for asyncio (`AsyncClient.stream()`; the facade's
 /// `AsyncStreamedResponse` wraps it): the head, and the body read through the core's
@@ -340,7 +353,7 @@ impl AsyncStream {
     }
 }
 
-#[pymethods]
+with_head_getters! {
 impl AsyncStream {
     /// The head of a whole `Response`, its body already read (the facade holds the bytes): how
     /// `AsyncClient.stream()` through a `MockTransport` answers.
@@ -354,54 +367,6 @@ impl AsyncStream {
             raw: false,
             headers: pyo3::sync::PyOnceLock::new(),
         }
-    }
-    #[getter]
-    fn status_code(&self) -> u16 {
-        self.head.status()
-    }
-    #[getter]
-    fn reason(&self) -> &str {
-        self.head.reason()
-    }
-    #[getter]
-    fn url(&self) -> &str {
-        self.head.url()
-    }
-    #[getter]
-    fn http_version(&self) -> &str {
-        self.head.http_version()
-    }
-    /// Whether the body is decoded from its `Content-Encoding` (as `Response.body_decoded`).
-    #[getter]
-    fn body_decoded(&self) -> bool {
-        self.head.body_decoded()
-    }
-    /// The cookies this response set, name to value (as `Response.cookies`).
-    #[getter]
-    fn cookies<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
-        crate::response::cookies_dict(py, &self.head)
-    }
-    /// `"TLSv1.2"` or `"TLSv1.3"` (as `Response.tls_version`).
-    #[getter]
-    fn tls_version(&self) -> Option<&str> {
-        self.head.tls().map(|t| t.version.as_str())
-    }
-    #[getter]
-    fn cipher_suite(&self) -> Option<&str> {
-        self.head.tls().map(|t| t.cipher_suite.as_str())
-    }
-    #[getter]
-    fn alpn(&self) -> Option<&str> {
-        self.head.tls().and_then(|t| t.alpn.as_deref())
-    }
-    #[getter]
-    fn tls_warnings(&self) -> Vec<&str> {
-        self.head.tls().map(|t| t.warnings.iter().map(String::as_str).collect()).unwrap_or_default()
-    }
-    /// The server's certificates, leaf first.
-    #[getter]
-    fn peer_certificates(&self) -> Vec<crate::cert::Certificate> {
-        self.head.peer_certificates().iter().cloned().map(crate::cert::Certificate::from).collect()
     }
     #[getter]
     fn headers(&self, py: Python<'_>) -> PyResult<Py<Headers>> {
@@ -491,6 +456,7 @@ impl AsyncStream {
     fn __repr__(&self) -> String {
         format!("<AsyncStream [{}]>", self.head.status())
     }
+}
 }
 
 /// `chunk_size` as the iterators take it (`None`: as the bytes arrive).
