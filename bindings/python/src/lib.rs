@@ -31,6 +31,7 @@ fn tlsguard_py(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // TLSGUARD_LOG=debug: the core's debug log on stderr.
     tlsguard::log::init_from_env();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("DECODED_CODINGS", tlsguard::DECODED_CODINGS.to_vec())?;
     m.add_class::<cert::Certificate>()?;
     m.add_class::<client::Client>()?;
     m.add_class::<response::Response>()?;

@@ -55,8 +55,8 @@ mod x509;
 pub use cert::{Certificate, CertificateInfo, KeyType, parse_certificates};
 pub use chain::{ChainReport, Purpose, Verifier, VerifyOptions, verify_chain, verify_chain_der};
 pub use client::{
-    AbortHandle, Auth, BodyPump, BodyReader, BodyStream, Client, Cookie, CookieJar, Method, Multipart, Redirect,
-    Redirects, Request, RequestBody, RequestOptions, Response, ResponseHead, Retries, SHARED_CLIENT_TTL,
+    AbortHandle, Auth, BodyPump, BodyReader, BodyStream, Client, Cookie, CookieJar, DECODED_CODINGS, Method, Multipart,
+    Redirect, Redirects, Request, RequestBody, RequestOptions, Response, ResponseHead, Retries, SHARED_CLIENT_TTL,
     SHARED_CLIENTS, StreamedResponse, TlsTunnel, spawn,
 };
 pub use detail::{Detail, Fact};

@@ -5,6 +5,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Seque
 
 __all__ = [
     "__version__",
+    "DECODED_CODINGS",
     "Certificate",
     "Client",
     "Response",
@@ -35,6 +36,8 @@ __all__ = [
 ]
 
 __version__: str
+#: Content codings tlsguard decodes (the core's `DECODED_CODINGS`).
+DECODED_CODINGS: List[str]
 
 _Data = Union[bytes, bytearray, memoryview, str]
 _Time = Union[datetime, int, float]

@@ -208,6 +208,11 @@ pub(crate) fn check_coding_chains(headers: &http::HeaderMap) -> Result<()> {
     Ok(())
 }
 
+/// The content codings tlsguard decodes (`Content-Encoding` tokens, lowercase; `x-gzip` is
+/// gzip), and what it advertises in its default `Accept-Encoding`. Adapters that pass a peer
+/// library's `Accept-Encoding` narrow it to these.
+pub const DECODED_CODINGS: &[&str] = &["gzip", "x-gzip", "deflate", "br", "zstd"];
+
 /// The codings of a `Content-Encoding` header in the order they were applied, or `None` when
 /// one of them is unknown (the body is then returned as received). `identity` is skipped.
 /// Call [`check_coding_chains`] first: this does not limit the length.
@@ -342,6 +347,19 @@ mod tests {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         e.write_all(data).expect("write");
         e.finish().expect("finish")
+    }
+
+    #[test]
+    fn every_listed_coding_is_decoded_and_only_those_are_advertised() {
+        for coding in super::DECODED_CODINGS {
+            let mut h = http::HeaderMap::new();
+            h.insert(http::header::CONTENT_ENCODING, http::HeaderValue::from_static(coding));
+            assert_eq!(parse_encodings(&h).map(|e| e.len()), Some(1), "{coding}");
+        }
+        let advertised = crate::client::headers::DEFAULT_ACCEPT_ENCODING;
+        for coding in advertised.split(',').map(str::trim) {
+            assert!(super::DECODED_CODINGS.contains(&coding), "{coding} advertised but not decoded");
+        }
     }
 
     #[test]

@@ -50,6 +50,9 @@ fn too_large(what: &str) -> Error {
     Error::invalid(format!("{what}: headers exceed {MAX_TOTAL_HEADER_BYTES} bytes in total"))
 }
 
+/// The `Accept-Encoding` a request sends unless it sets one (codings of [`DECODED_CODINGS`](super::body::DECODED_CODINGS)).
+pub(crate) const DEFAULT_ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
+
 /// The headers of a request: the client's defaults, then the request's (a name the request
 /// sets replaces the default of that name; repeated names within one list are all kept), then
 /// `user-agent` and `accept-encoding` unless already present.
@@ -79,7 +82,7 @@ pub(crate) fn merge(
         map.insert(http::header::USER_AGENT, HeaderValue::from_static(concat!("tlsguard/", env!("CARGO_PKG_VERSION"))));
     }
     if !map.contains_key(http::header::ACCEPT_ENCODING) {
-        map.insert(http::header::ACCEPT_ENCODING, HeaderValue::from_static("gzip, deflate, br, zstd"));
+        map.insert(http::header::ACCEPT_ENCODING, HeaderValue::from_static(DEFAULT_ACCEPT_ENCODING));
     }
     let total: usize = map.iter().map(|(n, v)| n.as_str().len() + v.len()).sum();
     if total > MAX_TOTAL_HEADER_BYTES {

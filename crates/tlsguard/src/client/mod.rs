@@ -49,6 +49,7 @@ pub use crate::auth::Auth;
 pub use crate::cookies::{Cookie, CookieJar};
 pub use crate::method::{Method, MethodToken};
 pub use crate::retry::{DEFAULT_RETRY_STATUSES, Retries};
+pub use body::DECODED_CODINGS;
 pub use completion::{AbortHandle, BodyPump, spawn};
 pub use request::{Redirects, Request};
 pub use request_options::{RequestBody, RequestOptions};

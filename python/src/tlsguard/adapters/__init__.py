@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 from urllib.parse import urljoin, urlsplit
 
+from .. import _native
 from ..exceptions import InvalidInput, PolicyError
 
 __all__ = ["TlsGuardAdapter", "TlsGuardTransport", "TlsGuardAsyncTransport"]
@@ -34,8 +35,8 @@ DROPPED_REQUEST_HEADERS = frozenset(
     ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "content-length"]
 )
 
-#: Content codings tlsguard decodes (``crates/tlsguard/src/client/body.rs``).
-DECODED_CODINGS = frozenset(["gzip", "x-gzip", "deflate", "br", "zstd"])
+#: Content codings tlsguard decodes (the core's list).
+DECODED_CODINGS = frozenset(_native.DECODED_CODINGS)
 
 REDIRECT_STATUSES = frozenset([301, 302, 303, 307, 308])
 
